@@ -1,0 +1,53 @@
+"""The Python API the CLI calls. Everything here works on files or on pixel arrays.
+
+    >>> from spc import api
+    >>> out, critique, applied = api.enhance_pixels(srgb)   # (H, W, 3) sRGB array
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .colour import linear_to_srgb, srgb_to_linear
+from .critic.base import Critique
+from .photo import Metadata, Photo
+from .registry import make_artist, make_critic
+
+
+def photo_from_array(srgb: np.ndarray, name: str = "<array>") -> Photo:
+    """An sRGB-encoded (H, W, 3) array (uint8, uint16 or float in [0, 1]) as a linear Photo."""
+    a = np.asarray(srgb)
+    if a.dtype == np.uint8:
+        x, depth = a.astype(np.float32) / 255.0, 8
+    elif a.dtype == np.uint16:
+        x, depth = a.astype(np.float32) / 65535.0, 16
+    else:
+        x, depth = a.astype(np.float32), 16
+    if x.ndim != 3 or x.shape[2] < 3:
+        raise ValueError("expected an (H, W, 3) array")
+    t = srgb_to_linear(torch.from_numpy(np.ascontiguousarray(x[..., :3])).permute(2, 0, 1))
+    meta = Metadata(source=Path(name), format="array", sha256=hashlib.sha256(a.tobytes()).hexdigest(),
+                    width=x.shape[1], height=x.shape[0], bit_depth=depth)
+    return Photo(pixels=t, meta=meta)
+
+
+def photo_to_array(photo: Photo) -> np.ndarray:
+    """Linear Photo back to an sRGB-encoded float32 (H, W, 3) array in [0, 1]."""
+    return linear_to_srgb(photo.pixels).clamp(0, 1).permute(1, 2, 0).numpy()
+
+
+def critique_pixels(srgb: np.ndarray, critic: str = "analytic") -> Critique:
+    return make_critic(critic).critique([photo_from_array(srgb)])[0]
+
+
+def enhance_pixels(srgb: np.ndarray, critic: str = "analytic", artist: str = "pipeline",
+                   strength: float = 1.0):
+    """Critique and enhance one sRGB array; returns (sRGB float32 array, Critique, applied list)."""
+    photo = photo_from_array(srgb)
+    c = make_critic(critic).critique([photo])[0]
+    r = make_artist(artist).render([photo], [c.plan.scaled(strength)])[0]
+    return photo_to_array(r.photo), c, [a.to_dict() for a in r.applied]

@@ -1,0 +1,3 @@
+from .base import Applied, Artist, Rendered
+
+__all__ = ["Applied", "Artist", "Rendered"]

@@ -1,0 +1,90 @@
+"""Colour encodings shared by io, critic and ops: sRGB transfer, luminance, OKLab.
+
+All functions take (..., 3, H, W) tensors (channel third from last) and are
+device- and dtype-agnostic.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+# Rec.709 / sRGB primaries, D65: relative luminance weights.
+LUMA = (0.2126, 0.7152, 0.0722)
+
+
+def srgb_to_linear(image: torch.Tensor) -> torch.Tensor:
+    """sRGB-encoded [0, 1] values to linear light.
+
+    >>> float(srgb_to_linear(torch.tensor(0.5)))  # doctest: +ELLIPSIS
+    0.214...
+    """
+    x = image.clamp(min=0.0)
+    return torch.where(x <= 0.04045, x / 12.92, ((x + 0.055) / 1.055) ** 2.4)
+
+
+def linear_to_srgb(image: torch.Tensor) -> torch.Tensor:
+    """Linear light to sRGB encoding (values above 1 keep growing; callers clip)."""
+    x = image.clamp(min=0.0)
+    return torch.where(x <= 0.0031308, x * 12.92, 1.055 * x.clamp(min=0.0031308) ** (1 / 2.4) - 0.055)
+
+
+def luminance(image: torch.Tensor) -> torch.Tensor:
+    """Relative luminance Y of linear Rec.709 RGB; returns (..., 1, H, W)."""
+    r, g, b = image.unbind(-3)
+    return (LUMA[0] * r + LUMA[1] * g + LUMA[2] * b).unsqueeze(-3)
+
+
+_RGB_TO_LMS = torch.tensor([
+    [0.4122214708, 0.5363325363, 0.0514459929],
+    [0.2119034982, 0.6806995451, 0.1073969566],
+    [0.0883024619, 0.2817188376, 0.6299787005],
+])
+_LMS_TO_LAB = torch.tensor([
+    [0.2104542553, 0.7936177850, -0.0040720468],
+    [1.9779984951, -2.4285922050, 0.4505937099],
+    [0.0259040371, 0.7827717662, -0.8086757660],
+])
+
+
+def _mix(matrix: torch.Tensor, image: torch.Tensor) -> torch.Tensor:
+    m = matrix.to(device=image.device, dtype=image.dtype)
+    return torch.einsum("ij,...jhw->...ihw", m, image)
+
+
+def rgb_to_oklab(image: torch.Tensor) -> torch.Tensor:
+    """Linear Rec.709 RGB to OKLab (L, a, b). Negative inputs are clamped to 0."""
+    lms = _mix(_RGB_TO_LMS, image.clamp(min=0.0))
+    return _mix(_LMS_TO_LAB, lms.clamp(min=1e-12) ** (1.0 / 3.0))
+
+
+def oklab_to_rgb(lab: torch.Tensor) -> torch.Tensor:
+    """OKLab back to linear Rec.709 RGB (may leave the gamut; callers clip)."""
+    lms_ = _mix(torch.linalg.inv(_LMS_TO_LAB.double()).float(), lab)
+    return _mix(torch.linalg.inv(_RGB_TO_LMS.double()).float(), lms_ ** 3)
+
+
+def area_downscale(image: torch.Tensor, long_edge: int) -> torch.Tensor:
+    """Area-average (..., C, H, W) so its long edge is at most ``long_edge``; float32 result.
+
+    Averaging happens in whatever encoding the input is in (linear light for a Photo),
+    which is the physically right place to average.
+    """
+    h, w = image.shape[-2:]
+    scale = long_edge / max(h, w)
+    x = image.float()
+    if scale >= 1.0:
+        return x.clone()
+    squeeze = x.dim() == 3
+    if squeeze:
+        x = x.unsqueeze(0)
+    # integer pre-pool (cheap, exact area average) then a fractional area resize
+    k = max(1, int(math.floor(1.0 / scale)))
+    if k > 1:
+        x = F.avg_pool2d(x, kernel_size=k, stride=k, ceil_mode=True, count_include_pad=False)
+    th, tw = max(1, round(h * scale)), max(1, round(w * scale))
+    if (x.shape[-2], x.shape[-1]) != (th, tw):
+        x = F.interpolate(x, size=(th, tw), mode="area")
+    return x.squeeze(0) if squeeze else x

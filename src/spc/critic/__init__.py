@@ -1,0 +1,3 @@
+from .base import ATTRIBUTES, Critic, Critique, Finding
+
+__all__ = ["ATTRIBUTES", "Critic", "Critique", "Finding"]

@@ -1,0 +1,54 @@
+"""Photographic ops: one pure torch function per operation, and the one order they run in.
+
+Each op is ``adjust_x(image, **params) -> image`` on (B, 3, H, W) linear Rec.709
+light; every parameter is a float or a (B,) tensor (per-image values).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+
+from .base import Params
+from .contrast import adjust_contrast
+from .exposure import adjust_exposure
+from .params import PARAMS_BY_OP, ContrastParams, ExposureParams, WhiteBalanceParams
+from .white_balance import adjust_white_balance
+
+
+@dataclass(frozen=True)
+class OpSpec:
+    name: str
+    fn: Callable[..., torch.Tensor]
+    params: type[Params]
+    halo: int = 0  # pixels of neighbourhood the op reads at full resolution (tiling overlap)
+
+
+# The one ordering table. A plan's edits always render in this order, whatever
+# order the plan lists them in. Each entry says why it sits where it does.
+ORDER: tuple[tuple[str, str], ...] = (
+    ("denoise", "noise is measured on the input; remove it before gains and curves amplify it "
+                "and make it harder to separate from detail"),
+    ("white_balance", "a cast is a per-channel gain of the light; undo it on linear values first, "
+                      "so later tone and colour steps see neutral greys"),
+    ("exposure", "exposure is a gain of linear light; it sets the level every tone step works from"),
+    ("dehaze", "the haze model (I = J t + A (1 - t)) holds for linear scene light at a fixed "
+               "exposure, before tone curves bend it"),
+    ("tone", "highlight and shadow recovery needs the final exposure, and must come before the "
+             "global contrast curve so that curve acts on the recovered range"),
+    ("contrast", "the global curve shapes the perceptual tone scale once levels are right"),
+    ("saturation", "chroma is judged on the final tones; contrast changes apparent saturation"),
+    ("sharpen", "sharpening is last so nothing after it amplifies or smears its edges"),
+)
+
+OPS: dict[str, OpSpec] = {
+    "white_balance": OpSpec("white_balance", adjust_white_balance, WhiteBalanceParams),
+    "exposure": OpSpec("exposure", adjust_exposure, ExposureParams),
+    "contrast": OpSpec("contrast", adjust_contrast, ContrastParams),
+}
+
+RANK: dict[str, int] = {name: i for i, (name, _) in enumerate(ORDER)}
+
+__all__ = ["ORDER", "OPS", "RANK", "OpSpec", "PARAMS_BY_OP", "Params"]

@@ -1,0 +1,72 @@
+"""The parameters of every photographic op (the contract between critic, hints and artist)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .base import Params, param
+
+
+@dataclass(frozen=True)
+class DenoiseParams(Params):
+    op = "denoise"
+    luma: float = param(0.0, 0.0, 1.0, "luminance noise reduction strength")
+    chroma: float = param(0.0, 0.0, 1.0, "colour noise reduction strength")
+    sigma: float = param(0.0, 0.0, 0.2, "noise standard deviation measured by the critic, sRGB-encoded units")
+
+
+@dataclass(frozen=True)
+class WhiteBalanceParams(Params):
+    op = "white_balance"
+    red: float = param(1.0, 0.25, 4.0, "linear gain on the red channel (von Kries)")
+    green: float = param(1.0, 0.25, 4.0, "linear gain on the green channel")
+    blue: float = param(1.0, 0.25, 4.0, "linear gain on the blue channel")
+
+
+@dataclass(frozen=True)
+class ExposureParams(Params):
+    op = "exposure"
+    ev: float = param(0.0, -4.0, 4.0, "exposure change in stops, in linear light")
+    shoulder: float = param(0.9, 0.5, 1.0, "linear level where highlight roll-off starts (1 = hard clip)", neutral=0.9)
+
+
+@dataclass(frozen=True)
+class DehazeParams(Params):
+    op = "dehaze"
+    amount: float = param(0.0, 0.0, 1.0, "share of the estimated haze veil removed")
+
+
+@dataclass(frozen=True)
+class ToneParams(Params):
+    op = "tone"
+    highlights: float = param(0.0, -1.0, 1.0, "negative pulls bright areas down (recovery), positive lifts them")
+    shadows: float = param(0.0, -1.0, 1.0, "positive lifts dark areas, negative deepens them")
+
+
+@dataclass(frozen=True)
+class ContrastParams(Params):
+    op = "contrast"
+    amount: float = param(0.0, -1.0, 1.0, "S-curve strength around mid-grey in a perceptual encoding")
+    black: float = param(0.0, 0.0, 0.2, "black point to map to 0 (sRGB-encoded)")
+    white: float = param(1.0, 0.5, 1.0, "white point to map to 1 (sRGB-encoded)")
+
+
+@dataclass(frozen=True)
+class SaturationParams(Params):
+    op = "saturation"
+    saturation: float = param(0.0, -1.0, 1.0, "uniform chroma change in OKLab (-1 = grey)")
+    vibrance: float = param(0.0, -1.0, 1.0, "chroma change weighted toward muted, non-skin colours")
+
+
+@dataclass(frozen=True)
+class SharpenParams(Params):
+    op = "sharpen"
+    amount: float = param(0.0, 0.0, 2.0, "unsharp-mask gain on luminance")
+    radius: float = param(1.0, 0.5, 5.0, "blur radius in pixels at full resolution", neutral=1.0)
+
+
+ALL_PARAMS: tuple[type[Params], ...] = (
+    DenoiseParams, WhiteBalanceParams, ExposureParams, DehazeParams,
+    ToneParams, ContrastParams, SaturationParams, SharpenParams,
+)
+PARAMS_BY_OP: dict[str, type[Params]] = {p.op: p for p in ALL_PARAMS}

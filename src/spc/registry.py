@@ -1,0 +1,36 @@
+"""Backends register by name as 'module:Class' strings and are imported only when used.
+
+This keeps ``spc --help`` fast: transformers and diffusers load only when a model
+backend is actually chosen.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .errors import UsageError
+
+CRITICS: dict[str, str] = {
+    "analytic": "spc.critic.analytic:AnalyticCritic",
+    "vlm": "spc.critic.vlm:VLMCritic",
+}
+ARTISTS: dict[str, str] = {
+    "pipeline": "spc.artist.pipeline:PipelineArtist",
+    "diffusion": "spc.artist.diffusion:DiffusionArtist",
+}
+
+
+def _load(table: dict[str, str], kind: str, name: str) -> Any:
+    if name not in table:
+        raise UsageError(f"unknown {kind} backend {name!r}; choose one of: {', '.join(table)}")
+    module, _, attr = table[name].partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def make_critic(name: str = "analytic", **options: Any):
+    return _load(CRITICS, "critic", name)(**options)
+
+
+def make_artist(name: str = "pipeline", **options: Any):
+    return _load(ARTISTS, "artist", name)(**options)
