@@ -51,3 +51,51 @@ def enhance_pixels(srgb: np.ndarray, critic: str = "analytic", artist: str = "pi
     c = make_critic(critic).critique([photo])[0]
     r = make_artist(artist).render([photo], [c.plan.scaled(strength)])[0]
     return photo_to_array(r.photo), c, [a.to_dict() for a in r.applied]
+
+
+# ---------------------------------------------------------------- files
+
+def _run(inputs, settings, on_outcome=None, on_plan=None):
+    from .engine import Engine, output_lock, plan_jobs
+
+    paths = [Path(p) for p in inputs]
+    jobs = plan_jobs(paths, settings)
+    if on_plan is not None:
+        on_plan(jobs)
+    engine = Engine(settings)
+    lock_dir = settings.out_dir or (settings.out_file.parent if settings.out_file else None)
+    if lock_dir is None or settings.dry_run:
+        return engine.run(jobs, on_outcome)
+    with output_lock(lock_dir):
+        return engine.run(jobs, on_outcome)
+
+
+def enhance(inputs, out, on_outcome=None, on_plan=None, **options):
+    """Critique and fix every photo under ``inputs``, mirrored under ``out``. Returns engine.Summary."""
+    from .engine import Settings
+
+    return _run(inputs, Settings(out_dir=Path(out), **options), on_outcome, on_plan)
+
+
+def retouch(inputs, hint: str, out=None, on_outcome=None, on_plan=None, **options):
+    """Apply the critic's fixes plus the user's hint. ``out``: a file, a folder, or None (beside input)."""
+    from .engine import Settings
+    from .io import SUPPORTED_EXTENSIONS
+
+    if out is None:
+        settings = Settings(beside=True, hint=hint, **options)
+    else:
+        o = Path(out)
+        single = len(inputs) == 1 and Path(inputs[0]).is_file()
+        if single and not o.is_dir() and o.suffix.lower() in SUPPORTED_EXTENSIONS:
+            settings = Settings(out_file=o, hint=hint, **options)
+        else:
+            settings = Settings(out_dir=o, hint=hint, **options)
+    return _run(inputs, settings, on_outcome, on_plan)
+
+
+def critique(inputs, on_result, **options):
+    """Critique every photo; ``on_result(path, photo, critique_or_failed_outcome)`` per file."""
+    from .engine import Settings, critique_files
+
+    return critique_files([Path(p) for p in inputs], Settings(**options), on_result)

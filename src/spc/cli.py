@@ -1,0 +1,269 @@
+"""The `spc` command: parse flags, call api.py, print. Heavy imports happen inside commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import __version__
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
+                  help="Batch photo enhancer: a critic says what is wrong with each photo, an artist fixes exactly that.")
+
+# ---------------------------------------------------------------- shared options
+Inputs = Annotated[list[Path], typer.Argument(help="Photos and folders (searched recursively).",
+                                              show_default=False)]
+Format = Annotated[Optional[str], typer.Option("--format", "-f", help="Output format: jpeg, png, tiff, webp "
+                                               "[default: same as input; RAW -> 16-bit TIFF].",
+                                               show_default=False)]
+Quality = Annotated[int, typer.Option(min=1, max=100, help="JPEG/WebP quality.")]
+Strength = Annotated[float, typer.Option(min=0.0, max=2.0, help="Scale every edit (0 = untouched, 1 = as planned).")]
+CriticOpt = Annotated[str, typer.Option("--critic", help="Critic backend: analytic (default, no download) or vlm.")]
+ArtistOpt = Annotated[str, typer.Option("--artist", help="Artist backend: pipeline (default) or diffusion.")]
+Device = Annotated[str, typer.Option(help="Compute device: auto, cpu, cuda or cuda:N.")]
+Precision = Annotated[str, typer.Option(help="auto (fp16 on CUDA, fp32 on CPU), fp32, fp16 or bf16.")]
+BatchSize = Annotated[int, typer.Option("--batch-size", min=1, help="Photos per batch on the compute device.")]
+Workers = Annotated[int, typer.Option(min=1, help="Threads decoding and encoding beside the compute.")]
+Force = Annotated[bool, typer.Option("--force", help="Redo photos whose output is already up to date.")]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="List what would be done; write nothing.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or tables; only errors (for cron).")]
+MaxMP = Annotated[float, typer.Option("--max-megapixels", min=0.01,
+                                      help="Refuse images declaring more pixels than this (decompression bombs).")]
+NoRefine = Annotated[bool, typer.Option("--no-refine", help="Skip the closed-loop check that backs off edits "
+                                        "which would not raise the critic's score.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"spc {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                help="Print the version and exit.")] = False) -> None:
+    """spc: fix only what is broken, and leave good photos alone."""
+
+
+def _err_console():
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def _fail_usage(message: str) -> None:
+    _err_console().print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def _guard(fn):
+    """One place mapping our errors to exit codes: usage 2, anything per-file is in the summary."""
+    from .errors import SpcError, UsageError
+
+    try:
+        return fn()
+    except UsageError as e:
+        _fail_usage(str(e))
+    except SpcError as e:
+        _err_console().print(f"[bold red]error:[/] {e}", soft_wrap=True)
+        raise typer.Exit(1)
+    except KeyboardInterrupt:
+        _err_console().print("interrupted; finished outputs are kept, rerun to continue")
+        raise typer.Exit(130)
+
+
+# ---------------------------------------------------------------- running a batch with progress
+
+def _run_batch(call, quiet: bool, verb: str) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    console = _err_console()
+    state = {"progress": None, "task": None, "jobs": 0, "done": 0, "t0": None}
+
+    def on_plan(jobs):
+        state["jobs"] = len(jobs)
+        if quiet or not jobs:
+            return
+        p = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                     TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("eta"),
+                     TimeRemainingColumn(), console=console, transient=False)
+        state["progress"] = p
+        state["task"] = p.add_task(verb, total=len(jobs), rate="")
+        p.start()
+
+    def on_outcome(o):
+        import time
+
+        state["t0"] = state["t0"] or time.perf_counter()
+        state["done"] += 1
+        p = state["progress"]
+        if o.status == "failed" and not quiet and p is not None:
+            p.console.print(f"[red]failed[/] {o.reason}", soft_wrap=True)
+        if p is not None:
+            el = time.perf_counter() - p.tasks[0].start_time if p.tasks[0].start_time else 0
+            rate = f"{state['done'] / el:.2f} img/s" if el > 0 else ""
+            p.update(state["task"], advance=1, rate=rate)
+
+    try:
+        summary = _guard(lambda: call(on_plan=on_plan, on_outcome=on_outcome))
+    finally:
+        if state["progress"] is not None:
+            state["progress"].stop()
+    _print_summary(summary, quiet, console)
+    raise typer.Exit(summary.exit_code)
+
+
+def _print_summary(summary, quiet: bool, console) -> None:
+    failed = summary.failed
+    if quiet:
+        for o in failed:
+            console.print(f"failed: {o.reason}", soft_wrap=True, markup=False)
+        return
+    planned = summary.count("planned")
+    if planned:
+        for o in summary.outcomes:
+            console.print(f"would write {o.output}  <-  {o.source}", markup=False, soft_wrap=True)
+        console.print(f"dry run: {planned} photo(s) would be processed")
+        return
+    n = summary.count("done")
+    rate = n / summary.seconds if summary.seconds > 0 and n else 0.0
+    console.print(f"[bold]done[/] {n}  [bold]skipped[/] {summary.count('skipped')} (up to date)  "
+                  f"[bold {'red' if failed else 'green'}]failed[/] {len(failed)}  "
+                  f"in {summary.seconds:.1f} s ({rate:.2f} img/s)")
+    for o in failed:
+        console.print(f"  [red]x[/] {o.reason}", soft_wrap=True)
+
+
+# ---------------------------------------------------------------- commands
+
+@app.command()
+def enhance(inputs: Inputs,
+            out: Annotated[Path, typer.Option("--out", "-o", help="Output folder; input paths are mirrored.")],
+            format: Format = None, quality: Quality = 95, strength: Strength = 1.0,
+            critic: CriticOpt = "analytic", artist: ArtistOpt = "pipeline", device: Device = "auto",
+            precision: Precision = "auto", batch_size: BatchSize = 2, workers: Workers = 2, force: Force = False,
+            dry_run: DryRun = False, quiet: Quiet = False, max_megapixels: MaxMP = 250.0,
+            no_refine: NoRefine = False) -> None:
+    """Critique every photo and fix what is wrong; writes the photo and a .spc.json sidecar."""
+    from . import api
+
+    opts = dict(format=format, quality=quality, strength=strength, critic=critic, artist=artist, device=device,
+                precision=precision, batch_size=batch_size, workers=workers, force=force, dry_run=dry_run,
+                max_megapixels=max_megapixels, refine=not no_refine)
+    _run_batch(lambda **cb: api.enhance(inputs, out, **cb, **opts), quiet, "enhancing")
+
+
+@app.command()
+def retouch(inputs: Inputs,
+            hint: Annotated[str, typer.Option("--hint", help='What you want, in words: "warmer tones", '
+                                              '"a bit brighter and more contrast".')],
+            out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output file or folder "
+                                                        "[default: <stem>.spc<ext> beside the input].",
+                                                        show_default=False)] = None,
+            format: Format = None, quality: Quality = 95, strength: Strength = 1.0,
+            critic: CriticOpt = "analytic", artist: ArtistOpt = "pipeline", device: Device = "auto",
+            precision: Precision = "auto", batch_size: BatchSize = 2, workers: Workers = 2, force: Force = False,
+            dry_run: DryRun = False, quiet: Quiet = False, max_megapixels: MaxMP = 250.0) -> None:
+    """Apply your intent (--hint) on top of the critic's fixes, and explain what was done."""
+    from . import api
+    from .hints import parse_hint
+
+    _guard(lambda: parse_hint(hint))  # an unknown hint is a usage error before any work
+    opts = dict(format=format, quality=quality, strength=strength, critic=critic, artist=artist, device=device,
+                precision=precision, batch_size=batch_size, workers=workers, force=force, dry_run=dry_run,
+                max_megapixels=max_megapixels)
+    _run_batch(lambda **cb: api.retouch(inputs, hint, out, **cb, **opts), quiet, "retouching")
+
+
+@app.command()
+def critique(inputs: Inputs,
+             json_out: Annotated[bool, typer.Option("--json", help="One JSON line per photo: critique and plan.")] = False,
+             critic: CriticOpt = "analytic", device: Device = "auto", workers: Workers = 2,
+             quiet: Quiet = False, max_megapixels: MaxMP = 250.0) -> None:
+    """Say what is wrong with each photo, why, its score, and the edits that would fix it."""
+    from rich.console import Console
+
+    from . import api
+
+    console = Console(highlight=False)
+    rows: list = []
+
+    def on_result(path, photo, c):
+        from .engine import Outcome
+
+        if isinstance(c, Outcome):
+            if json_out:
+                print(json.dumps({"path": str(path), "error": c.reason}), flush=True)
+            elif not quiet:
+                _err_console().print(f"[red]failed[/] {c.reason}", soft_wrap=True)
+            return
+        if json_out:
+            print(json.dumps({"path": str(path), "critique": c.to_dict(), "plan": c.plan.to_list()},
+                             ensure_ascii=False), flush=True)
+        else:
+            rows.append((path, c))
+
+    summary = _guard(lambda: api.critique(inputs, on_result, critic=critic, device=device, workers=workers,
+                                          max_megapixels=max_megapixels))
+    if not json_out and not quiet:
+        if len(rows) == 1:
+            _print_critique(console, *rows[0])
+        elif rows:
+            _print_critique_table(console, rows)
+    if summary.failed and not json_out:
+        _print_summary(summary, True, _err_console())
+    raise typer.Exit(summary.exit_code)
+
+
+def _print_critique(console, path, c) -> None:
+    from rich.table import Table
+
+    console.print(f"[bold]{path}[/]  score [bold]{c.score:.0f}[/]/100")
+    console.print(c.summary)
+    if c.findings:
+        t = Table(title="findings", title_justify="left")
+        for col in ("attribute", "direction", "severity", "confidence", "reason"):
+            t.add_column(col, overflow="fold")
+        for f in sorted(c.findings, key=lambda f: -f.severity):
+            t.add_row(f.attribute, f.direction, f"{f.severity:.2f}", f"{f.confidence:.2f}", f.reason)
+        console.print(t)
+    if c.plan:
+        t = Table(title="suggested edits", title_justify="left")
+        for col in ("#", "instruction", "op", "params"):
+            t.add_column(col, overflow="fold")
+        for i, e in enumerate(c.plan.ordered(), 1):
+            params = ", ".join(f"{k}={v:.3g}" for k, v in e.params.to_dict().items()
+                               if v != e.params.neutral().to_dict()[k])
+            t.add_row(str(i), e.instruction, e.op, params)
+        console.print(t)
+    else:
+        console.print("no edits suggested: the photo is left as it is")
+
+
+def _print_critique_table(console, rows) -> None:
+    from rich.table import Table
+
+    t = Table()
+    for col in ("photo", "score", "findings", "suggested edits"):
+        t.add_column(col, overflow="fold")
+    for path, c in rows:
+        findings = "; ".join(f"{f.attribute} {f.direction} ({f.severity:.2f})" for f in
+                             sorted(c.findings, key=lambda f: -f.severity)) or "-"
+        edits = "; ".join(e.instruction for e in c.plan.ordered()) or "none"
+        t.add_row(str(path), f"{c.score:.0f}", findings, edits)
+    console.print(t)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,458 @@
+"""The batch runner: discover -> decode -> critique -> render -> encode, resumable and locked.
+
+Decoding and encoding run in worker threads (Pillow, OpenCV, rawpy and torch
+release the GIL), overlapping with compute on the main thread. At most a bounded
+number of decoded photos wait at any time, so memory stays flat however many
+files a folder holds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__, sidecar
+from .errors import InputError, LockedError, OutputError, SpcError, UsageError
+from .plan import EditPlan
+
+LOCK_NAME = ".spc.lock"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that shapes an output. ``key()`` decides whether an existing output is current."""
+
+    out_dir: Path | None = None
+    out_file: Path | None = None  # a single explicit output path (retouch IMG --out FILE)
+    beside: bool = False  # write <stem>.spc<ext> beside each input (retouch without --out)
+    format: str | None = None
+    quality: int = 95
+    strength: float = 1.0
+    critic: str = "analytic"
+    artist: str = "pipeline"
+    device: str = "auto"
+    precision: str = "auto"
+    batch_size: int = 2
+    workers: int = 2
+    force: bool = False
+    dry_run: bool = False
+    max_megapixels: float = 250.0
+    hint: str | None = None
+    refine: bool = True
+
+    def key(self) -> str:
+        """Hash of the settings that change pixels or sidecar content (not device, workers, batching)."""
+        relevant = {"format": self.format, "quality": self.quality, "strength": self.strength,
+                    "critic": self.critic, "artist": self.artist, "hint": self.hint, "refine": self.refine,
+                    "spc": __version__}
+        return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
+
+    def public(self) -> dict[str, Any]:
+        d = asdict(self)
+        return {k: (str(v) if isinstance(v, Path) else v) for k, v in d.items()}
+
+
+@dataclass
+class Job:
+    source: Path
+    output: Path
+    fmt: str = ""
+    bit_depth: int = 8
+
+
+@dataclass
+class Outcome:
+    source: Path
+    status: str  # "done" | "skipped" | "failed" | "planned"
+    output: Path | None = None
+    reason: str = ""
+    score_before: float | None = None
+    sidecar: dict[str, Any] | None = None
+
+
+@dataclass
+class Summary:
+    outcomes: list[Outcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def count(self, status: str) -> int:
+        return sum(o.status == status for o in self.outcomes)
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------- planning jobs
+
+def plan_jobs(inputs: list[Path], settings: Settings) -> list[Job]:
+    """Where each input goes. Refuses an output that would land on an input."""
+    from .io import RAW_EXTENSIONS
+    from .io.discover import discover
+    from .io.encode import output_spec
+
+    if settings.out_dir is not None:
+        out_real = settings.out_dir.resolve()
+        for p in inputs:
+            if p.is_dir() and p.resolve() == out_real:
+                raise UsageError(f"--out {settings.out_dir} is an input folder; inputs are never overwritten")
+    found = discover(inputs, settings.out_dir)
+    if settings.out_file is not None and len(found) != 1:
+        raise UsageError(f"--out {settings.out_file} names one file but {len(found)} photos were given")
+    jobs: list[Job] = []
+    seen: dict[Path, Path] = {}
+    for src, rel in found:
+        in_fmt = "raw" if src.suffix.lower() in RAW_EXTENSIONS else _format_of(src)
+        fmt, ext, depth = output_spec(in_fmt, settings.format)
+        if settings.out_file is not None:
+            out = settings.out_file
+            if out.suffix.lower() != ext and settings.format is None:
+                fmt, ext, depth = output_spec(in_fmt, _format_of(out))
+        elif settings.beside:
+            out = src.with_name(src.stem + ".spc" + ext)
+        else:
+            assert settings.out_dir is not None
+            out = settings.out_dir / rel.parent / (rel.stem + ext)
+        if out.resolve() == src.resolve():
+            raise UsageError(f"{src}: output would overwrite the input")
+        if out in seen:
+            raise UsageError(f"{src} and {seen[out]} would both be written to {out}; "
+                             "rename one or use --format")
+        seen[out] = src
+        jobs.append(Job(src, out, fmt, depth))
+    return jobs
+
+
+_FORMATS = {".jpg": "jpeg", ".jpeg": "jpeg", ".jpe": "jpeg", ".png": "png", ".tif": "tiff", ".tiff": "tiff",
+            ".webp": "webp"}
+
+
+def _format_of(path: Path) -> str:
+    return _FORMATS.get(path.suffix.lower(), "jpeg")
+
+
+# ---------------------------------------------------------------- lock
+
+@contextmanager
+def output_lock(folder: Path) -> Iterator[None]:
+    """One spc run per output folder. The OS drops the lock when the process dies, even by SIGKILL."""
+    import fcntl
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / LOCK_NAME
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            other = ""
+            try:
+                other = os.pread(fd, 64, 0).decode(errors="replace").strip()
+            except OSError:
+                pass
+            raise LockedError(f"{folder}: another spc run is writing here"
+                              + (f" (pid {other})" if other else "") + "; wait for it or choose another --out")
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)
+
+
+# ---------------------------------------------------------------- resume
+
+def is_current(job: Job, settings: Settings, input_sha: str) -> bool:
+    """An output counts as done when it and its sidecar exist and match this input and settings."""
+    side = sidecar.sidecar_path(job.output)
+    if settings.force or not job.output.is_file() or not side.is_file():
+        return False
+    try:
+        doc = sidecar.load(side)
+    except (OSError, ValueError):
+        return False
+    return (doc.get("input", {}).get("sha256") == input_sha and doc.get("settings_key") == settings.key()
+            and (doc.get("output") or {}).get("bytes") == job.output.stat().st_size)
+
+
+# ---------------------------------------------------------------- the runner
+
+ProgressFn = Callable[[Outcome], None]
+
+
+class Engine:
+    """Runs one batch. Critic and artist are built once and reused for every photo."""
+
+    def __init__(self, settings: Settings, critic=None, artist=None):
+        from .device import resolve_device, resolve_dtype
+        from .registry import make_artist, make_critic
+
+        self.settings = settings
+        self.device = resolve_device(settings.device)
+        self.dtype = resolve_dtype(settings.precision, self.device)
+        if settings.batch_size < 1 or settings.workers < 1:
+            raise UsageError("--batch-size and --workers must be at least 1")
+        if not 0.0 <= settings.strength <= 2.0:
+            raise UsageError("--strength must be between 0 and 2")
+        self.hint_plan = None
+        if settings.hint is not None:
+            from .hints import parse_hint
+
+            self.hint_plan = parse_hint(settings.hint)
+        self.critic = critic or make_critic(settings.critic)
+        self.artist = artist or make_artist(settings.artist, device=self.device,
+                                            precision=settings.precision, batch_size=settings.batch_size)
+
+    # -- per-photo stages -------------------------------------------------
+    def _decode(self, job: Job):
+        t0 = time.perf_counter()
+        from .io.decode import read_photo
+
+        photo = read_photo(job.source, max_megapixels=self.settings.max_megapixels)
+        return photo, (time.perf_counter() - t0) * 1000
+
+    def _encode(self, job: Job, rendered, doc: dict[str, Any]) -> dict[str, Any]:
+        from .io.atomic import atomic_write_text
+        from .io.encode import write_photo
+
+        t0 = time.perf_counter()
+        job.output.parent.mkdir(parents=True, exist_ok=True)
+        write_photo(rendered.photo, job.output, job.fmt, job.bit_depth, quality=self.settings.quality)
+        doc["timings_ms"]["encode"] = (time.perf_counter() - t0) * 1000
+        doc["output"] = {"path": str(job.output), "format": job.fmt, "bit_depth": job.bit_depth,
+                         "bytes": job.output.stat().st_size}
+        doc["timings_ms"]["total"] = sum(v for k, v in doc["timings_ms"].items() if k != "total")
+        doc["timings_ms"] = {k: round(v, 1) for k, v in doc["timings_ms"].items()}
+        atomic_write_text(sidecar.sidecar_path(job.output), sidecar.dumps(doc))
+        return doc
+
+    def _plan_for(self, photo, critique) -> tuple[EditPlan, list[str]]:
+        plan, notes = critique.plan, []
+        if self.hint_plan is not None:
+            from .hints import merge
+
+            plan, notes = merge(plan, self.hint_plan)
+        plan = plan.scaled(self.settings.strength)
+        if self.settings.refine and plan and self.hint_plan is None:
+            try:
+                from .artist.refine import refine
+            except ImportError:
+                return plan, notes
+            plan, more = refine(photo, plan, self.critic, self.artist)
+            notes += more
+        return plan, notes
+
+    def _document(self, job: Job, photo, critique, plan: EditPlan, rendered, timings: dict[str, float],
+                  notes: list[str]) -> dict[str, Any]:
+        s = self.settings
+        info = photo.describe()
+        info.update(bit_depth=photo.meta.bit_depth, colour_space=photo.meta.colour_space,
+                    orientation=photo.meta.orientation, frames=photo.meta.frames)
+        return sidecar.build(
+            photo_info=info, output_info=None, critique=critique.to_dict(), plan=plan.to_list(),
+            applied=[a.to_dict() for a in rendered.applied],
+            backends={"critic": {"name": self.critic.name, "version": self.critic.version},
+                      "artist": {"name": self.artist.name, "version": self.artist.version},
+                      "device": str(self.device), "dtype": str(self.dtype).replace("torch.", ""),
+                      "versions": sidecar.versions()},
+            settings={k: v for k, v in s.public().items() if k in ("format", "quality", "strength", "critic",
+                                                                  "artist", "hint", "refine")},
+            settings_key=s.key(), timings_ms=timings, exif=sidecar.exif_summary(photo.meta.tags),
+            refine=[n for n in notes if n.startswith("strength")],
+            notes=list(photo.meta.notes) + list(rendered.notes) + [n for n in notes if not n.startswith("strength")],
+            hint=({"text": s.hint, "edits": self.hint_plan.to_list()} if self.hint_plan is not None else None))
+
+    # -- the batch --------------------------------------------------------
+    def run(self, jobs: list[Job], on_outcome: ProgressFn | None = None) -> Summary:
+        t_start = time.perf_counter()
+        summary = Summary()
+        report = on_outcome or (lambda o: None)
+
+        def finish(o: Outcome) -> None:
+            summary.outcomes.append(o)
+            report(o)
+
+        if self.settings.dry_run:
+            for j in jobs:
+                finish(Outcome(j.source, "planned", j.output))
+            summary.seconds = time.perf_counter() - t_start
+            return summary
+
+        s = self.settings
+        prefetch = max(s.batch_size * 2, s.workers)
+        with ThreadPoolExecutor(s.workers, thread_name_prefix="spc-io") as pool:
+            pending_dec: deque[tuple[Job, Future]] = deque()
+            pending_enc: deque[tuple[Job, Future, Outcome]] = deque()
+            it = iter(jobs)
+
+            def feed() -> None:
+                while len(pending_dec) < prefetch:
+                    j = next(it, None)
+                    if j is None:
+                        return
+                    pending_dec.append((j, pool.submit(self._load, j)))
+
+            def drain_encodes(limit: int) -> None:
+                while len(pending_enc) > limit:
+                    j, fut, o = pending_enc.popleft()
+                    try:
+                        o.sidecar = fut.result()
+                    except SpcError as e:
+                        o.status, o.reason = "failed", _reason(e, j)
+                    except Exception as e:  # noqa: BLE001 - one bad file never stops a batch
+                        o.status, o.reason = "failed", f"internal error while writing: {type(e).__name__}: {e}"
+                    finish(o)
+
+            feed()
+            while pending_dec:
+                batch: list[tuple[Job, Any, float]] = []
+                while pending_dec and len(batch) < s.batch_size:
+                    j, fut = pending_dec.popleft()
+                    feed()
+                    try:
+                        res = fut.result()
+                    except SpcError as e:
+                        finish(Outcome(j.source, "failed", j.output, _reason(e, j)))
+                        continue
+                    except Exception as e:  # noqa: BLE001
+                        finish(Outcome(j.source, "failed", j.output,
+                                       f"{j.source}: could not be read ({type(e).__name__}: {e})"))
+                        continue
+                    if res is None:
+                        finish(Outcome(j.source, "skipped", j.output, "up to date"))
+                        continue
+                    batch.append((j, res[0], res[1]))
+                if not batch:
+                    continue
+                for j, doc_or_err in self._process(batch):
+                    if isinstance(doc_or_err, Outcome):
+                        finish(doc_or_err)
+                        continue
+                    rendered, doc, score = doc_or_err
+                    o = Outcome(j.source, "done", j.output, score_before=score)
+                    pending_enc.append((j, pool.submit(self._encode, j, rendered, doc), o))
+                # bound the photos waiting to be written (memory stays flat)
+                drain_encodes(s.batch_size)
+            drain_encodes(0)
+        summary.seconds = time.perf_counter() - t_start
+        return summary
+
+    def _load(self, job: Job):
+        """Decode unless the output is current. Returns None to skip."""
+        t0 = time.perf_counter()
+        try:
+            digest = sha256_file(job.source)
+        except OSError as e:
+            raise InputError(job.source, f"cannot be read ({e.strerror or e})") from e
+        if is_current(job, self.settings, digest):
+            return None
+        photo, _ = self._decode(job)
+        if photo.meta.sha256 != digest:
+            photo.meta.sha256 = digest
+        return photo, (time.perf_counter() - t0) * 1000
+
+    def _process(self, batch):
+        """Critique, plan and render one batch; per-photo failures become Outcomes."""
+        import torch
+
+        jobs = [b[0] for b in batch]
+        photos = [b[1] for b in batch]
+        t0 = time.perf_counter()
+        try:
+            critiques = self.critic.critique(photos)
+        except Exception as e:  # noqa: BLE001 - isolate the failing photo by retrying one at a time
+            if len(photos) == 1:
+                yield jobs[0], Outcome(jobs[0].source, "failed", jobs[0].output,
+                                       f"{jobs[0].source}: critique failed ({type(e).__name__}: {e})")
+                return
+            for b in batch:
+                yield from self._process([b])
+            return
+        t_crit = (time.perf_counter() - t0) * 1000 / len(photos)
+        plans, notes = [], []
+        for p, c in zip(photos, critiques):
+            pl, n = self._plan_for(p, c)
+            plans.append(pl)
+            notes.append(n)
+        t1 = time.perf_counter()
+        try:
+            with torch.inference_mode():
+                rendered = self.artist.render(photos, plans)
+        except SpcError:
+            raise
+        except Exception as e:  # noqa: BLE001
+            if len(photos) == 1:
+                yield jobs[0], Outcome(jobs[0].source, "failed", jobs[0].output,
+                                       f"{jobs[0].source}: rendering failed ({type(e).__name__}: {e})")
+                return
+            for b in batch:
+                yield from self._process([b])
+            return
+        t_render = (time.perf_counter() - t1) * 1000 / len(photos)
+        for (j, p, t_dec), c, pl, r, n in zip(batch, critiques, plans, rendered, notes):
+            timings = {"decode": t_dec, "critique": t_crit, "render": t_render}
+            doc = self._document(j, p, c, pl, r, timings, n)
+            yield j, (r, doc, c.score)
+
+
+def _reason(err: SpcError, job: Job) -> str:
+    text = str(err)
+    return text if str(job.source) in text or str(job.output) in text else f"{job.source}: {text}"
+
+
+def critique_files(inputs: list[Path], settings: Settings, on_result: Callable[[Path, Any, Any], None]) -> Summary:
+    """Critique only: decode each photo (threads), critique, hand (path, photo, critique) to on_result."""
+    from .io.discover import discover
+    from .io.decode import read_photo
+    from .registry import make_critic
+
+    t0 = time.perf_counter()
+    summary = Summary()
+    critic = make_critic(settings.critic)
+    found = [src for src, _ in discover(inputs, None)]
+    with ThreadPoolExecutor(settings.workers, thread_name_prefix="spc-io") as pool:
+        futures: deque[tuple[Path, Future]] = deque()
+        it = iter(found)
+        while True:
+            while len(futures) < settings.workers * 2 and (src := next(it, None)) is not None:
+                futures.append((src, pool.submit(read_photo, src, settings.max_megapixels)))
+            if not futures:
+                break
+            src, fut = futures.popleft()
+            try:
+                photo = fut.result()
+                c = critic.critique([photo])[0]
+            except SpcError as e:
+                o = Outcome(src, "failed", None, str(e) if str(src) in str(e) else f"{src}: {e}")
+                summary.outcomes.append(o)
+                on_result(src, None, o)
+                continue
+            except Exception as e:  # noqa: BLE001
+                o = Outcome(src, "failed", None, f"{src}: {type(e).__name__}: {e}")
+                summary.outcomes.append(o)
+                on_result(src, None, o)
+                continue
+            summary.outcomes.append(Outcome(src, "done", None, score_before=c.score))
+            on_result(src, photo, c)
+    summary.seconds = time.perf_counter() - t0
+    return summary

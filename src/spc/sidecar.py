@@ -1,0 +1,85 @@
+"""The JSON sidecar written beside every output: what was seen, suggested and applied.
+
+Schema history (only fields are ever added; older sidecars still load):
+  1 -- input, output, critique, plan, applied, refine, backends, settings, timings_ms, notes
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from pathlib import Path
+from typing import Any
+
+SCHEMA = 1
+SUFFIX = ".spc.json"
+
+
+def sidecar_path(output: Path) -> Path:
+    """``<stem>.spc.json`` beside the output image."""
+    return output.with_name(output.stem + SUFFIX)
+
+
+def versions() -> dict[str, str]:
+    """Versions of spc and the libraries whose behaviour shapes the pixels."""
+    from importlib import metadata
+
+    from . import __version__
+
+    out = {"spc": __version__, "python": platform.python_version()}
+    for dist in ("torch", "numpy", "pillow", "opencv-python-headless", "rawpy", "exifread", "tifffile"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def build(*, photo_info: dict[str, Any], output_info: dict[str, Any] | None, critique: dict[str, Any],
+          plan: list[dict[str, Any]], applied: list[dict[str, Any]], backends: dict[str, Any],
+          settings: dict[str, Any], settings_key: str, timings_ms: dict[str, float],
+          exif: dict[str, str] | None = None, refine: list[str] | None = None,
+          notes: list[str] | None = None, hint: dict[str, Any] | None = None) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "schema": SCHEMA,
+        "input": {**photo_info, "exif": exif or {}},
+        "output": output_info,
+        "critique": critique,
+        "plan": plan,
+        "applied": applied,
+        "refine": refine or [],
+        "backends": backends,
+        "settings": settings,
+        "settings_key": settings_key,
+        "timings_ms": {k: round(v, 1) for k, v in timings_ms.items()},
+        "notes": notes or [],
+    }
+    if hint is not None:
+        doc["hint"] = hint
+    return doc
+
+
+def dumps(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def load(path: Path) -> dict[str, Any]:
+    """Read a sidecar of any schema version up to ours; missing later fields get defaults."""
+    doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(doc, dict) or "schema" not in doc:
+        raise ValueError(f"{path}: not an spc sidecar")
+    if int(doc["schema"]) > SCHEMA:
+        raise ValueError(f"{path}: sidecar schema {doc['schema']} is newer than this spc ({SCHEMA})")
+    doc.setdefault("refine", [])
+    doc.setdefault("notes", [])
+    return doc
+
+
+# Tags from the input's EXIF (exifread names) recorded in the sidecar as critic context.
+EXIF_KEYS = ("Image Make", "Image Model", "EXIF LensModel", "EXIF DateTimeOriginal", "EXIF ExposureTime",
+             "EXIF FNumber", "EXIF ISOSpeedRatings", "EXIF FocalLength", "EXIF ExposureBiasValue",
+             "EXIF Flash", "Image Orientation")
+
+
+def exif_summary(tags: dict[str, str]) -> dict[str, str]:
+    return {k: tags[k] for k in EXIF_KEYS if k in tags}

@@ -1,0 +1,190 @@
+"""The `spc` command end to end: outputs, sidecars, exit codes, resume, lock, dry run, retouch, critique."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from spc.cli import app
+
+runner = CliRunner()
+
+
+def _scene(h=96, w=128, seed=0):
+    """A smooth, textured, natural-looking sRGB scene (uint8)."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:h, 0:w] / max(h, w)
+    base = np.stack([0.45 + 0.3 * np.sin(6 * x + 1), 0.45 + 0.25 * np.cos(5 * y), 0.4 + 0.3 * x * y], -1)
+    base += 0.08 * np.sin(40 * x * (1 + y) + 3 * rng.random())[..., None]
+    base[h // 3: h // 2, w // 4: w // 2] = [0.92, 0.9, 0.88]
+    base[2 * h // 3:, : w // 5] = [0.06, 0.07, 0.05]
+    return (np.clip(base, 0, 1) * 255).round().astype(np.uint8)
+
+
+def _dark(img, ev=-1.5):
+    lin = (img / 255.0) ** 2.2 * 2 ** ev
+    return (np.clip(lin, 0, 1) ** (1 / 2.2) * 255).round().astype(np.uint8)
+
+
+@pytest.fixture()
+def shoot(tmp_path):
+    d = tmp_path / "shoot"
+    (d / "day2").mkdir(parents=True)
+    Image.fromarray(_scene()).save(d / "good.jpg", quality=95)
+    Image.fromarray(_dark(_scene(seed=1))).save(d / "day2" / "dark.png")
+    (d / "notes.txt").write_text("not a photo")
+    (d / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 this is not really a jpeg")
+    return d
+
+
+def test_help_is_fast_and_does_not_import_torch():
+    code = "import sys, spc.cli; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    r = runner.invoke(app, ["--help"])
+    assert r.exit_code == 0 and "enhance" in r.output and "critique" in r.output and "retouch" in r.output
+    for cmd in ("enhance", "critique", "retouch"):
+        assert runner.invoke(app, [cmd, "--help"]).exit_code == 0
+
+
+def test_version():
+    r = runner.invoke(app, ["--version"])
+    assert r.exit_code == 0 and r.output.startswith("spc ")
+
+
+def test_enhance_folder_mirrors_paths_writes_sidecars_and_reports_failures(shoot, tmp_path):
+    out = tmp_path / "out"
+    r = runner.invoke(app, ["enhance", str(shoot), "--out", str(out)])
+    assert r.exit_code == 1, r.output
+    assert "broken.jpg" in r.output
+    assert (out / "good.jpg").is_file() and (out / "day2" / "dark.png").is_file()
+    assert not (out / "notes.txt").exists() and not (out / "broken.jpg").exists()
+    doc = json.loads((out / "day2" / "dark.spc.json").read_text())
+    assert doc["schema"] == 1
+    assert set(doc["input"]) >= {"path", "sha256", "format", "width", "height"}
+    assert doc["output"]["format"] == "png" and doc["output"]["bit_depth"] == 8
+    assert 0 <= doc["critique"]["score"] <= 100 and doc["critique"]["summary"]
+    for f in doc["critique"]["findings"]:
+        assert set(f) >= {"attribute", "direction", "severity", "measured", "reason"}
+    assert any(f["attribute"] == "exposure" and f["direction"] == "under" for f in doc["critique"]["findings"])
+    assert any(e["op"] == "exposure" and "increase" in e["instruction"] for e in doc["plan"])
+    assert [a["op"] for a in doc["applied"]] and all({"op", "version", "params"} <= set(a) for a in doc["applied"])
+    assert doc["backends"]["critic"]["name"] == "analytic" and "versions" in doc["backends"]
+    assert doc["timings_ms"]["total"] > 0
+    # the darkened photo was brightened
+    before = np.asarray(Image.open(shoot / "day2" / "dark.png"), dtype=float).mean()
+    after = np.asarray(Image.open(out / "day2" / "dark.png"), dtype=float).mean()
+    assert after > before + 10
+    # no temporaries left anywhere
+    assert not [p for p in out.rglob("*") if "spc-tmp" in p.name]
+
+
+def test_rerun_skips_up_to_date_outputs_and_force_redoes(shoot, tmp_path):
+    out = tmp_path / "out"
+    (shoot / "broken.jpg").unlink()
+    assert runner.invoke(app, ["enhance", str(shoot), "--out", str(out)]).exit_code == 0
+    mtime = (out / "good.jpg").stat().st_mtime_ns
+    r = runner.invoke(app, ["enhance", str(shoot), "--out", str(out)])
+    assert r.exit_code == 0 and "skipped 2" in r.output
+    assert (out / "good.jpg").stat().st_mtime_ns == mtime
+    # changed settings are not "up to date"
+    r = runner.invoke(app, ["enhance", str(shoot), "--out", str(out), "--strength", "0.5"])
+    assert "done 2" in r.output
+    r = runner.invoke(app, ["enhance", str(shoot), "--out", str(out), "--strength", "0.5", "--force"])
+    assert "done 2" in r.output
+
+
+def test_dry_run_writes_nothing(shoot, tmp_path):
+    out = tmp_path / "out"
+    r = runner.invoke(app, ["enhance", str(shoot), "--out", str(out), "--dry-run"])
+    assert r.exit_code == 0 and "would be processed" in r.output
+    assert not out.exists() or not any(out.rglob("*.jpg"))
+
+
+def test_a_second_run_on_the_same_out_refuses(shoot, tmp_path):
+    from spc.engine import output_lock
+
+    out = tmp_path / "out"
+    with output_lock(out):
+        r = runner.invoke(app, ["enhance", str(shoot / "good.jpg"), "--out", str(out)])
+    assert r.exit_code == 2 and "another spc run" in r.output
+    assert runner.invoke(app, ["enhance", str(shoot / "good.jpg"), "--out", str(out)]).exit_code == 0
+
+
+def test_out_equal_to_an_input_folder_is_refused(shoot):
+    r = runner.invoke(app, ["enhance", str(shoot), "--out", str(shoot)])
+    assert r.exit_code == 2 and "never overwritten" in r.output
+
+
+def test_missing_input_is_a_usage_error(tmp_path):
+    r = runner.invoke(app, ["enhance", str(tmp_path / "nope.jpg"), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2
+
+
+def test_quiet_prints_nothing_on_success(shoot, tmp_path):
+    (shoot / "broken.jpg").unlink()
+    r = runner.invoke(app, ["enhance", str(shoot), "--out", str(tmp_path / "o"), "--quiet"])
+    assert r.exit_code == 0 and r.output.strip() == ""
+
+
+def test_retouch_writes_beside_the_input_and_never_over_it(shoot):
+    src = shoot / "good.jpg"
+    before = src.read_bytes()
+    r = runner.invoke(app, ["retouch", str(src), "--hint", "warmer tones"])
+    assert r.exit_code == 0, r.output
+    out = shoot / "good.spc.jpg"
+    assert out.is_file() and src.read_bytes() == before
+    doc = json.loads((shoot / "good.spc.spc.json").read_text())
+    assert doc["hint"]["text"] == "warmer tones"
+    wb = [a for a in doc["applied"] if a["op"] == "white_balance"]
+    assert wb and wb[0]["params"]["red"] > 1 > wb[0]["params"]["blue"]
+    a = np.asarray(Image.open(src), dtype=float)
+    b = np.asarray(Image.open(out), dtype=float)
+    assert (b[..., 0] - b[..., 2]).mean() > (a[..., 0] - a[..., 2]).mean() + 3
+
+
+def test_retouch_to_an_explicit_file(shoot, tmp_path):
+    target = tmp_path / "x" / "final.png"
+    r = runner.invoke(app, ["retouch", str(shoot / "good.jpg"), "--hint", "a bit brighter", "--out", str(target)])
+    assert r.exit_code == 0, r.output
+    assert Image.open(target).format == "PNG"
+
+
+def test_unknown_hint_is_exit_2(shoot):
+    r = runner.invoke(app, ["retouch", str(shoot / "good.jpg"), "--hint", "make it pop like a unicorn"])
+    assert r.exit_code == 2 and "not understood" in r.output
+
+
+def test_critique_prints_a_table_and_json_lines(shoot):
+    r = runner.invoke(app, ["critique", str(shoot / "day2" / "dark.png")])
+    assert r.exit_code == 0 and "score" in r.output and "exposure" in r.output
+    r = runner.invoke(app, ["critique", str(shoot), "--json"])
+    assert r.exit_code == 1  # broken.jpg
+    lines = [json.loads(x) for x in r.output.strip().splitlines() if x.startswith("{")]
+    ok = [x for x in lines if "critique" in x]
+    assert len(ok) == 2 and all("plan" in x and "score" in x["critique"] for x in ok)
+    assert any("error" in x and "broken.jpg" in x["error"] for x in lines)
+
+
+def test_applied_list_replays_to_the_output(shoot, tmp_path):
+    import torch
+
+    from spc.artist.pipeline import replay
+    from spc.io.decode import read_photo
+
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["enhance", str(shoot / "day2" / "dark.png"), "--out", str(out)]).exit_code == 0
+    doc = json.loads((out / "dark.spc.json").read_text())
+    src = read_photo(shoot / "day2" / "dark.png")
+    again = replay(src.pixels, doc["applied"])
+    written = read_photo(out / "dark.png")
+    from spc.colour import linear_to_srgb
+
+    diff = (linear_to_srgb(again).clamp(0, 1) - linear_to_srgb(written.pixels)).abs().max()
+    assert float(diff) <= 1.0 / 255 + 1e-4, float(diff)
+    assert torch.isfinite(again).all()
