@@ -110,6 +110,7 @@ def plan_jobs(inputs: list[Path], settings: Settings) -> list[Job]:
     """Where each input goes. Refuses an output that would land on an input."""
     from .io import RAW_EXTENSIONS
     from .io.discover import discover
+    from .io.decode import probe_bit_depth
     from .io.encode import output_spec
 
     if settings.out_dir is not None:
@@ -124,11 +125,12 @@ def plan_jobs(inputs: list[Path], settings: Settings) -> list[Job]:
     seen: dict[Path, Path] = {}
     for src, rel in found:
         in_fmt = "raw" if src.suffix.lower() in RAW_EXTENSIONS else _format_of(src)
-        fmt, ext, depth = output_spec(in_fmt, settings.format)
+        in_depth = probe_bit_depth(src)
+        fmt, ext, depth = output_spec(in_fmt, settings.format, in_depth)
         if settings.out_file is not None:
             out = settings.out_file
             if out.suffix.lower() != ext and settings.format is None:
-                fmt, ext, depth = output_spec(in_fmt, _format_of(out))
+                fmt, ext, depth = output_spec(in_fmt, _format_of(out), in_depth)
         elif settings.beside:
             out = src.with_name(src.stem + ".spc" + ext)
         else:

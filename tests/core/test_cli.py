@@ -188,3 +188,23 @@ def test_applied_list_replays_to_the_output(shoot, tmp_path):
     diff = (linear_to_srgb(again).clamp(0, 1) - linear_to_srgb(written.pixels)).abs().max()
     assert float(diff) <= 1.0 / 255 + 1e-4, float(diff)
     assert torch.isfinite(again).all()
+
+
+def test_sixteen_bit_inputs_stay_sixteen_bit_and_raw_becomes_tiff(tmp_path):
+    import cv2
+
+    src = tmp_path / "in"
+    src.mkdir()
+    img16 = (_scene().astype(np.uint16) * 257)[..., ::-1]  # BGR for OpenCV
+    cv2.imwrite(str(src / "deep.png"), img16)
+    examples = Path(__file__).resolve().parents[2] / "examples" / "synthetic.dng"
+    (src / "raw.dng").write_bytes(examples.read_bytes())
+    out = tmp_path / "out"
+    r = runner.invoke(app, ["enhance", str(src), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    deep = cv2.imread(str(out / "deep.png"), cv2.IMREAD_UNCHANGED)
+    assert deep.dtype == np.uint16
+    raw = cv2.imread(str(out / "raw.tif"), cv2.IMREAD_UNCHANGED)
+    assert raw.dtype == np.uint16 and raw.shape[:2] == (192, 256)
+    doc = json.loads((out / "raw.spc.json").read_text())
+    assert doc["input"]["format"] == "raw" and doc["output"] == {**doc["output"], "format": "tiff", "bit_depth": 16}

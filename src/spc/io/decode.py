@@ -1,0 +1,440 @@
+"""Read a photo file into a :class:`~spc.photo.Photo`: linear Rec.709, upright, with metadata.
+
+Every failure is an :class:`~spc.errors.InputError` naming the file and saying why in one
+line: empty, truncated, not an image, unsupported pixel format, larger than the
+megapixel limit (refused from the header, before any pixel memory is allocated),
+hostile metadata, a RAW that LibRaw cannot read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import stat
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageCms, UnidentifiedImageError
+
+from ..errors import InputError
+from ..photo import Metadata, Photo
+from . import RAW_EXTENSIONS
+from . import metadata as md
+from .spaces import decode_planes
+
+try:  # keep OpenCV's own error printing out of our output
+    import cv2
+
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+except Exception:  # pragma: no cover - older OpenCV builds
+    import cv2
+
+# Pillow warns (DecompressionBombWarning, "possibly corrupt EXIF", ...) where we either
+# refuse the file or record a note; keep those warnings off the user's terminal. Done
+# once, globally, because warnings.catch_warnings() is not thread-safe and the engine
+# decodes in threads.
+warnings.filterwarnings("ignore", module=r"PIL(\..*)?$")
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+
+_PIL_FORMAT = {"jpeg": "JPEG", "png": "PNG", "tiff": "TIFF", "webp": "WEBP"}
+_OTHER_MAGIC = {b"GIF8": "GIF", b"BM": "BMP", b"\x00\x00\x00\x0cjP": "JPEG 2000", b"8BPS": "PSD"}
+
+
+def sniff(data: bytes) -> str | None:
+    """The container format from the file's first bytes ("jpeg", "png", "tiff", "webp")."""
+    if data[:3] == b"\xff\xd8\xff":
+        return "jpeg"
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return "png"
+    if data[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
+        return "tiff"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    return None
+
+
+def _short(exc: BaseException) -> str:
+    arg = exc.args[0] if len(exc.args) == 1 else None
+    text = arg.decode("utf-8", "replace") if isinstance(arg, bytes) else str(exc)
+    text = " ".join(text.split()) or type(exc).__name__
+    return text[:160]
+
+
+def read_photo(path: Path, max_megapixels: float = 250.0) -> Photo:
+    """Decode ``path`` to a Photo: float32 (3, H, W) linear Rec.709, EXIF orientation applied.
+
+    >>> photo = read_photo(Path("examples/coffee.jpg"))  # doctest: +SKIP
+    >>> photo.pixels.shape, photo.meta.format  # doctest: +SKIP
+    (torch.Size([3, 427, 640]), 'jpeg')
+    """
+    path = Path(path)
+    try:
+        return _read(path, max_megapixels)
+    except InputError:
+        raise
+    except md.MetadataError as exc:
+        raise InputError(path, str(exc)) from exc
+    except MemoryError as exc:
+        raise InputError(path, "not enough memory to decode this image") from exc
+    except Image.DecompressionBombError as exc:
+        raise InputError(path, f"image too large ({_short(exc)})") from exc
+    except Exception as exc:
+        raise InputError(path, f"corrupt or unreadable image ({_short(exc)})") from exc
+
+
+def probe_bit_depth(path: Path) -> int:
+    """Bits per sample (8 or 16) from the file header alone, for planning outputs.
+
+    RAW files count as 16; anything unreadable as 8 (read_photo will report it).
+    """
+    path = Path(path)
+    if path.suffix.lower() in RAW_EXTENSIONS:
+        return 16
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(32)
+            kind = sniff(head)
+            if kind == "png":
+                return _png_bit_depth(head)
+            if kind == "tiff":
+                fh.seek(0)
+                with Image.open(fh, formats=["TIFF"]) as img:
+                    bits = img.tag_v2.get(258, 8)
+                    bits = max(bits) if isinstance(bits, tuple) else int(bits)
+                    return 16 if bits > 8 else 8
+    except Exception:
+        pass
+    return 8
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise InputError(path, "file not found") from None
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {exc.strerror or exc}") from exc
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(path, "not a regular file")
+    if st.st_size == 0:
+        raise InputError(path, "empty file (0 bytes)")
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {(exc.strerror or str(exc)).lower()}") from exc
+
+
+def _read(path: Path, max_megapixels: float) -> Photo:
+    data = _read_bytes(path)
+    digest = hashlib.sha256(data).hexdigest()
+    kind = sniff(data)
+    if path.suffix.lower() in RAW_EXTENSIONS and kind != "jpeg":
+        return _read_raw(path, data, digest, max_megapixels)
+    if kind is None:
+        for magic, name in _OTHER_MAGIC.items():
+            if data.startswith(magic):
+                raise InputError(path, f"unsupported image format ({name})")
+        raise InputError(path, "not an image file (unrecognised content)")
+    return _read_raster(path, data, digest, kind, max_megapixels)
+
+
+# --------------------------------------------------------------------------- geometry
+
+
+def orient(array: np.ndarray, orientation: int) -> np.ndarray:
+    """Apply an EXIF orientation (1-8) to an (H, W, ...) array; returns a view."""
+    if orientation == 2:
+        return array[:, ::-1]
+    if orientation == 3:
+        return array[::-1, ::-1]
+    if orientation == 4:
+        return array[::-1]
+    if orientation == 5:
+        return array.swapaxes(0, 1)
+    if orientation == 6:
+        return np.rot90(array, k=-1)
+    if orientation == 7:
+        return array[::-1, ::-1].swapaxes(0, 1)
+    if orientation == 8:
+        return np.rot90(array, k=1)
+    return array
+
+
+def _check_size(path: Path, width: int, height: int, max_megapixels: float) -> None:
+    if width <= 0 or height <= 0:
+        raise InputError(path, f"invalid image size {width}x{height}")
+    megapixels = width * height / 1e6
+    if megapixels > max_megapixels:
+        raise InputError(
+            path, f"image too large: {width}x{height} = {megapixels:.0f} megapixels "
+                  f"(limit {max_megapixels:g})"
+        )
+
+
+def _allow_pillow(max_megapixels: float) -> None:
+    """Let Pillow open images up to our own limit (we check the header size ourselves)."""
+    limit = int(max_megapixels * 1e6)
+    current = Image.MAX_IMAGE_PIXELS
+    if current is not None and current * 2 < limit:
+        Image.MAX_IMAGE_PIXELS = limit // 2 + 1
+
+
+# --------------------------------------------------------------------------- raster
+
+
+def _png_bit_depth(data: bytes) -> int:
+    return 16 if data[12:16] == b"IHDR" and data[24] == 16 else 8
+
+
+def _xmp_of(img: Image.Image, kind: str) -> bytes | None:
+    value = img.info.get("xmp") or img.info.get("XML:com.adobe.xmp")
+    if value is None and kind == "tiff":
+        value = img.tag_v2.get(700)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = value.encode("utf-8")
+    if isinstance(value, tuple):
+        value = bytes(value)
+    return bytes(value) or None
+
+
+def _decode16(path: Path, data: bytes, kind: str) -> tuple[np.ndarray, bool]:
+    """16-bit PNG/TIFF pixels at full precision: (H, W) or (H, W, C) uint16, RGB order.
+
+    Returns ``(array, upright)``: OpenCV's TIFF reader applies the TIFF orientation
+    itself (whatever the flags), so its TIFF results are already upright. TIFF goes
+    through tifffile first (as stored), OpenCV when tifffile lacks a codec (LZW, JPEG
+    need imagecodecs); PNG through OpenCV, which leaves eXIf orientation alone.
+    """
+    if kind == "tiff":
+        import tifffile
+
+        try:
+            with tifffile.TiffFile(io.BytesIO(data)) as tif:
+                page = tif.pages.first
+                arr = page.asarray()
+                if page.axes.startswith("S") and arr.ndim == 3:
+                    arr = np.moveaxis(arr, 0, -1)
+            upright = False
+        except Exception:
+            arr, upright = None, True
+    if kind != "tiff" or arr is None:
+        arr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+        upright = kind == "tiff"
+        if arr is not None and arr.ndim == 3 and arr.shape[2] == 3:
+            arr = arr[:, :, ::-1]  # OpenCV gives BGR
+        elif arr is not None and arr.ndim == 3 and arr.shape[2] == 4:
+            arr = arr[:, :, [2, 1, 0, 3]]
+    if arr is None:
+        raise InputError(path, f"cannot decode 16-bit {kind.upper()} pixels (corrupt or truncated)")
+    if arr.dtype not in (np.uint8, np.uint16):
+        raise InputError(path, f"unsupported sample type {arr.dtype}")
+    if arr.ndim == 3 and arr.shape[2] not in (1, 2, 3, 4):
+        raise InputError(path, f"unsupported channel count ({arr.shape[2]})")
+    return arr, upright
+
+
+def _png_complete(data: bytes) -> bool:
+    return data.rstrip(b"\x00")[-8:-4] == b"IEND" or b"IEND" in data[-64:]
+
+
+def _cmyk_to_rgb(img: Image.Image, icc: bytes | None) -> tuple[Image.Image, bytes | None, str]:
+    if icc:
+        try:
+            src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            dst = ImageCms.createProfile("sRGB")
+            rgb = ImageCms.profileToProfile(img, src, dst, outputMode="RGB")
+            srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+            return rgb, srgb, "CMYK converted to sRGB through its ICC profile"
+        except Exception:
+            pass
+    return img.convert("RGB"), None, "CMYK converted to RGB without a profile (approximate)"
+
+
+def _colour_space(icc: bytes | None, notes: list[str]) -> tuple[bytes | None, str]:
+    """The encoding an ICC profile declares, and the profile to keep (None to drop it)."""
+    if not icc:
+        return None, "srgb"
+    try:
+        model, description, space = md.icc_info(icc)
+    except md.MetadataError as exc:
+        notes.append(f"{exc}; dropped, treated as sRGB")
+        return None, "srgb"
+    if model != "RGB":
+        # a grey (or other) profile cannot describe the RGB file we will write
+        notes.append(f"{model or 'unknown'} ICC profile dropped (outputs are RGB)")
+        return None, "srgb"
+    if space == "srgb" and "srgb" not in description.lower():
+        notes.append(f"ICC profile '{description[:60]}' not recognised; treated as sRGB")
+    return icc, space
+
+
+def _read_raster(path: Path, data: bytes, digest: str, kind: str, max_megapixels: float) -> Photo:
+    notes: list[str] = []
+    _allow_pillow(max_megapixels)
+    try:
+        img = Image.open(io.BytesIO(data), formats=[_PIL_FORMAT[kind]])
+    except Image.DecompressionBombError as exc:
+        raise InputError(path, f"image too large ({_short(exc)})") from exc
+    except UnidentifiedImageError as exc:
+        raise InputError(path, f"not a valid {kind.upper()} file (corrupt header)") from exc
+    width, height = img.size
+    _check_size(path, width, height, max_megapixels)
+    frames = int(getattr(img, "n_frames", 1) or 1)
+    if frames > 1:
+        notes.append(f"{frames} frames in the file; only the first was processed")
+        img.seek(0)
+
+    # ---- metadata blocks
+    icc = img.info.get("icc_profile") or None
+    md.check_size("ICC", icc, md.MAX_ICC_BYTES)
+    xmp = _xmp_of(img, kind)
+    md.check_size("XMP", xmp, md.MAX_XMP_BYTES)
+    raw_exif = img.info.get("exif")
+    if isinstance(raw_exif, bytes):
+        md.check_size("EXIF", raw_exif, md.MAX_EXIF_BYTES + 6)
+    try:
+        exif = img.getexif()
+    except Exception as exc:
+        exif = Image.Exif()
+        notes.append(f"EXIF unreadable, dropped ({_short(exc)[:60]})")
+    orientation = md.orientation_of(exif)
+
+    # ---- pixels
+    if kind == "tiff":
+        bits = img.tag_v2.get(258, 8)
+        bits = max(bits) if isinstance(bits, tuple) else int(bits)
+        if bits not in (1, 8, 16):
+            raise InputError(path, f"unsupported TIFF sample depth ({bits}-bit)")
+        bit_depth = 16 if bits == 16 else 8
+    else:
+        bit_depth = _png_bit_depth(data) if kind == "png" else 8
+    mode = img.mode
+    upright = False
+    if bit_depth == 16:
+        if kind == "png" and not _png_complete(data):
+            raise InputError(path, "truncated PNG (no IEND chunk)")
+        arr, upright = _decode16(path, data, kind)
+    else:
+        tagged = kind == "tiff" and md.ORIENTATION in img.tag_v2
+        try:
+            img.load()
+        except OSError as exc:
+            raise InputError(path, f"truncated or corrupt {kind.upper()} data ({_short(exc)[:80]})") from exc
+        # Pillow (>= 11) turns TIFFs upright while loading and then drops the tag
+        upright = tagged and md.ORIENTATION not in img.tag_v2
+        if mode == "CMYK":
+            img, icc, note = _cmyk_to_rgb(img, icc)
+            notes.append(note)
+            mode = "RGB"
+        elif mode in ("P", "PA"):
+            has_t = mode == "PA" or "transparency" in img.info
+            img = img.convert("RGBA" if has_t else "RGB")
+        elif mode == "1":
+            img = img.convert("L")
+        elif mode == "RGBX":
+            img = img.convert("RGB")
+        elif mode not in ("RGB", "RGBA", "L", "LA"):
+            raise InputError(path, f"unsupported pixel format ({mode})")
+        arr = np.asarray(img)
+    if arr.ndim == 3 and arr.shape[2] > 4:  # e.g. RGB + several extra samples
+        arr = arr[:, :, :4]
+    if arr.shape[0] * arr.shape[1] != width * height:
+        raise InputError(path, f"decoded size {arr.shape[1]}x{arr.shape[0]} does not match header")
+
+    icc, colour_space = _colour_space(icc, notes)
+
+    # ---- orientation, alpha, linearisation
+    if not upright:
+        arr = orient(arr, orientation)
+    if arr.ndim == 2:
+        arr = arr[:, :, None]
+    channels = arr.shape[2]
+    colour = arr[:, :, :3] if channels >= 3 else arr[:, :, :1]
+    alpha_codes = arr[:, :, channels - 1] if channels in (2, 4) else None
+    codes = np.ascontiguousarray(colour.transpose(2, 0, 1))
+    planes = decode_planes(codes, colour_space)
+    if planes.shape[0] == 1:
+        planes = np.repeat(planes, 3, axis=0)
+    alpha = None
+    if alpha_codes is not None:
+        top = 255.0 if alpha_codes.dtype == np.uint8 else 65535.0
+        alpha = torch.from_numpy((np.ascontiguousarray(alpha_codes, dtype=np.float32) / top)[None])
+
+    h, w = planes.shape[1:]
+    meta = Metadata(
+        source=path, format=kind, sha256=digest, width=int(w), height=int(h),
+        bit_depth=bit_depth, colour_space=colour_space, icc=icc,
+        xmp=md.reset_xmp_orientation(xmp) if xmp else None, orientation=orientation,
+        has_alpha=alpha is not None, frames=frames, notes=notes,
+    )
+    try:
+        meta.exif = md.sanitise_exif(exif, w, h) if len(exif) else None
+    except md.MetadataError:
+        raise
+    except Exception as exc:
+        notes.append(f"EXIF could not be carried over ({_short(exc)[:60]})")
+    exif_block = md.strip_header(raw_exif) if isinstance(raw_exif, bytes) and raw_exif else None
+    _fill_tags(meta, data, exif_block)
+    return Photo(pixels=torch.from_numpy(planes), meta=meta, alpha=alpha)
+
+
+def _fill_tags(meta: Metadata, data: bytes, exif_block: bytes | None = None) -> dict:
+    printable, objects = md.read_tags(data)
+    if not printable and exif_block and exif_block[:2] in (b"II", b"MM"):
+        # exifread misses EXIF in some containers (e.g. WebP without the "Exif" prefix):
+        # the block itself is a TIFF structure it can read.
+        printable, objects = md.read_tags(exif_block)
+    meta.tags = printable
+    for key, value in md.camera_facts(printable).items():
+        setattr(meta, key, value)
+    return objects
+
+
+# --------------------------------------------------------------------------- RAW
+
+_LIBRAW_FLIP_TO_EXIF = {0: 1, 3: 3, 5: 8, 6: 6}
+
+
+def _read_raw(path: Path, data: bytes, digest: str, max_megapixels: float) -> Photo:
+    import rawpy
+
+    try:
+        raw = rawpy.imread(io.BytesIO(data))
+    except Exception as exc:
+        raise InputError(path, f"not a readable RAW file ({_short(exc)[:100]})") from exc
+    with raw:
+        sizes = raw.sizes
+        _check_size(path, int(sizes.width), int(sizes.height), max_megapixels)
+        _check_size(path, int(sizes.raw_width), int(sizes.raw_height), max_megapixels * 1.5)
+        try:
+            rgb = raw.postprocess(
+                gamma=(1, 1), no_auto_bright=True, output_bps=16, use_camera_wb=True,
+                output_color=rawpy.ColorSpace.sRGB,
+                # LibRaw would otherwise rescale to the brightest pixel when it is within
+                # 75% of the white level: exposure must not depend on the content.
+                adjust_maximum_thr=0.0,
+            )
+        except Exception as exc:
+            raise InputError(path, f"RAW data cannot be decoded ({_short(exc)[:100]})") from exc
+        flip = int(sizes.flip)
+    if rgb.ndim != 3 or rgb.shape[2] < 3 or rgb.size == 0:
+        raise InputError(path, "RAW decoder returned no image")
+    codes = np.ascontiguousarray(rgb[:, :, :3].transpose(2, 0, 1))
+    planes = decode_planes(codes, "linear")
+    h, w = planes.shape[1:]
+    meta = Metadata(
+        source=path, format="raw", sha256=digest, width=int(w), height=int(h), bit_depth=16,
+        colour_space="srgb", orientation=_LIBRAW_FLIP_TO_EXIF.get(flip, 1),
+    )
+    objects = _fill_tags(meta, data)
+    try:
+        meta.exif = md.exif_from_tags(objects)
+    except Exception as exc:
+        meta.notes.append(f"EXIF could not be rebuilt from the RAW file ({_short(exc)[:60]})")
+    return Photo(pixels=torch.from_numpy(planes), meta=meta)

@@ -1,0 +1,93 @@
+"""Turn command-line inputs (files and folders) into the list of photos to process."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..errors import UsageError
+from . import SUPPORTED_EXTENSIONS
+from .atomic import is_temp_name
+
+SIDECAR_SUFFIX = ".spc.json"
+OUTPUT_MARK = ".spc"  # stem suffix of outputs written beside their inputs
+
+
+def is_candidate(name: str) -> bool:
+    """True when a file name looks like a photo we process (supported suffix, not ours)."""
+    if is_temp_name(name) or name.endswith(SIDECAR_SUFFIX) or name.startswith("._"):
+        return False  # our temp files, our sidecars, macOS AppleDouble forks
+    stem, suffix = os.path.splitext(name)
+    if stem.lower().endswith(OUTPUT_MARK):
+        return False  # an output written beside its input ("IMG_1.spc.jpg")
+    return suffix.lower() in SUPPORTED_EXTENSIONS
+
+
+def _inside(path: str, folder: str | None) -> bool:
+    return folder is not None and (path == folder or path.startswith(folder.rstrip(os.sep) + os.sep))
+
+
+def _walk(root: Path, out_real: str | None, seen_dirs: set[str]) -> list[tuple[Path, Path]]:
+    found: list[tuple[Path, Path]] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        real_dir = os.path.realpath(dirpath)
+        if real_dir in seen_dirs or _inside(real_dir, out_real):
+            dirnames[:] = []
+            continue
+        seen_dirs.add(real_dir)
+        keep = []
+        for d in sorted(dirnames):
+            real = os.path.realpath(os.path.join(dirpath, d))
+            if real not in seen_dirs and not _inside(real, out_real):
+                keep.append(d)
+        dirnames[:] = keep
+        for name in sorted(filenames):
+            if not is_candidate(name):
+                continue
+            full = Path(dirpath) / name
+            if full.is_file():  # follows symlinked files; drops dangling links, fifos
+                found.append((full, full.relative_to(root)))
+    found.sort(key=lambda item: item[1].parts)
+    return found
+
+
+def discover(inputs: list[Path], out_dir: Path | None) -> list[tuple[Path, Path]]:
+    """List ``(source file, relative output path)`` for every photo under ``inputs``.
+
+    A file gives its own name as the relative path; a folder is walked recursively (in
+    sorted order) and gives paths relative to itself. Unsupported suffixes, our temp
+    files and sidecars, and anything inside ``out_dir`` are skipped. Symlinked files are
+    followed, symlinked folders are walked once (loops terminate), and the same real file
+    is listed once. A missing input is a :class:`UsageError`, and so are two different
+    photos that would be written to the same relative path under ``out_dir``.
+    """
+    out_real = os.path.realpath(out_dir) if out_dir is not None else None
+    seen_dirs: set[str] = set()
+    seen_files: set[str] = set()
+    claimed: dict[str, Path] = {}
+    result: list[tuple[Path, Path]] = []
+    for given in inputs:
+        given = Path(given)
+        if not given.exists():
+            raise UsageError(f"{given}: no such file or folder")
+        if given.is_dir():
+            items = _walk(given, out_real, seen_dirs)
+        elif given.is_file():
+            items = [(given, Path(given.name))] if is_candidate(given.name) else []
+        else:
+            raise UsageError(f"{given}: not a regular file or folder")
+        for source, rel in items:
+            real = os.path.realpath(source)
+            if real in seen_files or _inside(real, out_real):
+                continue
+            seen_files.add(real)
+            if out_dir is not None:
+                key = rel.as_posix().lower()
+                if key in claimed:
+                    raise UsageError(
+                        f"{claimed[key]} and {source} would both be written to {out_dir / rel}; "
+                        "process them in separate runs or rename one"
+                    )
+                claimed[key] = source
+            result.append((source, rel))
+    return result

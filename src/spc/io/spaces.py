@@ -1,0 +1,167 @@
+"""Colour-space encodings a photo file may use, and fast conversions to/from linear Rec.709.
+
+Decoding goes through look-up tables indexed by the stored integer (256 or 65536
+entries, exact transfer function evaluated in float64), then a 3x3 matrix for wide-gamut
+spaces. Encoding 8-bit is a few OpenCV passes (clip, pow, scale with rounding); 16-bit is
+evaluated exactly in float32.
+
+Spaces: "srgb" (IEC 61966-2-1), "display_p3" (P3 primaries, D65, sRGB transfer),
+"adobe_rgb" (Adobe RGB (1998): gamma 563/256), "linear" (linear Rec.709, no transfer).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import cv2
+import numpy as np
+
+SPACES = ("srgb", "display_p3", "adobe_rgb", "linear")
+ADOBE_GAMMA = 563.0 / 256.0
+_SRGB_KNEE = 0.0031308
+
+_PRIMARIES = {
+    "srgb": ((0.64, 0.33), (0.30, 0.60), (0.15, 0.06)),
+    "linear": ((0.64, 0.33), (0.30, 0.60), (0.15, 0.06)),
+    "display_p3": ((0.680, 0.320), (0.265, 0.690), (0.150, 0.060)),
+    "adobe_rgb": ((0.64, 0.33), (0.21, 0.71), (0.15, 0.06)),
+}
+_D65 = (0.3127, 0.3290)
+
+
+def _rgb_to_xyz(space: str) -> np.ndarray:
+    def xyz(xy: tuple[float, float]) -> np.ndarray:
+        x, y = xy
+        return np.array([x / y, 1.0, (1 - x - y) / y])
+
+    prim = np.stack([xyz(p) for p in _PRIMARIES[space]], axis=1)
+    scale = np.linalg.solve(prim, xyz(_D65))
+    return prim * scale
+
+
+@lru_cache(maxsize=None)
+def to_rec709(space: str) -> np.ndarray | None:
+    """3x3 matrix: linear ``space`` RGB -> linear Rec.709, or None when it is Rec.709."""
+    if space in ("srgb", "linear"):
+        return None
+    return np.linalg.solve(_rgb_to_xyz("srgb"), _rgb_to_xyz(space))
+
+
+@lru_cache(maxsize=None)
+def from_rec709(space: str) -> np.ndarray | None:
+    m = to_rec709(space)
+    return None if m is None else np.linalg.inv(m)
+
+
+def decode_transfer(values: np.ndarray, space: str) -> np.ndarray:
+    """Encoded [0, 1] -> linear, float64, exact."""
+    v = np.clip(values, 0.0, 1.0)
+    if space == "adobe_rgb":
+        return v ** ADOBE_GAMMA
+    if space == "linear":
+        return v
+    return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
+
+
+def encode_transfer(values: np.ndarray, space: str) -> np.ndarray:
+    """Linear -> encoded [0, 1] (clipped), exact."""
+    v = np.clip(values, 0.0, 1.0)
+    if space == "adobe_rgb":
+        return v ** (1.0 / ADOBE_GAMMA)
+    if space == "linear":
+        return v
+    return np.where(v <= _SRGB_KNEE, v * 12.92, 1.055 * np.maximum(v, _SRGB_KNEE) ** (1 / 2.4) - 0.055)
+
+
+@lru_cache(maxsize=None)
+def decode_lut(space: str, bits: int) -> np.ndarray:
+    """float32 table: stored integer code -> linear value (before any gamut matrix)."""
+    top = (1 << bits) - 1
+    codes = np.arange(top + 1, dtype=np.float64) / top
+    lut = decode_transfer(codes, space).astype(np.float32)
+    lut.setflags(write=False)
+    return lut
+
+
+def _mix(matrix: np.ndarray, planes: np.ndarray) -> np.ndarray:
+    """Apply a 3x3 matrix to (3, H, W) float32 planes."""
+    c, h, w = planes.shape
+    out = matrix.astype(np.float32) @ planes.reshape(3, h * w)
+    return out.reshape(3, h, w)
+
+
+def decode_planes(codes: np.ndarray, space: str) -> np.ndarray:
+    """Integer (C, H, W) codes (uint8 or uint16, C-contiguous) -> linear Rec.709 float32.
+
+    Channels other than three (grey) are decoded with the transfer only.
+    """
+    bits = 8 if codes.dtype == np.uint8 else 16
+    lut = decode_lut(space, bits)
+    c, h, w = codes.shape
+    if bits == 8:
+        flat = np.ascontiguousarray(codes).reshape(c * h, w)
+        out = cv2.LUT(flat, lut).reshape(c, h, w) if flat.size else lut[codes]
+    else:
+        out = lut[codes]
+    matrix = to_rec709(space)
+    if matrix is not None and c == 3:
+        out = _mix(matrix, out)
+    return out
+
+
+def _finite(planes: np.ndarray) -> np.ndarray:
+    """NaN and -inf -> 0, +inf -> 1 (one cheap read-only pass when all is well)."""
+    if np.isfinite(planes).all():
+        return planes
+    return np.nan_to_num(planes, nan=0.0, posinf=1.0, neginf=0.0)
+
+
+def encode_planes_u8(planes: np.ndarray, space: str) -> np.ndarray:
+    """Linear Rec.709 (3, H, W) float32 -> encoded uint8 (3, H, W), clipped and rounded.
+
+    A handful of multithreaded OpenCV passes (about 0.5 s for 24 megapixels on two cores);
+    agrees with the exact curve rounded to nearest except for float32 ties (< 0.01%).
+    NaN and -inf become 0, +inf the maximum.
+    """
+    return _encode(planes, space, 8)
+
+
+def encode_planes_u16(planes: np.ndarray, space: str) -> np.ndarray:
+    """Linear Rec.709 (3, H, W) float32 -> encoded uint16 (3, H, W), clipped and rounded."""
+    return _encode(planes, space, 16)
+
+
+def _encode(planes: np.ndarray, space: str, bits: int) -> np.ndarray:
+    c, h, w = planes.shape
+    dtype, depth = (np.uint8, cv2.CV_8U) if bits == 8 else (np.uint16, cv2.CV_16U)
+    if planes.size == 0:
+        return np.zeros((c, h, w), dtype)
+    top = float((1 << bits) - 1)
+    planes = _finite(np.asarray(planes, dtype=np.float32))
+    matrix = from_rec709(space)
+    x = _mix(matrix, planes) if matrix is not None else planes
+    x2 = np.ascontiguousarray(x, dtype=np.float32).reshape(c * h, w)
+    # cv2.multiply / addWeighted with an integer dtype round to nearest and saturate
+    # (negatives -> 0, above 1 -> max); each is one multithreaded pass.
+    if space == "linear":
+        out = cv2.multiply(x2, top, dtype=depth)
+    elif space == "adobe_rgb":
+        buf = cv2.max(x2, 0.0)
+        cv2.pow(buf, 1.0 / ADOBE_GAMMA, dst=buf)
+        out = cv2.multiply(buf, top, dtype=depth)
+    else:
+        # sRGB: the power segment evaluated from the knee up, the linear toe everywhere;
+        # past the knee the toe line lies above the power curve, so the smaller wins.
+        buf = cv2.max(x2, _SRGB_KNEE)
+        cv2.pow(buf, 1 / 2.4, dst=buf)
+        power = cv2.addWeighted(buf, 1.055 * top, buf, 0.0, -0.055 * top, dtype=depth)
+        toe = cv2.multiply(x2, 12.92 * top, dtype=depth)
+        out = cv2.min(power, toe)
+    return out.reshape(c, h, w)
+
+
+def quantize_alpha(alpha: np.ndarray, bits: int) -> np.ndarray:
+    """Alpha (linear coverage) in [0, 1] -> uint8/uint16 codes, rounded."""
+    top = (1 << bits) - 1
+    a = np.clip(np.nan_to_num(alpha, nan=1.0), 0.0, 1.0) * top + 0.5
+    return a.astype(np.uint8 if bits == 8 else np.uint16)
