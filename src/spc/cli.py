@@ -33,6 +33,11 @@ DryRun = Annotated[bool, typer.Option("--dry-run", help="List what would be done
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or tables; only errors (for cron).")]
 MaxMP = Annotated[float, typer.Option("--max-megapixels", min=0.01,
                                       help="Refuse images declaring more pixels than this (decompression bombs).")]
+CriticModel = Annotated[Optional[str], typer.Option("--critic-model", help="Hub name or local folder of the "
+                                                    "vlm critic's weights (downloads only when you choose it).",
+                                                    show_default=False)]
+ArtistModel = Annotated[Optional[str], typer.Option("--artist-model", help="Hub name or local folder of the "
+                                                    "diffusion artist's weights.", show_default=False)]
 NoRefine = Annotated[bool, typer.Option("--no-refine", help="Skip the closed-loop check that backs off edits "
                                         "which would not raise the critic's score.")]
 
@@ -147,13 +152,14 @@ def enhance(inputs: Inputs,
             critic: CriticOpt = "analytic", artist: ArtistOpt = "pipeline", device: Device = "auto",
             precision: Precision = "auto", batch_size: BatchSize = 2, workers: Workers = 2, force: Force = False,
             dry_run: DryRun = False, quiet: Quiet = False, max_megapixels: MaxMP = 250.0,
-            no_refine: NoRefine = False) -> None:
+            no_refine: NoRefine = False, critic_model: CriticModel = None, artist_model: ArtistModel = None) -> None:
     """Critique every photo and fix what is wrong; writes the photo and a .spc.json sidecar."""
     from . import api
 
     opts = dict(format=format, quality=quality, strength=strength, critic=critic, artist=artist, device=device,
                 precision=precision, batch_size=batch_size, workers=workers, force=force, dry_run=dry_run,
-                max_megapixels=max_megapixels, refine=not no_refine)
+                max_megapixels=max_megapixels, refine=not no_refine, critic_model=critic_model,
+                artist_model=artist_model)
     _run_batch(lambda **cb: api.enhance(inputs, out, **cb, **opts), quiet, "enhancing")
 
 
@@ -167,7 +173,8 @@ def retouch(inputs: Inputs,
             format: Format = None, quality: Quality = 95, strength: Strength = 1.0,
             critic: CriticOpt = "analytic", artist: ArtistOpt = "pipeline", device: Device = "auto",
             precision: Precision = "auto", batch_size: BatchSize = 2, workers: Workers = 2, force: Force = False,
-            dry_run: DryRun = False, quiet: Quiet = False, max_megapixels: MaxMP = 250.0) -> None:
+            dry_run: DryRun = False, quiet: Quiet = False, max_megapixels: MaxMP = 250.0,
+            critic_model: CriticModel = None, artist_model: ArtistModel = None) -> None:
     """Apply your intent (--hint) on top of the critic's fixes, and explain what was done."""
     from . import api
     from .hints import parse_hint
@@ -175,15 +182,16 @@ def retouch(inputs: Inputs,
     _guard(lambda: parse_hint(hint))  # an unknown hint is a usage error before any work
     opts = dict(format=format, quality=quality, strength=strength, critic=critic, artist=artist, device=device,
                 precision=precision, batch_size=batch_size, workers=workers, force=force, dry_run=dry_run,
-                max_megapixels=max_megapixels)
+                max_megapixels=max_megapixels, critic_model=critic_model, artist_model=artist_model)
     _run_batch(lambda **cb: api.retouch(inputs, hint, out, **cb, **opts), quiet, "retouching")
 
 
 @app.command()
 def critique(inputs: Inputs,
              json_out: Annotated[bool, typer.Option("--json", help="One JSON line per photo: critique and plan.")] = False,
-             critic: CriticOpt = "analytic", device: Device = "auto", workers: Workers = 2,
-             quiet: Quiet = False, max_megapixels: MaxMP = 250.0) -> None:
+             critic: CriticOpt = "analytic", device: Device = "auto", precision: Precision = "auto",
+             batch_size: BatchSize = 2, workers: Workers = 2, quiet: Quiet = False,
+             max_megapixels: MaxMP = 250.0, critic_model: CriticModel = None) -> None:
     """Say what is wrong with each photo, why, its score, and the edits that would fix it."""
     from rich.console import Console
 
@@ -207,8 +215,9 @@ def critique(inputs: Inputs,
         else:
             rows.append((path, c))
 
-    summary = _guard(lambda: api.critique(inputs, on_result, critic=critic, device=device, workers=workers,
-                                          max_megapixels=max_megapixels))
+    summary = _guard(lambda: api.critique(inputs, on_result, critic=critic, device=device, precision=precision,
+                                          batch_size=batch_size, workers=workers, max_megapixels=max_megapixels,
+                                          critic_model=critic_model))
     if not json_out and not quiet:
         if len(rows) == 1:
             _print_critique(console, *rows[0])

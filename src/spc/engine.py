@@ -48,12 +48,14 @@ class Settings:
     max_megapixels: float = 250.0
     hint: str | None = None
     refine: bool = True
+    critic_model: str | None = None  # a hub name or local folder for the model backends
+    artist_model: str | None = None
 
     def key(self) -> str:
         """Hash of the settings that change pixels or sidecar content (not device, workers, batching)."""
         relevant = {"format": self.format, "quality": self.quality, "strength": self.strength,
                     "critic": self.critic, "artist": self.artist, "hint": self.hint, "refine": self.refine,
-                    "spc": __version__}
+                    "critic_model": self.critic_model, "artist_model": self.artist_model, "spc": __version__}
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
 
     def public(self) -> dict[str, Any]:
@@ -67,6 +69,11 @@ class Job:
     output: Path
     fmt: str = ""
     bit_depth: int = 8
+    side: Path | None = None  # the sidecar, when <stem>.spc.json would be shared (see plan_jobs)
+
+    @property
+    def sidecar(self) -> Path:
+        return self.side or sidecar.sidecar_path(self.output)
 
 
 @dataclass
@@ -118,6 +125,8 @@ def plan_jobs(inputs: list[Path], settings: Settings) -> list[Job]:
         for p in inputs:
             if p.is_dir() and p.resolve() == out_real:
                 raise UsageError(f"--out {settings.out_dir} is an input folder; inputs are never overwritten")
+            if p.is_file() and Path(os.path.realpath(p.parent)) == out_real:
+                raise UsageError(f"{p} is inside --out {settings.out_dir}; inputs are never overwritten")
     found = discover(inputs, settings.out_dir)
     if settings.out_file is not None and len(found) != 1:
         raise UsageError(f"--out {settings.out_file} names one file but {len(found)} photos were given")
@@ -143,6 +152,23 @@ def plan_jobs(inputs: list[Path], settings: Settings) -> list[Job]:
                              "rename one or use --format")
         seen[out] = src
         jobs.append(Job(src, out, fmt, depth))
+    # an output reached through a symlink (e.g. one inside --out) must not land on any input
+    sources = {j.source.resolve(): j.source for j in jobs}
+    for j in jobs:
+        hit = sources.get(j.output.resolve())
+        if hit is not None:
+            raise UsageError(f"{j.source}: output {j.output} would overwrite the input {hit}")
+    # IMG_1.jpg and IMG_1.tif (a RAW+JPEG pair) would share IMG_1.spc.json: name theirs in full
+    by_side: dict[Path, list[Job]] = {}
+    for j in jobs:
+        by_side.setdefault(sidecar.sidecar_path(j.output), []).append(j)
+    for group in by_side.values():
+        if len(group) > 1:
+            for j in group:
+                j.side = j.output.with_name(j.output.name + sidecar.SUFFIX)
+    sides = [j.sidecar for j in jobs]
+    if len(set(sides)) != len(sides):
+        raise UsageError("two outputs would share a sidecar file; rename one or use separate runs")
     return jobs
 
 
@@ -186,7 +212,7 @@ def output_lock(folder: Path) -> Iterator[None]:
 
 def is_current(job: Job, settings: Settings, input_sha: str) -> bool:
     """An output counts as done when it and its sidecar exist and match this input and settings."""
-    side = sidecar.sidecar_path(job.output)
+    side = job.sidecar
     if settings.force or not job.output.is_file() or not side.is_file():
         return False
     try:
@@ -221,9 +247,10 @@ class Engine:
             from .hints import parse_hint
 
             self.hint_plan = parse_hint(settings.hint)
-        self.critic = critic or make_critic(settings.critic)
-        self.artist = artist or make_artist(settings.artist, device=self.device,
-                                            precision=settings.precision, batch_size=settings.batch_size)
+        self.critic = critic or make_critic(settings.critic, **critic_options(settings))
+        artist_opts = {"model": settings.artist_model} if settings.artist_model else {}
+        self.artist = artist or make_artist(settings.artist, device=self.device, precision=settings.precision,
+                                            batch_size=settings.batch_size, **artist_opts)
 
     # -- per-photo stages -------------------------------------------------
     def _decode(self, job: Job):
@@ -245,7 +272,7 @@ class Engine:
                          "bytes": job.output.stat().st_size}
         doc["timings_ms"]["total"] = sum(v for k, v in doc["timings_ms"].items() if k != "total")
         doc["timings_ms"] = {k: round(v, 1) for k, v in doc["timings_ms"].items()}
-        atomic_write_text(sidecar.sidecar_path(job.output), sidecar.dumps(doc))
+        atomic_write_text(job.sidecar, sidecar.dumps(doc))
         return doc
 
     def _plan_for(self, photo, critique) -> tuple[EditPlan, list[str]]:
@@ -417,6 +444,18 @@ class Engine:
             yield j, (r, doc, c.score)
 
 
+def critic_options(settings: Settings) -> dict[str, Any]:
+    """Options for the critic backend: the analytic critic measures a CPU proxy and takes none;
+    model critics get the device, precision, batch size and model folder."""
+    if settings.critic == "analytic":
+        return {}
+    opts: dict[str, Any] = {"device": settings.device, "precision": settings.precision,
+                            "batch_size": settings.batch_size}
+    if settings.critic_model:
+        opts["model"] = settings.critic_model
+    return opts
+
+
 def _reason(err: SpcError, job: Job) -> str:
     text = str(err)
     return text if str(job.source) in text or str(job.output) in text else f"{job.source}: {text}"
@@ -430,7 +469,7 @@ def critique_files(inputs: list[Path], settings: Settings, on_result: Callable[[
 
     t0 = time.perf_counter()
     summary = Summary()
-    critic = make_critic(settings.critic)
+    critic = make_critic(settings.critic, **critic_options(settings))
     found = [src for src, _ in discover(inputs, None)]
     with ThreadPoolExecutor(settings.workers, thread_name_prefix="spc-io") as pool:
         futures: deque[tuple[Path, Future]] = deque()
