@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -40,16 +41,29 @@ def photo_to_array(photo: Photo) -> np.ndarray:
     return linear_to_srgb(photo.pixels).clamp(0, 1).permute(1, 2, 0).numpy()
 
 
+@lru_cache(maxsize=4)
+def _backends(critic: str, artist: str):
+    """Backends are built once per name pair and reused (model backends are costly to load)."""
+    return make_critic(critic), make_artist(artist)
+
+
 def critique_pixels(srgb: np.ndarray, critic: str = "analytic") -> Critique:
-    return make_critic(critic).critique([photo_from_array(srgb)])[0]
+    return _backends(critic, "pipeline")[0].critique([photo_from_array(srgb)])[0]
 
 
 def enhance_pixels(srgb: np.ndarray, critic: str = "analytic", artist: str = "pipeline",
-                   strength: float = 1.0):
-    """Critique and enhance one sRGB array; returns (sRGB float32 array, Critique, applied list)."""
+                   strength: float = 1.0, refine: bool = True):
+    """Critique and enhance one sRGB array exactly as ``spc enhance`` would (closed loop included).
+
+    Returns (sRGB float32 array, Critique, applied list).
+    """
+    from .engine import choose_plan
+
     photo = photo_from_array(srgb)
-    c = make_critic(critic).critique([photo])[0]
-    r = make_artist(artist).render([photo], [c.plan.scaled(strength)])[0]
+    c_backend, a_backend = _backends(critic, artist)
+    c = c_backend.critique([photo])[0]
+    plan, _ = choose_plan(photo, c, c_backend, a_backend, strength=strength, refine=refine)
+    r = a_backend.render([photo], [plan])[0]
     return photo_to_array(r.photo), c, [a.to_dict() for a in r.applied]
 
 
@@ -67,6 +81,10 @@ def _run(inputs, settings, on_outcome=None, on_plan=None):
     if lock_dir is None or settings.dry_run:
         return engine.run(jobs, on_outcome)
     with output_lock(lock_dir):
+        if settings.out_dir is not None:  # temp files of a run that was killed
+            from .io.atomic import remove_stale_temps
+
+            remove_stale_temps(settings.out_dir)
         return engine.run(jobs, on_outcome)
 
 

@@ -276,20 +276,8 @@ class Engine:
         return doc
 
     def _plan_for(self, photo, critique) -> tuple[EditPlan, list[str]]:
-        plan, notes = critique.plan, []
-        if self.hint_plan is not None:
-            from .hints import merge
-
-            plan, notes = merge(plan, self.hint_plan)
-        plan = plan.scaled(self.settings.strength)
-        if self.settings.refine and plan and self.hint_plan is None:
-            try:
-                from .artist.refine import refine
-            except ImportError:
-                return plan, notes
-            plan, more = refine(photo, plan, self.critic, self.artist)
-            notes += more
-        return plan, notes
+        return choose_plan(photo, critique, self.critic, self.artist, strength=self.settings.strength,
+                           hint_plan=self.hint_plan, refine=self.settings.refine)
 
     def _document(self, job: Job, photo, critique, plan: EditPlan, rendered, timings: dict[str, float],
                   notes: list[str]) -> dict[str, Any]:
@@ -442,6 +430,25 @@ class Engine:
             timings = {"decode": t_dec, "critique": t_crit, "render": t_render}
             doc = self._document(j, p, c, pl, r, timings, n)
             yield j, (r, doc, c.score)
+
+
+def choose_plan(photo, critique, critic, artist, strength: float = 1.0, hint_plan: EditPlan | None = None,
+                refine: bool = True) -> tuple[EditPlan, list[str]]:
+    """The plan to render: the critic's, with the user's hint winning on the ops it names, scaled
+    by ``strength``, then checked on a proxy by the closed loop (``artist.refine``) unless a hint
+    asked for it explicitly. Returns the plan and notes for the sidecar."""
+    plan, notes = critique.plan, []
+    if hint_plan is not None:
+        from .hints import merge
+
+        plan, notes = merge(plan, hint_plan)
+    plan = plan.scaled(strength)
+    if refine and plan and hint_plan is None:
+        from .artist.refine import refine as closed_loop
+
+        plan, more = closed_loop(photo, plan, critic, artist)
+        notes = notes + more
+    return plan, notes
 
 
 def critic_options(settings: Settings) -> dict[str, Any]:

@@ -1,0 +1,288 @@
+#!/usr/bin/env python
+"""What does enhancement cost on top of just reading and writing the photos?
+
+    python benchmarks/speed.py                 # 6 x 24 MP JPEGs, median of 3 runs
+    python benchmarks/speed.py --quick         # 3 images, 1 run
+    python benchmarks/speed.py --device cuda   # spc on the GPU (when there is one)
+
+Every method runs as its own process on the same folder of large JPEGs (made once from
+the Kodak photos by bicubic upscaling plus a little noise, cached in benchmarks/_work/):
+the Pillow decode+encode floor, ImageMagick ``-auto-level -auto-gamma``, and
+``spc enhance``. Prints images/s, ms per megapixel, time relative to the floor and peak
+resident memory, then spc's peak memory on N and 2N images (flat = streaming). Writes
+benchmarks/results/speed-<time>.json. Reads ../shared/data; exits 0 when it is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a script: make the `benchmarks` package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks import baselines, data, report  # noqa: E402
+
+TIME_V = Path("/usr/bin/time")
+JPEG_QUALITY_IN = 92  # the synthesized inputs: a typical camera JPEG
+JPEG_QUALITY_OUT = 95  # every method writes at this quality
+
+# The I/O floor: Pillow decodes and re-encodes each JPEG, nothing else (no numpy import).
+FLOOR_CODE = """
+import sys, pathlib
+from PIL import Image
+src, dst = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+for p in sorted(src.glob('*.jpg')):
+    with Image.open(p) as im:
+        im.load()
+        im.save(dst / p.name, quality=%d)
+""" % JPEG_QUALITY_OUT
+
+# Fallback when /usr/bin/time is missing: a fresh child python that reports its children's peak RSS.
+RUSAGE_CODE = """
+import resource, subprocess, sys
+rc = subprocess.run(sys.argv[1:]).returncode
+print('SPCBENCH_MAXRSS_KB', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)
+sys.exit(rc)
+"""
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def make_inputs(root: Path, n: int, megapixels: float, folder: Path) -> list[Path]:
+    """``n`` large JPEGs in ``folder`` (reused when already there with the same size)."""
+    import cv2
+    import numpy as np
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    sources = data.list_images(root / "kodak24") or data.clean_photos(root)
+    if not sources:
+        raise SystemExit(f"no source photos under {root}")
+    out = []
+    for i in range(n):
+        p = folder / f"speed_{i:03d}.jpg"
+        out.append(p)
+        if p.exists():
+            with Image.open(p) as im:
+                if abs(im.width * im.height / 1e6 - megapixels) < 0.05 * megapixels:
+                    continue
+        src = np.asarray(Image.open(sources[i % len(sources)]).convert("RGB"))
+        h, w = src.shape[:2]
+        s = (megapixels * 1e6 / (h * w)) ** 0.5
+        big = cv2.resize(src, (round(w * s), round(h * s)), interpolation=cv2.INTER_CUBIC)
+        rng = np.random.default_rng(i)
+        noise = rng.normal(0.0, 2.0, big.shape[:2] + (1,)).astype(np.float32)  # luminance grain
+        big = np.clip(big.astype(np.float32) + noise, 0, 255).astype(np.uint8)
+        tmp = p.with_suffix(".tmp")
+        Image.fromarray(big).save(tmp, format="JPEG", quality=JPEG_QUALITY_IN)
+        tmp.replace(p)
+        print(f"  made {p.name} {big.shape[1]}x{big.shape[0]} ({p.stat().st_size / 1e6:.1f} MB)", flush=True)
+    return out
+
+
+def link_subset(files: list[Path], folder: Path) -> Path:
+    """A folder holding (hard links to) exactly ``files``."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    for f in files:
+        try:
+            os.link(f, folder / f.name)
+        except OSError:
+            shutil.copy2(f, folder / f.name)
+    return folder
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+def measured(cmd: list[str], timeout: float) -> dict[str, Any]:
+    """Run ``cmd``; wall seconds, peak RSS (MB) of the process tree's largest member, rc."""
+    if TIME_V.exists():
+        full = [str(TIME_V), "-v"] + cmd
+    else:
+        full = [sys.executable, "-c", RUSAGE_CODE] + cmd
+    t0 = time.perf_counter()
+    try:
+        r = subprocess.run(full, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"seconds": time.perf_counter() - t0, "rss_mb": None, "rc": None, "error": f"timed out after {timeout:.0f} s"}
+    secs = time.perf_counter() - t0
+    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr) or \
+        re.search(r"SPCBENCH_MAXRSS_KB (\d+)", r.stderr)
+    res: dict[str, Any] = {"seconds": secs, "rss_mb": int(m.group(1)) / 1024 if m else None, "rc": r.returncode}
+    if r.returncode != 0:
+        lines = [ln.strip() for ln in r.stderr.splitlines() if ln.strip() and not ln.startswith("\t")
+                 and "Command exited" not in ln and not ln.lstrip().startswith(("│", "╭", "╰"))]
+        res["error"] = f"exit {r.returncode}: " + (lines[-1] if lines else r.stdout.strip()[-200:])[:300]
+        res["stderr_tail"] = r.stderr[-2000:]
+    return res
+
+
+def spc_executable() -> str | None:
+    local = Path(sys.executable).parent / "spc"
+    return str(local) if local.exists() else shutil.which("spc")
+
+
+def commands(src: Path, dst: Path, device: str) -> dict[str, list[str] | str]:
+    """Each method's command line (or, as a str, why it is skipped)."""
+    cmds: dict[str, list[str] | str] = {"pillow floor": [sys.executable, "-c", FLOOR_CODE, str(src), str(dst)]}
+    im = baselines.imagemagick_command()
+    if im:
+        loop = ('for f in "$1"/*.jpg; do "$3" "$f" -auto-level -auto-gamma -quality %d "$2/$(basename "$f")" '
+                "|| exit 1; done" % JPEG_QUALITY_OUT)
+        cmds["imagemagick"] = ["bash", "-c", loop, "im", str(src), str(dst), im[0]]
+    else:
+        cmds["imagemagick"] = "ImageMagick not installed (Debian: apt-get install imagemagick)"
+    exe = spc_executable()
+    if exe:
+        cmds["spc"] = [exe, "enhance", str(src), "--out", str(dst), "--force", "--quiet", "--device", device]
+    else:
+        cmds["spc"] = "the spc console script is not installed (pip install -e .)"
+    return cmds
+
+
+def count_outputs(dst: Path) -> int:
+    return sum(1 for p in dst.rglob("*") if p.suffix.lower() in (".jpg", ".jpeg"))
+
+
+def run_method(name: str, cmd: list[str], src: Path, n: int, repeats: int, timeout: float) -> dict[str, Any]:
+    runs = []
+    for k in range(repeats):
+        dst = report.WORK_DIR / "speed" / "out" / name.replace(" ", "_")
+        if dst.exists():
+            shutil.rmtree(dst)
+        dst.mkdir(parents=True)
+        r = measured([str(dst) if c == "{dst}" else c for c in cmd], timeout)
+        got = count_outputs(dst)
+        if "error" not in r and got != n:
+            r["error"] = f"wrote {got} of {n} images"
+        runs.append(r)
+        print(f"  {name} run {k + 1}/{repeats}: {r['seconds']:.1f} s, "
+              f"peak RSS {report.fmt(r['rss_mb'], 0)} MB" + (f"  ERROR {r['error']}" if "error" in r else ""),
+              flush=True)
+        if "error" in r:
+            break
+    ok = [r for r in runs if "error" not in r]
+    res: dict[str, Any] = {"runs": runs}
+    if ok:
+        res["seconds"] = statistics.median(r["seconds"] for r in ok)
+        rss = [r["rss_mb"] for r in ok if r["rss_mb"] is not None]
+        res["rss_mb"] = statistics.median(rss) if rss else None
+        res["rss_mb_max"] = max(rss) if rss else None
+    else:
+        res["error"] = runs[-1]["error"]
+    return res
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="3 images, 1 run each")
+    ap.add_argument("-n", "--images", type=int, help="how many images (default 6, quick 3)")
+    ap.add_argument("--repeats", type=int, help="runs per method, the median is reported (default 3, quick 1)")
+    ap.add_argument("--megapixels", type=float, default=24.0, help="size of each synthesized JPEG")
+    ap.add_argument("--device", default="cpu", help="device passed to spc: cpu (default) or cuda")
+    ap.add_argument("--no-flatness", action="store_true", help="skip the spc N vs 2N memory run")
+    ap.add_argument("--timeout", type=float, default=600.0, help="seconds allowed per method run")
+    ap.add_argument("--json", type=Path, help="where to write the results (default benchmarks/results/)")
+    args = ap.parse_args(argv)
+    n = args.images or (3 if args.quick else 6)
+    repeats = args.repeats or (1 if args.quick else 3)
+
+    root = data.require_data_root()
+    if root is None:
+        return 0
+    if args.device.startswith("cuda"):
+        try:
+            import torch
+
+            if not torch.cuda.is_available():
+                print("--device cuda: no CUDA device visible to torch here; nothing to measure.")
+                return 0
+        except ImportError:
+            print("--device cuda: torch is not installed; nothing to measure.")
+            return 0
+
+    env = report.environment()
+    work = report.WORK_DIR / "speed"
+    print(f"spc speed benchmark, {env['date']}, {env['cpus']} CPUs, {n} x {args.megapixels:g} MP JPEG, "
+          f"median of {repeats}, spc device {args.device}", flush=True)
+    files = make_inputs(root, 2 * n if not args.no_flatness else n, args.megapixels, work / "pool")
+    src = link_subset(files[:n], work / f"in_{n}")
+    from PIL import Image
+
+    mp = sum(Image.open(f).width * Image.open(f).height for f in files[:n]) / 1e6
+    in_mb = sum(f.stat().st_size for f in files[:n]) / 1e6
+
+    results: dict[str, Any] = {}
+    skipped: dict[str, str] = {}
+    for name, cmd in commands(src, Path("{dst}"), args.device).items():
+        if isinstance(cmd, str):
+            skipped[name] = cmd
+            print(f"note: skipping {name}: {cmd}")
+            continue
+        results[name] = run_method(name, cmd, src, n, repeats, args.timeout)
+
+    startup = None
+    exe = spc_executable()
+    if exe:  # what a batch pays once: interpreter, imports, CLI parsing
+        startup = measured([exe, "--help"], 120)
+
+    floor = results.get("pillow floor", {}).get("seconds")
+    rows = []
+    for name, r in results.items():
+        if "seconds" not in r:
+            rows.append([name, "–", "–", "–", "–", "error: " + r.get("error", "?")[:80]])
+            continue
+        t = r["seconds"]
+        r.update({"images_per_s": n / t, "ms_per_mp": 1000 * t / mp, "ratio_to_floor": t / floor if floor else None})
+        rows.append([name, report.fmt(r["images_per_s"], 3), report.fmt(r["ms_per_mp"], 0),
+                     report.fmt(r["ratio_to_floor"], 1), report.fmt(r["rss_mb"], 0), ""])
+    texts = [report.print_table(
+        f"Speed: {n} JPEGs of {mp / n:.1f} MP ({in_mb:.0f} MB in), median of {repeats} run(s), spc on {args.device}",
+        ["method", "images/s", "ms / MP", "x floor", "peak RSS MB", "note"], rows,
+        "Each method is one process over the whole folder (ImageMagick: one `convert` per image); "
+        "times include process start and imports"
+        + (f" (spc --help alone takes {startup['seconds']:.1f} s)." if startup and 'error' not in startup else "."))]
+
+    flat = None
+    if not args.no_flatness and isinstance(commands(src, Path("{dst}"), args.device).get("spc"), list) \
+            and "seconds" in results.get("spc", {}):
+        src2 = link_subset(files[: 2 * n], work / f"in_{2 * n}")
+        cmd2 = commands(src2, Path("{dst}"), args.device)["spc"]
+        print(f"spc memory flatness: {2 * n} images", flush=True)
+        r2 = run_method("spc", cmd2, src2, 2 * n, 1, 2 * args.timeout)
+        flat = {"n": {"images": n, "rss_mb": results["spc"].get("rss_mb"), "seconds": results["spc"]["seconds"]},
+                "2n": {"images": 2 * n, "rss_mb": r2.get("rss_mb"), "seconds": r2.get("seconds"),
+                       "error": r2.get("error")}}
+        rows = [[v["images"], report.fmt(v["rss_mb"], 0), report.fmt(v["seconds"], 1),
+                 report.fmt(v["seconds"] / v["images"], 2) if v.get("seconds") else "–"] for v in flat.values()]
+        texts.append(report.print_table("spc peak memory vs batch size (flat = streaming)",
+                                         ["images", "peak RSS MB", "seconds", "s / image"], rows))
+
+    out = report.write_json({"benchmark": "speed", "quick": args.quick, "environment": env,
+                             "config": {"images": n, "repeats": repeats, "megapixels_total": mp,
+                                        "input_mb": in_mb, "device": args.device, "jpeg_quality_in": JPEG_QUALITY_IN,
+                                        "jpeg_quality_out": JPEG_QUALITY_OUT, "skipped": skipped,
+                                        "rss_source": "/usr/bin/time -v" if TIME_V.exists() else "getrusage"},
+                             "methods": results, "spc_startup": startup, "flatness": flat,
+                             "tables_markdown": texts}, "speed", args.json)
+    print(f"results: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
