@@ -11,10 +11,18 @@ from typing import Callable
 
 import torch
 
+from . import denoise as _denoise
+from . import sharpen as _sharpen
 from .base import Params
 from .contrast import adjust_contrast
+from .dehaze import adjust_dehaze, prepare_dehaze
+from .denoise import adjust_denoise
 from .exposure import adjust_exposure
-from .params import PARAMS_BY_OP, ContrastParams, ExposureParams, WhiteBalanceParams
+from .params import (PARAMS_BY_OP, ContrastParams, DehazeParams, DenoiseParams, ExposureParams,
+                     SaturationParams, SharpenParams, ToneParams, WhiteBalanceParams)
+from .saturation import adjust_saturation
+from .sharpen import adjust_sharpen
+from .tone import adjust_tone, prepare_tone
 from .white_balance import adjust_white_balance
 
 
@@ -24,6 +32,12 @@ class OpSpec:
     fn: Callable[..., torch.Tensor]
     params: type[Params]
     halo: int = 0  # pixels of neighbourhood the op reads at full resolution (tiling overlap)
+    # Whole-image statistics, computed once before tiling: prepare(image, **params) -> context;
+    # the op then takes ``context=`` and ``row0=`` (first row of the tile) and is per-pixel.
+    prepare: Callable[..., dict] | None = None
+    # out[:, c] depends only on in[:, c] at the same pixel (a per-channel curve): runs of such
+    # ops may be fused into one lookup table per image and channel.
+    channelwise: bool = False
 
 
 # The one ordering table. A plan's edits always render in this order, whatever
@@ -44,9 +58,14 @@ ORDER: tuple[tuple[str, str], ...] = (
 )
 
 OPS: dict[str, OpSpec] = {
-    "white_balance": OpSpec("white_balance", adjust_white_balance, WhiteBalanceParams),
-    "exposure": OpSpec("exposure", adjust_exposure, ExposureParams),
-    "contrast": OpSpec("contrast", adjust_contrast, ContrastParams),
+    "denoise": OpSpec("denoise", adjust_denoise, DenoiseParams, halo=_denoise.HALO),
+    "white_balance": OpSpec("white_balance", adjust_white_balance, WhiteBalanceParams, channelwise=True),
+    "exposure": OpSpec("exposure", adjust_exposure, ExposureParams, channelwise=True),
+    "dehaze": OpSpec("dehaze", adjust_dehaze, DehazeParams, prepare=prepare_dehaze),
+    "tone": OpSpec("tone", adjust_tone, ToneParams, prepare=prepare_tone),
+    "contrast": OpSpec("contrast", adjust_contrast, ContrastParams, channelwise=True),
+    "saturation": OpSpec("saturation", adjust_saturation, SaturationParams),
+    "sharpen": OpSpec("sharpen", adjust_sharpen, SharpenParams, halo=_sharpen.HALO),
 }
 
 RANK: dict[str, int] = {name: i for i, (name, _) in enumerate(ORDER)}

@@ -13,3 +13,25 @@ def per_image(value: float | torch.Tensor, image: torch.Tensor) -> torch.Tensor:
             return v
         return v.reshape(-1, *([1] * (image.dim() - 1)))
     return torch.tensor(float(value), device=image.device, dtype=image.dtype)
+
+
+def any_active(*values: float | torch.Tensor) -> bool:
+    """True when any value (float or tensor) is non-zero: a cheap early exit for neutral calls."""
+    for v in values:
+        if isinstance(v, torch.Tensor):
+            if bool((v != 0).any()):
+                return True
+        elif float(v) != 0.0:
+            return True
+    return False
+
+
+def smoothstep(t: torch.Tensor) -> torch.Tensor:
+    """3t^2 - 2t^3 on t clamped to [0, 1]."""
+    t = t.clamp(0.0, 1.0)
+    return t * t * (3.0 - 2.0 * t)
+
+
+def luma(image: torch.Tensor) -> torch.Tensor:
+    """Rec.709 luminance (B, 1, H, W) of a (B, 3, H, W) image, in the image's dtype."""
+    return 0.2126 * image[:, 0:1] + 0.7152 * image[:, 1:2] + 0.0722 * image[:, 2:3]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from ..colour import linear_to_srgb, srgb_to_linear
-from ._util import per_image
+from ._util import any_active, per_image
 
 MID = 0.5  # perceptual mid-grey in sRGB encoding (about 21% linear)
 
@@ -31,6 +31,10 @@ def adjust_contrast(image: torch.Tensor, amount: float | torch.Tensor = 0.0,
     >>> abs(float(adjust_contrast(img, amount=0.5)[0, 0, 0, 0]) - 0.214) < 1e-3  # mid-grey fixed
     True
     """
+    if not any_active(amount, black, _minus_one(white)):
+        return image
+    dtype = image.dtype
+    image = image.float()  # powers and a division: half precision would cost ~1 % here
     a = per_image(amount, image)
     b = per_image(black, image)
     w = per_image(white, image)
@@ -38,4 +42,12 @@ def adjust_contrast(image: torch.Tensor, amount: float | torch.Tensor = 0.0,
     enc = ((enc - b) / (w - b).clamp(min=1e-3)).clamp(min=0.0)
     over = (enc - 1.0).clamp(min=0.0)  # keep headroom above white untouched by the curve
     curved = s_curve(enc.clamp(max=1.0), a) + over
-    return srgb_to_linear(curved)
+    out = srgb_to_linear(curved)
+    if a.dim() == 0:
+        return out.to(dtype)
+    neutral = (a == 0) & (b == 0) & (w == 1)  # images of the batch left alone stay bit-exact
+    return torch.where(neutral, image, out).to(dtype)
+
+
+def _minus_one(v: float | torch.Tensor) -> float | torch.Tensor:
+    return v - 1.0

@@ -47,15 +47,16 @@ class ToneParams(Params):
 class ContrastParams(Params):
     op = "contrast"
     amount: float = param(0.0, -1.0, 1.0, "S-curve strength around mid-grey in a perceptual encoding")
-    black: float = param(0.0, 0.0, 0.2, "black point to map to 0 (sRGB-encoded)")
+    black: float = param(0.0, 0.0, 0.3, "black point to map to 0 (sRGB-encoded)")
     white: float = param(1.0, 0.5, 1.0, "white point to map to 1 (sRGB-encoded)")
 
 
 @dataclass(frozen=True)
 class SaturationParams(Params):
     op = "saturation"
-    saturation: float = param(0.0, -1.0, 1.0, "uniform chroma change in OKLab (-1 = grey)")
-    vibrance: float = param(0.0, -1.0, 1.0, "chroma change weighted toward muted, non-skin colours")
+    saturation: float = param(0.0, -1.0, 2.0, "chroma scale - 1 around each pixel's luminance, linear light "
+                                               "(-1 = grey; a fade to f of the chroma is undone by 1/f - 1)")
+    vibrance: float = param(0.0, -1.0, 1.0, "extra chroma scale for muted, non-skin colours (1 doubles near-greys)")
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ class SharpenParams(Params):
     op = "sharpen"
     amount: float = param(0.0, 0.0, 2.0, "unsharp-mask gain on luminance")
     radius: float = param(1.0, 0.5, 5.0, "blur radius in pixels at full resolution", neutral=1.0)
+    threshold: float = param(0.0, 0.0, 0.2, "noise gate in sRGB units: detail this small is half sharpened, "
+                                             "smaller left alone (about 2x the noise sigma)")
 
 
 ALL_PARAMS: tuple[type[Params], ...] = (

@@ -1,0 +1,158 @@
+"""Edge-aware filtering shared by the ops: box filters, the guided filter, guided upsampling.
+
+Everything here works on (B, C, H, W) tensors and accumulates in float32 (box sums are
+cumulative sums, which lose precision quickly in half precision); results come back in
+the input's dtype.
+
+Two ways to use the guided filter (He, Sun & Tang, 2013):
+
+* ``guided_filter(guide, src, r, eps)`` at full resolution, for pixel-scale work (denoise);
+  its footprint is ``2 * r`` pixels, which is the halo a tiled caller must add.
+* ``guided_coeffs`` on a downscaled guide/source pair, then ``apply_coeffs`` at full
+  resolution: the "fast guided filter" / guided upsampling. The low-resolution
+  coefficients are smooth, so upsampling them is legitimate, and the full-resolution guide
+  restores the edges. ``upsample_rows`` evaluates the bilinear upsampling for any band of
+  rows exactly as it would for the whole image, so tiles need no overlap.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+
+def _box_sum(x: torch.Tensor, r: int, dim: int) -> torch.Tensor:
+    """Sum over 2r+1 neighbours along ``dim`` (zeros beyond the border): 2r shifted adds.
+
+    Direct sums in a fixed order, so a band of rows with ``r`` extra rows each side gives
+    bit-for-bit the whole image's values (no cumulative-sum drift); faster than avg_pool2d
+    on the CPU for the small radii used at full resolution.
+    """
+    n = x.shape[dim]
+    pad = [0, 0, 0, 0]
+    pad[0 if dim == -1 else 2] = r
+    pad[1 if dim == -1 else 3] = r
+    xp = F.pad(x, pad)
+    out = xp.narrow(dim, 0, n).clone()
+    for k in range(1, 2 * r + 1):
+        out += xp.narrow(dim, k, n)
+    return out
+
+
+def _counts(n: int, r: int, device: torch.device) -> torch.Tensor:
+    idx = torch.arange(n, device=device)
+    return ((idx + r).clamp(max=n - 1) - (idx - r).clamp(min=0) + 1).float()
+
+
+def box_mean(x: torch.Tensor, r: int) -> torch.Tensor:
+    """Mean over a (2r+1)^2 window, truncated (not padded) at the image border; float32.
+
+    >>> box_mean(torch.ones(1, 1, 4, 4), 1).unique().tolist()
+    [1.0]
+    """
+    x = x.float()
+    if r <= 0:
+        return x
+    h, w = x.shape[-2:]
+    s = _box_sum(_box_sum(x, r, -2), r, -1)
+    n = _counts(h, r, x.device).view(-1, 1) * _counts(w, r, x.device).view(1, -1)
+    return s.div_(n)
+
+
+def guided_coeffs(guide: torch.Tensor, src: torch.Tensor, r: int,
+                  eps: float | torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean linear coefficients (a, b) of the guided filter: output = a * guide + b.
+
+    ``guide`` is (B, 1, H, W); ``src`` (B, C, H, W); ``eps`` a float or (B, 1, 1, 1) tensor
+    (larger = smoother). Returns float32 tensors shaped like ``src``.
+    """
+    g = guide.float()
+    p = src.float()
+    mg = box_mean(g, r)
+    mp = box_mean(p, r)
+    cov = box_mean(g * p, r) - mg * mp
+    var = box_mean(g * g, r) - mg * mg
+    a = cov / (var.clamp(min=0.0) + eps)
+    b = mp - a * mg
+    return box_mean(a, r), box_mean(b, r)
+
+
+def guided_filter(guide: torch.Tensor, src: torch.Tensor, r: int, eps: float | torch.Tensor) -> torch.Tensor:
+    """Edge-preserving smoothing of ``src`` steered by the edges of ``guide``; float32.
+
+    >>> flat = torch.full((1, 1, 8, 8), 0.5)
+    >>> torch.allclose(guided_filter(flat, flat, 2, 1e-3), flat)
+    True
+    """
+    a, b = guided_coeffs(guide, src, r, eps)
+    return a * guide.float() + b
+
+
+def downscale(x: torch.Tensor, factor: int) -> torch.Tensor:
+    """Area-average by an integer factor (partial blocks at the far edges average what they hold); float32."""
+    x = x.float()
+    if factor <= 1:
+        return x
+    return F.avg_pool2d(x, kernel_size=factor, stride=factor, ceil_mode=True, count_include_pad=False)
+
+
+def factor_for(h: int, w: int, long_edge: int) -> int:
+    """The integer downscale factor that brings the long edge to about ``long_edge`` (>= 1)."""
+    return max(1, int(math.floor(max(h, w) / long_edge)))
+
+
+def _lerp_index(n_out: int, n_in: int, factor: int, start: int, device: torch.device):
+    """Bilinear source indices and weights for output positions start..start+n_out (align_corners=False)."""
+    pos = (torch.arange(start, start + n_out, device=device, dtype=torch.float32) + 0.5) / factor - 0.5
+    pos = pos.clamp(0.0, n_in - 1)
+    i0 = pos.floor().long()
+    i1 = (i0 + 1).clamp(max=n_in - 1)
+    wgt = pos - i0.float()
+    return i0, i1, wgt
+
+
+def upsample_rows(maps: torch.Tensor, factor: int, row0: int, rows: int, width: int) -> torch.Tensor:
+    """Bilinear upsampling of low-res ``maps`` (B, C, h, w) by ``factor``, for full-res rows
+    ``row0 .. row0 + rows`` and all ``width`` columns; identical for a band or the whole image.
+    """
+    h, w = maps.shape[-2:]
+    if factor == 1:
+        return maps[..., row0:row0 + rows, :width]
+    i0, i1, wy = _lerp_index(rows, h, factor, row0, maps.device)
+    wy = wy.to(maps.dtype).view(-1, 1)
+    m0 = maps.index_select(-2, i0)
+    band = m0 + (maps.index_select(-2, i1) - m0) * wy
+    j0, j1, wx = _lerp_index(width, w, factor, 0, maps.device)
+    b0 = band.index_select(-1, j0)
+    return b0 + (band.index_select(-1, j1) - b0) * wx.to(maps.dtype)
+
+
+def gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Separable Gaussian blur (float32) with replicated borders; footprint ``gaussian_radius(sigma)``.
+
+    Weighted shifted adds (2r+1 per direction): on the CPU several times faster than a
+    convolution call for these small kernels, and bit-identical for a band or the whole image.
+    """
+    x = x.float()
+    r = gaussian_radius(sigma)
+    if r == 0:
+        return x
+    t = torch.arange(-r, r + 1, dtype=torch.float64)
+    k = torch.exp(-0.5 * (t / sigma) ** 2)
+    k = (k / k.sum()).tolist()
+    b, c, h, w = x.shape
+    y = x.reshape(b * c, 1, h, w)
+    for dim, pad in ((-1, (r, r, 0, 0)), (-2, (0, 0, r, r))):
+        n = y.shape[dim]
+        yp = F.pad(y, pad, mode="replicate")
+        out = yp.narrow(dim, 0, n) * k[0]
+        for i in range(1, 2 * r + 1):
+            out.add_(yp.narrow(dim, i, n), alpha=k[i])
+        y = out
+    return y.reshape(b, c, h, w)
+
+
+def gaussian_radius(sigma: float) -> int:
+    return int(math.ceil(3.0 * sigma)) if sigma > 0 else 0

@@ -1,0 +1,68 @@
+"""Highlights and shadows: a luminance gain map from an edge-aware base layer, no halos.
+
+The base layer is the log2 luminance smoothed by a guided filter (self-guided, so it keeps
+edges): computed on a downscaled copy, its linear coefficients are upsampled and applied
+with the full-resolution log luminance as the guide (guided upsampling). The gain depends
+only on the base, so fine detail and local contrast ride through unchanged, and the same
+gain multiplies R, G and B, so hue and saturation ratios are kept.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from ._util import any_active, luma, per_image, smoothstep
+from .filters import downscale, factor_for, guided_coeffs, upsample_rows
+
+MID_LOG = math.log2(0.18)  # mid-grey, linear 18 %
+SHADOW_SPAN = 4.5  # stops below mid-grey where the shadow weight reaches 1
+HIGHLIGHT_SPAN = -MID_LOG  # stops above mid-grey where the highlight weight reaches 1 (linear 1.0)
+SHADOW_STOPS = 2.0  # shadows = 1 lifts the deepest shadows by this many stops
+HIGHLIGHT_STOPS = 1.5  # highlights = -1 pulls the brightest areas down by this many stops
+LOW_RES = 384  # long edge of the grid the base layer is computed on
+EPS_LOG = 0.25  # guided-filter epsilon in squared stops: edges stronger than ~0.5 stop are kept
+_FLOOR = 1e-4
+
+
+def prepare_tone(image: torch.Tensor, **_: object) -> dict:
+    """Low-resolution guided-filter coefficients of the base layer, for the whole image."""
+    h, w = image.shape[-2:]
+    factor = factor_for(h, w, LOW_RES)
+    small = downscale(image, factor)
+    log_y = torch.log2(luma(small).clamp(min=_FLOOR))
+    r = max(2, round(max(small.shape[-2:]) / 48))
+    a, b = guided_coeffs(log_y, log_y, r, EPS_LOG)
+    return {"coeffs": torch.cat([a, b], dim=1), "factor": factor}
+
+
+def adjust_tone(image: torch.Tensor, highlights: float | torch.Tensor = 0.0,
+                shadows: float | torch.Tensor = 0.0, *, context: dict | None = None,
+                row0: int = 0) -> torch.Tensor:
+    """Lift or deepen shadows and recover or lift highlights by a smooth, edge-aware gain.
+
+    ``shadows = 1`` lifts regions 4.5+ stops below mid-grey by 2 stops (less nearer
+    mid-grey, nothing above it); ``highlights = -1`` pulls regions at linear 1.0 down by
+    1.5 stops (nothing below mid-grey). Mid-tones are untouched; 0 is an exact identity.
+    ``context``/``row0`` let a tiled caller pass coefficients prepared on the whole image
+    (``prepare_tone``) and the band's first row.
+
+    >>> img = torch.full((1, 3, 8, 8), 0.01)
+    >>> bool(adjust_tone(img, shadows=0.5).mean() > 0.01)
+    True
+    """
+    if not any_active(highlights, shadows):
+        return image
+    if context is None:
+        context = prepare_tone(image)
+    hl = per_image(highlights, image).float()
+    sh = per_image(shadows, image).float()
+    rows, width = image.shape[-2:]
+    coeffs = upsample_rows(context["coeffs"], context["factor"], row0, rows, width)
+    log_y = torch.log2(luma(image).float().clamp(min=_FLOOR))
+    base = coeffs[:, 0:1] * log_y + coeffs[:, 1:2]
+    w_sh = smoothstep((MID_LOG - base) / SHADOW_SPAN)
+    w_hl = smoothstep((base - MID_LOG) / HIGHLIGHT_SPAN)
+    stops = (SHADOW_STOPS * sh) * w_sh + (HIGHLIGHT_STOPS * hl) * w_hl
+    return image * torch.exp2(stops).to(image.dtype)

@@ -1,0 +1,87 @@
+"""The closed loop: back off the strength until the (fake) critic is happier."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from spc.artist.pipeline import PipelineArtist
+from spc.artist.refine import refine
+from spc.critic.base import Critique, Finding
+from spc.ops import OPS
+from spc.photo import Metadata, Photo
+from spc.plan import Edit, EditPlan
+
+
+class MeanCritic:
+    """Scores how close the mean linear level is to ``target``; flags clipping above ``clip``."""
+
+    name, version = "fake", "0"
+
+    def __init__(self, target: float, clip: float = 2.0):
+        self.target, self.clip = target, clip
+        self.calls = 0
+
+    def critique(self, photos):
+        out = []
+        for p in photos:
+            self.calls += 1
+            m = float(p.pixels.mean())
+            findings = []
+            if float((p.pixels >= 0.999).float().mean()) > 0.01 or m > self.clip:
+                findings.append(Finding("highlights", "clipped", 0.8, 1.0, {"mean": m}, "clipping"))
+            out.append(Critique(score=100 - 200 * abs(m - self.target), summary="", findings=findings))
+        return out
+
+
+def photo(level: float) -> Photo:
+    pixels = torch.full((3, 600, 400), level) * torch.linspace(0.5, 1.0, 400)
+    return Photo(pixels, Metadata(source=Path("x.png"), format="png", sha256="0", width=400, height=600,
+                                  bit_depth=8))
+
+
+def plan(ev: float) -> EditPlan:
+    return EditPlan([Edit("exposure", OPS["exposure"].params(ev=ev, shoulder=1.0))])
+
+
+def test_full_strength_accepted_when_it_helps():
+    critic = MeanCritic(target=0.2)
+    chosen, notes = refine(photo(0.1), plan(1.0), critic, PipelineArtist())
+    assert chosen.edits[0].strength == 1.0
+    assert notes[-1].startswith("strength 1.0") and notes[-1].endswith("accepted")
+
+
+def test_backs_off_when_full_strength_overshoots():
+    critic = MeanCritic(target=0.12)
+    chosen, notes = refine(photo(0.1), plan(1.5), critic, PipelineArtist())
+    assert chosen.edits[0].strength < 1.0
+    assert "rejected" in notes[0] and notes[-1].endswith("accepted")
+
+
+def test_new_clipping_is_rejected_even_if_the_score_rises():
+    critic = MeanCritic(target=0.9)
+    chosen, notes = refine(photo(0.3), plan(2.0), critic, PipelineArtist())
+    assert any("new highlights (clipped)" in n for n in notes)
+
+
+def test_falls_back_to_untouched():
+    critic = MeanCritic(target=0.05)  # any brightening makes it worse
+    chosen, notes = refine(photo(0.1), plan(1.0), critic, PipelineArtist())
+    assert chosen.edits[0].strength == 0.0
+    assert notes[-1].startswith("strength 0.0")
+    assert critic.calls == 1 + 3  # the original plus three tries, on the 512-pixel proxy
+
+
+def test_pixel_scale_ops_are_kept_and_not_rendered_on_the_proxy():
+    critic = MeanCritic(target=0.05)  # rejects any brightening
+    p = plan(1.0)
+    p.edits.append(Edit("sharpen", OPS["sharpen"].params(amount=1.0, radius=2.0)))
+    chosen, notes = refine(photo(0.1), p, critic, PipelineArtist())
+    ops = {e.op: e.strength for e in chosen.edits}
+    assert ops == {"exposure": 0.0, "sharpen": 1.0}
+    assert notes[0].startswith("sharpen: pixel-scale")
+    only = EditPlan([Edit("denoise", OPS["denoise"].params(luma=1.0, chroma=1.0, sigma=0.02))])
+    calls = critic.calls
+    kept, _ = refine(photo(0.1), only, critic, PipelineArtist())
+    assert kept.edits[0].strength == 1.0 and critic.calls == calls
