@@ -26,7 +26,8 @@ CriticOpt = Annotated[str, typer.Option("--critic", help="Critic backend: analyt
 ArtistOpt = Annotated[str, typer.Option("--artist", help="Artist backend: pipeline (default) or diffusion.")]
 Device = Annotated[str, typer.Option(help="Compute device: auto, cpu, cuda or cuda:N.")]
 Precision = Annotated[str, typer.Option(help="auto (fp16 on CUDA, fp32 on CPU), fp32, fp16 or bf16.")]
-BatchSize = Annotated[int, typer.Option("--batch-size", min=1, help="Photos per batch on the compute device.")]
+BatchSize = Annotated[int, typer.Option("--batch-size", min=0, help="Photos per batch on the compute device "
+                                        "(0 = auto: 8 on CUDA, 1 on the CPU).")]
 Workers = Annotated[int, typer.Option(min=1, help="Threads decoding and encoding beside the compute.")]
 Force = Annotated[bool, typer.Option("--force", help="Redo photos whose output is already up to date.")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="List what would be done; write nothing.")]
@@ -150,7 +151,7 @@ def enhance(inputs: Inputs,
             out: Annotated[Path, typer.Option("--out", "-o", help="Output folder; input paths are mirrored.")],
             format: Format = None, quality: Quality = 95, strength: Strength = 1.0,
             critic: CriticOpt = "analytic", artist: ArtistOpt = "pipeline", device: Device = "auto",
-            precision: Precision = "auto", batch_size: BatchSize = 2, workers: Workers = 2, force: Force = False,
+            precision: Precision = "auto", batch_size: BatchSize = 0, workers: Workers = 2, force: Force = False,
             dry_run: DryRun = False, quiet: Quiet = False, max_megapixels: MaxMP = 250.0,
             no_refine: NoRefine = False, critic_model: CriticModel = None, artist_model: ArtistModel = None) -> None:
     """Critique every photo and fix what is wrong; writes the photo and a .spc.json sidecar."""
@@ -172,7 +173,7 @@ def retouch(inputs: Inputs,
                                                         show_default=False)] = None,
             format: Format = None, quality: Quality = 95, strength: Strength = 1.0,
             critic: CriticOpt = "analytic", artist: ArtistOpt = "pipeline", device: Device = "auto",
-            precision: Precision = "auto", batch_size: BatchSize = 2, workers: Workers = 2, force: Force = False,
+            precision: Precision = "auto", batch_size: BatchSize = 0, workers: Workers = 2, force: Force = False,
             dry_run: DryRun = False, quiet: Quiet = False, max_megapixels: MaxMP = 250.0,
             critic_model: CriticModel = None, artist_model: ArtistModel = None) -> None:
     """Apply your intent (--hint) on top of the critic's fixes, and explain what was done."""
@@ -190,7 +191,7 @@ def retouch(inputs: Inputs,
 def critique(inputs: Inputs,
              json_out: Annotated[bool, typer.Option("--json", help="One JSON line per photo: critique and plan.")] = False,
              critic: CriticOpt = "analytic", device: Device = "auto", precision: Precision = "auto",
-             batch_size: BatchSize = 2, workers: Workers = 2, quiet: Quiet = False,
+             batch_size: BatchSize = 0, workers: Workers = 2, quiet: Quiet = False,
              max_megapixels: MaxMP = 250.0, critic_model: CriticModel = None) -> None:
     """Say what is wrong with each photo, why, its score, and the edits that would fix it."""
     from rich.console import Console
