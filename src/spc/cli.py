@@ -84,7 +84,7 @@ def _guard(fn):
 
 # ---------------------------------------------------------------- running a batch with progress
 
-def _run_batch(call, quiet: bool, verb: str) -> None:
+def _run_batch(call, quiet: bool, verb: str, explain: bool = False) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     console = _err_console()
@@ -119,11 +119,11 @@ def _run_batch(call, quiet: bool, verb: str) -> None:
     finally:
         if state["progress"] is not None:
             state["progress"].stop()
-    _print_summary(summary, quiet, console)
+    _print_summary(summary, quiet, console, explain)
     raise typer.Exit(summary.exit_code)
 
 
-def _print_summary(summary, quiet: bool, console) -> None:
+def _print_summary(summary, quiet: bool, console, explain: bool = False) -> None:
     failed = summary.failed
     if quiet:
         for o in failed:
@@ -142,6 +142,13 @@ def _print_summary(summary, quiet: bool, console) -> None:
                   f"in {summary.seconds:.1f} s ({rate:.2f} img/s)")
     for o in failed:
         console.print(f"  [red]x[/] {o.reason}", soft_wrap=True)
+    done = [o for o in summary.outcomes if o.status == "done" and o.did]
+    if done and (explain or len(done) <= EXPLAIN_UP_TO):
+        for o in done:
+            console.print(f"  {o.source} -> {o.output}: {o.did}", soft_wrap=True, markup=False, highlight=False)
+
+
+EXPLAIN_UP_TO = 20  # a small batch lists what was done to each photo; a big one only counts
 
 
 # ---------------------------------------------------------------- commands
@@ -184,7 +191,7 @@ def retouch(inputs: Inputs,
     opts = dict(format=format, quality=quality, strength=strength, critic=critic, artist=artist, device=device,
                 precision=precision, batch_size=batch_size, workers=workers, force=force, dry_run=dry_run,
                 max_megapixels=max_megapixels, critic_model=critic_model, artist_model=artist_model)
-    _run_batch(lambda **cb: api.retouch(inputs, hint, out, **cb, **opts), quiet, "retouching")
+    _run_batch(lambda **cb: api.retouch(inputs, hint, out, **cb, **opts), quiet, "retouching", explain=True)
 
 
 @app.command()

@@ -84,6 +84,7 @@ class Outcome:
     reason: str = ""
     score_before: float | None = None
     sidecar: dict[str, Any] | None = None
+    did: str = ""  # one line of what was done, in words (kept; the sidecar itself is dropped)
 
 
 @dataclass
@@ -281,7 +282,18 @@ class Engine:
             from .io.atomic import describe_error
 
             raise OutputError(job.output, f"cannot create its folder ({describe_error(e)})") from e
-        write_photo(rendered.photo, job.output, job.fmt, job.bit_depth, quality=self.settings.quality)
+        meta = rendered.photo.meta
+        if not rendered.applied and job.fmt == meta.format and job.bit_depth == meta.bit_depth:
+            # Nothing to fix: the output is the input's own bytes, so a good photo loses
+            # nothing to re-encoding and keeps every byte of its metadata.
+            import shutil
+
+            from .io.atomic import atomic_write
+
+            atomic_write(job.output, lambda tmp: shutil.copyfile(job.source, tmp))
+            doc["notes"].append("no edit needed: the input file was copied unchanged")
+        else:
+            write_photo(rendered.photo, job.output, job.fmt, job.bit_depth, quality=self.settings.quality)
         doc["timings_ms"]["encode"] = (time.perf_counter() - t0) * 1000
         doc["output"] = {"path": str(job.output), "format": job.fmt, "bit_depth": job.bit_depth,
                          "bytes": job.output.stat().st_size}
@@ -351,6 +363,7 @@ class Engine:
                     j, fut, o = pending_enc.popleft()
                     try:
                         o.sidecar = fut.result()
+                        o.did = what_was_done(o.sidecar)
                     except SpcError as e:
                         o.status, o.reason = "failed", _reason(e, j)
                     except Exception as e:  # noqa: BLE001 - one bad file never stops a batch
@@ -467,6 +480,18 @@ def choose_plan(photo, critique, critic, artist, strength: float = 1.0, hint_pla
         plan, more = closed_loop(photo, plan, critic, artist)
         notes = notes + more
     return plan, notes
+
+
+def what_was_done(doc: dict[str, Any]) -> str:
+    """One line from a sidecar: the score and the edits rendered, in words."""
+    applied = {a["op"] for a in doc.get("applied", [])}
+    words = [e["instruction"] for e in doc.get("plan", []) if e["op"] in applied and e.get("instruction")]
+    score = (doc.get("critique") or {}).get("score")
+    head = f"score {score:.0f}; " if isinstance(score, (int, float)) else ""
+    if not words:
+        return head + "left as it was"
+    eased = [n.split(":")[0] for n in doc.get("refine", []) if n.endswith("accepted") and not n.startswith("strength 1.0")]
+    return head + "; ".join(words) + (f" (eased to {eased[0]})" if eased else "")
 
 
 def configure_threads(device, workers: int) -> None:

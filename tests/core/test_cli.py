@@ -208,3 +208,14 @@ def test_sixteen_bit_inputs_stay_sixteen_bit_and_raw_becomes_tiff(tmp_path):
     assert raw.dtype == np.uint16 and raw.shape[:2] == (192, 256)
     doc = json.loads((out / "raw.spc.json").read_text())
     assert doc["input"]["format"] == "raw" and doc["output"] == {**doc["output"], "format": "tiff", "bit_depth": 16}
+
+
+def test_a_photo_that_needs_nothing_is_copied_byte_for_byte(tmp_path):
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    out = tmp_path / "out"
+    r = runner.invoke(app, ["enhance", str(examples / "coffee.jpg"), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    doc = json.loads((out / "coffee.spc.json").read_text())
+    assert doc["applied"] == [] and doc["plan"] == []
+    assert (out / "coffee.jpg").read_bytes() == (examples / "coffee.jpg").read_bytes()
+    assert any("copied unchanged" in n for n in doc["notes"])
