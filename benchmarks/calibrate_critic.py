@@ -5,6 +5,7 @@ Two steps, so thresholds can be tuned without re-measuring:
     python -m benchmarks.calibrate_critic measure   # measurements -> .cache/critic_measure.json
     python -m benchmarks.calibrate_critic score     # judge the cached numbers, print the figures
     python -m benchmarks.calibrate_critic measure --quick   # a few photos only
+    python -m benchmarks.calibrate_critic speed     # a 24 MP critique, timed (no data needed)
 
 ``measure`` runs ``AnalyticCritic.measure`` on: every clean photo (kodak24, cbsd68,
 pypi_natural at 768 px) and its labelled variants from ``benchmarks.degrade`` (the
@@ -24,12 +25,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import time
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from benchmarks.data import CLEAN_LONG_EDGE, REAL_LONG_EDGE, clean_photos, list_images, load_srgb, require_data_root
 from benchmarks.degrade import KINDS, make_variants
@@ -168,14 +171,50 @@ def score(verbose: bool = False) -> None:
         print(f"   {set_name:16s} n={len(sel):3d}{extra}  {dict(counts)}")
 
 
+def speed(runs: int = 5) -> None:
+    """Time the critique of a 24 MP (6000 x 4000) photo built in memory, proxy included."""
+    from spc.critic.analytic import AnalyticCritic
+    from spc.photo import Metadata, Photo
+
+    g = torch.Generator().manual_seed(0)
+    base = torch.rand(3, 40, 60, generator=g) * 0.8
+    pixels = torch.nn.functional.interpolate(base[None], size=(4000, 6000), mode="nearest")[0]
+    pixels = (pixels * (1 + 0.05 * torch.randn(3, 4000, 6000, generator=g))).clamp(0, 1).contiguous()
+    meta = Metadata(source=__import__("pathlib").Path("24mp"), format="array", sha256="", width=6000,
+                    height=4000, bit_depth=16)
+    critic = AnalyticCritic()
+    critic.critique([Photo(pixels=pixels, meta=meta)])  # warm-up
+    total, proxy, cpu_rest = [], [], []
+    for _ in range(runs):
+        p = Photo(pixels=pixels, meta=meta)
+        t0 = time.perf_counter()
+        p.proxy(512)
+        t1 = time.perf_counter()
+        c1 = time.process_time()
+        critic.critique([p])
+        c2 = time.process_time()
+        t2 = time.perf_counter()
+        proxy.append(t1 - t0)
+        total.append(t2 - t0)
+        cpu_rest.append(c2 - c1)
+    # the measurements after the proxy run on one thread, so their CPU time is what they would
+    # take on an idle core; wall time depends on what else the machine is doing
+    print(f"24 MP critique: median {1000 * statistics.median(total):.0f} ms wall "
+          f"(proxy downscale {1000 * statistics.median(proxy):.0f} ms; the rest "
+          f"{1000 * statistics.median(cpu_rest):.0f} ms of CPU on one thread), torch threads "
+          f"{torch.get_num_threads()}, load average {__import__('os').getloadavg()[0]:.1f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("step", choices=["measure", "score"])
+    ap.add_argument("step", choices=["measure", "score", "speed"])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("-v", "--verbose", action="store_true")
     a = ap.parse_args()
     if a.step == "measure":
         measure(a.quick)
+    elif a.step == "speed":
+        speed()
     else:
         score(a.verbose)
 

@@ -66,6 +66,35 @@ def oklab_to_rgb(lab: torch.Tensor) -> torch.Tensor:
     return _mix(torch.linalg.inv(_RGB_TO_LMS.double()).float(), lms_ ** 3)
 
 
+def _pool_int(x: torch.Tensor, k: int) -> torch.Tensor:
+    """k x k means of (..., H, W) float32, with the partial windows at the bottom and right
+    edges averaged over the pixels they have (what ``avg_pool2d(ceil_mode=True,
+    count_include_pad=False)`` gives, a few times faster): OpenCV's integer-factor area
+    resize (multithreaded, one pass over memory) on the whole windows, torch on the edges."""
+    import cv2
+
+    H, W = x.shape[-2:]
+    hq, hr = divmod(H, k)
+    wq, wr = divmod(W, k)
+    oh, ow = hq + (hr > 0), wq + (wr > 0)
+    lead = x.shape[:-2]
+    flat = x.reshape(-1, H, W)
+    if hq == 0 or wq == 0:
+        return F.avg_pool2d(flat[:, None], k, k, ceil_mode=True, count_include_pad=False).reshape(*lead, oh, ow)
+    n = flat.shape[0]
+    out = torch.empty(n, oh, ow, dtype=torch.float32)
+    for i in range(n):
+        out[i, :hq, :wq] = torch.from_numpy(
+            cv2.resize(flat[i, : hq * k, : wq * k].numpy(), (wq, hq), interpolation=cv2.INTER_AREA))
+    if hr:
+        out[:, -1, :wq] = flat[:, hq * k:, : wq * k].reshape(n, hr, wq, k).mean((1, 3))
+    if wr:
+        out[:, :hq, -1] = flat[:, : hq * k, wq * k:].reshape(n, hq, k, wr).mean((2, 3))
+    if hr and wr:
+        out[:, -1, -1] = flat[:, hq * k:, wq * k:].mean((1, 2))
+    return out.reshape(*lead, oh, ow)
+
+
 def area_downscale(image: torch.Tensor, long_edge: int) -> torch.Tensor:
     """Area-average (..., C, H, W) so its long edge is at most ``long_edge``; float32 result.
 
@@ -83,7 +112,8 @@ def area_downscale(image: torch.Tensor, long_edge: int) -> torch.Tensor:
     # integer pre-pool (cheap, exact area average) then a fractional area resize
     k = max(1, int(math.floor(1.0 / scale)))
     if k > 1:
-        x = F.avg_pool2d(x, kernel_size=k, stride=k, ceil_mode=True, count_include_pad=False)
+        x = _pool_int(x.detach().cpu().contiguous(), k) if x.device.type == "cpu" else \
+            F.avg_pool2d(x, kernel_size=k, stride=k, ceil_mode=True, count_include_pad=False)
     th, tw = max(1, round(h * scale)), max(1, round(w * scale))
     if (x.shape[-2], x.shape[-1]) != (th, tw):
         x = F.interpolate(x, size=(th, tw), mode="area")

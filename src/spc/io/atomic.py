@@ -38,7 +38,39 @@ def is_temp_name(name: str) -> bool:
 
 def temp_path(path: Path) -> Path:
     """A fresh temp name beside ``path`` that keeps its suffix (encoders look at it)."""
-    return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}{TEMP_MARK}{path.suffix}")
+    # the name is cut so that a long (but valid) file name still leaves room for the temp marks
+    return path.with_name(f".{path.name[:120]}.{os.getpid()}.{secrets.token_hex(4)}{TEMP_MARK}{path.suffix}")
+
+
+def remove_stale_temps(folder: Path) -> int:
+    """Delete temp files under ``folder`` left by runs that died (SIGKILL, power loss).
+
+    Call it only while holding the folder's lock; a temp whose writer is still alive is kept.
+    Returns how many were removed.
+    """
+    removed = 0
+    for dirpath, _dirs, names in os.walk(folder):
+        for name in names:
+            if not is_temp_name(name):
+                continue
+            try:
+                pid = int(name[: name.rindex(TEMP_MARK)].rsplit(".", 2)[1])
+            except (ValueError, IndexError):
+                pid = 0
+            if pid > 0 and pid != os.getpid():
+                try:
+                    os.kill(pid, 0)
+                    continue  # its writer is alive
+                except ProcessLookupError:
+                    pass
+                except OSError:
+                    continue
+            try:
+                os.unlink(os.path.join(dirpath, name))
+                removed += 1
+            except OSError:
+                pass
+    return removed
 
 
 def describe_error(exc: BaseException) -> str:

@@ -1,0 +1,180 @@
+"""From findings to advice: the edit plan, the 0-100 score and the short reasoning.
+
+Each present finding maps to one op of the artist with parameters estimated from the
+measurement that raised it (the correction that would undo the measured deficiency),
+and a ``strength`` that scales it back when the critic is unsure (``0.6 + 0.4 *
+confidence``), so an uncertain diagnosis gets a partial correction.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..ops.params import (ContrastParams, DehazeParams, DenoiseParams, ExposureParams, SaturationParams,
+                          SharpenParams, ToneParams, WhiteBalanceParams)
+from ..plan import Edit, EditPlan, instruction_for
+from .base import Finding
+
+# How much each attribute weighs in the score (a fully severe, certain finding
+# multiplies the score by 1 - weight).
+WEIGHTS = {"exposure": 0.6, "white_balance": 0.5, "contrast": 0.45, "saturation": 0.35, "haze": 0.45,
+           "noise": 0.45, "sharpness": 0.5, "highlights": 0.3, "shadows": 0.25}
+
+
+def _clamp(x: float, lo: float, hi: float) -> float:
+    return min(max(float(x), lo), hi)
+
+
+def _strength(f: Finding) -> float:
+    return round(0.6 + 0.4 * _clamp(f.confidence, 0.0, 1.0), 3)
+
+
+def _edit_for(f: Finding, m: dict[str, float], noisy: bool) -> Edit | None:
+    a, d, s, v = f.attribute, f.direction, f.severity, f.measured
+    if a == "exposure":
+        ev = _clamp(v.get("correction_ev", 0.0), -3.0, 3.0)
+        if abs(ev) < 0.05:
+            return None
+        return Edit("exposure", ExposureParams(ev=round(ev, 3)), f.reason,
+                    instruction_for(ev / 2.0, "increase", "decrease", "exposure"), a, _strength(f))
+    if a == "white_balance":
+        gains = [_clamp(m.get(f"white_balance.gain_{c}", 1.0), 0.25, 4.0) for c in "rgb"]
+        mag = math.log(max(gains) / min(gains)) / 0.5
+        if d in ("warm", "cool"):
+            instr = instruction_for(mag if d == "cool" else -mag, "increase", "reduce", "warmth")
+        else:
+            instr = instruction_for(-mag, "add", "reduce", f"{d} tint")
+        return Edit("white_balance", WhiteBalanceParams(*[round(g, 4) for g in gains]), f.reason, instr, a,
+                    _strength(f))
+    if a == "contrast":
+        if d == "low":
+            # the levels stretch does most of the work (it inverts a washed-out rendering);
+            # a gentle S-curve restores some mid-tone snap on top
+            amount = _clamp(0.05 + 0.15 * s, 0.0, 0.6)
+            black = _clamp(v.get("black", 0.0) * 0.9, 0.0, 0.2)
+            white = _clamp(v.get("white", 1.0) + (1 - v.get("white", 1.0)) * 0.1, 0.5, 1.0)
+            return Edit("contrast", ContrastParams(amount=round(amount, 3), black=round(black, 4),
+                                                   white=round(white, 4)),
+                        f.reason, instruction_for(0.2 + 0.8 * s, "increase", "reduce", "contrast"), a, _strength(f))
+        amount = -_clamp(0.1 + 0.3 * s, 0.0, 0.5)
+        return Edit("contrast", ContrastParams(amount=round(amount, 3)), f.reason,
+                    instruction_for(-(0.2 + 0.8 * s), "increase", "reduce", "contrast"), a, _strength(f))
+    if a == "saturation":
+        ratio = v.get("target_ratio", 1.0)  # chroma wanted / chroma measured
+        change = _clamp(ratio - 1.0, -0.6, 1.0)
+        sat, vib = round(0.7 * change, 3), round(0.3 * change, 3)
+        return Edit("saturation", SaturationParams(saturation=sat, vibrance=vib), f.reason,
+                    instruction_for(0.2 + 0.8 * s if change > 0 else -(0.2 + 0.8 * s), "increase", "reduce",
+                                    "saturation"), a, _strength(f))
+    if a == "haze":
+        amount = _clamp(0.4 + 0.5 * s, 0.2, 0.9)
+        return Edit("dehaze", DehazeParams(amount=round(amount, 3)), f.reason,
+                    instruction_for(-(0.2 + 0.8 * s), "add", "reduce", "haze"), a, _strength(f))
+    if a == "noise":
+        sl, sc = v.get("luma_sigma", 0.0), v.get("chroma_sigma", 0.0)
+        return Edit("denoise", DenoiseParams(luma=round(_clamp(sl / 0.04, 0.15, 1.0), 3),
+                                             chroma=round(_clamp(sc / 0.015, 0.15, 1.0), 3),
+                                             sigma=round(_clamp(sl, 0.0, 0.2), 4)),
+                    f.reason, instruction_for(-(0.2 + 0.8 * s), "increase", "reduce", "noise"), a, _strength(f))
+    if a == "sharpness":
+        if noisy or v.get("grain_risk", 0.0) >= 0.5:
+            return None  # never sharpen visible noise (the finding stays in the critique)
+        r = _clamp(v.get("blur_px", 1.5), 0.5, 5.0)
+        amount = _clamp(0.4 + 0.5 * r, 0.2, 2.0) * (1.0 - 0.6 * v.get("grain_risk", 0.0))
+        return Edit("sharpen", SharpenParams(amount=round(amount, 3), radius=round(r, 2)), f.reason,
+                    instruction_for(0.2 + 0.8 * s, "increase", "reduce", "sharpness"), a, _strength(f))
+    if a == "highlights":
+        h = -_clamp(0.25 + 0.6 * s, 0.0, 1.0)
+        return Edit("tone", ToneParams(highlights=round(h, 3)), f.reason,
+                    instruction_for(0.2 + 0.8 * s, "recover", "recover", "highlights"), a, _strength(f))
+    if a == "shadows":
+        sh = _clamp(0.2 + 0.5 * s, 0.0, 1.0)
+        return Edit("tone", ToneParams(shadows=round(sh, 3)), f.reason,
+                    instruction_for(0.2 + 0.8 * s, "lift", "deepen", "shadows"), a, _strength(f))
+    return None
+
+
+def _merge(edits: list[Edit]) -> list[Edit]:
+    """One edit per op (the artist renders each op once): same-op edits merge their params."""
+    out: dict[str, Edit] = {}
+    for e in edits:
+        if e.op not in out:
+            out[e.op] = e
+            continue
+        o = out[e.op]
+        merged = {k: (v if abs(v - o.params.neutral().to_dict()[k]) > 1e-9 else e.params.to_dict()[k])
+                  for k, v in o.params.to_dict().items()}
+        out[e.op] = Edit(o.op, type(o.params)(**merged), f"{o.reason} {e.reason}",
+                         f"{o.instruction} and {e.instruction}", f"{o.attribute}+{e.attribute}",
+                         max(o.strength, e.strength))
+    return list(out.values())
+
+
+def plan_for(findings: list[Finding], m: dict[str, float]) -> EditPlan:
+    """The edits answering the present findings, most important first (the artist reorders)."""
+    noisy = any(f.attribute == "noise" for f in findings)
+    edits = [e for f in findings if (e := _edit_for(f, m, noisy)) is not None]
+    return EditPlan(_merge(edits))
+
+
+def _weight_of(severity: float) -> float:
+    """Severity as it counts in the score: itself from the reporting threshold (0.3) up, and
+    falling off as a cube below it (continuous and increasing), so minor findings cost little."""
+    s = _clamp(severity, 0.0, 1.0)
+    return s if s >= 0.3 else 0.3 * (s / 0.3) ** 3
+
+
+def score_for(findings: list[Finding]) -> float:
+    """0-100, monotone non-increasing in every severity: 100 * prod(1 - w * g(s) * (0.5 + 0.5 c)).
+
+    ``w`` per attribute (``WEIGHTS``), ``g`` as in ``_weight_of``, ``c`` the confidence. A photo with
+    no findings scores 100; a minor finding (s = 0.2) costs at most 5 points; one present exposure
+    finding (s >= 0.3) brings it under 85.
+    """
+    q = 1.0
+    for f in findings:
+        w = WEIGHTS.get(f.attribute, 0.4)
+        q *= 1.0 - w * _weight_of(f.severity) * (0.5 + 0.5 * _clamp(f.confidence, 0, 1))
+    return round(100.0 * q, 1)
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return (text[0].upper() + text[1:]).rstrip(".") + "." if text else ""
+
+
+def summary_for(findings: list[Finding], all_findings: list[Finding] | None = None,
+                plan: EditPlan | None = None) -> str:
+    """2-4 sentences: the most important problem first, the others, then what to do."""
+    if not findings:
+        minor = sorted((all_findings or []), key=lambda f: -f.severity)
+        text = "The photo looks well exposed and balanced, with clean, sharp detail. Nothing needs fixing."
+        if minor and minor[0].severity >= 0.15:
+            text += f" At most it is {_short(minor[0])}, too little to be worth an edit."
+        return text
+    first, rest = findings[0], findings[1:]
+    out = [_sentence(f"The photo is {_short(first)}: {first.reason[0].lower() + first.reason[1:]}")]
+    if rest:
+        names = [_short(f) for f in rest[:3]]
+        joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        out.append(_sentence(f"It is also {joined}"))
+    if plan is not None and plan.edits:
+        steps = [e.instruction for e in plan.edits[:3]]
+        out.append(_sentence("Suggested: " + ", then ".join(steps)))
+    return " ".join(out)
+
+
+_SHORT = {
+    ("exposure", "under"): "under-exposed", ("exposure", "over"): "over-exposed",
+    ("white_balance", "warm"): "too warm (an orange cast)", ("white_balance", "cool"): "too cool (a blue cast)",
+    ("white_balance", "green"): "tinted green", ("white_balance", "magenta"): "tinted magenta",
+    ("contrast", "low"): "flat (low contrast)", ("contrast", "high"): "harsh (too much contrast)",
+    ("saturation", "low"): "dull (muted colour)", ("saturation", "high"): "over-saturated",
+    ("haze", "present"): "hazy", ("noise", "present"): "noisy", ("sharpness", "blurred"): "soft (blurred)",
+    ("highlights", "clipped"): "clipped in the highlights", ("shadows", "crushed"): "crushed in the shadows",
+}
+
+
+def _short(f: Finding) -> str:
+    degree = "slightly " if f.severity < 0.45 else ("very " if f.severity >= 0.8 else "")
+    return degree + _SHORT.get((f.attribute, f.direction), f"off in {f.attribute.replace('_', ' ')}")

@@ -1,0 +1,88 @@
+"""The default critic: measured, explainable, no model download.
+
+    measure (measure.py)  ->  judge (judge.py)  ->  advise (advise.py)
+    numbers on a proxy        findings with          plan, score, summary
+    and full-res tiles        severity/confidence
+
+    >>> from spc.critic.analytic import AnalyticCritic
+    >>> critique = AnalyticCritic().critique([photo])[0]        # doctest: +SKIP
+    >>> critique.score, critique.summary, critique.plan.to_list()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from ..colour import area_downscale, linear_to_srgb, rgb_to_oklab
+from ..photo import Photo
+from . import measure as M
+from .advise import plan_for, score_for, summary_for
+from .base import Critique
+from .judge import PRESENT, judge
+
+
+class AnalyticCritic:
+    """Measures each photo, decides what is deficient with calibrated thresholds, suggests edits.
+
+    Options: ``proxy`` (long edge of the analysis proxy, default 512), ``tiles`` (number of
+    full-resolution tiles for noise and sharpness, default 6), ``tile_size`` (default 192),
+    ``present`` (severity from which a finding is reported and planned, default 0.3).
+    """
+
+    name = "analytic"
+    version = "1"
+
+    def __init__(self, **options: Any) -> None:
+        known = {"proxy", "tiles", "tile_size", "present"}
+        unknown = set(options) - known
+        if unknown:
+            raise TypeError(f"AnalyticCritic: unknown option(s) {sorted(unknown)}; known: {sorted(known)}")
+        self.proxy = int(options.get("proxy", 512))
+        self.tiles = int(options.get("tiles", 6))
+        self.tile_size = int(options.get("tile_size", 192))
+        self.present = float(options.get("present", PRESENT))
+
+    def measure(self, photo: Photo) -> dict[str, float]:
+        """Every measurement, flat, prefixed by what it measures ("exposure.key", ...)."""
+        with torch.no_grad():
+            proxy = photo.proxy(self.proxy).float()  # the one full-resolution pass, all threads
+            threads = torch.get_num_threads()
+            torch.set_num_threads(1)  # the rest is small tensors: threading costs more than it gives
+            try:
+                return self._measure(photo, proxy)
+            finally:
+                torch.set_num_threads(threads)
+
+    def _measure(self, photo: Photo, proxy: torch.Tensor) -> dict[str, float]:
+        out: dict[str, float] = {}
+        # histogram and colour statistics need no more than ~256 px on the long edge
+        small = area_downscale(proxy, 256)
+        lab = rgb_to_oklab(small)
+        enc = linear_to_srgb(small)
+        out.update({f"exposure.{k}": v for k, v in M.measure_exposure(small).items()})
+        out.update({f"white_balance.{k}": v for k, v in M.measure_white_balance(small, lab).items()})
+        out.update({f"contrast.{k}": v for k, v in M.measure_contrast(small, lab, enc).items()})
+        out.update({f"saturation.{k}": v for k, v in M.measure_saturation(small, lab).items()})
+        out.update({f"haze.{k}": v for k, v in M.measure_haze(small, enc=enc).items()})
+        # noise and sharpness vanish under downscaling: a few full-resolution tiles
+        tiles = M.encode_tiles(M.pick_tiles(photo.pixels, small, self.tile_size, self.tiles))
+        noise = M.measure_noise(tiles)
+        out.update({f"noise.{k}": v for k, v in noise.items()})
+        sharp = M.measure_sharpness(tiles, noise["luma_sigma"])
+        out.update({f"sharpness.{k}": v for k, v in sharp.items()})
+        out["image.megapixels"] = photo.width * photo.height / 1e6
+        return out
+
+    def critique_one(self, photo: Photo) -> Critique:
+        m = self.measure(photo)
+        allf = judge(m, photo.meta)
+        findings = [f for f in allf if f.severity >= self.present]
+        findings.sort(key=lambda f: -f.severity * (0.5 + 0.5 * f.confidence))
+        plan = plan_for(findings, m)
+        return Critique(score=score_for(allf), summary=summary_for(findings, allf, plan),
+                        findings=findings, plan=plan, measurements=m)
+
+    def critique(self, photos: list[Photo]) -> list[Critique]:
+        return [self.critique_one(p) for p in photos]

@@ -1,0 +1,307 @@
+"""Deciding what is deficient: measured numbers -> findings with severity and confidence.
+
+Every attribute turns its measurement into a *deficit* in natural units (stops, log
+channel ratios, OKLab units, sRGB levels, pixels of blur) and maps it linearly to a
+severity with two calibrated numbers from ``T``: ``onset`` (severity 0, the edge of what
+good photos show) and ``full`` (severity 1). A finding is *present* at severity >=
+``PRESENT`` (0.3). The numbers and how they were calibrated are in docs/critic.md.
+
+Inferred intent lowers confidence, and severity with it, never the other way round:
+a dark photo with its highlights near white (a night scene with lights, a low-key
+portrait), a warm photo whose brightest areas are themselves vividly coloured (a
+sunset), or a long exposure at high ISO.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..photo import Metadata
+from .base import Finding
+
+PRESENT = 0.3
+MID_KEY = 0.18  # log-average luminance of a well-exposed average scene (18% grey)
+DARK_WEIGHT = 2.5  # under-exposure deficit per stop of median below 0.032
+
+# (onset, full) per deficit, in the deficit's own units; severity 0.3 (present) sits at
+# onset + 0.3 * (full - onset). See docs/critic.md for how each was calibrated.
+T: dict[str, tuple[float, float]] = {
+    "under_ev": (0.8, 1.8),          # stops of unused headroom, less credit for bright mid-tones -> 1.1
+    "over_ev": (1.1, 4.1),           # key above mid-grey + clipping share, with no headroom left -> 2.0
+    "cast": (1.2, 3.5),              # cast distance in units of the clean-photo spread -> 1.9
+    "flat": (0.06, 0.26),            # min(black level, 1 - white level), sRGB -> 0.12
+    "dull": (0.02, 0.063),           # OKLab chroma p90 short of 0.06 -> 0.033 (p90 < 0.027)
+    "haze": (0.16, 0.63),            # veil, less the white level's drop -> 0.30
+    "noise": (0.004, 0.014),         # chroma noise sigma, sRGB-encoded -> 0.007 (1.8/255)
+    "noise_luma": (0.025, 0.075),    # luma noise sigma (texture inflates it) -> 0.04
+    "blur": (0.6, 0.93),             # scale gain above 1 -> 0.7 (gain 1.7, ~1 px of blur)
+    "clipped": (0.08, 0.28),         # share of pixels clipped in all channels -> 0.14
+    "crushed": (0.1, 0.3),           # share of pixels at black -> 0.16
+}
+
+GRAIN = (0.2 / 255, 0.6 / 255)  # noise-like grain (measure.grain): onset and full risk of sharpening it
+
+
+def grain_risk(m: dict[str, float]) -> float:
+    """0..1: how visible noise-like grain is (``noise.grain``, sRGB units, half resolution).
+
+    Real camera noise after in-camera processing is coarse and weak at the finest scale
+    (PolyU ISO 1600-12800 crops: grain 0.5-2/255, median 1.2/255, where the noise finding
+    stays silent); blurred photos read 0. Sharpening would amplify it, so a blur finding
+    gets less severe and less certain, and from 0.5 on no sharpening is planned.
+    """
+    lo, hi = GRAIN
+    return min(1.0, max(0.0, (m.get("noise.grain", 0.0) - lo) / (hi - lo)))
+
+
+def ramp(x: float, key: str) -> float:
+    lo, hi = T[key]
+    return min(1.0, max(0.0, (x - lo) / (hi - lo)))
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f}%" if x >= 0.01 else f"{100 * x:.1f}%"
+
+
+def judge(m: dict[str, float], meta: Metadata | None = None) -> list[Finding]:
+    """All findings with severity > 0 (present or minor), each citing its numbers."""
+    out: list[Finding] = []
+    for fn in (_exposure, _white_balance, _contrast, _saturation, _haze, _noise, _sharpness, _clipping):
+        out += [f for f in fn(m, meta, out) if f.severity > 0.0]
+    return out
+
+
+# --------------------------------------------------------------------------- exposure
+def _night_prior(meta: Metadata | None) -> float:
+    """0..1: how strongly EXIF says 'this was shot in the dark on purpose'."""
+    if meta is None:
+        return 0.0
+    t = meta.exposure_time or 0.0
+    iso = meta.iso or 0.0
+    p = 0.0
+    if t >= 1 / 15:
+        p += 0.5
+    if t >= 0.5:
+        p += 0.3
+    if iso >= 1600:
+        p += 0.3
+    return min(1.0, p)
+
+
+def exposure_offsets(m: dict[str, float]) -> tuple[float, float]:
+    """(under, over) exposure deficits in stops-like units, both >= 0.
+
+    Under: the top of the histogram sits ``headroom_ev`` stops below white; a photo whose
+    mid-tones are already bright (log-average key above -1.3 stops from mid-grey) is
+    not under-exposed whatever its highlights do (fog, a grey day), so its bright key
+    takes credit away. Over: mid-tones above mid-grey plus a share of the frame clipped,
+    and only when the histogram reaches white (no headroom).
+    """
+    key_ev = math.log2(max(m["exposure.key"], 1e-4) / MID_KEY)
+    hr = m["exposure.headroom_ev"]
+    under = max(0.0, hr - 0.7 * max(0.0, key_ev + 1.3))
+    # a frame whose median pixel is darker than any good photo's (2.5 stops under mid-grey,
+    # luminance 0.032, sRGB 50/255) is dark whatever its highlights do (a back-lit subject
+    # under a clipped sky); present from a median of ~0.023 (sRGB 43/255)
+    median_ev = math.log2(max(m["exposure.median"], 1e-5) / MID_KEY)
+    under = max(under, DARK_WEIGHT * max(0.0, -median_ev - 2.5))
+    clip_any = max(m["exposure.clipped_any"], 1e-4)
+    over = max(0.0, key_ev + 0.5 * math.log2(clip_any / 0.02) - 3.0 * max(0.0, hr))
+    return under, over
+
+
+def _exposure(m, meta, _):
+    key = m["exposure.key"]
+    hr = m["exposure.headroom_ev"]
+    under, over = exposure_offsets(m)
+    night = _night_prior(meta)
+    key_ev = math.log2(max(key, 1e-4) / MID_KEY)
+    if under >= over and under > 0:
+        # light sources in frame (the brightest 0.1% near white while the frame is dark) read as
+        # a night or low-key scene exposed for its lights
+        lights = 1.0 if m.get("exposure.p_top", 0.0) >= 0.85 and m["exposure.clipped_any"] < 0.01 else 0.0
+        intent = (1.0 - 0.6 * night) * (1.0 - 0.4 * lights)
+        conf = 0.9 * intent
+        sev = ramp(under, "under_ev") * intent
+        # brighten until the top of the histogram sits ~0.15 stop below white, but no further
+        # than mid-tones 0.5 stop above mid-grey
+        cap = 3.0
+        corr = min(cap, max(0.0, min(hr - 0.15, 0.5 - key_ev)))
+        median_ev = math.log2(max(m["exposure.median"], 1e-5) / MID_KEY)
+        if corr < 0.5 and median_ev < -2.5:  # dark frame with lights or a clipped sky: lift the
+            corr = min(cap, -median_ev - 2.0)  # median toward 2 stops under mid-grey
+        reason = (f"the brightest pixels reach only {m['exposure.p_hi']:.2f} of white ({hr:.1f} stops of headroom "
+                  f"left) and the average brightness is {-key_ev:.1f} stops below mid-grey")
+        if night > 0:
+            reason += "; the long exposure and high ISO suggest a night scene, so some darkness is intended"
+        elif lights:
+            reason += "; small light sources reach white, so this may be a low-key or night scene"
+        return [Finding("exposure", "under", sev, conf, {"headroom_ev": hr, "key": key, "key_ev": key_ev,
+                                                          "correction_ev": corr}, reason)]
+    if over > 0:
+        sev = ramp(over, "over_ev")
+        conf = 0.7
+        corr = -min(2.0, max(0.3, key_ev + 0.3))
+        reason = (f"{_pct(m['exposure.clipped_any'])} of the pixels are clipped to white and the average "
+                  f"brightness is {key_ev:+.1f} stops from mid-grey, with no headroom left")
+        return [Finding("exposure", "over", sev, conf, {"clipped_any": m["exposure.clipped_any"], "key": key,
+                                                         "key_ev": key_ev, "correction_ev": corr}, reason)]
+    return []
+
+
+# ----------------------------------------------------------------------- white balance
+# Where untouched photos' illuminant estimates sit (median of four estimators, log units)
+# and how far they spread on each side: photos are more often warm than cool by content.
+WB_CENTRE = (0.2, 0.05)
+WB_SPREAD = {"warm": 0.75, "cool": 0.5, "green": 0.25, "magenta": 0.17}
+WB_AGREE = 0.15  # estimator disagreement (log units) below which the prior is relaxed
+_CAST_WORD = {"warm": "orange", "cool": "blue", "green": "green", "magenta": "magenta"}
+
+
+def cast_distance(w: float, t: float, spread: float = 0.15) -> tuple[float, str]:
+    """Distance of the illuminant estimate from where good photos sit, in units of their
+    spread, and the direction of the largest excess.
+
+    When the estimators agree closely (``spread`` under WB_AGREE, e.g. a grey card or a
+    chart, where every estimator sees the same neutral surfaces) the photo-population
+    prior matters less: centre and spread shrink toward neutral, down to a fifth.
+    """
+    k = min(1.0, max(0.2, spread / WB_AGREE))
+    dw, dt = w - k * WB_CENTRE[0], t - k * WB_CENTRE[1]
+    zw = dw / (k * WB_SPREAD["warm" if dw > 0 else "cool"])
+    zt = dt / (k * WB_SPREAD["green" if dt > 0 else "magenta"])
+    if abs(zw) >= abs(zt):
+        direction = "warm" if zw > 0 else "cool"
+    else:
+        direction = "green" if zt > 0 else "magenta"
+    return math.hypot(zw, zt), direction
+
+
+def _white_balance(m, meta, _):
+    w, t = m["white_balance.warmth"], m["white_balance.tint"]
+    d, direction = cast_distance(w, t, m["white_balance.spread"])
+    conf = max(0.2, 0.9 - m["white_balance.spread"] / 1.0)
+    intent = 1.0
+    if direction == "warm" and m["white_balance.bright_chroma"] > 0.13:
+        intent = 0.4  # the light itself is coloured (sunset, firelight): warmth is likely intended
+    # estimators that disagree (grey-world says orange, the white patch says neutral) mean the
+    # scene's content, not the light, is coloured: we cannot tell, so the severity stays low
+    agree = min(1.0, max(0.3, 1.0 - (m["white_balance.spread"] - 0.3) / 0.6))
+    conf *= intent
+    sev = ramp(d, "cast") * intent * agree
+    reason = (f"the neutral-looking areas lean {_CAST_WORD[direction]} (illuminant estimate R/B {math.exp(w):.2f}, "
+              f"G/sqrt(R*B) {math.exp(t):.2f}, {d:.1f}x the spread of well-balanced photos)")
+    if intent < 1.0:
+        reason += "; the brightest areas are strongly coloured, as in a sunset, so this may be the light itself"
+    return [Finding("white_balance", direction, sev, conf, {"warmth": w, "tint": t, "distance": d,
+                                                             "spread": m["white_balance.spread"]}, reason)]
+
+
+# ----------------------------------------------------------------------------- contrast
+def _contrast(m, meta, found):
+    black, white = m["contrast.black"], m["contrast.white"]
+    rng = m["contrast.range"]
+    # washed out: neither a true black nor a true white anywhere in the frame
+    lift = min(black, 1.0 - white)
+    sev = ramp(lift, "flat")
+    if not sev:
+        return []
+    conf = 0.8
+    explained = [f.attribute for f in found if f.attribute in ("exposure", "haze") and f.severity >= PRESENT]
+    if explained:
+        sev *= 0.3  # an exposure error or a haze veil explains the short range; fix that first
+        conf *= 0.5
+    reason = (f"nothing in the frame is black or white: the darkest channel stays above {black:.2f} and the "
+              f"brightest below {white:.2f} (sRGB levels), so the tones span only {rng:.2f} of the lightness scale")
+    return [Finding("contrast", "low", sev, conf, {"range": rng, "black": black, "white": white, "lift": lift},
+                    reason)]
+
+
+# --------------------------------------------------------------------------- saturation
+def _saturation(m, meta, found):
+    p90 = m["saturation.chroma_p90"]
+    if m["saturation.grey_share"] > 0.97:
+        return []  # monochrome by intent
+    sev = ramp(0.06 - p90, "dull")
+    if not sev:
+        return []
+    conf = 0.6
+    if any(f.attribute in ("exposure", "haze", "contrast") and f.severity >= PRESENT for f in found):
+        sev *= 0.3  # darkness, a veil or a flat curve mutes colour too; fix those first
+        conf *= 0.5
+    return [Finding("saturation", "low", sev, conf, {"chroma_p90": p90, "target_ratio": 0.08 / max(p90, 0.01)},
+                    f"the most colourful 10% of pixels reach only {p90:.3f} in OKLab chroma (0.06-0.15 is usual)")]
+
+
+# --------------------------------------------------------------------------------- haze
+def _haze(m, meta, found):
+    veil = m["haze.veil"]
+    white_drop = max(0.0, 0.93 - m["contrast.l_hi"])  # a veil is bright: whites stay white
+    v = veil - 2.0 * white_drop
+    sev = ramp(v, "haze")
+    if not sev:
+        return []
+    conf = 0.7
+    return [Finding("haze", "present", sev, conf, {"veil": veil, "dark_p10": m["haze.dark_p10"],
+                                                    "airlight": m["haze.airlight"]},
+                    f"even the darkest regions are lifted to {veil:.0%} of the airlight level (dark channel "
+                    f"{m['haze.dark_p10']:.2f}) while the brightest stay near white")]
+
+
+# -------------------------------------------------------------------------------- noise
+def _noise(m, meta, found):
+    sc, sl = m["noise.chroma_sigma"], m["noise.luma_sigma"]
+    sev = max(ramp(sc, "noise"), ramp(sl, "noise_luma"))
+    conf = 0.8
+    if meta is not None and meta.iso:
+        if meta.iso >= 1600:
+            conf = 0.95
+            sev = max(sev, ramp(sl * 1.3, "noise_luma"))  # the ISO says noise is expected
+        elif meta.iso <= 200:
+            conf = 0.65
+    if not sev:
+        return []
+    return [Finding("noise", "present", sev, conf, {"luma_sigma": sl, "chroma_sigma": sc},
+                    f"the measured noise is {sl * 255:.1f}/255 in luminance and {sc * 255:.1f}/255 in colour "
+                    f"(sigma; below 1/255 in colour is clean)")]
+
+
+# ---------------------------------------------------------------------------- sharpness
+def _sharpness(m, meta, found):
+    g = m["sharpness.scale_gain"] - 1.0
+    sev = ramp(g, "blur")
+    if not sev or m["sharpness.edge_strength"] < 0.03:
+        return []  # no blur, or too few edges anywhere to judge (a clear sky, a studio backdrop)
+    conf = 0.8 if m["sharpness.edge_strength"] > 0.05 else 0.3
+    if m["sharpness.edge_strength"] <= 0.05:
+        sev *= 0.5  # too few edges to tell soft content from a soft lens
+    # sharpening amplifies noise: with grain visible in flat areas (real camera noise) or a noise
+    # finding, only a clearly blurred frame is reported, and with less confidence
+    risk = grain_risk(m)
+    noisy = any(f.attribute == "noise" and f.severity >= PRESENT for f in found)
+    sev *= 1.0 - 0.6 * risk
+    conf *= (1.0 - 0.6 * risk) * (0.6 if noisy else 1.0)
+    reason = (f"edges are spread over about {m['sharpness.blur_px']:.1f} px: halving the image makes them "
+              f"{m['sharpness.scale_gain']:.2f}x steeper (sharp photos: 1.0-1.5x)")
+    if noisy or risk > 0:
+        reason += "; the frame is noisy, so sharpening would amplify the noise: denoise first"
+    return [Finding("sharpness", "blurred", sev, conf, {"scale_gain": m["sharpness.scale_gain"],
+                                                         "blur_px": m["sharpness.blur_px"],
+                                                         "grain_risk": risk}, reason)]
+
+
+# ------------------------------------------------------------------ highlights, shadows
+def _clipping(m, meta, found):
+    out = []
+    exp = {f.direction for f in found if f.attribute == "exposure" and f.severity >= PRESENT}
+    c = m["exposure.clipped"]
+    sev = ramp(c, "clipped") * (0.5 if "over" in exp else 1.0)
+    if sev:
+        out.append(Finding("highlights", "clipped", sev, 0.9, {"clipped": c},
+                           f"{_pct(c)} of the pixels are clipped to white in all three channels"))
+    k = m["exposure.crushed"]
+    sev = ramp(k, "crushed") * (0.5 if "under" in exp else 1.0)
+    if sev:
+        out.append(Finding("shadows", "crushed", sev, 0.8, {"crushed": k},
+                           f"{_pct(k)} of the pixels are crushed to black"))
+    return out

@@ -1,0 +1,55 @@
+"""Constructed photos with known answers for the critic tests (no data files needed)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from spc.colour import srgb_to_linear
+from spc.photo import Metadata, Photo
+
+# ColorChecker Classic patches, sRGB (D65), row by row
+CHECKER = np.array([
+    (115, 82, 68), (194, 150, 130), (98, 122, 157), (87, 108, 67), (133, 128, 177), (103, 189, 170),
+    (214, 126, 44), (80, 91, 166), (193, 90, 99), (94, 60, 108), (157, 188, 64), (224, 163, 46),
+    (56, 61, 150), (70, 148, 73), (175, 54, 60), (231, 199, 31), (187, 86, 149), (8, 133, 161),
+    (243, 243, 242), (200, 200, 200), (160, 160, 160), (122, 122, 121), (85, 85, 85), (52, 52, 52),
+], dtype=np.float32) / 255.0
+
+
+def chart_srgb(h: int = 512, w: int = 768, gap: int = 10, background: float = 0.06) -> np.ndarray:
+    """A colour chart on a dark surround with sharp patch edges and a soft light falloff,
+    like a well-exposed, neutrally balanced studio shot of a ColorChecker (sRGB float)."""
+    img = np.full((h, w, 3), background, np.float32)
+    ph, pw = (h - 5 * gap) // 4, (w - 7 * gap) // 6
+    for i, c in enumerate(CHECKER):
+        r, k = divmod(i, 6)
+        y0, x0 = gap + r * (ph + gap), gap + k * (pw + gap)
+        img[y0:y0 + ph, x0:x0 + pw] = c
+    # gentle vignetting (a real lens): -0.3 stop at the corners, in linear light
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    d2 = ((yy - h / 2) / (h / 2)) ** 2 + ((xx - w / 2) / (w / 2)) ** 2
+    lin = srgb_to_linear(torch.from_numpy(img)).numpy() * (2.0 ** (-0.15 * d2))[..., None]
+    from spc.colour import linear_to_srgb
+
+    return linear_to_srgb(torch.from_numpy(lin)).numpy()
+
+
+def photo_from_linear(lin: torch.Tensor, iso: float | None = None, exposure_time: float | None = None) -> Photo:
+    meta = Metadata(source=__import__("pathlib").Path("test.png"), format="array", sha256="",
+                    width=int(lin.shape[-1]), height=int(lin.shape[-2]), bit_depth=16,
+                    iso=iso, exposure_time=exposure_time)
+    return Photo(pixels=lin.float().contiguous(), meta=meta)
+
+
+def linear_of(srgb: np.ndarray) -> torch.Tensor:
+    return srgb_to_linear(torch.from_numpy(np.ascontiguousarray(srgb))).permute(2, 0, 1).contiguous()
+
+
+def quantise(lin: torch.Tensor) -> torch.Tensor:
+    """Round-trip through 8-bit sRGB, like a camera JPEG."""
+    from spc.colour import linear_to_srgb
+
+    enc = torch.round(linear_to_srgb(lin.clamp(0, 1)).clamp(0, 1) * 255) / 255
+    return srgb_to_linear(enc)
+

@@ -1,0 +1,203 @@
+"""The analytic critic end to end on constructed photos with known defects."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pytest
+import torch
+
+from spc.colour import linear_to_srgb, srgb_to_linear
+from spc.critic.advise import score_for
+from spc.critic.analytic import AnalyticCritic
+from spc.critic.base import ATTRIBUTES, Finding
+from spc.registry import make_critic
+
+from .scenes import photo_from_linear, quantise
+
+INSTRUCTION = re.compile(r"^(slightly|moderately|strongly) (increase|decrease|reduce|add|recover|lift|deepen) [a-z ]+"
+                         r"( and (slightly|moderately|strongly) [a-z ]+)?$")
+
+
+def crit(lin: torch.Tensor, **meta):
+    return AnalyticCritic().critique([photo_from_linear(quantise(lin), **meta)])[0]
+
+
+def present(c, attribute):
+    return [f for f in c.findings if f.attribute == attribute and f.severity >= 0.3]
+
+
+def test_registered_by_name():
+    assert make_critic("analytic").name == "analytic"
+
+
+def test_clean_chart_has_no_findings_and_scores_high(chart):
+    c = crit(chart)
+    assert [f for f in c.findings if f.severity >= 0.3] == []
+    assert not c.plan
+    assert c.score >= 85
+    assert "Nothing needs fixing" in c.summary
+
+
+@pytest.mark.parametrize("ev", [-1.5, -2.0])
+def test_known_under_exposure_is_found_with_its_size(chart, ev):
+    c = crit(chart * 2.0**ev)
+    (f,) = present(c, "exposure")
+    assert f.direction == "under"
+    (edit,) = [e for e in c.plan.edits if e.op == "exposure"]
+    assert abs(edit.params.ev - (-ev)) <= 0.25
+    assert edit.instruction.endswith("increase exposure")
+
+
+def test_known_over_exposure_is_found(chart):
+    # +1.5 EV clips 40% of the chart; what clipped is gone, so the size is a lower bound
+    c = crit((chart * 2.0**1.5).clamp(max=1.0))
+    (f,) = present(c, "exposure")
+    assert f.direction == "over"
+    (edit,) = [e for e in c.plan.edits if e.op == "exposure"]
+    assert -2.0 <= edit.params.ev <= -0.6
+
+
+# casts the size of a wrong camera preset (tungsten / shade / fluorescent); smaller casts are
+# within what good photos show and are only reported when the estimators agree very closely
+@pytest.mark.parametrize("gains,direction", [((1.5, 1.0, 0.6), "warm"), ((0.65, 1.0, 1.5), "cool"),
+                                             ((0.85, 1.35, 0.85), "green"), ((1.15, 0.8, 1.15), "magenta")])
+def test_known_cast_is_found_and_undone(chart, gains, direction):
+    g = torch.tensor(gains)
+    g = g / float((torch.tensor([0.2126, 0.7152, 0.0722]) * g).sum())
+    c = crit(chart * g[:, None, None])
+    (f,) = present(c, "white_balance")
+    assert f.direction == direction
+    (edit,) = [e for e in c.plan.edits if e.op == "white_balance"]
+    got = torch.tensor([edit.params.red, edit.params.green, edit.params.blue])
+    # the gains undo the cast within 12% on a chart whose coloured patches pull the estimate
+    assert torch.allclose(got * g / (got * g).mean(), torch.ones(3), rtol=0.12)
+
+
+def test_grey_card_cast():
+    g = torch.tensor([1.2, 1.0, 0.8])
+    card = torch.full((3, 256, 256), 0.18) * g[:, None, None]
+    c = crit(card)
+    (f,) = present(c, "white_balance")
+    assert f.direction == "warm"
+    (edit,) = [e for e in c.plan.edits if e.op == "white_balance"]
+    got = torch.tensor([edit.params.red, edit.params.green, edit.params.blue])
+    want = float((torch.tensor([0.2126, 0.7152, 0.0722]) * g).sum()) / g
+    assert torch.allclose(got, want, rtol=0.05)
+
+
+def _sunset(h=512, w=768) -> torch.Tensor:
+    """Orange-to-yellow sky with a bright sun and a dark silhouetted foreground."""
+    yy, xx = torch.meshgrid(torch.linspace(0, 1, h), torch.linspace(0, 1, w), indexing="ij")
+    sky_top = torch.tensor([0.45, 0.18, 0.10])
+    sky_low = torch.tensor([1.0, 0.55, 0.12])
+    t = yy[None] / 0.65
+    img = sky_top[:, None, None] * (1 - t) + sky_low[:, None, None] * t
+    sun = ((yy - 0.5) ** 2 + ((xx - 0.6) * w / h) ** 2) < 0.06**2
+    img = torch.where(sun[None], torch.tensor([1.0, 0.92, 0.7])[:, None, None], img)
+    ground = yy > 0.65 + 0.05 * torch.sin(xx * 9)
+    img = torch.where(ground[None], torch.tensor([0.02, 0.012, 0.01])[:, None, None], img)
+    return img
+
+
+def test_sunset_is_not_a_high_severity_white_balance_error():
+    c = crit(_sunset())
+    wb = [f for f in c.findings if f.attribute == "white_balance"]
+    assert all(f.severity < 0.3 for f in wb)
+
+
+def test_night_scene_with_lights_is_not_called_under_exposed(chart):
+    lin = chart * 2.0**-4
+    lin[:, 100:120, 100:140] = 1.0  # street lights
+    lin[:, 300:310, 500:560] = 0.95
+    c = crit(lin, iso=3200, exposure_time=1 / 4)
+    assert all(f.severity < 0.5 for f in c.findings if f.attribute == "exposure")
+
+
+def test_noise_is_found_and_planned(chart):
+    torch.manual_seed(0)
+    noisy = srgb_to_linear((linear_to_srgb(chart) + 0.035 * torch.randn_like(chart)).clamp(0, 1))
+    c = crit(noisy)
+    (f,) = present(c, "noise")
+    (edit,) = [e for e in c.plan.edits if e.op == "denoise"]
+    assert edit.params.luma > 0 and abs(edit.params.sigma / (0.035 * 0.758) - 1) < 0.2
+
+
+def test_every_finding_uses_the_vocabulary_and_plan_reads_as_instructions(chart):
+    g = torch.tensor([1.3, 1.0, 0.7])[:, None, None]
+    c = crit(chart * g * 0.3)
+    assert c.findings
+    for f in c.findings:
+        assert f.attribute in ATTRIBUTES
+        assert 0 <= f.severity <= 1 and 0 <= f.confidence <= 1
+        assert f.reason and re.search(r"\d", f.reason)  # cites a number
+    for e in c.plan.edits:
+        assert INSTRUCTION.match(e.instruction), e.instruction
+        assert e.reason and e.attribute
+    assert 2 <= len(re.findall(r"[.!?](\s|$)", c.summary)) <= 4
+    assert c.score < 85
+
+
+def test_score_is_monotone_in_severity():
+    def f(a, s):
+        return Finding(a, "low", s, 0.8, {}, "x 1")
+    base = [f("contrast", 0.2), f("noise", 0.4)]
+    prev = score_for(base)
+    assert score_for([]) == 100
+    for s in np.linspace(0, 1, 11):
+        cur = score_for(base + [f("haze", float(s))])
+        assert cur <= prev + 1e-9
+        prev = cur
+    assert score_for([f("exposure", 0.9)]) < score_for([f("exposure", 0.5)]) < score_for([f("exposure", 0.1)])
+
+
+def test_measurements_are_reported_flagged_or_not(chart):
+    c = crit(chart)
+    for k in ("exposure.key", "white_balance.warmth", "contrast.range", "saturation.chroma_p90",
+              "haze.veil", "noise.luma_sigma", "sharpness.scale_gain"):
+        assert k in c.measurements and math.isfinite(c.measurements[k])
+    assert c.to_dict()["score"] == round(c.score, 1)
+
+
+def test_plan_merges_same_op_edits_and_scales_by_confidence():
+    from spc.critic.advise import plan_for
+
+    fs = [Finding("highlights", "clipped", 0.6, 0.9, {"clipped": 0.12}, "12% clipped"),
+          Finding("shadows", "crushed", 0.4, 0.5, {"crushed": 0.2}, "20% crushed"),
+          Finding("exposure", "under", 0.5, 0.5, {"correction_ev": 1.2}, "1.2 stops of headroom")]
+    plan = plan_for(fs, {})
+    ops = [e.op for e in plan.edits]
+    assert sorted(ops) == ["exposure", "tone"]
+    (tone,) = [e for e in plan.edits if e.op == "tone"]
+    assert tone.params.highlights < 0 < tone.params.shadows
+    assert INSTRUCTION.match(tone.instruction), tone.instruction
+    (exp,) = [e for e in plan.edits if e.op == "exposure"]
+    assert exp.params.ev == 1.2 and exp.strength == 0.8  # 0.6 + 0.4 * confidence
+    assert [e.op for e in plan.ordered()] == ["exposure", "tone"]
+
+
+def _soft_and_grainy(chart: torch.Tensor, sigma: float) -> torch.Tensor:
+    """A softened chart (Gaussian 1.2 px) with camera-like coarse grain of ``sigma`` (sRGB)."""
+    import torch.nn.functional as F
+
+    k = torch.exp(-torch.arange(-5, 6, dtype=torch.float32) ** 2 / (2 * 1.2**2))
+    k = (k / k.sum())
+    x = F.conv2d(F.pad(chart[None], (5, 5, 0, 0), mode="reflect"), k.view(1, 1, 1, -1).repeat(3, 1, 1, 1), groups=3)
+    x = F.conv2d(F.pad(x, (0, 0, 5, 5), mode="reflect"), k.view(1, 1, -1, 1).repeat(3, 1, 1, 1), groups=3)[0]
+    g = torch.Generator().manual_seed(3)
+    n = torch.randn(1, 1, x.shape[-2], x.shape[-1], generator=g)
+    n = F.avg_pool2d(F.pad(n, (1, 1, 1, 1), mode="reflect"), 3, 1)[0]
+    n = n / n.std() * sigma
+    return srgb_to_linear((linear_to_srgb(x) + n).clamp(0, 1))
+
+
+def test_sharpening_is_never_planned_where_grain_is_visible(chart):
+    grainy = crit(_soft_and_grainy(chart, 3 / 255))
+    assert grainy.measurements["noise.grain"] > 1.0 / 255
+    assert not [e for e in grainy.plan.edits if e.op == "sharpen"]
+    for f in grainy.findings:
+        if f.attribute == "sharpness":
+            assert f.confidence < 0.5 and "noisy" in f.reason
+

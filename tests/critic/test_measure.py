@@ -1,0 +1,151 @@
+"""Measurements on constructed images with known answers."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from spc.colour import linear_to_srgb, srgb_to_linear
+from spc.critic import measure as M
+
+from .scenes import photo_from_linear
+
+
+def test_grey_card_key_and_headroom():
+    grey = torch.full((3, 64, 96), 0.18)
+    m = M.measure_exposure(grey)
+    assert abs(m["key"] - 0.18) < 1e-3
+    assert abs(m["headroom_ev"] - math.log2(1 / 0.18)) < 0.01
+    assert m["clipped"] == 0.0 and m["crushed"] == 0.0
+
+
+def test_known_ev_offset_moves_key_and_headroom_by_that_many_stops(chart):
+    base = M.measure_exposure(chart)
+    dark = M.measure_exposure(chart * 2.0 ** -1.5)
+    assert abs(math.log2(base["key"] / dark["key"]) - 1.5) < 0.05
+    assert abs((dark["headroom_ev"] - base["headroom_ev"]) - 1.5) < 0.05
+
+
+def test_clipping_counts():
+    x = torch.full((3, 10, 10), 0.3)
+    x[:, :2] = 1.0  # 20% white
+    x[:, 9] = 0.0  # 10% black
+    m = M.measure_exposure(x)
+    assert abs(m["clipped"] - 0.2) < 1e-6 and abs(m["crushed"] - 0.1) < 1e-6
+
+
+def test_grey_card_cast_is_measured_and_undone_within_5_percent():
+    gains = torch.tensor([1.25, 1.0, 0.75])
+    card = torch.full((3, 64, 64), 0.2) * gains[:, None, None]
+    m = M.measure_white_balance(card)
+    assert m["warmth"] > 0.4  # log(1.25/0.75) = 0.51
+    y = 0.2126 * 1.25 + 0.7152 + 0.0722 * 0.75
+    want = [y / 1.25, y / 1.0, y / 0.75]  # inverse cast, luminance kept
+    got = [m["gain_r"], m["gain_g"], m["gain_b"]]
+    assert all(abs(g / w - 1) < 0.05 for g, w in zip(got, want))
+
+
+def test_cast_on_chart_is_estimated(chart):
+    gains = torch.tensor([0.9, 1.0, 1.2])
+    m0 = M.measure_white_balance(chart)
+    m = M.measure_white_balance(chart * gains[:, None, None])
+    assert abs(m0["warmth"]) < 0.05 and abs(m0["tint"]) < 0.05
+    assert abs(m["warmth"] - math.log(0.9 / 1.2)) < 0.05
+
+
+def test_noise_sigma_within_20_percent():
+    torch.manual_seed(0)
+    for sigma in (0.01, 0.02, 0.05):
+        enc = (0.45 + sigma * torch.randn(3, 512, 512)).clamp(0, 1)
+        lin = srgb_to_linear(enc)
+        tiles = M.pick_tiles(lin, lin[:, ::2, ::2])
+        m = M.measure_noise(tiles)
+        assert abs(m["luma_sigma"] / (sigma * math.sqrt(0.2126**2 + 0.7152**2 + 0.0722**2)) - 1) < 0.2
+        assert abs(m["chroma_sigma"] / sigma - 1) < 0.2
+
+
+def test_noise_on_textured_chart_is_low_and_grows_with_noise(chart):
+    photo = photo_from_linear(chart)
+    clean = M.measure_noise(M.pick_tiles(chart, photo.proxy()))
+    torch.manual_seed(1)
+    noisy = srgb_to_linear((linear_to_srgb(chart) + 0.03 * torch.randn_like(chart)).clamp(0, 1))
+    m = M.measure_noise(M.pick_tiles(noisy, photo.proxy()))
+    assert clean["luma_sigma"] < 0.004
+    assert abs(m["luma_sigma"] / (0.03 * 0.758) - 1) < 0.2
+
+
+def test_blur_raises_scale_gain(chart):
+    import torch.nn.functional as F
+
+    photo = photo_from_linear(chart)
+    sharp = M.measure_sharpness(M.pick_tiles(chart, photo.proxy()))
+    k = torch.exp(-torch.arange(-7, 8, dtype=torch.float32) ** 2 / (2 * 2.0**2))
+    k = k / k.sum()
+    x = chart[None]
+    x = F.conv2d(F.pad(x, (7, 7, 0, 0), mode="reflect"), k.view(1, 1, 1, -1).repeat(3, 1, 1, 1), groups=3)
+    x = F.conv2d(F.pad(x, (0, 0, 7, 7), mode="reflect"), k.view(1, 1, -1, 1).repeat(3, 1, 1, 1), groups=3)[0]
+    blurred = M.measure_sharpness(M.pick_tiles(x, photo.proxy()))
+    assert sharp["scale_gain"] < 1.3
+    assert blurred["scale_gain"] > 1.6
+    assert 1.2 < blurred["blur_px"] < 3.0
+
+
+def test_haze_lifts_the_dark_channel(chart):
+    clear = M.measure_haze(chart)
+    hazy = M.measure_haze(chart * 0.6 + 0.8 * 0.4)
+    assert clear["veil"] < 0.1 < 0.3 < hazy["veil"]
+
+
+def test_desaturation_lowers_chroma(chart):
+    y = (torch.tensor([0.2126, 0.7152, 0.0722])[:, None, None] * chart).sum(0, keepdim=True)
+    m0 = M.measure_saturation(chart)
+    m1 = M.measure_saturation(y + 0.5 * (chart - y))
+    assert m1["chroma_p90"] < 0.6 * m0["chroma_p90"]
+
+
+def test_flattened_contrast_shrinks_range(chart):
+    enc = linear_to_srgb(chart)
+    flat = srgb_to_linear(0.5 + 0.6 * (enc - 0.5))
+    assert M.measure_contrast(flat)["range"] < 0.7 * M.measure_contrast(chart)["range"]
+
+
+def _coarse_grain(lin: torch.Tensor, sigma: float, seed: int = 0) -> torch.Tensor:
+    """Camera-JPEG-like noise: white noise smoothed over ~2 px (demosaicing, noise reduction),
+    ``sigma`` in sRGB units after smoothing, mostly luminance."""
+    import torch.nn.functional as F
+
+    g = torch.Generator().manual_seed(seed)
+    n = torch.randn(1, 1, lin.shape[-2], lin.shape[-1], generator=g)
+    n = F.avg_pool2d(F.pad(n, (1, 1, 1, 1), mode="reflect"), 3, 1)[0]
+    n = n / n.std() * sigma
+    return srgb_to_linear((linear_to_srgb(lin) + n).clamp(0, 1))
+
+
+def test_grain_reads_coarse_camera_noise_and_not_clean_edges(chart):
+    photo = photo_from_linear(chart)
+    clean = M.measure_noise(M.pick_tiles(chart, photo.proxy()))
+    grainy = M.measure_noise(M.pick_tiles(_coarse_grain(chart, 3 / 255), photo.proxy()))
+    assert clean["grain"] < 0.3 / 255
+    assert grainy["grain"] > 1.0 / 255
+    # the finest-scale estimator barely sees this noise: that is why grain exists
+    assert grainy["luma_sigma"] < grainy["grain"] * 2
+
+
+def test_area_downscale_matches_the_pooled_area_average():
+    import torch.nn.functional as F
+
+    from spc.colour import area_downscale
+
+    g = torch.Generator().manual_seed(0)
+    for shape, edge in (((3, 1000, 1500), 512), ((3, 997, 1501), 256), ((3, 40, 900), 100), ((2, 3, 300, 200), 64)):
+        x = torch.rand(*shape, generator=g)
+        h, w = shape[-2:]
+        scale = edge / max(h, w)
+        k = int(1.0 / scale)
+        ref = F.avg_pool2d(x.reshape(-1, *shape[-3:]), k, k, ceil_mode=True, count_include_pad=False)
+        ref = F.interpolate(ref, size=(round(h * scale), round(w * scale)), mode="area").reshape(
+            *shape[:-2], round(h * scale), round(w * scale))
+        out = area_downscale(x, edge)
+        assert out.shape == ref.shape
+        assert float((out - ref).abs().max()) < 1e-5
