@@ -283,7 +283,8 @@ class Engine:
 
             raise OutputError(job.output, f"cannot create its folder ({describe_error(e)})") from e
         meta = rendered.photo.meta
-        if not rendered.applied and job.fmt == meta.format and job.bit_depth == meta.bit_depth:
+        if (not rendered.applied and job.fmt == meta.format and job.bit_depth == meta.bit_depth
+                and meta.frames == 1):  # a copy would keep every frame; the sidecar says first only
             # Nothing to fix: the output is the input's own bytes, so a good photo loses
             # nothing to re-encoding and keeps every byte of its metadata.
             import shutil

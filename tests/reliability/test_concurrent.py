@@ -31,7 +31,7 @@ def _check_pair(results: list[tuple[int, str]], out, n: int) -> None:
 
 def test_two_processes_started_together_one_proceeds_one_refuses(tmp_path, guard, forkserver):
     shoot = tmp_path / "shoot"
-    make_batch(shoot, 8, size=(48, 64))
+    make_batch(shoot, 30, size=(64, 80))  # enough work that the winner still holds the lock
     guard.freeze(shoot)
     out = tmp_path / "out"
     for round_ in range(3):  # fresh folder, then a folder with current outputs (--force), then again
@@ -39,24 +39,28 @@ def test_two_processes_started_together_one_proceeds_one_refuses(tmp_path, guard
         extra = ["--force"] if round_ else []
         pids = [forkserver.start([shoot, "--out", out, *ARGS, *extra], log) for log in logs]
         results = [(forkserver.wait(pid), log.read_text()) for pid, log in zip(pids, logs)]
-        _check_pair(results, out, 8)
+        _check_pair(results, out, 30)
 
 
 def test_a_killed_lock_holder_does_not_block_the_next_run(tmp_path, guard, forkserver):
     shoot = tmp_path / "shoot"
-    make_batch(shoot, 40, size=(32, 40))  # long enough to still hold the lock when the second one asks
+    make_batch(shoot, 40, size=(32, 40))
     guard.freeze(shoot)
     out = tmp_path / "out"
     pid = forkserver.start([shoot, "--out", out, *ARGS], tmp_path / "a.log")
     t0 = time.perf_counter()
     while not ((out / ".spc.lock").is_file() and (out / ".spc.lock").read_text().strip() == str(pid)):
         assert forkserver.poll(pid) is None and time.perf_counter() - t0 < 60
-        time.sleep(0.005)
-    # while it holds the lock, a second process refuses
-    other = forkserver.start([shoot, "--out", out, *ARGS], tmp_path / "b.log")
-    assert forkserver.wait(other) == 2 and "another spc run" in (tmp_path / "b.log").read_text()
-    os.kill(pid, signal.SIGKILL)
-    assert forkserver.wait(pid) in (-signal.SIGKILL, 0)
+        time.sleep(0.001)
+    os.kill(pid, signal.SIGSTOP)  # frozen while it holds the lock, however fast the batch would be
+    try:
+        assert forkserver.poll(pid) is None, "finished before it could be stopped"
+        # while it holds the lock, a second process refuses
+        other = forkserver.start([shoot, "--out", out, *ARGS], tmp_path / "b.log")
+        assert forkserver.wait(other) == 2 and "another spc run" in (tmp_path / "b.log").read_text()
+    finally:
+        os.kill(pid, signal.SIGKILL)
+    assert forkserver.wait(pid) == -signal.SIGKILL
     # the lock file stays behind with a dead pid in it; the OS released the lock itself
     assert (out / ".spc.lock").is_file()
     rerun = forkserver.start([shoot, "--out", out, *ARGS], tmp_path / "c.log")
