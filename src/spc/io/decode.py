@@ -322,8 +322,16 @@ def _read_raster(path: Path, data: bytes, digest: str, kind: str, max_megapixels
         arr, upright = _decode16(path, data, kind)
     else:
         tagged = kind == "tiff" and md.ORIENTATION in img.tag_v2
+        if kind == "jpeg" and mode == "RGB":
+            # libjpeg-turbo through OpenCV, straight into a numpy array: the same pixels as
+            # Pillow's, about twice as fast at 24 MP (Pillow's array export copies twice)
+            arr = _decode_jpeg_rgb(path, data, width, height)
+            mode = "decoded"
+        else:
+            arr = None
         try:
-            img.load()
+            if arr is None:
+                img.load()
         except OSError as exc:
             raise InputError(path, f"truncated or corrupt {kind.upper()} data ({_short(exc)[:80]})") from exc
         # Pillow (>= 11) turns TIFFs upright while loading and then drops the tag
@@ -339,9 +347,10 @@ def _read_raster(path: Path, data: bytes, digest: str, kind: str, max_megapixels
             img = img.convert("L")
         elif mode == "RGBX":
             img = img.convert("RGB")
-        elif mode not in ("RGB", "RGBA", "L", "LA"):
+        elif mode not in ("RGB", "RGBA", "L", "LA", "decoded"):
             raise InputError(path, f"unsupported pixel format ({mode})")
-        arr = np.asarray(img)
+        if arr is None:
+            arr = np.asarray(img)
     if arr.ndim == 3 and arr.shape[2] > 4:  # e.g. RGB + several extra samples
         arr = arr[:, :, :4]
     if arr.shape[0] * arr.shape[1] != width * height:
@@ -382,6 +391,20 @@ def _read_raster(path: Path, data: bytes, digest: str, kind: str, max_megapixels
     exif_block = md.strip_header(raw_exif) if isinstance(raw_exif, bytes) and raw_exif else None
     _fill_tags(meta, data, exif_block)
     return Photo(pixels=torch.from_numpy(planes), meta=meta, alpha=alpha)
+
+
+def _decode_jpeg_rgb(path: Path, data: bytes, width: int, height: int) -> np.ndarray:
+    """A colour JPEG as (H, W, 3) uint8 RGB, as stored (orientation is applied by the caller).
+
+    OpenCV fills a truncated stream with grey instead of failing, so the end-of-image
+    marker is checked first: a file cut short is an error, as it is through Pillow.
+    """
+    if data.rstrip(b"\x00")[-2:] != b"\xff\xd9":
+        raise InputError(path, "truncated or corrupt JPEG data (no end-of-image marker)")
+    arr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR_RGB | cv2.IMREAD_IGNORE_ORIENTATION)
+    if arr is None or arr.shape[:2] != (height, width):
+        raise InputError(path, "truncated or corrupt JPEG data")
+    return arr
 
 
 def _fill_tags(meta: Metadata, data: bytes, exif_block: bytes | None = None) -> dict:
