@@ -168,6 +168,13 @@ def score(verbose: bool = False) -> None:
                 if verbose:
                     print(f"   {r['name']}: want {want}, got {got}")
         extra = f"  exposure direction right on {ok}/{len(sel)}" if set_name == "fivek_ev" else ""
+        if set_name.startswith("polyu"):  # do no harm: what the artist would be asked to do
+            from spc.critic.advise import plan_for
+
+            ops = [{e.op: e for e in plan_for(_findings(r), r["m"]).edits} for r in sel]
+            evs = sorted(o["exposure"].params.ev * o["exposure"].strength for o in ops if "exposure" in o)
+            extra += (f"  planned: sharpen {sum('sharpen' in o for o in ops)}, exposure {len(evs)}"
+                      f" (median {statistics.median(evs) if evs else 0:+.2f} EV after strength)")
         print(f"   {set_name:16s} n={len(sel):3d}{extra}  {dict(counts)}")
 
 

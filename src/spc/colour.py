@@ -79,13 +79,15 @@ def _pool_int(x: torch.Tensor, k: int) -> torch.Tensor:
     oh, ow = hq + (hr > 0), wq + (wr > 0)
     lead = x.shape[:-2]
     flat = x.reshape(-1, H, W)
-    if hq == 0 or wq == 0:
+    if hq == 0 or wq == 0 or k > 64:  # tiny outputs: not worth it, and long float sums drift
         return F.avg_pool2d(flat[:, None], k, k, ceil_mode=True, count_include_pad=False).reshape(*lead, oh, ow)
     n = flat.shape[0]
     out = torch.empty(n, oh, ow, dtype=torch.float32)
-    for i in range(n):
-        out[i, :hq, :wq] = torch.from_numpy(
-            cv2.resize(flat[i, : hq * k, : wq * k].numpy(), (wq, hq), interpolation=cv2.INTER_AREA))
+    for i in range(n):  # written in place: a torch copy after OpenCV's threads costs as much as the resize
+        dst = out[i].numpy()[:hq, :wq]
+        res = cv2.resize(flat[i, : hq * k, : wq * k].numpy(), (wq, hq), dst=dst, interpolation=cv2.INTER_AREA)
+        if res.ctypes.data != dst.ctypes.data:  # OpenCV allocated instead (should not happen)
+            out[i, :hq, :wq] = torch.from_numpy(res)
     if hr:
         out[:, -1, :wq] = flat[:, hq * k:, : wq * k].reshape(n, hr, wq, k).mean((1, 3))
     if wr:

@@ -99,7 +99,7 @@ def exposure_offsets(m: dict[str, float]) -> tuple[float, float]:
     """
     key_ev = math.log2(max(m["exposure.key"], 1e-4) / MID_KEY)
     hr = m["exposure.headroom_ev"]
-    under = max(0.0, hr - 0.7 * max(0.0, key_ev + 1.3))
+    under = max(0.0, hr - 1.0 * max(0.0, key_ev + 1.3))  # a stop of bright key cancels a stop of headroom
     # a frame whose median pixel is darker than any good photo's (2.5 stops under mid-grey,
     # luminance 0.032, sRGB 50/255) is dark whatever its highlights do (a back-lit subject
     # under a clipped sky); present from a median of ~0.023 (sRGB 43/255)
