@@ -174,7 +174,7 @@ def test_plan_merges_same_op_edits_and_scales_by_confidence():
     assert tone.params.highlights < 0 < tone.params.shadows
     assert INSTRUCTION.match(tone.instruction), tone.instruction
     (exp,) = [e for e in plan.edits if e.op == "exposure"]
-    assert exp.params.ev == 1.2 and exp.strength == 0.8  # 0.6 + 0.4 * confidence
+    assert exp.params.ev == 1.2 and exp.strength == 0.9  # 0.8 + 0.2 * confidence
     assert [e.op for e in plan.ordered()] == ["exposure", "tone"]
 
 

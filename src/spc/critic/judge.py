@@ -154,6 +154,7 @@ def _exposure(m, meta, _):
 # and how far they spread on each side: photos are more often warm than cool by content.
 WB_CENTRE = (0.2, 0.05)
 WB_SPREAD = {"warm": 0.75, "cool": 0.5, "green": 0.25, "magenta": 0.17}
+WB_PLAUSIBLE = (1.4, 0.6)  # largest |log R/B| and |log tint| a wrong white balance setting produces
 WB_AGREE = 0.15  # estimator disagreement (log units) below which the prior is relaxed
 _CAST_WORD = {"warm": "orange", "cool": "blue", "green": "green", "magenta": "magenta"}
 
@@ -187,12 +188,19 @@ def _white_balance(m, meta, _):
     # estimators that disagree (grey-world says orange, the white patch says neutral) mean the
     # scene's content, not the light, is coloured: we cannot tell, so the severity stays low
     agree = min(1.0, max(0.3, 1.0 - (m["white_balance.spread"] - 0.3) / 0.6))
-    conf *= intent
-    sev = ramp(d, "cast") * intent * agree
+    # a wrongly set white balance leaves a bounded cast: tungsten light on a daylight setting
+    # is about 1.2 (log R/B) and a strong fluorescent green about 0.5 (log tint). An estimate far beyond
+    # that is a strongly coloured scene (a red wall, foliage filling the frame), not a cast
+    # we can correct, so it is reported with low severity and confidence
+    plausible = 1.0 if abs(w) <= WB_PLAUSIBLE[0] and abs(t) <= WB_PLAUSIBLE[1] else 0.25
+    conf *= intent * plausible
+    sev = ramp(d, "cast") * intent * agree * plausible
     reason = (f"the neutral-looking areas lean {_CAST_WORD[direction]} (illuminant estimate R/B {math.exp(w):.2f}, "
               f"G/sqrt(R*B) {math.exp(t):.2f}, {d:.1f}x the spread of well-balanced photos)")
     if intent < 1.0:
         reason += "; the brightest areas are strongly coloured, as in a sunset, so this may be the light itself"
+    if plausible < 1.0:
+        reason += "; that is more than a mis-set white balance produces, so the scene itself is likely coloured"
     return [Finding("white_balance", direction, sev, conf, {"warmth": w, "tint": t, "distance": d,
                                                              "spread": m["white_balance.spread"]}, reason)]
 
