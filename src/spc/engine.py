@@ -427,36 +427,29 @@ class Engine:
 
         jobs = [b[0] for b in batch]
         photos = [b[1] for b in batch]
-        t0 = time.perf_counter()
-        try:
+        stage = "critique"
+        try:  # one bad photo never stops a batch: on failure, retry one at a time to isolate it
+            t0 = time.perf_counter()
             critiques = self.critic.critique(photos)
-        except Exception as e:  # noqa: BLE001 - isolate the failing photo by retrying one at a time
-            if len(photos) == 1:
-                yield jobs[0], Outcome(jobs[0].source, "failed", jobs[0].output,
-                                       f"{jobs[0].source}: critique failed ({type(e).__name__}: {e})")
-                return
-            for b in batch:
-                yield from self._process([b])
-            return
-        t_crit = (time.perf_counter() - t0) * 1000 / len(photos)
-        plans, notes = [], []
-        for p, c in zip(photos, critiques):
-            pl, n = self._plan_for(p, c)
-            plans.append(pl)
-            notes.append(n)
-        t1 = time.perf_counter()
-        try:
+            t_crit = (time.perf_counter() - t0) * 1000 / len(photos)
+            stage = "planning"
+            plans, notes = [], []
+            for p, c in zip(photos, critiques):
+                pl, n = self._plan_for(p, c)
+                plans.append(pl)
+                notes.append(n)
+            stage = "rendering"
+            t1 = time.perf_counter()
             with torch.inference_mode():
                 rendered = self.artist.render(photos, plans)
-        except SpcError:
-            raise
         except Exception as e:  # noqa: BLE001
-            if len(photos) == 1:
-                yield jobs[0], Outcome(jobs[0].source, "failed", jobs[0].output,
-                                       f"{jobs[0].source}: rendering failed ({type(e).__name__}: {e})")
+            if len(batch) > 1:
+                for b in batch:
+                    yield from self._process([b])
                 return
-            for b in batch:
-                yield from self._process([b])
+            detail = str(e) if isinstance(e, SpcError) else f"{type(e).__name__}: {e}"
+            yield jobs[0], Outcome(jobs[0].source, "failed", jobs[0].output,
+                                   f"{jobs[0].source}: {stage} failed ({detail})")
             return
         t_render = (time.perf_counter() - t1) * 1000 / len(photos)
         for (j, p, t_dec), c, pl, r, n in zip(batch, critiques, plans, rendered, notes):

@@ -69,6 +69,30 @@ class EditPlan:
         return cls([Edit.from_dict(d) for d in items])
 
 
+def merge_same_op(edits: list[Edit], joiner: str = " and ") -> list[Edit]:
+    """One edit per op (the artist renders each op once), in first-seen order.
+
+    Two edits for the same op (highlights and shadows both use ``tone``) become one: each
+    parameter takes whichever value departs further from neutral; instructions, reasons
+    and attributes are joined; the larger strength is kept.
+    """
+    merged: dict[str, Edit] = {}
+    for e in edits:
+        if e.op not in merged:
+            merged[e.op] = e
+            continue
+        a = merged[e.op]
+        neutral = type(a.params).neutral().to_dict()
+        values = a.params.to_dict()
+        for k, v in e.params.to_dict().items():
+            if abs(v - neutral[k]) > abs(values[k] - neutral[k]):
+                values[k] = v
+        attribute = a.attribute if e.attribute in ("", a.attribute) else f"{a.attribute}+{e.attribute}"
+        merged[e.op] = Edit(a.op, type(a.params).from_dict(values), f"{a.reason} {e.reason}".strip(),
+                            f"{a.instruction}{joiner}{e.instruction}", attribute, max(a.strength, e.strength))
+    return list(merged.values())
+
+
 def instruction_for(magnitude: float, verb_up: str, verb_down: str, noun: str) -> str:
     """Plain-words instruction: degree + direction + attribute, e.g. 'slightly increase exposure'.
 

@@ -219,3 +219,28 @@ def test_a_photo_that_needs_nothing_is_copied_byte_for_byte(tmp_path):
     assert doc["applied"] == [] and doc["plan"] == []
     assert (out / "coffee.jpg").read_bytes() == (examples / "coffee.jpg").read_bytes()
     assert any("copied unchanged" in n for n in doc["notes"])
+
+
+def test_a_photo_whose_render_fails_is_reported_and_the_batch_goes_on(shoot, tmp_path):
+    from spc.engine import Engine, Settings, plan_jobs
+    from spc.errors import ParamError
+    from spc.registry import make_artist
+
+    real = make_artist("pipeline", device="cpu")
+
+    class Flaky:
+        name, version = "flaky", "1"
+
+        def render(self, photos, plans):
+            if any("dark" in str(p.meta.source) for p in photos):
+                raise ParamError("exposure.ev=9 is outside [-4, 4]")
+            return real.render(photos, plans)
+
+    (shoot / "broken.jpg").unlink()
+    settings = Settings(out_dir=tmp_path / "out", batch_size=2, refine=False, strength=2.0)
+    jobs = plan_jobs([shoot], settings)
+    summary = Engine(settings, artist=Flaky()).run(jobs)
+    assert summary.count("done") == 1 and len(summary.failed) == 1
+    (bad,) = summary.failed
+    assert "dark.png" in bad.reason and "rendering failed" in bad.reason and "outside" in bad.reason
+    assert (tmp_path / "out" / "good.jpg").is_file()

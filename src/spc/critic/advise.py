@@ -13,7 +13,7 @@ import math
 
 from ..ops.params import (ContrastParams, DehazeParams, DenoiseParams, ExposureParams, SaturationParams,
                           SharpenParams, ToneParams, WhiteBalanceParams)
-from ..plan import Edit, EditPlan, instruction_for
+from ..plan import Edit, EditPlan, instruction_for, merge_same_op
 from .base import Finding
 
 # How much each attribute weighs in the score (a fully severe, certain finding
@@ -102,27 +102,11 @@ def _edit_for(f: Finding, m: dict[str, float], noisy: bool) -> Edit | None:
     return None
 
 
-def _merge(edits: list[Edit]) -> list[Edit]:
-    """One edit per op (the artist renders each op once): same-op edits merge their params."""
-    out: dict[str, Edit] = {}
-    for e in edits:
-        if e.op not in out:
-            out[e.op] = e
-            continue
-        o = out[e.op]
-        merged = {k: (v if abs(v - o.params.neutral().to_dict()[k]) > 1e-9 else e.params.to_dict()[k])
-                  for k, v in o.params.to_dict().items()}
-        out[e.op] = Edit(o.op, type(o.params)(**merged), f"{o.reason} {e.reason}",
-                         f"{o.instruction} and {e.instruction}", f"{o.attribute}+{e.attribute}",
-                         max(o.strength, e.strength))
-    return list(out.values())
-
-
 def plan_for(findings: list[Finding], m: dict[str, float]) -> EditPlan:
     """The edits answering the present findings, most important first (the artist reorders)."""
     noisy = any(f.attribute == "noise" for f in findings)
     edits = [e for f in findings if (e := _edit_for(f, m, noisy)) is not None]
-    return EditPlan(_merge(edits))
+    return EditPlan(merge_same_op(edits))
 
 
 def _weight_of(severity: float) -> float:

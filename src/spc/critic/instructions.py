@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..hints import parse_hint
-from ..plan import Edit, EditPlan
+from ..plan import Edit, EditPlan, merge_same_op
 
 # Degree word -> (severity of the finding 0..1, degree word the hint grammar knows).
 DEGREE_WORDS: dict[str, tuple[float, str]] = {
@@ -317,17 +317,4 @@ def parse_critique(text: str) -> ParsedCritique:
 def merge_edits(edits: list[Edit]) -> EditPlan:
     """One edit per op: two suggestions for the same op (shadows and highlights both use
     ``tone``) become one edit carrying both non-neutral parameters."""
-    merged: dict[str, Edit] = {}
-    for e in edits:
-        if e.op not in merged:
-            merged[e.op] = e
-            continue
-        a = merged[e.op]
-        neutral = type(a.params).neutral().to_dict()
-        values = a.params.to_dict()
-        for k, v in e.params.to_dict().items():
-            if abs(v - neutral[k]) > abs(values[k] - neutral[k]):
-                values[k] = v
-        merged[e.op] = Edit(op=a.op, params=type(a.params).from_dict(values), attribute=a.attribute,
-                            instruction=f"{a.instruction}; {e.instruction}", reason=f"{a.reason} {e.reason}".strip())
-    return EditPlan(list(merged.values()))
+    return EditPlan(merge_same_op(edits, joiner="; "))
