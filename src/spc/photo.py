@@ -37,6 +37,7 @@ class Metadata:
     f_number: float | None = None
     has_alpha: bool = False
     frames: int = 1  # frame count of the input; only the first is processed
+    jpeg_subsampling: int | None = None  # a JPEG input's chroma subsampling (Pillow: 0 4:4:4, 1 4:2:2, 2 4:2:0)
     notes: list[str] = field(default_factory=list)
 
 

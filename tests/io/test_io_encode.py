@@ -268,3 +268,18 @@ def test_jpeg_quality_and_subsampling(tmp_path, photo_files):
     with Image.open(hi) as a, Image.open(lo) as b:
         assert JpegImagePlugin.get_sampling(a) == 0 and JpegImagePlugin.get_sampling(b) == 2
     assert lo.stat().st_size < hi.stat().st_size
+
+
+@pytest.mark.parametrize("subsampling", [0, 2])
+def test_jpeg_output_keeps_the_inputs_chroma_subsampling(tmp_path, subsampling):
+    from PIL import JpegImagePlugin
+
+    rng = np.random.default_rng(1)
+    src = tmp_path / "in.jpg"
+    Image.fromarray(rng.integers(0, 255, (48, 64, 3), dtype=np.uint8)).save(src, quality=95, subsampling=subsampling)
+    photo = read_photo(src)
+    assert photo.meta.jpeg_subsampling == subsampling
+    out = tmp_path / "out.jpg"
+    write_photo(photo, out, "jpeg", 8, quality=95)
+    with Image.open(out) as im:
+        assert JpegImagePlugin.get_sampling(im) == subsampling

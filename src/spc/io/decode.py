@@ -381,6 +381,7 @@ def _read_raster(path: Path, data: bytes, digest: str, kind: str, max_megapixels
         bit_depth=bit_depth, colour_space=colour_space, icc=icc,
         xmp=md.reset_xmp_orientation(xmp) if xmp else None, orientation=orientation,
         has_alpha=alpha is not None, frames=frames, notes=notes,
+        jpeg_subsampling=_jpeg_subsampling(img) if kind == "jpeg" else None,
     )
     try:
         meta.exif = md.sanitise_exif(exif, w, h) if len(exif) else None
@@ -391,6 +392,17 @@ def _read_raster(path: Path, data: bytes, digest: str, kind: str, max_megapixels
     exif_block = md.strip_header(raw_exif) if isinstance(raw_exif, bytes) and raw_exif else None
     _fill_tags(meta, data, exif_block)
     return Photo(pixels=torch.from_numpy(planes), meta=meta, alpha=alpha)
+
+
+def _jpeg_subsampling(img: Image.Image) -> int | None:
+    """Pillow's code for a JPEG's chroma subsampling (0, 1, 2), or None when unusual."""
+    from PIL import JpegImagePlugin
+
+    try:
+        code = JpegImagePlugin.get_sampling(img)
+    except Exception:  # noqa: BLE001 - an odd header only loses the hint
+        return None
+    return code if code in (0, 1, 2) else None
 
 
 def _decode_jpeg_rgb(path: Path, data: bytes, width: int, height: int) -> np.ndarray:

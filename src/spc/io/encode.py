@@ -101,13 +101,18 @@ def encode_pixels(photo: Photo, bit_depth: int, with_alpha: bool) -> np.ndarray:
 
 
 def _write_pillow(path: Path, arr: np.ndarray, fmt: str, quality: int, exif: bytes | None,
-                  icc: bytes | None, xmp: bytes | None, notes: list[str]) -> None:
+                  icc: bytes | None, xmp: bytes | None, notes: list[str],
+                  subsampling: int | None = None) -> None:
     img = Image.fromarray(arr)  # RGB or RGBA from the shape
     params: dict = {"quality": int(quality)}
     if icc:
         params["icc_profile"] = icc
     if fmt == "jpeg":
-        params.update(subsampling=0 if quality >= 90 else 2, optimize=False)
+        # a JPEG input keeps its own chroma subsampling (a camera's 4:2:0 stays 4:2:0, a
+        # 4:4:4 master stays 4:4:4); other inputs get 4:4:4 at high quality, 4:2:0 below
+        if subsampling not in (0, 1, 2):
+            subsampling = 0 if quality >= 90 else 2
+        params.update(subsampling=subsampling, optimize=False)
         if exif and len(md.exif_app1(exif)) > 65533:
             exif = _without_makernote(exif)
             if exif and len(md.exif_app1(exif)) > 65533:
@@ -344,7 +349,7 @@ def write_photo(photo: Photo, path: Path, fmt: str, bit_depth: int, quality: int
     def write(tmp: Path) -> None:
         arr = encode_pixels(photo, bit_depth, keep_alpha)
         if fmt in ("jpeg", "webp"):
-            _write_pillow(tmp, arr, fmt, quality, exif, icc, xmp, meta.notes)
+            _write_pillow(tmp, arr, fmt, quality, exif, icc, xmp, meta.notes, meta.jpeg_subsampling)
         elif fmt == "png":
             _write_png(tmp, arr, exif, icc, xmp)
         else:
