@@ -74,13 +74,15 @@ def _run(inputs, settings, on_outcome=None, on_plan=None):
 
     paths = [Path(p) for p in inputs]
     jobs = plan_jobs(paths, settings)
-    if on_plan is not None:
-        on_plan(jobs)
     engine = Engine(settings)
     lock_dir = settings.out_dir or (settings.out_file.parent if settings.out_file else None)
     if lock_dir is None or settings.dry_run:
+        if on_plan is not None:
+            on_plan(jobs)
         return engine.run(jobs, on_outcome)
-    with output_lock(lock_dir):
+    with output_lock(lock_dir):  # a refused run says so before any progress is shown
+        if on_plan is not None:
+            on_plan(jobs)
         if settings.out_dir is not None:  # temp files of a run that was killed
             from .io.atomic import remove_stale_temps
 

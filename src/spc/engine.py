@@ -201,10 +201,14 @@ def output_lock(folder: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             other = ""
-            try:
-                other = os.pread(fd, 64, 0).decode(errors="replace").strip()
-            except OSError:
-                pass
+            for _ in range(10):  # the holder writes its pid just after taking the lock
+                try:
+                    other = os.pread(fd, 64, 0).decode(errors="replace").strip()
+                except OSError:
+                    break
+                if other:
+                    break
+                time.sleep(0.02)
             raise LockedError(f"{folder}: another spc run is writing here"
                               + (f" (pid {other})" if other else "") + "; wait for it or choose another --out")
         os.ftruncate(fd, 0)
