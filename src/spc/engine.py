@@ -220,8 +220,12 @@ def output_lock(folder: Path) -> Iterator[None]:
 
 # ---------------------------------------------------------------- resume
 
-def is_current(job: Job, settings: Settings, input_sha: str) -> bool:
-    """An output counts as done when it and its sidecar exist and match this input and settings."""
+def is_current(job: Job, settings: Settings, input_sha: Callable[[], str]) -> bool:
+    """An output counts as done when it and its sidecar exist and match this input and settings.
+
+    ``input_sha`` is called only when everything else matches, so a first run (no outputs
+    yet) never reads its inputs twice: decoding hashes the bytes it reads anyway.
+    """
     side = job.sidecar
     if settings.force or not job.output.is_file() or not side.is_file():
         return False
@@ -229,8 +233,9 @@ def is_current(job: Job, settings: Settings, input_sha: str) -> bool:
         doc = sidecar.load(side)
     except (OSError, ValueError):
         return False
-    return (doc.get("input", {}).get("sha256") == input_sha and doc.get("settings_key") == settings.key()
-            and (doc.get("output") or {}).get("bytes") == job.output.stat().st_size)
+    return (doc.get("settings_key") == settings.key()
+            and (doc.get("output") or {}).get("bytes") == job.output.stat().st_size
+            and doc.get("input", {}).get("sha256") == input_sha())
 
 
 # ---------------------------------------------------------------- the runner
@@ -269,13 +274,6 @@ class Engine:
                                             batch_size=self.batch_size, **artist_opts)
 
     # -- per-photo stages -------------------------------------------------
-    def _decode(self, job: Job):
-        t0 = time.perf_counter()
-        from .io.decode import read_photo
-
-        photo = read_photo(job.source, max_megapixels=self.settings.max_megapixels)
-        return photo, (time.perf_counter() - t0) * 1000
-
     def _encode(self, job: Job, rendered, doc: dict[str, Any]) -> dict[str, Any]:
         from .io.atomic import atomic_write_text
         from .io.encode import write_photo
@@ -413,16 +411,19 @@ class Engine:
 
     def _load(self, job: Job):
         """Decode unless the output is current. Returns None to skip."""
+        from .io.decode import read_photo
+
         t0 = time.perf_counter()
-        try:
-            digest = sha256_file(job.source)
-        except OSError as e:
-            raise InputError(job.source, f"cannot be read ({e.strerror or e})") from e
+
+        def digest() -> str:
+            try:
+                return sha256_file(job.source)
+            except OSError as e:
+                raise InputError(job.source, f"cannot be read ({e.strerror or e})") from e
+
         if is_current(job, self.settings, digest):
             return None
-        photo, _ = self._decode(job)
-        if photo.meta.sha256 != digest:
-            photo.meta.sha256 = digest
+        photo = read_photo(job.source, max_megapixels=self.settings.max_megapixels)
         return photo, (time.perf_counter() - t0) * 1000
 
     def _process(self, batch):
