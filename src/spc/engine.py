@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,16 +51,18 @@ class Settings:
     critic_model: str | None = None  # a hub name or local folder for the model backends
     artist_model: str | None = None
 
+    # the settings that change pixels or sidecar content (not device, workers, batching)
+    OUTPUT_FIELDS = ("format", "quality", "strength", "critic", "artist", "hint", "refine",
+                     "critic_model", "artist_model")
+
+    def output_settings(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.OUTPUT_FIELDS}
+
     def key(self) -> str:
-        """Hash of the settings that change pixels or sidecar content (not device, workers, batching)."""
-        relevant = {"format": self.format, "quality": self.quality, "strength": self.strength,
-                    "critic": self.critic, "artist": self.artist, "hint": self.hint, "refine": self.refine,
-                    "critic_model": self.critic_model, "artist_model": self.artist_model, "spc": __version__}
+        """Hash of the output settings and spc's version: whether an existing output is current."""
+        relevant = {**self.output_settings(), "spc": __version__}
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
 
-    def public(self) -> dict[str, Any]:
-        d = asdict(self)
-        return {k: (str(v) if isinstance(v, Path) else v) for k, v in d.items()}
 
 
 @dataclass
@@ -323,8 +325,7 @@ class Engine:
                       "artist": {"name": self.artist.name, "version": self.artist.version},
                       "device": str(self.device), "dtype": str(self.dtype).replace("torch.", ""),
                       "versions": self.versions},
-            settings={k: v for k, v in s.public().items() if k in ("format", "quality", "strength", "critic",
-                                                                  "artist", "hint", "refine")},
+            settings=s.output_settings(),
             settings_key=s.key(), timings_ms=timings, exif=sidecar.exif_summary(photo.meta.tags),
             refine=[n for n in notes if n.startswith("strength")],
             notes=list(photo.meta.notes) + list(rendered.notes) + [n for n in notes if not n.startswith("strength")],
