@@ -148,8 +148,6 @@ def plan_jobs(inputs: list[Path], settings: Settings) -> list[Job]:
         else:
             assert settings.out_dir is not None
             out = settings.out_dir / rel.parent / (rel.stem + ext)
-        if out.resolve() == src.resolve():
-            raise UsageError(f"{src}: output would overwrite the input")
         if out in seen:
             raise UsageError(f"{src} and {seen[out]} would both be written to {out}; "
                              "rename one or use --format")
