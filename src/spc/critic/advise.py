@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+from ..colour import LUMA
 from ..ops.params import (ContrastParams, DehazeParams, DenoiseParams, ExposureParams, SaturationParams,
                           SharpenParams, ToneParams, WhiteBalanceParams)
 from ..plan import Edit, EditPlan, instruction_for, merge_same_op
@@ -30,6 +31,13 @@ def _strength(f: Finding) -> float:
     return round(0.8 + 0.2 * _clamp(f.confidence, 0.0, 1.0), 3)
 
 
+def wb_gains(warmth: float, tint: float) -> list[float]:
+    """Von Kries gains that remove a cast of (log R/B, log G/sqrt(RB)), luminance kept."""
+    e = [math.exp(warmth / 2), math.exp(tint), math.exp(-warmth / 2)]
+    y = sum(w * c for w, c in zip(LUMA, e))
+    return [y / c for c in e]
+
+
 def _edit_for(f: Finding, m: dict[str, float], noisy: bool) -> Edit | None:
     a, d, s, v = f.attribute, f.direction, f.severity, f.measured
     if a == "exposure":
@@ -43,7 +51,9 @@ def _edit_for(f: Finding, m: dict[str, float], noisy: bool) -> Edit | None:
         return Edit("exposure", ExposureParams(ev=round(ev, 3), shoulder=shoulder), f.reason,
                     instruction_for(ev / 2.0, "increase", "decrease", "exposure"), a, _strength(f))
     if a == "white_balance":
-        gains = [_clamp(m.get(f"white_balance.gain_{c}", 1.0), 0.25, 4.0) for c in "rgb"]
+        gains = [_clamp(g, 0.25, 4.0) for g in wb_gains(v.get("correct_warmth", 0.0), v.get("correct_tint", 0.0))]
+        if max(gains) / min(gains) < 1.01:
+            return None
         mag = math.log(max(gains) / min(gains)) / 0.5
         if d in ("warm", "cool"):
             instr = instruction_for(mag if d == "cool" else -mag, "increase", "reduce", "warmth")

@@ -178,9 +178,32 @@ def cast_distance(w: float, t: float, spread: float = 0.15) -> tuple[float, str]
     return math.hypot(zw, zt), direction
 
 
+def cast_correction(w: float, t: float, spread: float = 0.15) -> tuple[float, float]:
+    """The part of the cast worth undoing, (warmth, tint) in log units, each >= 0 toward neutral.
+
+    A blind estimate is the photo's own colour plus any cast; good photos spread over
+    ``WB_SPREAD`` around ``WB_CENTRE``, so on each axis only the excess beyond one spread
+    of that centre is taken for the cast (a soft threshold: it never moves the estimate
+    past the centre, corrects a little when the excess is small and in full beyond it).
+    Each axis is judged on its own, so a warm photo given a green cast keeps its warmth.
+    When the estimators agree closely (``spread`` under WB_AGREE: the estimate is the
+    light's, not the content's) centre, spread and margin shrink together by the same
+    factor k as in ``cast_distance`` (the margin by k twice).
+    """
+    k = min(1.0, max(0.2, spread / WB_AGREE))
+    dw, dt = w - k * WB_CENTRE[0], t - k * WB_CENTRE[1]
+    mw = k * k * WB_SPREAD["warm" if dw > 0 else "cool"]
+    mt = k * k * WB_SPREAD["green" if dt > 0 else "magenta"]
+    return math.copysign(max(0.0, abs(dw) - mw), dw), math.copysign(max(0.0, abs(dt) - mt), dt)
+
+
 def _white_balance(m, meta, _):
     w, t = m["white_balance.warmth"], m["white_balance.tint"]
     d, direction = cast_distance(w, t, m["white_balance.spread"])
+    cw, ct = cast_correction(w, t, m["white_balance.spread"])
+    if cw or ct:  # name the cast by what the correction mostly changes (a channel moves by w/2 or 2t/3)
+        direction = (("warm" if cw > 0 else "cool") if abs(cw) / 2 >= 2 * abs(ct) / 3
+                     else ("green" if ct > 0 else "magenta"))
     conf = max(0.2, 0.9 - m["white_balance.spread"] / 1.0)
     intent = 1.0
     if direction == "warm" and m["white_balance.bright_chroma"] > 0.13:
@@ -202,7 +225,8 @@ def _white_balance(m, meta, _):
     if plausible < 1.0:
         reason += "; that is more than a mis-set white balance produces, so the scene itself is likely coloured"
     return [Finding("white_balance", direction, sev, conf, {"warmth": w, "tint": t, "distance": d,
-                                                             "spread": m["white_balance.spread"]}, reason)]
+                                                             "spread": m["white_balance.spread"],
+                                                             "correct_warmth": cw, "correct_tint": ct}, reason)]
 
 
 # ----------------------------------------------------------------------------- contrast
