@@ -242,3 +242,16 @@ def test_cast_correction_never_passes_the_centre_and_judges_each_axis_alone():
     assert _log_cast(1 / g) == pytest.approx((0.4, -0.1), abs=1e-6)
     assert float((torch.tensor([0.2126, 0.7152, 0.0722]) / g).sum()) == pytest.approx(1.0, abs=1e-6)
 
+
+
+def test_cool_offset_along_the_daylight_locus_is_judged_against_a_narrower_spread():
+    from spc.critic.judge import cast_distance
+
+    # the same cool offset (log R/B 0.65 under the centre), once with the small magenta
+    # shift a too-low colour temperature brings, once green of the locus as cool foliage
+    # and sky are: only the first is far enough out to be reported
+    d_on, dir_on = cast_distance(-0.45, -0.04, 0.2)
+    d_off, _ = cast_distance(-0.45, 0.14, 0.2)
+    assert dir_on == "cool" and d_on >= 1.9 > d_off
+    # warm offsets along the locus keep the full warm spread (intended warm light lies there)
+    assert cast_distance(0.95, 0.14, 0.2)[0] == pytest.approx(math.hypot(0.75 / 0.75, 0.09 / 0.25))

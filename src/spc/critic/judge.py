@@ -156,21 +156,43 @@ WB_CENTRE = (0.2, 0.05)
 WB_SPREAD = {"warm": 0.75, "cool": 0.5, "green": 0.25, "magenta": 0.17}
 WB_PLAUSIBLE = (1.4, 0.6)  # largest |log R/B| and |log tint| a wrong white balance setting produces
 WB_AGREE = 0.15  # estimator disagreement (log units) below which the prior is relaxed
+# a colour-temperature error moves log G/sqrt(RB) by 0.12-0.15 per unit of log R/B (blackbody
+# 2500-15000 K relative to 6500 K, in Rec.709); a cool offset within WB_LOCUS_WIDTH of that
+# line is judged against a cool spread WB_LOCUS_COOL narrower
+WB_LOCUS_SLOPE = 0.12
+WB_LOCUS_WIDTH = 0.06
+WB_LOCUS_COOL = 0.3
 _CAST_WORD = {"warm": "orange", "cool": "blue", "green": "green", "magenta": "magenta"}
 
 
-def cast_distance(w: float, t: float, spread: float = 0.15) -> tuple[float, str]:
-    """Distance of the illuminant estimate from where good photos sit, in units of their
-    spread, and the direction of the largest excess.
+def _cast_frame(w: float, t: float, spread: float) -> tuple[float, float, float, float, float]:
+    """(k, dw, dt, sw, st): the estimate's offset from where good photos sit and their
+    spread on its side of each axis, all shrunk by k when the estimators agree.
 
     When the estimators agree closely (``spread`` under WB_AGREE, e.g. a grey card or a
     chart, where every estimator sees the same neutral surfaces) the photo-population
     prior matters less: centre and spread shrink toward neutral, down to a fifth.
+    A cool offset that lies along the daylight (Planckian) locus, the way a too-low
+    colour-temperature setting shifts a whole photo (log tint ~ WB_LOCUS_SLOPE x log R/B),
+    is judged against a narrower cool spread: cool content (foliage and sky, shade) sits
+    off that line, green of it. Warm offsets along the locus are left alone: tungsten
+    interiors, golden hour and sunsets put intended warmth on the same line.
     """
     k = min(1.0, max(0.2, spread / WB_AGREE))
     dw, dt = w - k * WB_CENTRE[0], t - k * WB_CENTRE[1]
-    zw = dw / (k * WB_SPREAD["warm" if dw > 0 else "cool"])
-    zt = dt / (k * WB_SPREAD["green" if dt > 0 else "magenta"])
+    sw = k * WB_SPREAD["warm" if dw > 0 else "cool"]
+    if dw < 0:
+        on_locus = math.exp(-(((dt - WB_LOCUS_SLOPE * dw) / WB_LOCUS_WIDTH) ** 2))
+        sw *= 1.0 - WB_LOCUS_COOL * on_locus
+    st = k * WB_SPREAD["green" if dt > 0 else "magenta"]
+    return k, dw, dt, sw, st
+
+
+def cast_distance(w: float, t: float, spread: float = 0.15) -> tuple[float, str]:
+    """Distance of the illuminant estimate from where good photos sit, in units of their
+    spread (see ``_cast_frame``), and the direction of the largest excess."""
+    _, dw, dt, sw, st = _cast_frame(w, t, spread)
+    zw, zt = dw / sw, dt / st
     if abs(zw) >= abs(zt):
         direction = "warm" if zw > 0 else "cool"
     else:
@@ -179,22 +201,18 @@ def cast_distance(w: float, t: float, spread: float = 0.15) -> tuple[float, str]
 
 
 def cast_correction(w: float, t: float, spread: float = 0.15) -> tuple[float, float]:
-    """The part of the cast worth undoing, (warmth, tint) in log units, each >= 0 toward neutral.
+    """The part of the cast worth undoing, (warmth, tint) in log units, each toward neutral.
 
     A blind estimate is the photo's own colour plus any cast; good photos spread over
     ``WB_SPREAD`` around ``WB_CENTRE``, so on each axis only the excess beyond one spread
     of that centre is taken for the cast (a soft threshold: it never moves the estimate
     past the centre, corrects a little when the excess is small and in full beyond it).
     Each axis is judged on its own, so a warm photo given a green cast keeps its warmth.
-    When the estimators agree closely (``spread`` under WB_AGREE: the estimate is the
-    light's, not the content's) centre, spread and margin shrink together by the same
-    factor k as in ``cast_distance`` (the margin by k twice).
+    When the estimators agree closely (k < 1: the estimate is the light's, not the
+    content's) the margin shrinks by k once more than centre and spread do.
     """
-    k = min(1.0, max(0.2, spread / WB_AGREE))
-    dw, dt = w - k * WB_CENTRE[0], t - k * WB_CENTRE[1]
-    mw = k * k * WB_SPREAD["warm" if dw > 0 else "cool"]
-    mt = k * k * WB_SPREAD["green" if dt > 0 else "magenta"]
-    return math.copysign(max(0.0, abs(dw) - mw), dw), math.copysign(max(0.0, abs(dt) - mt), dt)
+    k, dw, dt, sw, st = _cast_frame(w, t, spread)
+    return math.copysign(max(0.0, abs(dw) - k * sw), dw), math.copysign(max(0.0, abs(dt) - k * st), dt)
 
 
 def _white_balance(m, meta, _):
