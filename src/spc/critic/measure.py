@@ -128,8 +128,9 @@ def measure_white_balance(proxy: torch.Tensor, lab: torch.Tensor | None = None) 
     surfaces say more about the scene than about the light.
     ``warmth`` > 0 is a warm (orange) cast, < 0 cool (blue), in natural-log units of
     R/B (0.1 ~ a 10% channel imbalance); ``tint`` > 0 green, < 0 magenta.
-    ``spread`` is how much the estimators disagree (same units). ``gain_r/g/b`` undo the
-    cast with the illuminant's luminance kept. ``bright_chroma`` is the OKLab chroma of
+    ``spread`` is how much the estimators disagree (same units). ``gain_r/g/b`` undo the whole
+    estimate with the illuminant's luminance kept (the plan undoes only the part
+    ``judge.cast_correction`` takes for a cast). ``bright_chroma`` is the OKLab chroma of
     the brightest pixels (a lit, coloured sky: sunset, stage light), ``neutral_share``
     the share of pixels that are near-neutral after correction. ``lab``: the proxy in
     OKLab, when the caller has it already.
