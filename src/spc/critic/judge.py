@@ -9,7 +9,8 @@ good photos show) and ``full`` (severity 1). A finding is *present* at severity 
 Inferred intent lowers confidence, and severity with it, never the other way round:
 a dark photo with its highlights near white (a night scene with lights, a low-key
 portrait), a warm photo whose brightest areas are themselves vividly coloured (a
-sunset), or a long exposure at high ISO.
+sunset), a long exposure at high ISO, or (with no EXIF to say so) the noise of a
+camera that raised its gain.
 """
 
 from __future__ import annotations
