@@ -255,3 +255,45 @@ def test_cool_offset_along_the_daylight_locus_is_judged_against_a_narrower_sprea
     assert dir_on == "cool" and d_on >= 1.9 > d_off
     # warm offsets along the locus keep the full warm spread (intended warm light lies there)
     assert cast_distance(0.95, 0.14, 0.2)[0] == pytest.approx(math.hypot(0.75 / 0.75, 0.09 / 0.25))
+
+
+def test_camera_processed_noise_is_found_and_denoised_at_its_scale(chart):
+    from .test_measure import _smooth_noise
+
+    c = crit(_smooth_noise(chart, 4 / 255, 1.0))
+    (f,) = present(c, "noise")
+    assert f.measured.get("camera_route") == 1.0 and "correlated" in f.reason
+    (edit,) = [e for e in c.plan.edits if e.op == "denoise"]
+    grain = c.measurements["noise.grain"]
+    assert edit.params.luma == 1.0 and abs(edit.params.sigma - 5.0 * grain) < 1e-3
+    # white noise of the same size is the ordinary route's, with its own sigma
+    w = crit(_smooth_noise(chart, 4 / 255, 0.0))
+    assert all(not f.measured.get("camera_route") for f in w.findings if f.attribute == "noise")
+
+
+def test_camera_noise_of_a_high_gain_lowers_under_exposure_and_white_noise_does_not(chart):
+    from .test_measure import _smooth_noise
+
+    dark = chart * 2.0**-1.5
+    plain = crit(dark)
+    (f0,) = present(plain, "exposure")
+    high_gain = crit(_smooth_noise(dark, 3 / 255, 1.0))
+    assert all(f.severity < 0.3 for f in high_gain.findings if f.attribute == "exposure")
+    assert "exposure" not in {e.op for e in high_gain.plan.edits}
+    from spc.critic.judge import judge
+
+    (minor,) = [f for f in judge(high_gain.measurements) if f.attribute == "exposure"]
+    assert minor.direction == "under" and "raised its gain" in minor.reason
+    # fine-grained (white) noise is no camera fingerprint: still under-exposed
+    white = crit(_smooth_noise(dark, 3 / 255, 0.0))
+    assert [f.direction for f in present(white, "exposure")] == ["under"]
+
+
+def test_a_dark_frame_is_not_also_called_flat_or_dull():
+    from spc.critic.judge import judge
+
+    # a dim frame read as dark but excused (intent) must not have its darkness blamed on
+    # contrast or saturation instead: the darkness is what shortens the range and mutes colour
+    m = AnalyticCritic().measure(photo_from_linear(quantise(torch.full((3, 256, 384), 0.01)
+                                                            * torch.tensor([1.0, 0.98, 0.96])[:, None, None])))
+    assert not [f for f in judge(m) if f.attribute in ("contrast", "saturation") and f.severity >= 0.3]

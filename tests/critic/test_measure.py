@@ -149,3 +149,31 @@ def test_area_downscale_matches_the_pooled_area_average():
         out = area_downscale(x, edge)
         assert out.shape == ref.shape
         assert float((out - ref).abs().max()) < 1e-5
+
+
+def _smooth_noise(lin: torch.Tensor, sigma: float, px: float, seed: int = 0) -> torch.Tensor:
+    """Luma noise of ``sigma`` (sRGB units) whose white source is Gaussian-smoothed over ``px``
+    pixels (0: white), added to the sRGB-encoded image."""
+    import torch.nn.functional as F
+
+    g = torch.Generator().manual_seed(seed)
+    n = torch.randn(1, 1, lin.shape[-2], lin.shape[-1], generator=g)
+    if px > 0:
+        r = int(3 * px) + 1
+        k = torch.exp(-torch.arange(-r, r + 1, dtype=torch.float32) ** 2 / (2 * px * px))
+        k = k / k.sum()
+        n = F.conv2d(F.pad(n, (r, r, 0, 0), mode="reflect"), k.view(1, 1, 1, -1))
+        n = F.conv2d(F.pad(n, (0, 0, r, r), mode="reflect"), k.view(1, 1, -1, 1))
+    n = n[0] / n.std() * sigma
+    return srgb_to_linear((linear_to_srgb(lin) + n).clamp(0, 1))
+
+
+def test_grain_fine_ratio_tells_camera_processed_noise_from_white_noise(chart):
+    photo = photo_from_linear(chart)
+    white = M.measure_noise(M.pick_tiles(_smooth_noise(chart, 3 / 255, 0.0), photo.proxy()))
+    camera = M.measure_noise(M.pick_tiles(_smooth_noise(chart, 4 / 255, 1.0), photo.proxy()))
+    # white noise: averaging 2x2 halves it, so the finest band holds twice the half-res one
+    assert 1.7 < white["grain_fine_ratio"] < 2.3
+    # noise correlated over ~2 px (demosaicing, noise reduction) is nearly gone at full res
+    assert 0.0 < camera["grain_fine_ratio"] < 0.5
+    assert camera["grain"] > 1.5 / 255 and camera["grain_share"] > 0.05

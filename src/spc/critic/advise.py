@@ -23,6 +23,9 @@ WEIGHTS = {"exposure": 0.6, "white_balance": 0.5, "contrast": 0.45, "saturation"
            "noise": 0.45, "sharpness": 0.5, "highlights": 0.3, "shadows": 0.25}
 
 
+CAMERA_SIGMA = 5.0  # denoise sigma per unit of camera-processed grain (judge.camera_noise)
+
+
 def _clamp(x: float, lo: float, hi: float) -> float:
     return min(max(float(x), lo), hi)
 
@@ -90,6 +93,15 @@ def _edit_for(f: Finding, m: dict[str, float], noisy: bool) -> Edit | None:
                     instruction_for(-(0.2 + 0.8 * s), "add", "reduce", "haze"), a, _strength(f))
     if a == "noise":
         sl, sc = v.get("luma_sigma", 0.0), v.get("chroma_sigma", 0.0)
+        if v.get("camera_route", 0.0) > 0:
+            cam = v.get("camera_grain", 0.0)
+            # camera-processed noise: its full-resolution std is ~3x the half-resolution grain
+            # (PolyU: 2.8x) and, being correlated, needs the filter's epsilon set higher still;
+            # CAMERA_SIGMA per unit of grain sits a little under the PolyU median of the best
+            # sigma per crop (5.6); docs/critic.md
+            return Edit("denoise", DenoiseParams(luma=1.0, chroma=round(_clamp(sc / 0.015, 0.15, 1.0), 3),
+                                                 sigma=round(_clamp(CAMERA_SIGMA * cam, 0.0, 0.2), 4)),
+                        f.reason, instruction_for(-(0.2 + 0.8 * s), "increase", "reduce", "noise"), a, _strength(f))
         return Edit("denoise", DenoiseParams(luma=round(_clamp(sl / 0.04, 0.15, 1.0), 3),
                                              chroma=round(_clamp(sc / 0.015, 0.15, 1.0), 3),
                                              sigma=round(_clamp(sl, 0.0, 0.2), 4)),

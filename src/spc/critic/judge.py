@@ -9,7 +9,8 @@ good photos show) and ``full`` (severity 1). A finding is *present* at severity 
 Inferred intent lowers confidence, and severity with it, never the other way round:
 a dark photo with its highlights near white (a night scene with lights, a low-key
 portrait), a warm photo whose brightest areas are themselves vividly coloured (a
-sunset), or a long exposure at high ISO.
+sunset), a long exposure at high ISO, or (with no EXIF to say so) the noise of a
+camera that raised its gain.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ T: dict[str, tuple[float, float]] = {
     "haze": (0.16, 0.63),            # veil, less the white level's drop -> 0.30
     "noise": (0.004, 0.014),         # chroma noise sigma, sRGB-encoded -> 0.007 (1.8/255)
     "noise_luma": (0.025, 0.075),    # luma noise sigma (texture inflates it) -> 0.04
+    "noise_camera": (0.5 / 255, 1.0 / 255),  # camera-processed grain (half res) -> 0.65/255
     "blur": (0.6, 0.93),             # scale gain above 1 -> 0.7 (gain 1.7, ~1 px of blur)
     "clipped": (0.08, 0.28),         # share of pixels clipped in all channels -> 0.14
     "crushed": (0.1, 0.3),           # share of pixels at black -> 0.16
@@ -52,6 +54,41 @@ def grain_risk(m: dict[str, float]) -> float:
     """
     lo, hi = GRAIN
     return min(1.0, max(0.0, (m.get("noise.grain", 0.0) - lo) / (hi - lo)))
+
+
+CAMERA_RATIO = (0.55, 0.45)  # grain_fine_ratio: no camera fingerprint at 0.55 and above, full at 0.45
+CAMERA_SHARE = (0.025, 0.05)  # share of half-res blocks that look like noise: too few to trust, enough
+HIGH_GAIN = (0.4 / 255, 0.7 / 255)  # camera-processed grain from which it says "high ISO"
+
+
+def _lin(x: float, lo: float, hi: float) -> float:
+    """0 at ``lo``, 1 at ``hi`` (either order), linear between, clamped."""
+    return min(1.0, max(0.0, (x - lo) / (hi - lo)))
+
+
+def camera_noise(m: dict[str, float]) -> tuple[float, float]:
+    """(fingerprint 0..1, level in sRGB units) of noise as a camera's own processing leaves it.
+
+    In-camera demosaicing and noise reduction remove noise from the finest scale and leave
+    it correlated over 2-3 px, so at the photo's native resolution the noise-like blocks
+    carry far less energy at full resolution than at half (``noise.grain_fine_ratio``
+    0.3-0.5; white noise 2, film scans and resampled photos >= 0.57). The fingerprint needs
+    that ratio and enough noise-like blocks; the level is ``noise.grain`` scaled by its square,
+    so a partial fingerprint counts little (texture with a few noise-like blocks can read
+    several /255 of grain: 11/255 on one PolyU clean crop at fingerprint 0.08).
+    """
+    ratio = m.get("noise.grain_fine_ratio", -1.0)
+    if ratio < 0:
+        return 0.0, 0.0
+    w = _lin(ratio, *CAMERA_RATIO) * _lin(m.get("noise.grain_share", 0.0), *CAMERA_SHARE)
+    return w, w * w * m.get("noise.grain", 0.0)
+
+
+def high_gain(m: dict[str, float]) -> float:
+    """0..1: the frame shows camera-processed noise of a high sensor gain (a measured stand-in
+    for a high EXIF ISO when there is none)."""
+    w, _ = camera_noise(m)
+    return w * _lin(m.get("noise.grain", 0.0), *HIGH_GAIN)
 
 
 def ramp(x: float, key: str) -> float:
@@ -120,7 +157,10 @@ def _exposure(m, meta, _):
         # light sources in frame (the brightest 0.1% near white while the frame is dark) read as
         # a night or low-key scene exposed for its lights
         lights = 1.0 if m.get("exposure.p_top", 0.0) >= 0.85 and m["exposure.clipped_any"] < 0.01 else 0.0
-        intent = (1.0 - 0.6 * night) * (1.0 - 0.4 * lights)
+        # camera-processed noise of a high gain: the camera had already raised its gain for a dim
+        # scene, so the dimness is more likely the scene's, and a push would amplify that noise
+        gain = high_gain(m)
+        intent = (1.0 - 0.6 * night) * (1.0 - 0.4 * lights) * (1.0 - 0.8 * gain)
         conf = 0.9 * intent
         sev = ramp(under, "under_ev") * intent
         # brighten until the top of the histogram sits ~0.15 stop below white, but no further
@@ -136,6 +176,8 @@ def _exposure(m, meta, _):
             reason += "; the long exposure and high ISO suggest a night scene, so some darkness is intended"
         elif lights:
             reason += "; small light sources reach white, so this may be a low-key or night scene"
+        if gain > 0.2:
+            reason += "; its noise is that of a camera that raised its gain, so the scene was probably dim"
         return [Finding("exposure", "under", sev, conf, {"headroom_ev": hr, "key": key, "key_ev": key_ev,
                                                           "correction_ev": corr}, reason)]
     if over > 0:
@@ -247,6 +289,13 @@ def _white_balance(m, meta, _):
                                                              "correct_warmth": cw, "correct_tint": ct}, reason)]
 
 
+def _reads_dark(m: dict[str, float]) -> bool:
+    """The frame reads dark enough for an under-exposure finding before any intent is
+    weighed: whether or not the darkness is the scene's, it is what shortens the tonal
+    range and mutes the colours, so contrast and saturation are not blamed for it."""
+    return ramp(exposure_offsets(m)[0], "under_ev") >= PRESENT
+
+
 # ----------------------------------------------------------------------------- contrast
 def _contrast(m, meta, found):
     black, white = m["contrast.black"], m["contrast.white"]
@@ -258,7 +307,7 @@ def _contrast(m, meta, found):
         return []
     conf = 0.8
     explained = [f.attribute for f in found if f.attribute in ("exposure", "haze") and f.severity >= PRESENT]
-    if explained:
+    if explained or _reads_dark(m):
         sev *= 0.3  # an exposure error or a haze veil explains the short range; fix that first
         conf *= 0.5
     reason = (f"nothing in the frame is black or white: the darkest channel stays above {black:.2f} and the "
@@ -276,7 +325,7 @@ def _saturation(m, meta, found):
     if not sev:
         return []
     conf = 0.6
-    if any(f.attribute in ("exposure", "haze", "contrast") and f.severity >= PRESENT for f in found):
+    if any(f.attribute in ("exposure", "haze", "contrast") and f.severity >= PRESENT for f in found) or _reads_dark(m):
         sev *= 0.3  # darkness, a veil or a flat curve mutes colour too; fix those first
         conf *= 0.5
     return [Finding("saturation", "low", sev, conf, {"chroma_p90": p90, "target_ratio": 0.08 / max(p90, 0.01)},
@@ -301,7 +350,9 @@ def _haze(m, meta, found):
 # -------------------------------------------------------------------------------- noise
 def _noise(m, meta, found):
     sc, sl = m["noise.chroma_sigma"], m["noise.luma_sigma"]
-    sev = max(ramp(sc, "noise"), ramp(sl, "noise_luma"))
+    _, cam = camera_noise(m)
+    sev_cam = ramp(cam, "noise_camera")
+    sev = max(ramp(sc, "noise"), ramp(sl, "noise_luma"), sev_cam)
     conf = 0.8
     if meta is not None and meta.iso:
         if meta.iso >= 1600:
@@ -311,7 +362,13 @@ def _noise(m, meta, found):
             conf = 0.65
     if not sev:
         return []
-    return [Finding("noise", "present", sev, conf, {"luma_sigma": sl, "chroma_sigma": sc},
+    measured = {"luma_sigma": sl, "chroma_sigma": sc, "camera_grain": cam}
+    if sev_cam >= sev and cam > 0:  # the camera-processed route is what found it
+        measured["camera_route"] = 1.0
+        return [Finding("noise", "present", sev, conf, measured,
+                        f"noise of {cam * 255:.1f}/255 at half resolution, correlated over 2-3 px as a camera's own "
+                        f"noise reduction leaves it (sigma {sl * 255:.1f}/255 at full resolution)")]
+    return [Finding("noise", "present", sev, conf, measured,
                     f"the measured noise is {sl * 255:.1f}/255 in luminance and {sc * 255:.1f}/255 in colour "
                     f"(sigma; below 1/255 in colour is clean)")]
 
