@@ -55,13 +55,17 @@ def _edit_for(f: Finding, m: dict[str, float], noisy: bool) -> Edit | None:
         if d == "low":
             # a washed-out rendering is undone by the levels stretch alone: an S-curve on top
             # over-steepens the mid-tones (measured: 55 dB for levels only vs 35 dB with a
-            # curve on the synthetic fades); a small margin keeps the extremes unclipped
+            # curve on the synthetic fades). Black and white points are the darkest channel of
+            # the darkest pixel and the brightest channel of the brightest: the same for all
+            # three channels (no colour shift) and the mildest stretch that reaches a true black
+            # and a true white, so nothing clips; noise or a stray pixel only makes it milder.
+            # It is a lower bound, not a guess, so it is not scaled back by confidence.
             amount = 0.0
-            black = _clamp(v.get("black", 0.0) * 0.95, 0.0, 0.3)
-            white = _clamp(v.get("white", 1.0) + (1 - v.get("white", 1.0)) * 0.05, 0.5, 1.0)
+            black = _clamp(v.get("black_min", v.get("black", 0.0)), 0.0, 0.3)
+            white = _clamp(v.get("white_max", v.get("white", 1.0)), 0.5, 1.0)
             return Edit("contrast", ContrastParams(amount=round(amount, 3), black=round(black, 4),
                                                    white=round(white, 4)),
-                        f.reason, instruction_for(0.2 + 0.8 * s, "increase", "reduce", "contrast"), a, _strength(f))
+                        f.reason, instruction_for(0.2 + 0.8 * s, "increase", "reduce", "contrast"), a, 1.0)
         amount = -_clamp(0.1 + 0.3 * s, 0.0, 0.5)
         return Edit("contrast", ContrastParams(amount=round(amount, 3)), f.reason,
                     instruction_for(-(0.2 + 0.8 * s), "increase", "reduce", "contrast"), a, _strength(f))

@@ -221,7 +221,9 @@ def _contrast(m, meta, found):
         conf *= 0.5
     reason = (f"nothing in the frame is black or white: the darkest channel stays above {black:.2f} and the "
               f"brightest below {white:.2f} (sRGB levels), so the tones span only {rng:.2f} of the lightness scale")
-    return [Finding("contrast", "low", sev, conf, {"range": rng, "black": black, "white": white, "lift": lift},
+    return [Finding("contrast", "low", sev, conf, {"range": rng, "black": black, "white": white, "lift": lift,
+                                                    "black_min": m.get("contrast.black_min", black),
+                                                    "white_max": m.get("contrast.white_max", white)},
                     reason)]
 
 
