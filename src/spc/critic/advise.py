@@ -70,6 +70,11 @@ def _edit_for(f: Finding, m: dict[str, float], noisy: bool) -> Edit | None:
         return Edit("contrast", ContrastParams(amount=round(amount, 3)), f.reason,
                     instruction_for(-(0.2 + 0.8 * s), "increase", "reduce", "contrast"), a, _strength(f))
     if a == "saturation":
+        if v.get("explained", 0.0):
+            # the exposure, dehaze or levels edit planned with it restores the colour its cause
+            # muted (measured on the synthetic hazy photos: adding the chroma boost on top of
+            # dehaze cost 3-5 dB); the finding stays in the critique
+            return None
         ratio = v.get("target_ratio", 1.0)  # chroma wanted / chroma measured
         change = _clamp(ratio - 1.0, -0.6, 1.0)
         # a faded photo lost chroma everywhere alike: restore it uniformly (vibrance would
@@ -79,7 +84,7 @@ def _edit_for(f: Finding, m: dict[str, float], noisy: bool) -> Edit | None:
                     instruction_for(0.2 + 0.8 * s if change > 0 else -(0.2 + 0.8 * s), "increase", "reduce",
                                     "saturation"), a, _strength(f))
     if a == "haze":
-        amount = _clamp(0.6 + 0.4 * s, 0.5, 1.0)
+        amount = 1.0
         return Edit("dehaze", DehazeParams(amount=round(amount, 3)), f.reason,
                     instruction_for(-(0.2 + 0.8 * s), "add", "reduce", "haze"), a, _strength(f))
     if a == "noise":

@@ -66,7 +66,7 @@ def _pct(x: float) -> str:
 def judge(m: dict[str, float], meta: Metadata | None = None) -> list[Finding]:
     """All findings with severity > 0 (present or minor), each citing its numbers."""
     out: list[Finding] = []
-    for fn in (_exposure, _white_balance, _contrast, _saturation, _haze, _noise, _sharpness, _clipping):
+    for fn in (_exposure, _white_balance, _haze, _contrast, _saturation, _noise, _sharpness, _clipping):
         out += [f for f in fn(m, meta, out) if f.severity > 0.0]
     return out
 
@@ -215,9 +215,11 @@ def _contrast(m, meta, found):
     if not sev:
         return []
     conf = 0.8
-    explained = [f.attribute for f in found if f.attribute in ("exposure", "haze") and f.severity >= PRESENT]
+    # a haze veil needs no such allowance: it leaves the whites white, which this deficit requires
+    # to be missing (a photo both hazy and flat has both findings)
+    explained = [f.attribute for f in found if f.attribute == "exposure" and f.severity >= PRESENT]
     if explained:
-        sev *= 0.3  # an exposure error or a haze veil explains the short range; fix that first
+        sev *= 0.3  # an exposure error explains the short range; fix that first
         conf *= 0.5
     reason = (f"nothing in the frame is black or white: the darkest channel stays above {black:.2f} and the "
               f"brightest below {white:.2f} (sRGB levels), so the tones span only {rng:.2f} of the lightness scale")
@@ -236,11 +238,14 @@ def _saturation(m, meta, found):
     if not sev:
         return []
     conf = 0.6
-    if any(f.attribute in ("exposure", "haze", "contrast") and f.severity >= PRESENT for f in found):
+    reason = f"the most colourful 10% of pixels reach only {p90:.3f} in OKLab chroma (0.06-0.15 is usual)"
+    explained = any(f.attribute in ("exposure", "haze", "contrast") and f.severity >= PRESENT for f in found)
+    if explained:
         sev *= 0.3  # darkness, a veil or a flat curve mutes colour too; fix those first
         conf *= 0.5
-    return [Finding("saturation", "low", sev, conf, {"chroma_p90": p90, "target_ratio": 0.08 / max(p90, 0.01)},
-                    f"the most colourful 10% of pixels reach only {p90:.3f} in OKLab chroma (0.06-0.15 is usual)")]
+        reason += "; the exposure, veil or flat tones found mute colour too, and their fix restores it first"
+    return [Finding("saturation", "low", sev, conf, {"chroma_p90": p90, "target_ratio": 0.08 / max(p90, 0.01),
+                                                      "explained": float(explained)}, reason)]
 
 
 # --------------------------------------------------------------------------------- haze
