@@ -51,13 +51,34 @@ def test_known_under_exposure_is_found_with_its_size(chart, ev):
     assert edit.instruction.endswith("increase exposure")
 
 
-def test_known_over_exposure_is_found(chart):
-    # +1.5 EV clips 40% of the chart; what clipped is gone, so the size is a lower bound
-    c = crit((chart * 2.0**1.5).clamp(max=1.0))
+@pytest.mark.parametrize("ev", [1.5, 3.0])
+def test_known_over_exposure_is_found_and_never_over_darkened(chart, ev):
+    # +1.5 EV clips 40% of the chart; what clipped is gone and the true key is unknown, so the
+    # planned darkening is a lower bound: only the key's excess over the brightest good photos
+    c = crit((chart * 2.0**ev).clamp(max=1.0))
     (f,) = present(c, "exposure")
     assert f.direction == "over"
-    (edit,) = [e for e in c.plan.edits if e.op == "exposure"]
-    assert -2.0 <= edit.params.ev <= -0.6
+    edits = [e for e in c.plan.edits if e.op == "exposure"]
+    assert all(-ev <= e.params.ev < 0 for e in edits)
+    if ev == 3.0:  # the key is far above any good photo's: some darkening is planned
+        assert edits and edits[0].params.ev <= -0.2
+
+
+def test_over_exposure_correction_is_the_key_excess_over_good_photos():
+    from spc.critic.judge import MAX_KEY_EV, _exposure
+
+    base = {"exposure.headroom_ev": 0.0, "exposure.clipped_any": 0.2, "exposure.median": 0.5, "exposure.p_top": 1.0,
+            "exposure.p_hi": 1.0}
+
+    def over(key_ev):
+        m = dict(base, **{"exposure.key": 0.18 * 2.0**key_ev})
+        (f,) = _exposure(m, None, [])
+        assert f.direction == "over"
+        return f.measured["correction_ev"]
+
+    assert over(MAX_KEY_EV + 0.7) == pytest.approx(-0.7)
+    assert over(MAX_KEY_EV - 0.2) == 0.0  # bright but within what good photos show: clipping only
+    assert over(MAX_KEY_EV + 5.0) == -2.0
 
 
 # casts the size of a wrong camera preset (tungsten / shade / fluorescent); smaller casts are

@@ -22,6 +22,9 @@ from .base import Finding
 PRESENT = 0.3
 MID_KEY = 0.18  # log-average luminance of a well-exposed average scene (18% grey)
 DARK_WEIGHT = 2.5  # under-exposure deficit per stop of median below 0.032
+# the brightest key (stops over mid-grey) good photos show: clean calibration photos reach
+# +0.57 at the 90th percentile, +0.86 at the 95th, +1.26 at most (a sunlit snow or sky scene)
+MAX_KEY_EV = 1.0
 
 # (onset, full) per deficit, in the deficit's own units; severity 0.3 (present) sits at
 # onset + 0.3 * (full - onset). See docs/critic.md for how each was calibrated.
@@ -141,7 +144,10 @@ def _exposure(m, meta, _):
     if over > 0:
         sev = ramp(over, "over_ev")
         conf = 0.7
-        corr = -min(2.0, max(0.3, key_ev + 0.3))
+        # what clipped is lost and the scene's true key is unknown: darken only the excess over
+        # the brightest key good photos show (MAX_KEY_EV), a lower bound that never over-darkens
+        # a bright scene; a frame flagged for its clipping alone gets no darkening
+        corr = -min(2.0, max(0.0, key_ev - MAX_KEY_EV))
         reason = (f"{_pct(m['exposure.clipped_any'])} of the pixels are clipped to white and the average "
                   f"brightness is {key_ev:+.1f} stops from mid-grey, with no headroom left")
         return [Finding("exposure", "over", sev, conf, {"clipped_any": m["exposure.clipped_any"], "key": key,

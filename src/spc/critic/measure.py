@@ -206,11 +206,18 @@ def measure_contrast(proxy: torch.Tensor, lab: torch.Tensor | None = None,
     enc = linear_to_srgb(proxy) if enc is None else enc
     (black,) = _quantiles(enc.amin(dim=0), [0.005])
     (white,) = _quantiles(enc.amax(dim=0), [0.995])
-    fine = proxy if fine is None else fine
-    lo_hi = torch.stack([fine.amin(), fine.amax()]).clamp(0.0, 1.0)  # linear; sRGB is monotone
-    black_min, white_max = (float(v) for v in linear_to_srgb(lo_hi))
+    black_min, white_max = levels_points(proxy if fine is None else fine)
     return {"range": hi - lo, "l_lo": lo, "l_hi": hi, "std": float(L.std()), "black": black, "white": white,
             "black_min": black_min, "white_max": white_max, "local": float((L - blur).abs().mean())}
+
+
+def levels_points(image: torch.Tensor) -> tuple[float, float]:
+    """(black, white): sRGB level of the darkest channel of the darkest pixel and of the
+    brightest channel of the brightest pixel of a linear image (any shape). Stretching
+    [black, white] to [0, 1] on every channel alike clips nothing and shifts no colour."""
+    lo_hi = torch.stack([image.amin(), image.amax()]).float().clamp(0.0, 1.0)  # sRGB is monotone
+    black, white = (float(v) for v in linear_to_srgb(lo_hi))
+    return black, white
 
 
 # --------------------------------------------------------------------------- saturation
