@@ -222,3 +222,42 @@ def test_sharpening_is_never_planned_where_grain_is_visible(chart):
         if f.attribute == "sharpness":
             assert f.confidence < 0.5 and "noisy" in f.reason
 
+
+
+def test_faded_photo_is_levelled_back_exactly():
+    # a scene with a true black and a true white, faded toward grey: the levels planned restore it
+    from spc.artist.pipeline import PipelineArtist
+
+    enc = torch.linspace(0.0, 1.0, 768)[None, None, :].expand(3, 512, 768).clone()
+    enc[1] = enc[1].flip(-1)
+    enc[2] = (enc[0] * 0.7 + 0.1)
+    photo_lin = quantise(srgb_to_linear(enc))
+    faded = srgb_to_linear(0.5 + 0.6 * (linear_to_srgb(photo_lin) - 0.5))
+    c = crit(faded)
+    (f,) = present(c, "contrast")
+    (edit,) = [e for e in c.plan.edits if e.op == "contrast"]
+    assert edit.strength == 1.0 and edit.params.amount == 0.0  # a measured bound, not a guess
+    assert abs(edit.params.black - 0.2) < 0.01 and abs(edit.params.white - 0.8) < 0.01
+    out = PipelineArtist().render([photo_from_linear(quantise(faded))], [c.plan])[0].photo.pixels
+    err = (linear_to_srgb(out) - linear_to_srgb(photo_lin)).abs().max()
+    assert float(err) < 0.02
+
+
+def test_saturation_explained_by_a_cause_plans_no_edit():
+    from spc.critic.advise import plan_for
+
+    dull = Finding("saturation", "low", 0.5, 0.3, {"chroma_p90": 0.02, "target_ratio": 4.0, "explained": 1.0}, "dull")
+    assert not plan_for([dull], {})
+    alone = Finding("saturation", "low", 0.5, 0.6, {"chroma_p90": 0.02, "target_ratio": 4.0, "explained": 0.0}, "dull")
+    (edit,) = plan_for([alone], {}).edits
+    assert edit.op == "saturation" and edit.params.saturation > 0
+
+
+def test_a_haze_veil_explains_muted_colour(chart):
+    from spc.critic.judge import judge
+
+    m = dict(crit(chart).measurements)
+    m.update({"haze.veil": 0.6, "contrast.l_hi": 0.95, "saturation.chroma_p90": 0.015})
+    found = {f.attribute: f for f in judge(m)}
+    assert found["haze"].severity >= 0.3
+    assert found["saturation"].measured["explained"] == 1.0
