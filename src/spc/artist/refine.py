@@ -35,6 +35,8 @@ PIXEL_SCALE_OPS = frozenset({"denoise", "sharpen"})
 # loop leaves it out of the comparison (dehaze on a noisy proxy shows more noise, which the
 # denoise, not rendered there, takes away)
 PIXEL_SCALE_ATTRIBUTES = {"denoise": "noise", "sharpen": "sharpness"}
+VETO = 0.45  # a new finding this severe ("moderate" in the summary) rejects a try, whatever it is
+ALWAYS_VETO = frozenset({"highlights", "shadows"})
 
 
 def is_levels(edit: Edit) -> bool:
@@ -44,6 +46,16 @@ def is_levels(edit: Edit) -> bool:
 
 def _issues(critique: Critique, skip: frozenset[str] = frozenset()) -> set[tuple[str, str]]:
     return {(f.attribute, f.direction) for f in critique.findings if f.attribute not in skip}
+
+
+def _new(after: Critique, had: set[tuple[str, str]], skip: frozenset[str], edited: set[str]) -> list[tuple[str, str]]:
+    """Findings of ``after`` the photo did not have that veto a try: any on an attribute the plan
+    edits (an overshoot: under to over, a cast flipped), new clipping or crushing (lost for
+    good), and any other at least moderate one. A slight new finding elsewhere (a neutral-ish
+    photo tipping just past a white balance threshold after dehazing) costs only its score."""
+    return sorted({(f.attribute, f.direction) for f in after.findings
+                   if f.attribute not in skip and (f.attribute, f.direction) not in had
+                   and (f.severity >= VETO or f.attribute in edited or f.attribute in ALWAYS_VETO)})
 
 
 def _score(critique: Critique, skip: frozenset[str]) -> float:
@@ -129,12 +141,13 @@ def _loop(photo: Photo, plan: EditPlan, critic: Critic, artist: Artist, strength
                          + (" but for the levels" if base else ""))
             return EditPlan(plan.scaled(0.0).edits + base), notes
         candidate = plan.scaled(s)
+        edited = {a for e in candidate.edits for a in e.attribute.split("+") if a}
         tries = [levels] if levels is not None else [None, "added"]
         for lv in tries:
             extra = [] if lv is None else [_levels_after(small, candidate, artist, levels)]
             full = EditPlan(candidate.edits + extra)
             after = critic.critique([artist.render([small], [full])[0].photo])[0]
-            new = sorted(_issues(after, skip) - had)
+            new = _new(after, had, skip, edited | ({"contrast"} if extra else set()))
             if new != [("contrast", "low")]:
                 break  # only a washed-out result is worth a second try with levels
         s0, s1 = _score(before, skip), _score(after, skip)

@@ -258,6 +258,10 @@ def _saturation(m, meta, found):
 def _haze(m, meta, found):
     veil = m["haze.veil"]
     white_drop = max(0.0, 0.93 - m["contrast.l_hi"])  # a veil is bright: whites stay white
+    # ... unless the scene has none: a photo without highlights seen through a veil keeps its
+    # brightest channel near white (the veil adds to it) while a fade pulls it down as far as
+    # it lifts the blacks, so the drop counts no further than the brightest channel fell short
+    white_drop = min(white_drop, max(0.0, 1.0 - m["contrast.white"]))
     v = veil - 2.0 * white_drop
     sev = ramp(v, "haze")
     if not sev:
