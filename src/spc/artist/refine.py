@@ -142,7 +142,12 @@ def _loop(photo: Photo, plan: EditPlan, critic: Critic, artist: Artist, strength
             return EditPlan(plan.scaled(0.0).edits + base), notes
         candidate = plan.scaled(s)
         edited = {a for e in candidate.edits for a in e.attribute.split("+") if a}
-        tries = [levels] if levels is not None else [None, "added"]
+        # a try that dehazes and whose only new finding is low contrast gets a black point: what
+        # the veil still lifts (dehaze keeps 5% of it and a transmission floor) once other edits
+        # have moved white (darkening an over-exposed, hazy photo); a light-toned photo without
+        # a veil has no black point to restore
+        dehazes = any(e.op == "dehaze" for e in candidate.edits)
+        tries = [levels] if levels is not None else ([None, "added"] if dehazes else [None])
         for lv in tries:
             extra = [] if lv is None else [_levels_after(small, candidate, artist, levels)]
             full = EditPlan(candidate.edits + extra)
