@@ -261,3 +261,15 @@ def test_a_haze_veil_explains_muted_colour(chart):
     found = {f.attribute: f for f in judge(m)}
     assert found["haze"].severity >= 0.3
     assert found["saturation"].measured["explained"] == 1.0
+
+
+def test_levels_planned_with_dehaze_leave_the_black_point_to_it():
+    from spc.critic.advise import plan_for
+
+    flat = Finding("contrast", "low", 0.5, 0.8, {"black": 0.3, "white": 0.8, "black_min": 0.28, "white_max": 0.82},
+                   "flat")
+    (alone,) = plan_for([flat], {}).edits
+    assert (alone.params.black, alone.params.white) == (0.28, 0.82)
+    hazy = Finding("haze", "present", 0.5, 0.7, {"veil": 0.5, "dark_p10": 0.4, "airlight": 0.8}, "hazy")
+    levels = {e.op: e for e in plan_for([hazy, flat], {}).edits}["contrast"]
+    assert (levels.params.black, levels.params.white) == (0.0, 0.82)

@@ -2,18 +2,23 @@
 
 Before the full-resolution render, the plan is rendered on the photo's 512-pixel proxy and
 the result critiqued again. A strength is accepted when the score rises and no new
-deficiency appears (a finding whose attribute and direction the original did not have:
-new highlight clipping, an overshoot from "under" to "over", a cast turned the other way).
+deficiency appears that vetoes it (a finding whose attribute and direction the original did
+not have, and which is on an attribute the plan edits: an overshoot from "under" to
+"over", a cast turned the other way; or new highlight clipping or crushed shadows; or any
+other at least moderate one).
 Strengths are tried from strong to weak; the first acceptable one wins, and 0 (leave the
 photo as it is) is the fallback. Every try is written to ``notes`` for the sidecar.
-Pixel-scale ops (denoise, sharpen) are left out of the loop and kept as planned.
+Pixel-scale ops (denoise, sharpen) are left out of the loop and kept as planned, and the
+attributes they answer (noise, sharpness) are left out of the comparison.
 
 A pure levels stretch (``contrast`` with no curve, ``amount == 0``) is not scaled either: the
 critic sets its black and white points to the darkest and brightest levels in the photo, so
 it clips nothing and cannot overshoot, and a weaker one leaves the photo washed out. The
 proxy critique cannot judge it fairly (a photo that now reaches white may read as clipped
-or bright where the flat one did not), so it is rendered at its planned strength in every
-try and the loop judges the other edits against the levelled photo.
+or bright where the flat one did not), so in every try its points are re-read on the proxy
+after the edits that render before it (dehaze restores the blacks itself), it is rendered
+unscaled, and the loop judges the other edits against the levelled photo. A dehazing try
+whose only new finding is low contrast is judged again with a black point added that way.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ confidence``), so an uncertain diagnosis gets a partial correction; the closed l
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from ..ops.params import (ContrastParams, DehazeParams, DenoiseParams, ExposureParams, SaturationParams,
                           SharpenParams, ToneParams, WhiteBalanceParams)
@@ -115,6 +116,11 @@ def plan_for(findings: list[Finding], m: dict[str, float]) -> EditPlan:
     """The edits answering the present findings, most important first (the artist reorders)."""
     noisy = any(f.attribute == "noise" for f in findings)
     edits = [e for f in findings if (e := _edit_for(f, m, noisy)) is not None]
+    if any(e.op == "dehaze" for e in edits):
+        # levels render after dehaze, which restores the blacks itself: a black point read on the
+        # hazy input would crush them (the closed loop re-reads both points after the dehaze)
+        edits = [Edit(e.op, replace(e.params, black=0.0), e.reason, e.instruction, e.attribute, e.strength)
+                 if e.op == "contrast" and e.params.amount == 0.0 else e for e in edits]
     return EditPlan(merge_same_op(edits))
 
 
