@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import torch
 
 from spc.artist.pipeline import PipelineArtist
@@ -85,3 +86,72 @@ def test_pixel_scale_ops_are_kept_and_not_rendered_on_the_proxy():
     calls = critic.calls
     kept, _ = refine(photo(0.1), only, critic, PipelineArtist())
     assert kept.edits[0].strength == 1.0 and critic.calls == calls
+
+
+def ramp(lo: float, hi: float) -> Photo:
+    pixels = torch.linspace(lo, hi, 400).expand(3, 600, 400).contiguous()
+    return Photo(pixels, Metadata(source=Path("x.png"), format="png", sha256="0", width=400, height=600,
+                                  bit_depth=8))
+
+
+def levels_plan(black: float, white: float, ev: float) -> EditPlan:
+    return EditPlan([Edit("exposure", OPS["exposure"].params(ev=ev, shoulder=1.0)),
+                     Edit("contrast", OPS["contrast"].params(amount=0.0, black=black, white=white))])
+
+
+def test_levels_are_kept_unscaled_even_when_nothing_else_is_accepted():
+    from spc.critic.measure import levels_points
+
+    p = ramp(0.02, 0.3)
+    critic = MeanCritic(target=0.0)
+    critic.critique = lambda photos: [Critique(score=50, summary="", findings=[]) for _ in photos]  # never better
+    chosen, notes = refine(p, levels_plan(0.3, 0.5, 1.0), critic, PipelineArtist())
+    ops = {e.op: e for e in chosen.edits}
+    assert ops["exposure"].strength == 0.0
+    assert ops["contrast"].strength == 1.0
+    black, white = levels_points(p.proxy(512))  # the photo's own points, re-read on the proxy
+    assert ops["contrast"].params.black == pytest.approx(black, abs=1e-3)
+    assert ops["contrast"].params.white == pytest.approx(white, abs=1e-3)
+    assert any(n.startswith("contrast: levels") for n in notes)
+
+
+def test_levels_are_re_read_after_the_edits_before_them():
+    from spc.critic.measure import levels_points
+
+    p = ramp(0.02, 0.15)
+    critic = MeanCritic(target=1.0)  # the brighter the better: full strength is accepted
+    chosen, _ = refine(p, levels_plan(0.3, 0.5, 1.0), critic, PipelineArtist())
+    ops = {e.op: e for e in chosen.edits}
+    assert ops["exposure"].strength == 1.0
+    _, white = levels_points(p.proxy(512) * 2.0)  # where white sits after +1 EV
+    assert ops["contrast"].params.white == pytest.approx(white, abs=1e-3)
+
+
+class NoisyCritic:
+    """Under-exposed below a mean of 0.2; brightening past 0.12 shows noise. Scored like the analytic critic."""
+
+    name, version = "fake", "0"
+
+    def critique(self, photos):
+        from spc.critic.advise import score_for
+
+        out = []
+        for p in photos:
+            m = float(p.pixels.mean())
+            fs = []
+            if m < 0.2:
+                fs.append(Finding("exposure", "under", min(1.0, 0.3 + (0.2 - m) / 0.1), 1.0, {}, "dark"))
+            if m > 0.12:
+                fs.append(Finding("noise", "present", 0.6, 1.0, {}, "noisy"))
+            out.append(Critique(score=score_for(fs), summary="", findings=fs))
+        return out
+
+
+def test_noise_is_left_to_the_planned_denoise():
+    p = photo(0.1)
+    alone, notes = refine(p, plan(1.0), NoisyCritic(), PipelineArtist())
+    assert alone.edits[0].strength < 1.0 and "new noise (present)" in notes[0]  # backs off below the noise
+    both = plan(1.0)
+    both.edits.append(Edit("denoise", OPS["denoise"].params(luma=1.0, chroma=1.0, sigma=0.02)))
+    chosen, notes = refine(p, both, NoisyCritic(), PipelineArtist())
+    assert {e.op: e.strength for e in chosen.edits} == {"exposure": 1.0, "denoise": 1.0}

@@ -51,13 +51,34 @@ def test_known_under_exposure_is_found_with_its_size(chart, ev):
     assert edit.instruction.endswith("increase exposure")
 
 
-def test_known_over_exposure_is_found(chart):
-    # +1.5 EV clips 40% of the chart; what clipped is gone, so the size is a lower bound
-    c = crit((chart * 2.0**1.5).clamp(max=1.0))
+@pytest.mark.parametrize("ev", [1.5, 3.0])
+def test_known_over_exposure_is_found_and_never_over_darkened(chart, ev):
+    # +1.5 EV clips 40% of the chart; what clipped is gone and the true key is unknown, so the
+    # planned darkening is a lower bound: only the key's excess over the brightest good photos
+    c = crit((chart * 2.0**ev).clamp(max=1.0))
     (f,) = present(c, "exposure")
     assert f.direction == "over"
-    (edit,) = [e for e in c.plan.edits if e.op == "exposure"]
-    assert -2.0 <= edit.params.ev <= -0.6
+    edits = [e for e in c.plan.edits if e.op == "exposure"]
+    assert all(-ev <= e.params.ev < 0 for e in edits)
+    if ev == 3.0:  # the key is far above any good photo's: some darkening is planned
+        assert edits and edits[0].params.ev <= -0.2
+
+
+def test_over_exposure_correction_is_the_key_excess_over_good_photos():
+    from spc.critic.judge import MAX_KEY_EV, _exposure
+
+    base = {"exposure.headroom_ev": 0.0, "exposure.clipped_any": 0.2, "exposure.median": 0.5, "exposure.p_top": 1.0,
+            "exposure.p_hi": 1.0}
+
+    def over(key_ev):
+        m = dict(base, **{"exposure.key": 0.18 * 2.0**key_ev})
+        (f,) = _exposure(m, None, [])
+        assert f.direction == "over"
+        return f.measured["correction_ev"]
+
+    assert over(MAX_KEY_EV + 0.7) == pytest.approx(-0.7)
+    assert over(MAX_KEY_EV - 0.2) == 0.0  # bright but within what good photos show: clipping only
+    assert over(MAX_KEY_EV + 5.0) == -2.0
 
 
 def _log_cast(rgb: torch.Tensor) -> tuple[float, float]:
@@ -297,3 +318,54 @@ def test_a_dark_frame_is_not_also_called_flat_or_dull():
     m = AnalyticCritic().measure(photo_from_linear(quantise(torch.full((3, 256, 384), 0.01)
                                                             * torch.tensor([1.0, 0.98, 0.96])[:, None, None])))
     assert not [f for f in judge(m) if f.attribute in ("contrast", "saturation") and f.severity >= 0.3]
+
+
+def test_faded_photo_is_levelled_back_exactly():
+    # a scene with a true black and a true white, faded toward grey: the levels planned restore it
+    from spc.artist.pipeline import PipelineArtist
+
+    enc = torch.linspace(0.0, 1.0, 768)[None, None, :].expand(3, 512, 768).clone()
+    enc[1] = enc[1].flip(-1)
+    enc[2] = (enc[0] * 0.7 + 0.1)
+    photo_lin = quantise(srgb_to_linear(enc))
+    faded = srgb_to_linear(0.5 + 0.6 * (linear_to_srgb(photo_lin) - 0.5))
+    c = crit(faded)
+    (f,) = present(c, "contrast")
+    (edit,) = [e for e in c.plan.edits if e.op == "contrast"]
+    assert edit.strength == 1.0 and edit.params.amount == 0.0  # a measured bound, not a guess
+    assert abs(edit.params.black - 0.2) < 0.01 and abs(edit.params.white - 0.8) < 0.01
+    out = PipelineArtist().render([photo_from_linear(quantise(faded))], [c.plan])[0].photo.pixels
+    err = (linear_to_srgb(out) - linear_to_srgb(photo_lin)).abs().max()
+    assert float(err) < 0.02
+
+
+def test_saturation_explained_by_a_cause_plans_no_edit():
+    from spc.critic.advise import plan_for
+
+    dull = Finding("saturation", "low", 0.5, 0.3, {"chroma_p90": 0.02, "target_ratio": 4.0, "explained": 1.0}, "dull")
+    assert not plan_for([dull], {})
+    alone = Finding("saturation", "low", 0.5, 0.6, {"chroma_p90": 0.02, "target_ratio": 4.0, "explained": 0.0}, "dull")
+    (edit,) = plan_for([alone], {}).edits
+    assert edit.op == "saturation" and edit.params.saturation > 0
+
+
+def test_a_haze_veil_explains_muted_colour(chart):
+    from spc.critic.judge import judge
+
+    m = dict(crit(chart).measurements)
+    m.update({"haze.veil": 0.6, "contrast.l_hi": 0.95, "saturation.chroma_p90": 0.015})
+    found = {f.attribute: f for f in judge(m)}
+    assert found["haze"].severity >= 0.3
+    assert found["saturation"].measured["explained"] == 1.0
+
+
+def test_levels_planned_with_dehaze_leave_the_black_point_to_it():
+    from spc.critic.advise import plan_for
+
+    flat = Finding("contrast", "low", 0.5, 0.8, {"black": 0.3, "white": 0.8, "black_min": 0.28, "white_max": 0.82},
+                   "flat")
+    (alone,) = plan_for([flat], {}).edits
+    assert (alone.params.black, alone.params.white) == (0.28, 0.82)
+    hazy = Finding("haze", "present", 0.5, 0.7, {"veil": 0.5, "dark_p10": 0.4, "airlight": 0.8}, "hazy")
+    levels = {e.op: e for e in plan_for([hazy, flat], {}).edits}["contrast"]
+    assert (levels.params.black, levels.params.white) == (0.0, 0.82)

@@ -110,6 +110,23 @@ def test_flattened_contrast_shrinks_range(chart):
     assert M.measure_contrast(flat)["range"] < 0.7 * M.measure_contrast(chart)["range"]
 
 
+def test_levels_points_of_a_fade_are_where_black_and_white_went():
+    # a photo reaching true black (one channel) and true white, faded s' = 0.5 + k (s - 0.5):
+    # its black and white points are 0.5 -+ k/2 whatever the other pixels do
+    g = torch.Generator().manual_seed(0)
+    enc = torch.rand(3, 64, 96, generator=g) * 0.8 + 0.1
+    enc[0, 3, 5] = 0.0
+    enc[:, 40, 7] = 1.0
+    k = 0.6
+    faded = srgb_to_linear(0.5 + k * (enc - 0.5))
+    black, white = M.levels_points(faded)
+    assert abs(black - (0.5 - k / 2)) < 1e-4 and abs(white - (0.5 + k / 2)) < 1e-4
+    m = M.measure_contrast(faded)
+    assert (m["black_min"], m["white_max"]) == (black, white)
+    # the robust percentiles used for the finding sit inside them
+    assert m["black"] >= black and m["white"] <= white
+
+
 def _coarse_grain(lin: torch.Tensor, sigma: float, seed: int = 0) -> torch.Tensor:
     """Camera-JPEG-like noise: white noise smoothed over ~2 px (demosaicing, noise reduction),
     ``sigma`` in sRGB units after smoothing, mostly luminance."""

@@ -2,11 +2,23 @@
 
 Before the full-resolution render, the plan is rendered on the photo's 512-pixel proxy and
 the result critiqued again. A strength is accepted when the score rises and no new
-deficiency appears (a finding whose attribute and direction the original did not have:
-new highlight clipping, an overshoot from "under" to "over", a cast turned the other way).
+deficiency appears that vetoes it (a finding whose attribute and direction the original did
+not have, and which is on an attribute the plan edits: an overshoot from "under" to
+"over", a cast turned the other way; or new highlight clipping or crushed shadows; or any
+other at least moderate one).
 Strengths are tried from strong to weak; the first acceptable one wins, and 0 (leave the
 photo as it is) is the fallback. Every try is written to ``notes`` for the sidecar.
-Pixel-scale ops (denoise, sharpen) are left out of the loop and kept as planned.
+Pixel-scale ops (denoise, sharpen) are left out of the loop and kept as planned, and the
+attributes they answer (noise, sharpness) are left out of the comparison.
+
+A pure levels stretch (``contrast`` with no curve, ``amount == 0``) is not scaled either: the
+critic sets its black and white points to the darkest and brightest levels in the photo, so
+it clips nothing and cannot overshoot, and a weaker one leaves the photo washed out. The
+proxy critique cannot judge it fairly (a photo that now reaches white may read as clipped
+or bright where the flat one did not), so in every try its points are re-read on the proxy
+after the edits that render before it (dehaze restores the blacks itself), it is rendered
+unscaled, and the loop judges the other edits against the levelled photo. A dehazing try
+whose only new finding is low contrast is judged again with a black point added that way.
 """
 
 from __future__ import annotations
@@ -15,7 +27,7 @@ from collections.abc import Sequence
 
 from ..critic.base import Critic, Critique
 from ..photo import Photo
-from ..plan import EditPlan
+from ..plan import Edit, EditPlan
 from .base import Artist
 
 STRENGTHS: tuple[float, ...] = (1.0, 0.7, 0.4, 0.0)
@@ -24,10 +36,40 @@ PROXY_EDGE = 512
 # quantities): a downscaled proxy can neither show their effect nor render them
 # faithfully, so they are neither rendered on the proxy nor scaled by the loop.
 PIXEL_SCALE_OPS = frozenset({"denoise", "sharpen"})
+# what each of them answers: with one planned, the proxy cannot show that attribute's fix, so the
+# loop leaves it out of the comparison (dehaze on a noisy proxy shows more noise, which the
+# denoise, not rendered there, takes away)
+PIXEL_SCALE_ATTRIBUTES = {"denoise": "noise", "sharpen": "sharpness"}
+VETO = 0.45  # a new finding this severe ("moderate" in the summary) rejects a try, whatever it is
+ALWAYS_VETO = frozenset({"highlights", "shadows"})
 
 
-def _issues(critique: Critique) -> set[tuple[str, str]]:
-    return {(f.attribute, f.direction) for f in critique.findings}
+def is_levels(edit: Edit) -> bool:
+    """A black/white point stretch with no tone curve (kept as planned by the loop)."""
+    return edit.op == "contrast" and float(getattr(edit.params, "amount", 1.0)) == 0.0
+
+
+def _issues(critique: Critique, skip: frozenset[str] = frozenset()) -> set[tuple[str, str]]:
+    return {(f.attribute, f.direction) for f in critique.findings if f.attribute not in skip}
+
+
+def _new(after: Critique, had: set[tuple[str, str]], skip: frozenset[str], edited: set[str]) -> list[tuple[str, str]]:
+    """Findings of ``after`` the photo did not have that veto a try: any on an attribute the plan
+    edits (an overshoot: under to over, a cast flipped), new clipping or crushing (lost for
+    good), and any other at least moderate one. A slight new finding elsewhere (a neutral-ish
+    photo tipping just past a white balance threshold after dehazing) costs only its score."""
+    return sorted({(f.attribute, f.direction) for f in after.findings
+                   if f.attribute not in skip and (f.attribute, f.direction) not in had
+                   and (f.severity >= VETO or f.attribute in edited or f.attribute in ALWAYS_VETO)})
+
+
+def _score(critique: Critique, skip: frozenset[str]) -> float:
+    """The critique's score; with attributes to ``skip``, the score of its other (reported) findings."""
+    if not skip:
+        return critique.score
+    from ..critic.advise import score_for
+
+    return score_for([f for f in critique.findings if f.attribute not in skip])
 
 
 def refine(photo: Photo, plan: EditPlan, critic: Critic, artist: Artist,
@@ -44,39 +86,90 @@ def refine(photo: Photo, plan: EditPlan, critic: Critic, artist: Artist,
     if not plan:
         return plan, []
     fixed = [e for e in plan.edits if e.op in PIXEL_SCALE_OPS]
-    judged = EditPlan([e for e in plan.edits if e.op not in PIXEL_SCALE_OPS])
+    levels = next((e for e in plan.edits if is_levels(e)), None)
+    judged = EditPlan([e for e in plan.edits if e.op not in PIXEL_SCALE_OPS and not is_levels(e)])
     notes: list[str] = []
     if fixed:
         notes.append(", ".join(sorted({e.op for e in fixed})) + ": pixel-scale, kept as planned "
                      "(not judged on the proxy)")
+    if levels is not None:
+        notes.append("contrast: levels to the photo's own black and white points as the edits before "
+                     "them leave it, not scaled")
     if not judged:
         return plan, notes
-    chosen, more = _loop(photo, judged, critic, artist, strengths, before, long_edge)
+    skip = frozenset(PIXEL_SCALE_ATTRIBUTES[e.op] for e in fixed if e.op in PIXEL_SCALE_ATTRIBUTES)
+    chosen, more = _loop(photo, judged, critic, artist, strengths, before, long_edge, levels, skip)
     return EditPlan(chosen.edits + fixed), notes + more
 
 
+def _levels_after(small: Photo, plan: EditPlan, artist: Artist, like: Edit | None) -> Edit:
+    """A levels edit to the black and white points of ``small`` as the edits of ``plan`` that
+    render before the contrast op leave it (dehaze, for one, restores the blacks itself)."""
+    from ..critic.measure import levels_points
+    from ..ops import RANK
+    from ..ops.params import ContrastParams
+    from ..plan import instruction_for
+
+    pre = EditPlan([e for e in plan.edits if RANK.get(e.op, 0) < RANK["contrast"]])
+    img = artist.render([small], [pre])[0].photo if pre else small
+    black, white = levels_points(img.pixels)
+    params = ContrastParams(amount=0.0, black=round(min(max(black, 0.0), 0.3), 4),
+                            white=round(min(max(white, 0.5), 1.0), 4))
+    if like is not None:
+        return Edit(like.op, params, like.reason, like.instruction, like.attribute, 1.0)
+    # added after the fact: set the black point only; where white sits is the other edits' choice
+    # (a darkened over-exposure is meant to leave white)
+    params = ContrastParams(amount=0.0, black=params.black, white=1.0)
+    return Edit("contrast", params, "the other edits leave no true black",
+                instruction_for(0.5, "increase", "reduce", "contrast"), "contrast", 1.0)
+
+
 def _loop(photo: Photo, plan: EditPlan, critic: Critic, artist: Artist, strengths: Sequence[float],
-          before: Critique | None, long_edge: int) -> tuple[EditPlan, list[str]]:
+          before: Critique | None, long_edge: int, levels: Edit | None = None,
+          skip: frozenset[str] = frozenset()) -> tuple[EditPlan, list[str]]:
+    """``levels``: a planned levels edit, rendered unscaled in every try with its black and white
+    points re-read after that try's other edits; the other edits are judged on top of it. A try
+    whose only new finding is low contrast gets such a levels edit too and is judged again."""
     small = Photo(pixels=photo.proxy(long_edge), meta=photo.meta)
     if before is None:
         before = critic.critique([small])[0]
-    had = _issues(before)
+    had = _issues(before, skip)
+    base: list[Edit] = []
+    if levels is not None:  # judge the other edits against the levelled photo
+        base = [_levels_after(small, EditPlan([]), artist, levels)]
+        before = critic.critique([artist.render([small], [EditPlan(base)])[0].photo])[0]
+        had |= _issues(before, skip)
     notes: list[str] = []
     for s in strengths:
         if s <= 0.0:
-            notes.append("strength 0.0: no strength improved the photo; left untouched")
-            return plan.scaled(0.0), notes
+            notes.append("strength 0.0: no strength improved the photo; left untouched"
+                         + (" but for the levels" if base else ""))
+            return EditPlan(plan.scaled(0.0).edits + base), notes
         candidate = plan.scaled(s)
-        rendered = artist.render([small], [candidate])[0].photo
-        after = critic.critique([rendered])[0]
-        new = sorted(_issues(after) - had)
-        head = f"strength {s:.1f}: score {before.score:.0f} -> {after.score:.0f}"
+        edited = {a for e in candidate.edits for a in e.attribute.split("+") if a}
+        # a try that dehazes and whose only new finding is low contrast gets a black point: what
+        # the veil still lifts (dehaze keeps 5% of it and a transmission floor) once other edits
+        # have moved white (darkening an over-exposed, hazy photo); a light-toned photo without
+        # a veil has no black point to restore
+        dehazes = any(e.op == "dehaze" for e in candidate.edits)
+        tries = [levels] if levels is not None else ([None, "added"] if dehazes else [None])
+        for lv in tries:
+            extra = [] if lv is None else [_levels_after(small, candidate, artist, levels)]
+            full = EditPlan(candidate.edits + extra)
+            after = critic.critique([artist.render([small], [full])[0].photo])[0]
+            new = _new(after, had, skip, edited | ({"contrast"} if extra else set()))
+            if new != [("contrast", "low")]:
+                break  # only a washed-out result is worth a second try with levels
+        s0, s1 = _score(before, skip), _score(after, skip)
+        head = f"strength {s:.1f}: score {s0:.0f} -> {s1:.0f}"
+        if lv == "added":
+            head += " with levels"
         if new:
             notes.append(f"{head}, rejected: new " + ", ".join(f"{a} ({d})" for a, d in new))
-        elif after.score <= before.score:
+        elif s1 <= s0:
             notes.append(f"{head}, rejected: score did not rise")
         else:
             notes.append(f"{head}, accepted")
-            return candidate, notes
+            return full, notes
     notes.append("no strength was accepted; left untouched")
-    return plan.scaled(0.0), notes
+    return EditPlan(plan.scaled(0.0).edits + base), notes

@@ -10,6 +10,7 @@ confidence``), so an uncertain diagnosis gets a partial correction; the closed l
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from ..colour import LUMA
 from ..ops.params import (ContrastParams, DehazeParams, DenoiseParams, ExposureParams, SaturationParams,
@@ -68,17 +69,26 @@ def _edit_for(f: Finding, m: dict[str, float], noisy: bool) -> Edit | None:
         if d == "low":
             # a washed-out rendering is undone by the levels stretch alone: an S-curve on top
             # over-steepens the mid-tones (measured: 55 dB for levels only vs 35 dB with a
-            # curve on the synthetic fades); a small margin keeps the extremes unclipped
+            # curve on the synthetic fades). Black and white points are the darkest channel of
+            # the darkest pixel and the brightest channel of the brightest: the same for all
+            # three channels (no colour shift) and the mildest stretch that reaches a true black
+            # and a true white, so nothing clips; noise or a stray pixel only makes it milder.
+            # It is a lower bound, not a guess, so it is not scaled back by confidence.
             amount = 0.0
-            black = _clamp(v.get("black", 0.0) * 0.95, 0.0, 0.3)
-            white = _clamp(v.get("white", 1.0) + (1 - v.get("white", 1.0)) * 0.05, 0.5, 1.0)
+            black = _clamp(v.get("black_min", v.get("black", 0.0)), 0.0, 0.3)
+            white = _clamp(v.get("white_max", v.get("white", 1.0)), 0.5, 1.0)
             return Edit("contrast", ContrastParams(amount=round(amount, 3), black=round(black, 4),
                                                    white=round(white, 4)),
-                        f.reason, instruction_for(0.2 + 0.8 * s, "increase", "reduce", "contrast"), a, _strength(f))
+                        f.reason, instruction_for(0.2 + 0.8 * s, "increase", "reduce", "contrast"), a, 1.0)
         amount = -_clamp(0.1 + 0.3 * s, 0.0, 0.5)
         return Edit("contrast", ContrastParams(amount=round(amount, 3)), f.reason,
                     instruction_for(-(0.2 + 0.8 * s), "increase", "reduce", "contrast"), a, _strength(f))
     if a == "saturation":
+        if v.get("explained", 0.0):
+            # the exposure, dehaze or levels edit planned with it restores the colour its cause
+            # muted (measured on the synthetic hazy photos: adding the chroma boost on top of
+            # dehaze cost 3-5 dB); the finding stays in the critique
+            return None
         ratio = v.get("target_ratio", 1.0)  # chroma wanted / chroma measured
         change = _clamp(ratio - 1.0, -0.6, 1.0)
         # a faded photo lost chroma everywhere alike: restore it uniformly (vibrance would
@@ -88,7 +98,7 @@ def _edit_for(f: Finding, m: dict[str, float], noisy: bool) -> Edit | None:
                     instruction_for(0.2 + 0.8 * s if change > 0 else -(0.2 + 0.8 * s), "increase", "reduce",
                                     "saturation"), a, _strength(f))
     if a == "haze":
-        amount = _clamp(0.6 + 0.4 * s, 0.5, 1.0)
+        amount = 1.0
         return Edit("dehaze", DehazeParams(amount=round(amount, 3)), f.reason,
                     instruction_for(-(0.2 + 0.8 * s), "add", "reduce", "haze"), a, _strength(f))
     if a == "noise":
@@ -128,6 +138,11 @@ def plan_for(findings: list[Finding], m: dict[str, float]) -> EditPlan:
     """The edits answering the present findings, most important first (the artist reorders)."""
     noisy = any(f.attribute == "noise" for f in findings)
     edits = [e for f in findings if (e := _edit_for(f, m, noisy)) is not None]
+    if any(e.op == "dehaze" for e in edits):
+        # levels render after dehaze, which restores the blacks itself: a black point read on the
+        # hazy input would crush them (the closed loop re-reads both points after the dehaze)
+        edits = [Edit(e.op, replace(e.params, black=0.0), e.reason, e.instruction, e.attribute, e.strength)
+                 if e.op == "contrast" and e.params.amount == 0.0 else e for e in edits]
     return EditPlan(merge_same_op(edits))
 
 

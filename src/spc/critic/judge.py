@@ -23,6 +23,9 @@ from .base import Finding
 PRESENT = 0.3
 MID_KEY = 0.18  # log-average luminance of a well-exposed average scene (18% grey)
 DARK_WEIGHT = 2.5  # under-exposure deficit per stop of median below 0.032
+# the brightest key (stops over mid-grey) good photos show: clean calibration photos reach
+# +0.57 at the 90th percentile, +0.86 at the 95th, +1.26 at most (a sunlit snow or sky scene)
+MAX_KEY_EV = 1.0
 
 # (onset, full) per deficit, in the deficit's own units; severity 0.3 (present) sits at
 # onset + 0.3 * (full - onset). See docs/critic.md for how each was calibrated.
@@ -103,7 +106,7 @@ def _pct(x: float) -> str:
 def judge(m: dict[str, float], meta: Metadata | None = None) -> list[Finding]:
     """All findings with severity > 0 (present or minor), each citing its numbers."""
     out: list[Finding] = []
-    for fn in (_exposure, _white_balance, _contrast, _saturation, _haze, _noise, _sharpness, _clipping):
+    for fn in (_exposure, _white_balance, _haze, _contrast, _saturation, _noise, _sharpness, _clipping):
         out += [f for f in fn(m, meta, out) if f.severity > 0.0]
     return out
 
@@ -183,7 +186,10 @@ def _exposure(m, meta, _):
     if over > 0:
         sev = ramp(over, "over_ev")
         conf = 0.7
-        corr = -min(2.0, max(0.3, key_ev + 0.3))
+        # what clipped is lost and the scene's true key is unknown: darken only the excess over
+        # the brightest key good photos show (MAX_KEY_EV), a lower bound that never over-darkens
+        # a bright scene; a frame flagged for its clipping alone gets no darkening
+        corr = -min(2.0, max(0.0, key_ev - MAX_KEY_EV))
         reason = (f"{_pct(m['exposure.clipped_any'])} of the pixels are clipped to white and the average "
                   f"brightness is {key_ev:+.1f} stops from mid-grey, with no headroom left")
         return [Finding("exposure", "over", sev, conf, {"clipped_any": m["exposure.clipped_any"], "key": key,
@@ -306,13 +312,17 @@ def _contrast(m, meta, found):
     if not sev:
         return []
     conf = 0.8
-    explained = [f.attribute for f in found if f.attribute in ("exposure", "haze") and f.severity >= PRESENT]
+    # a haze veil needs no such allowance: it leaves the whites white, which this deficit requires
+    # to be missing (a photo both hazy and flat has both findings)
+    explained = [f.attribute for f in found if f.attribute == "exposure" and f.severity >= PRESENT]
     if explained or _reads_dark(m):
-        sev *= 0.3  # an exposure error or a haze veil explains the short range; fix that first
+        sev *= 0.3  # an exposure error explains the short range; fix that first
         conf *= 0.5
     reason = (f"nothing in the frame is black or white: the darkest channel stays above {black:.2f} and the "
               f"brightest below {white:.2f} (sRGB levels), so the tones span only {rng:.2f} of the lightness scale")
-    return [Finding("contrast", "low", sev, conf, {"range": rng, "black": black, "white": white, "lift": lift},
+    return [Finding("contrast", "low", sev, conf, {"range": rng, "black": black, "white": white, "lift": lift,
+                                                    "black_min": m.get("contrast.black_min", black),
+                                                    "white_max": m.get("contrast.white_max", white)},
                     reason)]
 
 
@@ -325,17 +335,25 @@ def _saturation(m, meta, found):
     if not sev:
         return []
     conf = 0.6
-    if any(f.attribute in ("exposure", "haze", "contrast") and f.severity >= PRESENT for f in found) or _reads_dark(m):
+    reason = f"the most colourful 10% of pixels reach only {p90:.3f} in OKLab chroma (0.06-0.15 is usual)"
+    explained = (any(f.attribute in ("exposure", "haze", "contrast") and f.severity >= PRESENT for f in found)
+                 or _reads_dark(m))
+    if explained:
         sev *= 0.3  # darkness, a veil or a flat curve mutes colour too; fix those first
         conf *= 0.5
-    return [Finding("saturation", "low", sev, conf, {"chroma_p90": p90, "target_ratio": 0.08 / max(p90, 0.01)},
-                    f"the most colourful 10% of pixels reach only {p90:.3f} in OKLab chroma (0.06-0.15 is usual)")]
+        reason += "; the exposure, veil or flat tones found mute colour too, and their fix restores it first"
+    return [Finding("saturation", "low", sev, conf, {"chroma_p90": p90, "target_ratio": 0.08 / max(p90, 0.01),
+                                                      "explained": float(explained)}, reason)]
 
 
 # --------------------------------------------------------------------------------- haze
 def _haze(m, meta, found):
     veil = m["haze.veil"]
     white_drop = max(0.0, 0.93 - m["contrast.l_hi"])  # a veil is bright: whites stay white
+    # ... unless the scene has none: a photo without highlights seen through a veil keeps its
+    # brightest channel near white (the veil adds to it) while a fade pulls it down as far as
+    # it lifts the blacks, so the drop counts no further than the brightest channel fell short
+    white_drop = min(white_drop, max(0.0, 1.0 - m["contrast.white"]))
     v = veil - 2.0 * white_drop
     sev = ramp(v, "haze")
     if not sev:

@@ -187,12 +187,18 @@ def measure_white_balance(proxy: torch.Tensor, lab: torch.Tensor | None = None) 
 
 # ----------------------------------------------------------------------------- contrast
 def measure_contrast(proxy: torch.Tensor, lab: torch.Tensor | None = None,
-                     enc: torch.Tensor | None = None) -> dict[str, float]:
+                     enc: torch.Tensor | None = None, fine: torch.Tensor | None = None) -> dict[str, float]:
     """Global and local contrast of the perceptual lightness (OKLab L, 0..1).
 
     ``range``: L spread between the 1st and 99th percentiles; ``l_lo``/``l_hi`` those
     percentiles; ``std``: standard deviation of L; ``local``: mean absolute difference
     between L and its 9x9 local mean (texture and edge contrast at proxy scale).
+    ``black``/``white``: sRGB level of the darkest channel's 0.5th percentile and the
+    brightest channel's 99.5th (robust, for deciding whether the photo is washed out).
+    ``black_min``/``white_max``: sRGB level of the darkest channel of the darkest pixel and
+    the brightest channel of the brightest pixel, read on ``fine`` (a larger copy, the
+    512-px proxy; downscaling averages the extremes inward): the black and white points a
+    levels stretch can use without clipping anything or shifting colour.
     """
     lab = rgb_to_oklab(proxy) if lab is None else lab
     L = lab[0]
@@ -201,8 +207,18 @@ def measure_contrast(proxy: torch.Tensor, lab: torch.Tensor | None = None,
     enc = linear_to_srgb(proxy) if enc is None else enc
     (black,) = _quantiles(enc.amin(dim=0), [0.005])
     (white,) = _quantiles(enc.amax(dim=0), [0.995])
+    black_min, white_max = levels_points(proxy if fine is None else fine)
     return {"range": hi - lo, "l_lo": lo, "l_hi": hi, "std": float(L.std()), "black": black, "white": white,
-            "local": float((L - blur).abs().mean())}
+            "black_min": black_min, "white_max": white_max, "local": float((L - blur).abs().mean())}
+
+
+def levels_points(image: torch.Tensor) -> tuple[float, float]:
+    """(black, white): sRGB level of the darkest channel of the darkest pixel and of the
+    brightest channel of the brightest pixel of a linear image (any shape). Stretching
+    [black, white] to [0, 1] on every channel alike clips nothing and shifts no colour."""
+    lo_hi = torch.stack([image.amin(), image.amax()]).float().clamp(0.0, 1.0)  # sRGB is monotone
+    black, white = (float(v) for v in linear_to_srgb(lo_hi))
+    return black, white
 
 
 # --------------------------------------------------------------------------- saturation

@@ -17,7 +17,9 @@ from ._util import any_active, luma, per_image
 from .filters import downscale, factor_for, guided_coeffs, upsample_rows
 
 OMEGA = 0.95  # amount = 1 removes this share of the dark-channel veil (He et al.'s choice)
-T_MIN = 0.25  # lower bound on transmission: at most 4x amplification of noise
+T_MIN = 0.4  # lower bound on transmission: at most 2.5x amplification of noise, and a cap on
+# over-correcting bright surfaces (sky, white walls) whose own dark channel is high, where the
+# prior fails (synthetic hazy photos: 21.2 dB at 0.4 vs 20.9 dB at 0.25)
 LOW_RES = 512
 AIR_CHROMA = 0.5  # share of the estimated airlight's colour kept (the rest is pulled to grey)
 AIR_FLOOR_Q = 0.995  # the airlight's brightest channel is at least this quantile of max(R,G,B)
