@@ -2,10 +2,8 @@
 
 Before the full-resolution render, the plan is rendered on the photo's 512-pixel proxy and
 the result critiqued again. A strength is accepted when the score rises and no new
-deficiency appears that vetoes it (a finding whose attribute and direction the original did
-not have, and which is on an attribute the plan edits: an overshoot from "under" to
-"over", a cast turned the other way; or new highlight clipping or crushed shadows; or any
-other at least moderate one).
+deficiency appears (a finding whose attribute and direction the original did not have:
+new highlight clipping, an overshoot from "under" to "over", a cast turned the other way).
 Strengths are tried from strong to weak; the first acceptable one wins, and 0 (leave the
 photo as it is) is the fallback. Every try is written to ``notes`` for the sidecar.
 Pixel-scale ops (denoise, sharpen) are left out of the loop and kept as planned, and the
@@ -40,8 +38,6 @@ PIXEL_SCALE_OPS = frozenset({"denoise", "sharpen"})
 # loop leaves it out of the comparison (dehaze on a noisy proxy shows more noise, which the
 # denoise, not rendered there, takes away)
 PIXEL_SCALE_ATTRIBUTES = {"denoise": "noise", "sharpen": "sharpness"}
-VETO = 0.45  # a new finding this severe ("moderate" in the summary) rejects a try, whatever it is
-ALWAYS_VETO = frozenset({"highlights", "shadows"})
 
 
 def is_levels(edit: Edit) -> bool:
@@ -53,14 +49,9 @@ def _issues(critique: Critique, skip: frozenset[str] = frozenset()) -> set[tuple
     return {(f.attribute, f.direction) for f in critique.findings if f.attribute not in skip}
 
 
-def _new(after: Critique, had: set[tuple[str, str]], skip: frozenset[str], edited: set[str]) -> list[tuple[str, str]]:
-    """Findings of ``after`` the photo did not have that veto a try: any on an attribute the plan
-    edits (an overshoot: under to over, a cast flipped), new clipping or crushing (lost for
-    good), and any other at least moderate one. A slight new finding elsewhere (a neutral-ish
-    photo tipping just past a white balance threshold after dehazing) costs only its score."""
-    return sorted({(f.attribute, f.direction) for f in after.findings
-                   if f.attribute not in skip and (f.attribute, f.direction) not in had
-                   and (f.severity >= VETO or f.attribute in edited or f.attribute in ALWAYS_VETO)})
+def _new(after: Critique, had: set[tuple[str, str]], skip: frozenset[str]) -> list[tuple[str, str]]:
+    """Findings of ``after`` (attribute and direction) the photo did not have: each vetoes a try."""
+    return sorted(_issues(after, skip) - had)
 
 
 def _score(critique: Critique, skip: frozenset[str]) -> float:
@@ -146,7 +137,6 @@ def _loop(photo: Photo, plan: EditPlan, critic: Critic, artist: Artist, strength
                          + (" but for the levels" if base else ""))
             return EditPlan(plan.scaled(0.0).edits + base), notes
         candidate = plan.scaled(s)
-        edited = {a for e in candidate.edits for a in e.attribute.split("+") if a}
         # a try that dehazes and whose only new finding is low contrast gets a black point: what
         # the veil still lifts (dehaze keeps 5% of it and a transmission floor) once other edits
         # have moved white (darkening an over-exposed, hazy photo); a light-toned photo without
@@ -157,7 +147,7 @@ def _loop(photo: Photo, plan: EditPlan, critic: Critic, artist: Artist, strength
             extra = [] if lv is None else [_levels_after(small, candidate, artist, levels)]
             full = EditPlan(candidate.edits + extra)
             after = critic.critique([artist.render([small], [full])[0].photo])[0]
-            new = _new(after, had, skip, edited | ({"contrast"} if extra else set()))
+            new = _new(after, had, skip)
             if new != [("contrast", "low")]:
                 break  # only a washed-out result is worth a second try with levels
         s0, s1 = _score(before, skip), _score(after, skip)
