@@ -369,3 +369,15 @@ def test_levels_planned_with_dehaze_leave_the_black_point_to_it():
     hazy = Finding("haze", "present", 0.5, 0.7, {"veil": 0.5, "dark_p10": 0.4, "airlight": 0.8}, "hazy")
     levels = {e.op: e for e in plan_for([hazy, flat], {}).edits}["contrast"]
     assert (levels.params.black, levels.params.white) == (0.0, 0.82)
+
+
+def test_camera_fingerprint_is_full_at_the_top_of_the_camera_range_and_absent_above_it():
+    from spc.critic.judge import camera_noise
+
+    def m(ratio):
+        return {"noise.grain_fine_ratio": ratio, "noise.grain_share": 0.3, "noise.grain": 2 / 255}
+
+    assert camera_noise(m(0.50))[0] == pytest.approx(1.0)  # camera-processed noise reads 0.3-0.5
+    assert camera_noise(m(0.40)) == pytest.approx((1.0, 2 / 255))
+    assert camera_noise(m(0.53))[0] == pytest.approx(0.5)
+    assert camera_noise(m(0.57)) == (0.0, 0.0)  # film scans and resampled photos read >= 0.57

@@ -59,7 +59,7 @@ def grain_risk(m: dict[str, float]) -> float:
     return min(1.0, max(0.0, (m.get("noise.grain", 0.0) - lo) / (hi - lo)))
 
 
-CAMERA_RATIO = (0.55, 0.45)  # grain_fine_ratio: no camera fingerprint at 0.55 and above, full at 0.45
+CAMERA_RATIO = (0.56, 0.50)  # grain_fine_ratio: none at 0.56 (the lowest non-camera photo, 0.563), full at 0.50 (camera noise: 0.3-0.5)
 CAMERA_SHARE = (0.025, 0.05)  # share of half-res blocks that look like noise: too few to trust, enough
 HIGH_GAIN = (0.4 / 255, 0.7 / 255)  # camera-processed grain from which it says "high ISO"
 
