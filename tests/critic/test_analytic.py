@@ -381,3 +381,14 @@ def test_camera_fingerprint_is_full_at_the_top_of_the_camera_range_and_absent_ab
     assert camera_noise(m(0.40)) == pytest.approx((1.0, 2 / 255))
     assert camera_noise(m(0.53))[0] == pytest.approx(0.5)
     assert camera_noise(m(0.57)) == (0.0, 0.0)  # film scans and resampled photos read >= 0.57
+
+
+def test_no_colour_boost_is_planned_on_a_noisy_frame():
+    from spc.critic.advise import plan_for
+    from spc.critic.base import Finding
+
+    dull = Finding("saturation", "low", 0.5, 0.6, {"chroma_p90": 0.02, "target_ratio": 4.0, "explained": 0.0}, "dull")
+    noise = Finding("noise", "present", 1.0, 0.8, {"luma_sigma": 0.01, "chroma_sigma": 0.004}, "noisy")
+    assert "saturation" in {e.op for e in plan_for([dull], {}).edits}
+    ops = {e.op for e in plan_for([dull, noise], {}).edits}
+    assert "denoise" in ops and "saturation" not in ops

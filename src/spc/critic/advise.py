@@ -89,6 +89,11 @@ def _edit_for(f: Finding, m: dict[str, float], noisy: bool) -> Edit | None:
             # muted (measured on the synthetic hazy photos: adding the chroma boost on top of
             # dehaze cost 3-5 dB); the finding stays in the critique
             return None
+        if noisy:
+            # a chroma boost scales whatever colour noise the denoise leaves along with the
+            # scene's colour, as sharpening does its grain (PolyU: -2 dB on both dim, near-grey
+            # crops it was planned for; no synthetic or clean photo has the pair); the finding stays
+            return None
         ratio = v.get("target_ratio", 1.0)  # chroma wanted / chroma measured
         change = _clamp(ratio - 1.0, -0.6, 1.0)
         # a faded photo lost chroma everywhere alike: restore it uniformly (vibrance would
