@@ -369,3 +369,39 @@ def test_levels_planned_with_dehaze_leave_the_black_point_to_it():
     hazy = Finding("haze", "present", 0.5, 0.7, {"veil": 0.5, "dark_p10": 0.4, "airlight": 0.8}, "hazy")
     levels = {e.op: e for e in plan_for([hazy, flat], {}).edits}["contrast"]
     assert (levels.params.black, levels.params.white) == (0.0, 0.82)
+
+
+def test_clipping_of_a_cast_boosted_channel_is_not_over_exposure(chart):
+    from spc.critic.judge import judge
+
+    # a bright frame with a third of its pixels clipped in some channel but none in all three
+    m = dict(crit(chart).measurements)
+    m.update({"exposure.key": 0.36, "exposure.median": 0.3, "exposure.headroom_ev": 0.0,
+              "exposure.clipped_any": 0.3, "exposure.clipped": 0.0, "white_balance.spread": 0.1,
+              "white_balance.warmth": 0.2, "white_balance.tint": 0.05})
+    neutral = {f.attribute: f for f in judge(m) if f.severity >= 0.3}
+    assert neutral["exposure"].direction == "over" and "white_balance" not in neutral
+    # the same clipping with a strong blue cast found: the boosted channel clipped, not the exposure
+    m.update({"white_balance.warmth": -0.8})
+    cast = {f.attribute: f for f in judge(m) if f.severity >= 0.3}
+    assert cast["white_balance"].direction == "cool" and "exposure" not in cast
+    # clipping in all three channels is the exposure's whatever the cast
+    m.update({"exposure.clipped": 0.3})
+    assert {f.attribute: f for f in judge(m) if f.severity >= 0.3}["exposure"].direction == "over"
+
+
+def test_luminance_only_fine_detail_of_a_colour_photo_is_not_noise(chart):
+    g = torch.Generator().manual_seed(0)
+    enc = linear_to_srgb(chart)
+    sigma = 14 / 255  # luma sigma ~14/255, well past the luma-noise threshold
+    detail = sigma * torch.randn(1, *enc.shape[1:], generator=g)
+    # the same fine pattern in all three channels (texture: luminance only, no colour)
+    textured = crit(srgb_to_linear((enc + detail).clamp(0, 1)))
+    assert not present(textured, "noise")
+    # independent per channel, as sensor noise is: found
+    noisy = crit(srgb_to_linear((enc + sigma * torch.randn(enc.shape, generator=g)).clamp(0, 1)))
+    assert present(noisy, "noise")
+    # a monochrome photo has no colour to carry its noise: the luma route still counts
+    grey = linear_to_srgb(chart).mean(dim=0, keepdim=True).expand(3, -1, -1)
+    mono = crit(srgb_to_linear((grey + detail).clamp(0, 1)))
+    assert present(mono, "noise")
