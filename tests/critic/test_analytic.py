@@ -390,6 +390,25 @@ def test_clipping_of_a_cast_boosted_channel_is_not_over_exposure(chart):
     assert {f.attribute: f for f in judge(m) if f.severity >= 0.3}["exposure"].direction == "over"
 
 
+def test_an_over_exposure_gain_is_not_read_as_a_veil(chart):
+    from spc.critic.judge import judge
+
+    m = dict(crit(chart).measurements)
+    m.update({"contrast.l_hi": 0.99, "contrast.white": 1.0, "haze.airlight": 0.995,
+              "haze.dark_p10": 0.37, "haze.veil": 0.372})
+    # normally exposed, the same dark channel against the airlight is a veil
+    hazy = {f.attribute for f in judge(m) if f.severity >= 0.3}
+    assert "haze" in hazy and "exposure" not in hazy
+    # over-exposed (+1.9 stops of key, 40% clipped, airlight at white): the gain explains the lift
+    m.update({"exposure.key": 0.67, "exposure.median": 0.6, "exposure.headroom_ev": 0.0,
+              "exposure.clipped_any": 0.4, "exposure.clipped": 0.1})
+    over = {f.attribute: f for f in judge(m) if f.severity >= 0.3}
+    assert over["exposure"].direction == "over" and "haze" not in over
+    # a veil on top of the over-exposure lifts the dark channel far more than the gain can
+    m.update({"haze.dark_p10": 0.68, "haze.veil": 0.683})
+    assert "haze" in {f.attribute for f in judge(m) if f.severity >= 0.3}
+
+
 def test_luminance_only_fine_detail_of_a_colour_photo_is_not_noise(chart):
     g = torch.Generator().manual_seed(0)
     enc = linear_to_srgb(chart)

@@ -354,8 +354,24 @@ def _saturation(m, meta, found):
 
 
 # --------------------------------------------------------------------------------- haze
+def _srgb_level(x: float) -> float:
+    return x / 12.92 if x <= 0.04045 else ((x + 0.055) / 1.055) ** 2.4
+
+
+def _srgb_encode(x: float) -> float:
+    return 12.92 * x if x <= 0.0031308 else 1.055 * x ** (1 / 2.4) - 0.055
+
+
 def _haze(m, meta, found):
     veil = m["haze.veil"]
+    over = [f for f in found if f.attribute == "exposure" and f.direction == "over" and f.severity >= PRESENT]
+    if over and m["haze.airlight"] >= 0.98:
+        # an over-exposure gain lifts the dark channel (linear light x gain) while the airlight,
+        # already clipped at white, cannot rise with it, so the ratio grows with the gain alone:
+        # take back out of the dark channel the gain the exposure finding removes (a lower bound)
+        gain = 2.0 ** over[0].measured.get("correction_ev", 0.0)
+        dark = _srgb_encode(_srgb_level(m["haze.dark_p10"]) * gain)
+        veil = min(veil, dark / max(m["haze.airlight"], 1e-3))
     white_drop = max(0.0, 0.93 - m["contrast.l_hi"])  # a veil is bright: whites stay white
     # ... unless the scene has none: a photo without highlights seen through a veil keeps its
     # brightest channel near white (the veil adds to it) while a fade pulls it down as far as
