@@ -392,3 +392,58 @@ def test_no_colour_boost_is_planned_on_a_noisy_frame():
     assert "saturation" in {e.op for e in plan_for([dull], {}).edits}
     ops = {e.op for e in plan_for([dull, noise], {}).edits}
     assert "denoise" in ops and "saturation" not in ops
+
+
+def test_clipping_of_a_cast_boosted_channel_is_not_over_exposure(chart):
+    from spc.critic.judge import judge
+
+    # a bright frame with a third of its pixels clipped in some channel but none in all three
+    m = dict(crit(chart).measurements)
+    m.update({"exposure.key": 0.36, "exposure.median": 0.3, "exposure.headroom_ev": 0.0,
+              "exposure.clipped_any": 0.3, "exposure.clipped": 0.0, "white_balance.spread": 0.1,
+              "white_balance.warmth": 0.2, "white_balance.tint": 0.05})
+    neutral = {f.attribute: f for f in judge(m) if f.severity >= 0.3}
+    assert neutral["exposure"].direction == "over" and "white_balance" not in neutral
+    # the same clipping with a strong blue cast found: the boosted channel clipped, not the exposure
+    m.update({"white_balance.warmth": -0.8})
+    cast = {f.attribute: f for f in judge(m) if f.severity >= 0.3}
+    assert cast["white_balance"].direction == "cool" and "exposure" not in cast
+    # clipping in all three channels is the exposure's whatever the cast
+    m.update({"exposure.clipped": 0.3})
+    assert {f.attribute: f for f in judge(m) if f.severity >= 0.3}["exposure"].direction == "over"
+
+
+def test_an_over_exposure_gain_is_not_read_as_a_veil(chart):
+    from spc.critic.judge import judge
+
+    m = dict(crit(chart).measurements)
+    m.update({"contrast.l_hi": 0.99, "contrast.white": 1.0, "haze.airlight": 0.995,
+              "haze.dark_p10": 0.37, "haze.veil": 0.372})
+    # normally exposed, the same dark channel against the airlight is a veil
+    hazy = {f.attribute for f in judge(m) if f.severity >= 0.3}
+    assert "haze" in hazy and "exposure" not in hazy
+    # over-exposed (+1.9 stops of key, 40% clipped, airlight at white): the gain explains the lift
+    m.update({"exposure.key": 0.67, "exposure.median": 0.6, "exposure.headroom_ev": 0.0,
+              "exposure.clipped_any": 0.4, "exposure.clipped": 0.1})
+    over = {f.attribute: f for f in judge(m) if f.severity >= 0.3}
+    assert over["exposure"].direction == "over" and "haze" not in over
+    # a veil on top of the over-exposure lifts the dark channel far more than the gain can
+    m.update({"haze.dark_p10": 0.68, "haze.veil": 0.683})
+    assert "haze" in {f.attribute for f in judge(m) if f.severity >= 0.3}
+
+
+def test_luminance_only_fine_detail_of_a_colour_photo_is_not_noise(chart):
+    g = torch.Generator().manual_seed(0)
+    enc = linear_to_srgb(chart)
+    sigma = 14 / 255  # luma sigma ~14/255, well past the luma-noise threshold
+    detail = sigma * torch.randn(1, *enc.shape[1:], generator=g)
+    # the same fine pattern in all three channels (texture: luminance only, no colour)
+    textured = crit(srgb_to_linear((enc + detail).clamp(0, 1)))
+    assert not present(textured, "noise")
+    # independent per channel, as sensor noise is: found
+    noisy = crit(srgb_to_linear((enc + sigma * torch.randn(enc.shape, generator=g)).clamp(0, 1)))
+    assert present(noisy, "noise")
+    # a monochrome photo has no colour to carry its noise: the luma route still counts
+    grey = linear_to_srgb(chart).mean(dim=0, keepdim=True).expand(3, -1, -1)
+    mono = crit(srgb_to_linear((grey + detail).clamp(0, 1)))
+    assert present(mono, "noise")

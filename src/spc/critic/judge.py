@@ -44,6 +44,7 @@ T: dict[str, tuple[float, float]] = {
     "crushed": (0.1, 0.3),           # share of pixels at black -> 0.16
 }
 
+LUMA_PER_CHROMA = 4.0  # luma noise counted per unit of colour noise (independent channel noise: 0.75)
 GRAIN = (0.2 / 255, 0.6 / 255)  # noise-like grain (measure.grain): onset and full risk of sharpening it
 
 
@@ -128,14 +129,15 @@ def _night_prior(meta: Metadata | None) -> float:
     return min(1.0, p)
 
 
-def exposure_offsets(m: dict[str, float]) -> tuple[float, float]:
+def exposure_offsets(m: dict[str, float], clipped: float | None = None) -> tuple[float, float]:
     """(under, over) exposure deficits in stops-like units, both >= 0.
 
     Under: the top of the histogram sits ``headroom_ev`` stops below white; a photo whose
     mid-tones are already bright (log-average key above -1.3 stops from mid-grey) is
     not under-exposed whatever its highlights do (fog, a grey day), so its bright key
-    takes credit away. Over: mid-tones above mid-grey plus a share of the frame clipped,
-    and only when the histogram reaches white (no headroom).
+    takes credit away. Over: mid-tones above mid-grey plus a share of the frame clipped
+    (``clipped``: in any channel unless the caller says otherwise), and only when the
+    histogram reaches white (no headroom).
     """
     key_ev = math.log2(max(m["exposure.key"], 1e-4) / MID_KEY)
     hr = m["exposure.headroom_ev"]
@@ -145,7 +147,7 @@ def exposure_offsets(m: dict[str, float]) -> tuple[float, float]:
     # under a clipped sky); present from a median of ~0.023 (sRGB 43/255)
     median_ev = math.log2(max(m["exposure.median"], 1e-5) / MID_KEY)
     under = max(under, DARK_WEIGHT * max(0.0, -median_ev - 2.5))
-    clip_any = max(m["exposure.clipped_any"], 1e-4)
+    clip_any = max(m["exposure.clipped_any"] if clipped is None else clipped, 1e-4)
     over = max(0.0, key_ev + 0.5 * math.log2(clip_any / 0.02) - 3.0 * max(0.0, hr))
     return under, over
 
@@ -153,7 +155,12 @@ def exposure_offsets(m: dict[str, float]) -> tuple[float, float]:
 def _exposure(m, meta, _):
     key = m["exposure.key"]
     hr = m["exposure.headroom_ev"]
-    under, over = exposure_offsets(m)
+    # a colour cast scales one or two channels up, and where the scene is bright those clip
+    # while the others do not: with a cast found, that clipping is the cast's, so only pixels
+    # clipped in all three channels count toward over-exposure
+    cast = "white_balance.warmth" in m and any(f.severity >= PRESENT for f in _white_balance(m, meta, []))
+    clipped = m["exposure.clipped"] if cast else m["exposure.clipped_any"]
+    under, over = exposure_offsets(m, clipped)
     night = _night_prior(meta)
     key_ev = math.log2(max(key, 1e-4) / MID_KEY)
     if under >= over and under > 0:
@@ -190,9 +197,9 @@ def _exposure(m, meta, _):
         # the brightest key good photos show (MAX_KEY_EV), a lower bound that never over-darkens
         # a bright scene; a frame flagged for its clipping alone gets no darkening
         corr = -min(2.0, max(0.0, key_ev - MAX_KEY_EV))
-        reason = (f"{_pct(m['exposure.clipped_any'])} of the pixels are clipped to white and the average "
-                  f"brightness is {key_ev:+.1f} stops from mid-grey, with no headroom left")
-        return [Finding("exposure", "over", sev, conf, {"clipped_any": m["exposure.clipped_any"], "key": key,
+        reason = (f"{_pct(clipped)} of the pixels are clipped to white{' in all channels' if cast else ''} and the "
+                  f"average brightness is {key_ev:+.1f} stops from mid-grey, with no headroom left")
+        return [Finding("exposure", "over", sev, conf, {"clipped_any": clipped, "key": key,
                                                          "key_ev": key_ev, "correction_ev": corr}, reason)]
     return []
 
@@ -347,8 +354,24 @@ def _saturation(m, meta, found):
 
 
 # --------------------------------------------------------------------------------- haze
+def _srgb_level(x: float) -> float:
+    return x / 12.92 if x <= 0.04045 else ((x + 0.055) / 1.055) ** 2.4
+
+
+def _srgb_encode(x: float) -> float:
+    return 12.92 * x if x <= 0.0031308 else 1.055 * x ** (1 / 2.4) - 0.055
+
+
 def _haze(m, meta, found):
     veil = m["haze.veil"]
+    over = [f for f in found if f.attribute == "exposure" and f.direction == "over" and f.severity >= PRESENT]
+    if over and m["haze.airlight"] >= 0.98:
+        # an over-exposure gain lifts the dark channel (linear light x gain) while the airlight,
+        # already clipped at white, cannot rise with it, so the ratio grows with the gain alone:
+        # take back out of the dark channel the gain the exposure finding removes (a lower bound)
+        gain = 2.0 ** over[0].measured.get("correction_ev", 0.0)
+        dark = _srgb_encode(_srgb_level(m["haze.dark_p10"]) * gain)
+        veil = min(veil, dark / max(m["haze.airlight"], 1e-3))
     white_drop = max(0.0, 0.93 - m["contrast.l_hi"])  # a veil is bright: whites stay white
     # ... unless the scene has none: a photo without highlights seen through a veil keeps its
     # brightest channel near white (the veil adds to it) while a fade pulls it down as far as
@@ -370,12 +393,17 @@ def _noise(m, meta, found):
     sc, sl = m["noise.chroma_sigma"], m["noise.luma_sigma"]
     _, cam = camera_noise(m)
     sev_cam = ramp(cam, "noise_camera")
-    sev = max(ramp(sc, "noise"), ramp(sl, "noise_luma"), sev_cam)
+    # sensor noise is independent per channel: in the opponent channels it reads 1.3x its luma
+    # sigma. Luma "noise" of a colour photo with next to none in colour is texture (scene
+    # detail is mostly luminance), so the luma route counts no further than LUMA_PER_CHROMA
+    # times the colour noise; a monochrome photo has no colour to carry its noise and is exempt
+    sl_eff = sl if m.get("saturation.grey_share", 0.0) > 0.97 else min(sl, LUMA_PER_CHROMA * sc)
+    sev = max(ramp(sc, "noise"), ramp(sl_eff, "noise_luma"), sev_cam)
     conf = 0.8
     if meta is not None and meta.iso:
         if meta.iso >= 1600:
             conf = 0.95
-            sev = max(sev, ramp(sl * 1.3, "noise_luma"))  # the ISO says noise is expected
+            sev = max(sev, ramp(sl_eff * 1.3, "noise_luma"))  # the ISO says noise is expected
         elif meta.iso <= 200:
             conf = 0.65
     if not sev:
