@@ -155,3 +155,15 @@ def test_noise_is_left_to_the_planned_denoise():
     both.edits.append(Edit("denoise", OPS["denoise"].params(luma=1.0, chroma=1.0, sigma=0.02)))
     chosen, notes = refine(p, both, NoisyCritic(), PipelineArtist())
     assert {e.op: e.strength for e in chosen.edits} == {"exposure": 1.0, "denoise": 1.0}
+
+
+def test_an_in_place_artist_does_not_carry_one_try_into_the_next():
+    # the batch engine's artist may render in place; each try must still start from the
+    # unedited proxy, so backing off gives the same choice as with a copying artist
+    results = []
+    for inplace in (False, True):
+        critic = MeanCritic(target=0.12)
+        results.append(refine(photo(0.1), plan(1.5), critic, PipelineArtist(inplace=inplace)))
+    (plan_copy, notes_copy), (plan_inplace, notes_inplace) = results
+    assert notes_inplace == notes_copy and "rejected" in notes_copy[0]
+    assert [e.strength for e in plan_inplace.edits] == [e.strength for e in plan_copy.edits]

@@ -93,6 +93,12 @@ def refine(photo: Photo, plan: EditPlan, critic: Critic, artist: Artist,
     return EditPlan(chosen.edits + fixed), notes + more
 
 
+def _render(artist: Artist, small: Photo, plan: EditPlan) -> Photo:
+    """``small`` rendered with ``plan`` on a copy: an artist allowed to work in place (the batch
+    engine's) would otherwise leave each try's edits in the proxy the next try starts from."""
+    return artist.render([small.with_pixels(small.pixels.clone())], [plan])[0].photo
+
+
 def _levels_after(small: Photo, plan: EditPlan, artist: Artist, like: Edit | None) -> Edit:
     """A levels edit to the black and white points of ``small`` as the edits of ``plan`` that
     render before the contrast op leave it (dehaze, for one, restores the blacks itself)."""
@@ -102,7 +108,7 @@ def _levels_after(small: Photo, plan: EditPlan, artist: Artist, like: Edit | Non
     from ..plan import instruction_for
 
     pre = EditPlan([e for e in plan.edits if RANK.get(e.op, 0) < RANK["contrast"]])
-    img = artist.render([small], [pre])[0].photo if pre else small
+    img = _render(artist, small, pre) if pre else small
     black, white = levels_points(img.pixels)
     params = ContrastParams(amount=0.0, black=round(min(max(black, 0.0), 0.3), 4),
                             white=round(min(max(white, 0.5), 1.0), 4))
@@ -128,7 +134,7 @@ def _loop(photo: Photo, plan: EditPlan, critic: Critic, artist: Artist, strength
     base: list[Edit] = []
     if levels is not None:  # judge the other edits against the levelled photo
         base = [_levels_after(small, EditPlan([]), artist, levels)]
-        before = critic.critique([artist.render([small], [EditPlan(base)])[0].photo])[0]
+        before = critic.critique([_render(artist, small, EditPlan(base))])[0]
         had |= _issues(before, skip)
     notes: list[str] = []
     for s in strengths:
@@ -146,7 +152,7 @@ def _loop(photo: Photo, plan: EditPlan, critic: Critic, artist: Artist, strength
         for lv in tries:
             extra = [] if lv is None else [_levels_after(small, candidate, artist, levels)]
             full = EditPlan(candidate.edits + extra)
-            after = critic.critique([artist.render([small], [full])[0].photo])[0]
+            after = critic.critique([_render(artist, small, full)])[0]
             new = _new(after, had, skip)
             if new != [("contrast", "low")]:
                 break  # only a washed-out result is worth a second try with levels
