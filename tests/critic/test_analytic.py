@@ -15,7 +15,7 @@ from spc.critic.analytic import AnalyticCritic
 from spc.critic.base import ATTRIBUTES, Finding
 from spc.registry import make_critic
 
-from .scenes import photo_from_linear, quantise
+from .scenes import linear_of, photo_from_linear, quantise
 
 INSTRUCTION = re.compile(r"^(slightly|moderately|strongly) (increase|decrease|reduce|add|recover|lift|deepen) [a-z ]+"
                          r"( and (slightly|moderately|strongly) [a-z ]+)?$")
@@ -418,7 +418,7 @@ def test_an_over_exposure_gain_is_not_read_as_a_veil(chart):
 
     m = dict(crit(chart).measurements)
     m.update({"contrast.l_hi": 0.99, "contrast.white": 1.0, "haze.airlight": 0.995,
-              "haze.dark_p10": 0.37, "haze.veil": 0.372})
+              "haze.dark_p10": 0.37, "haze.dark_p001": 0.34, "haze.veil": 0.372})
     # normally exposed, the same dark channel against the airlight is a veil
     hazy = {f.attribute for f in judge(m) if f.severity >= 0.3}
     assert "haze" in hazy and "exposure" not in hazy
@@ -428,7 +428,7 @@ def test_an_over_exposure_gain_is_not_read_as_a_veil(chart):
     over = {f.attribute: f for f in judge(m) if f.severity >= 0.3}
     assert over["exposure"].direction == "over" and "haze" not in over
     # a veil on top of the over-exposure lifts the dark channel far more than the gain can
-    m.update({"haze.dark_p10": 0.68, "haze.veil": 0.683})
+    m.update({"haze.dark_p10": 0.68, "haze.dark_p001": 0.63, "haze.veil": 0.683})
     assert "haze" in {f.attribute for f in judge(m) if f.severity >= 0.3}
 
 
@@ -447,3 +447,32 @@ def test_luminance_only_fine_detail_of_a_colour_photo_is_not_noise(chart):
     grey = linear_to_srgb(chart).mean(dim=0, keepdim=True).expand(3, -1, -1)
     mono = crit(srgb_to_linear((grey + detail).clamp(0, 1)))
     assert present(mono, "noise")
+
+
+def _page(h: int = 384, w: int = 576) -> torch.Tensor:
+    """A cream page (sRGB ~0.93/0.9/0.78, faint paper texture) with a few lines of dark
+    strokes, like text: a bright, low-texture frame whose dark channel is high with no veil."""
+    rng = np.random.default_rng(3)
+    img = np.empty((h, w, 3), np.float32)
+    img[:] = (0.93, 0.90, 0.78)
+    img += rng.normal(0.0, 0.01, (h, w, 1)).astype(np.float32)
+    for row in range(3):  # three lines of "letters": short vertical and horizontal strokes
+        y0 = 60 + 110 * row
+        for k in range(12):
+            x0 = 40 + 42 * k
+            img[y0:y0 + 24, x0:x0 + 3] = (0.12, 0.10, 0.10)
+            img[y0 + 10:y0 + 13, x0:x0 + 14] = (0.12, 0.10, 0.10)
+    return linear_of(np.clip(img, 0, 1))
+
+
+def test_a_bright_page_with_dark_text_is_not_hazy_but_the_same_page_under_a_veil_is():
+    page = _page()
+    c = crit(page)
+    m = c.measurements
+    # the page alone reads as a strong veil on the dark channel's 10th percentile ...
+    assert m["haze.veil"] > 0.6
+    # ... but its darkest spots (the text) keep next to none of that lift: no veil
+    assert not present(c, "haze")
+    # the same page seen through a veil (I = J t + A (1 - t), linear light): the text is lifted too
+    hazy = crit(page * 0.5 + torch.tensor([0.80, 0.83, 0.88])[:, None, None] * 0.5)
+    assert present(hazy, "haze")

@@ -362,6 +362,9 @@ def _srgb_encode(x: float) -> float:
     return 12.92 * x if x <= 0.0031308 else 1.055 * x ** (1 / 2.4) - 0.055
 
 
+DARKEST_KEEP = (0.35, 0.55)  # darkest 0.1% of the dark channel / its 10th percentile (linear): no veil -> full
+
+
 def _haze(m, meta, found):
     veil = m["haze.veil"]
     over = [f for f in found if f.attribute == "exposure" and f.direction == "over" and f.severity >= PRESENT]
@@ -372,6 +375,12 @@ def _haze(m, meta, found):
         gain = 2.0 ** over[0].measured.get("correction_ev", 0.0)
         dark = _srgb_encode(_srgb_level(m["haze.dark_p10"]) * gain)
         veil = min(veil, dark / max(m["haze.airlight"], 1e-3))
+    # a veil is additive (linear light): it lifts the darkest spots of the frame with the rest,
+    # so they keep most of the 10th percentile's lift. A bright surface with dark marks on it
+    # (a page with text) has a high dark channel with no veil, and its marks stay dark: the
+    # share of the lift the darkest 0.1% keep gates the veil (synthetic hazy photos >= 0.65)
+    keep = _srgb_level(m.get("haze.dark_p001", m["haze.dark_p10"])) / max(_srgb_level(m["haze.dark_p10"]), 1e-4)
+    veil *= min(1.0, max(0.0, (keep - DARKEST_KEEP[0]) / (DARKEST_KEEP[1] - DARKEST_KEEP[0])))
     white_drop = max(0.0, 0.93 - m["contrast.l_hi"])  # a veil is bright: whites stay white
     # ... unless the scene has none: a photo without highlights seen through a veil keeps its
     # brightest channel near white (the veil adds to it) while a fade pulls it down as far as
@@ -382,7 +391,7 @@ def _haze(m, meta, found):
     if not sev:
         return []
     conf = 0.7
-    return [Finding("haze", "present", sev, conf, {"veil": veil, "dark_p10": m["haze.dark_p10"],
+    return [Finding("haze", "present", sev, conf, {"veil": veil, "dark_p10": m["haze.dark_p10"], "darkest_keep": keep,
                                                     "airlight": m["haze.airlight"]},
                     f"even the darkest regions are lifted to {veil:.0%} of the airlight level (dark channel "
                     f"{m['haze.dark_p10']:.2f}) while the brightest stay near white")]

@@ -243,17 +243,19 @@ def measure_haze(proxy: torch.Tensor, patch: int = 5, enc: torch.Tensor | None =
 
     In haze-free outdoor photos most patches contain some pixel that is dark in one
     channel, so the dark channel sits near 0; a veil of airlight lifts it everywhere.
-    ``dark_median``/``dark_p10``: the dark channel's median and 10th percentile;
+    ``dark_median``/``dark_p10``/``dark_p001``: the dark channel's median, 10th and 0.1th
+    percentiles (the last: the darkest spots, which an additive veil lifts with the rest);
     ``airlight``: mean sRGB level of the brightest 0.1% dark-channel pixels;
     ``veil``: dark_p10 / airlight, the share of the airlight added to the darkest regions.
     """
     enc = (linear_to_srgb(proxy) if enc is None else enc).clamp(0, 1)
     dmin = enc.amin(dim=0)
     dark = -F.max_pool2d(-dmin[None, None], patch, 1, patch // 2)[0, 0]
-    p10, p50, p999 = _quantiles(dark, [0.10, 0.5, 0.999])
+    p001, p10, p50, p999 = _quantiles(dark, [0.001, 0.10, 0.5, 0.999])
     top = dark >= p999
     air = float(enc.mean(dim=0)[top].mean()) if int(top.sum()) else 1.0
-    return {"dark_median": p50, "dark_p10": p10, "airlight": air, "veil": p10 / max(air, 1e-3)}
+    return {"dark_median": p50, "dark_p10": p10, "dark_p001": p001, "airlight": air,
+            "veil": p10 / max(air, 1e-3)}
 
 
 # ------------------------------------------------------------------ noise and sharpness
