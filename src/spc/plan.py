@@ -25,6 +25,11 @@ class Edit:
     attribute: str = ""
     strength: float = 1.0
 
+    @property
+    def is_levels(self) -> bool:
+        """A black/white point stretch with no tone curve (``contrast`` at ``amount == 0``)."""
+        return self.op == "contrast" and float(getattr(self.params, "amount", 1.0)) == 0.0
+
     def effective(self) -> Params:
         """The parameters actually rendered: ``params`` scaled by ``strength``."""
         return self.params if self.strength == 1.0 else self.params.scaled(self.strength)

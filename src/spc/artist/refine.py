@@ -40,11 +40,6 @@ PIXEL_SCALE_OPS = frozenset({"denoise", "sharpen"})
 PIXEL_SCALE_ATTRIBUTES = {"denoise": "noise", "sharpen": "sharpness"}
 
 
-def is_levels(edit: Edit) -> bool:
-    """A black/white point stretch with no tone curve (kept as planned by the loop)."""
-    return edit.op == "contrast" and float(getattr(edit.params, "amount", 1.0)) == 0.0
-
-
 def _issues(critique: Critique, skip: frozenset[str] = frozenset()) -> set[tuple[str, str]]:
     return {(f.attribute, f.direction) for f in critique.findings if f.attribute not in skip}
 
@@ -77,8 +72,8 @@ def refine(photo: Photo, plan: EditPlan, critic: Critic, artist: Artist,
     if not plan:
         return plan, []
     fixed = [e for e in plan.edits if e.op in PIXEL_SCALE_OPS]
-    levels = next((e for e in plan.edits if is_levels(e)), None)
-    judged = EditPlan([e for e in plan.edits if e.op not in PIXEL_SCALE_OPS and not is_levels(e)])
+    levels = next((e for e in plan.edits if e.is_levels), None)
+    judged = EditPlan([e for e in plan.edits if e.op not in PIXEL_SCALE_OPS and not e.is_levels])
     notes: list[str] = []
     if fixed:
         notes.append(", ".join(sorted({e.op for e in fixed})) + ": pixel-scale, kept as planned "

@@ -147,7 +147,7 @@ def plan_for(findings: list[Finding], m: dict[str, float]) -> EditPlan:
         # levels render after dehaze, which restores the blacks itself: a black point read on the
         # hazy input would crush them (the closed loop re-reads both points after the dehaze)
         edits = [Edit(e.op, replace(e.params, black=0.0), e.reason, e.instruction, e.attribute, e.strength)
-                 if e.op == "contrast" and e.params.amount == 0.0 else e for e in edits]
+                 if e.is_levels else e for e in edits]
     return EditPlan(merge_same_op(edits))
 
 
