@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import math
 
+import torch
+
+from ..colour import linear_to_srgb, srgb_to_linear
 from ..photo import Metadata
 from .base import Finding
 
@@ -45,7 +48,7 @@ T: dict[str, tuple[float, float]] = {
 }
 
 LUMA_PER_CHROMA = 4.0  # luma noise counted per unit of colour noise (independent channel noise: 0.75)
-GRAIN = (0.2 / 255, 0.6 / 255)  # noise-like grain (measure.grain): onset and full risk of sharpening it
+GRAIN = (0.2 / 255, 0.6 / 255)  # noise-like grain (noise.grain): onset and full risk of sharpening it
 
 
 def grain_risk(m: dict[str, float]) -> float:
@@ -354,12 +357,14 @@ def _saturation(m, meta, found):
 
 
 # --------------------------------------------------------------------------------- haze
-def _srgb_level(x: float) -> float:
-    return x / 12.92 if x <= 0.04045 else ((x + 0.055) / 1.055) ** 2.4
+def _linear(level: float) -> float:
+    """Linear light of one sRGB-encoded level."""
+    return float(srgb_to_linear(torch.tensor(level, dtype=torch.float64)))
 
 
-def _srgb_encode(x: float) -> float:
-    return 12.92 * x if x <= 0.0031308 else 1.055 * x ** (1 / 2.4) - 0.055
+def _encoded(value: float) -> float:
+    """sRGB encoding of one linear value."""
+    return float(linear_to_srgb(torch.tensor(value, dtype=torch.float64)))
 
 
 DARKEST_KEEP = (0.35, 0.55)  # darkest 0.1% of the dark channel / its 10th percentile (linear): no veil -> full
@@ -373,13 +378,13 @@ def _haze(m, meta, found):
         # already clipped at white, cannot rise with it, so the ratio grows with the gain alone:
         # take back out of the dark channel the gain the exposure finding removes (a lower bound)
         gain = 2.0 ** over[0].measured.get("correction_ev", 0.0)
-        dark = _srgb_encode(_srgb_level(m["haze.dark_p10"]) * gain)
+        dark = _encoded(_linear(m["haze.dark_p10"]) * gain)
         veil = min(veil, dark / max(m["haze.airlight"], 1e-3))
     # a veil is additive (linear light): it lifts the darkest spots of the frame with the rest,
     # so they keep most of the 10th percentile's lift. A bright surface with dark marks on it
     # (a page with text) has a high dark channel with no veil, and its marks stay dark: the
     # share of the lift the darkest 0.1% keep gates the veil (synthetic hazy photos >= 0.65)
-    keep = _srgb_level(m.get("haze.dark_p001", m["haze.dark_p10"])) / max(_srgb_level(m["haze.dark_p10"]), 1e-4)
+    keep = _linear(m.get("haze.dark_p001", m["haze.dark_p10"])) / max(_linear(m["haze.dark_p10"]), 1e-4)
     veil *= min(1.0, max(0.0, (keep - DARKEST_KEEP[0]) / (DARKEST_KEEP[1] - DARKEST_KEEP[0])))
     white_drop = max(0.0, 0.93 - m["contrast.l_hi"])  # a veil is bright: whites stay white
     # ... unless the scene has none: a photo without highlights seen through a veil keeps its

@@ -348,11 +348,6 @@ def measure_noise(tiles: list[torch.Tensor] | torch.Tensor) -> dict[str, float]:
             "luma_sigma_min": float(sl.min()), **grain_stats(luma)}
 
 
-def grain(luma: torch.Tensor, block: int = 8, q: float = 0.1) -> float:
-    """Noise-like grain at half resolution (sRGB units): ``grain_stats(...)["grain"]``."""
-    return grain_stats(luma, block, q)["grain"]
-
-
 def grain_stats(luma: torch.Tensor, block: int = 8, q: float = 0.1) -> dict[str, float]:
     """Noise-like grain at half resolution, and whether it has a camera's fingerprint.
 
