@@ -399,7 +399,7 @@ def test_clipping_of_a_cast_boosted_channel_is_not_over_exposure(chart):
 
     # a bright frame with a third of its pixels clipped in some channel but none in all three
     m = dict(crit(chart).measurements)
-    m.update({"exposure.key": 0.36, "exposure.median": 0.3, "exposure.headroom_ev": 0.0,
+    m.update({"exposure.key": 0.36, "exposure.median": 0.3, "exposure.headroom_ev": 0.0, "exposure.p_lo": 0.045,
               "exposure.clipped_any": 0.3, "exposure.clipped": 0.0, "white_balance.spread": 0.1,
               "white_balance.warmth": 0.2, "white_balance.tint": 0.05})
     neutral = {f.attribute: f for f in judge(m) if f.severity >= 0.3}
@@ -476,3 +476,30 @@ def test_a_bright_page_with_dark_text_is_not_hazy_but_the_same_page_under_a_veil
     # the same page seen through a veil (I = J t + A (1 - t), linear light): the text is lifted too
     hazy = crit(page * 0.5 + torch.tensor([0.80, 0.83, 0.88])[:, None, None] * 0.5)
     assert present(hazy, "haze")
+
+
+def _three_level_frame(clipped: float, floor: float, key: float) -> torch.Tensor:
+    """A grey (3, 100, 100) frame: ``clipped`` of it at white, 10% at ``floor``, the rest at the
+    level that makes the log-average luminance ``key``."""
+    n = 10_000
+    nc, nf = int(round(clipped * n)), 1_000
+    mid = math.exp((math.log(key + 1e-4) * n - nc * math.log(1.0 + 1e-4) - nf * math.log(floor + 1e-4)) / (n - nc - nf))
+    v = torch.cat([torch.ones(nc), torch.full((nf,), floor), torch.full((n - nc - nf,), mid)])
+    return v.reshape(1, 100, 100).expand(3, 100, 100).clone()
+
+
+def test_a_lifted_floor_with_clipping_reads_over_exposed_a_deep_one_does_not():
+    # same key (+0.5 stop) and the same 10% clipped: a gain lifts the floor with the rest, a bright
+    # scene with a clipped sky keeps deep shadows
+    from spc.critic.judge import PRESENT, exposure_offsets, ramp
+    from spc.critic.measure import measure_exposure
+
+    def over(clipped, floor):
+        m = {f"exposure.{k}": v for k, v in measure_exposure(_three_level_frame(clipped, floor, 0.18 * 2**0.5)).items()}
+        assert math.log2(m["exposure.key"] / 0.18) == pytest.approx(0.5, abs=0.05)
+        return ramp(exposure_offsets(m)[1], "over_ev")
+
+    assert over(0.10, 0.09) >= PRESENT  # floor 1 stop under mid-grey
+    assert over(0.10, 0.004) < PRESENT  # floor 5.5 stops under
+    # a bright page or wall lifts the floor without clipping: the lift counts only with clipping
+    assert over(0.01, 0.09) < PRESENT

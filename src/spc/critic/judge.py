@@ -29,12 +29,16 @@ DARK_WEIGHT = 2.5  # under-exposure deficit per stop of median below 0.032
 # the brightest key (stops over mid-grey) good photos show: clean calibration photos reach
 # +0.57 at the 90th percentile, +0.86 at the 95th, +1.26 at most (a sunlit snow or sky scene)
 MAX_KEY_EV = 1.0
+# where a good photo's floor sits: the 1st percentile of luminance, in stops from mid-grey
+# (72 clean photos: median -3.7); an over-exposure gain lifts it with everything else
+FLOOR_EV = -3.5
+FLOOR_LIFT = (-1.0, 2.0)  # the floor's lift counted toward over-exposure, in stops, clamped to this
 
 # (onset, full) per deficit, in the deficit's own units; severity 0.3 (present) sits at
 # onset + 0.3 * (full - onset). See docs/critic.md for how each was calibrated.
 T: dict[str, tuple[float, float]] = {
     "under_ev": (0.8, 1.8),          # stops of unused headroom, less credit for bright mid-tones -> 1.1
-    "over_ev": (1.1, 4.1),           # key above mid-grey + clipping share, with no headroom left -> 2.0
+    "over_ev": (1.3, 4.3),           # key + floor lift above mid-grey + clipping share, no headroom -> 2.2
     "cast": (1.2, 3.5),              # cast distance in units of the clean-photo spread -> 1.9
     "flat": (0.06, 0.26),            # min(black level, 1 - white level), sRGB -> 0.12
     "dull": (0.02, 0.063),           # OKLab chroma p90 short of 0.06 -> 0.033 (p90 < 0.027)
@@ -140,7 +144,11 @@ def exposure_offsets(m: dict[str, float], clipped: float | None = None) -> tuple
     not under-exposed whatever its highlights do (fog, a grey day), so its bright key
     takes credit away. Over: mid-tones above mid-grey plus a share of the frame clipped
     (``clipped``: in any channel unless the caller says otherwise), and only when the
-    histogram reaches white (no headroom).
+    histogram reaches white (no headroom). A gain lifts the whole histogram, its floor too,
+    while a bright good photo (a clipped sky, snow) keeps deep shadows: the floor's lift over
+    ``FLOOR_EV`` (clamped to ``FLOOR_LIFT``) adds to the key, its upward part only in
+    proportion to the clipping (none at 2% clipped, in full from 8%), since a bright page or
+    wall with nothing dark in it lifts the floor without clipping.
     """
     key_ev = math.log2(max(m["exposure.key"], 1e-4) / MID_KEY)
     hr = m["exposure.headroom_ev"]
@@ -151,7 +159,11 @@ def exposure_offsets(m: dict[str, float], clipped: float | None = None) -> tuple
     median_ev = math.log2(max(m["exposure.median"], 1e-5) / MID_KEY)
     under = max(under, DARK_WEIGHT * max(0.0, -median_ev - 2.5))
     clip_any = max(m["exposure.clipped_any"] if clipped is None else clipped, 1e-4)
-    over = max(0.0, key_ev + 0.5 * math.log2(clip_any / 0.02) - 3.0 * max(0.0, hr))
+    floor_ev = math.log2(max(m.get("exposure.p_lo", MID_KEY * 2.0 ** FLOOR_EV), 1e-5) / MID_KEY)
+    lift = min(FLOOR_LIFT[1], max(FLOOR_LIFT[0], floor_ev - FLOOR_EV))
+    if lift > 0:
+        lift *= min(1.0, max(0.0, 0.5 * math.log2(clip_any / 0.02)))
+    over = max(0.0, key_ev + lift + 0.5 * math.log2(clip_any / 0.02) - 3.0 * max(0.0, hr))
     return under, over
 
 
