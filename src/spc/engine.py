@@ -261,10 +261,12 @@ class Engine:
         if not 0.0 <= settings.strength <= 2.0:
             raise UsageError("--strength must be between 0 and 2")
         self.hint_plan = None
+        self.hint_from_photo = False
         if settings.hint is not None:
-            from .hints import parse_hint
+            from .hints import needs_photo, parse_hint
 
             self.hint_plan = parse_hint(settings.hint)
+            self.hint_from_photo = needs_photo(settings.hint)
         self.versions = sidecar.versions()  # importlib.metadata look-ups: once per run, not per photo
         self.critic = critic or make_critic(settings.critic, **critic_options(settings))
         artist_opts: dict[str, Any] = {"model": settings.artist_model} if settings.artist_model else {}
@@ -306,12 +308,20 @@ class Engine:
         atomic_write_text(job.sidecar, sidecar.dumps(doc))
         return doc
 
-    def _plan_for(self, photo, critique) -> tuple[EditPlan, list[str]]:
+    def _hint_for(self, photo, critique) -> EditPlan | None:
+        """The hint's edits for this photo (built from the photo where the hint depends on it)."""
+        if self.hint_plan is None or not self.hint_from_photo:
+            return self.hint_plan
+        from .hints import parse_hint
+
+        return parse_hint(self.settings.hint or "", photo, critique.measurements)
+
+    def _plan_for(self, photo, critique, hint_plan: EditPlan | None) -> tuple[EditPlan, list[str]]:
         return choose_plan(photo, critique, self.critic, self.artist, strength=self.settings.strength,
-                           hint_plan=self.hint_plan, refine=self.settings.refine)
+                           hint_plan=hint_plan, refine=self.settings.refine)
 
     def _document(self, job: Job, photo, critique, plan: EditPlan, rendered, timings: dict[str, float],
-                  notes: list[str]) -> dict[str, Any]:
+                  notes: list[str], hint_plan: EditPlan | None = None) -> dict[str, Any]:
         s = self.settings
         info = photo.describe()
         info.update(bit_depth=photo.meta.bit_depth, colour_space=photo.meta.colour_space,
@@ -327,7 +337,7 @@ class Engine:
             settings_key=s.key(), timings_ms=timings, exif=sidecar.exif_summary(photo.meta.tags),
             refine=[n for n in notes if n.startswith("strength")],
             notes=list(photo.meta.notes) + list(rendered.notes) + [n for n in notes if not n.startswith("strength")],
-            hint=({"text": s.hint, "edits": self.hint_plan.to_list()} if self.hint_plan is not None else None))
+            hint=({"text": s.hint, "edits": hint_plan.to_list()} if hint_plan is not None else None))
 
     # -- the batch --------------------------------------------------------
     def run(self, jobs: list[Job], on_outcome: ProgressFn | None = None) -> Summary:
@@ -437,9 +447,10 @@ class Engine:
             critiques = self.critic.critique(photos)
             t_crit = (time.perf_counter() - t0) * 1000 / len(photos)
             stage = "planning"
-            plans, notes = [], []
+            plans, notes, hints = [], [], []
             for p, c in zip(photos, critiques):
-                pl, n = self._plan_for(p, c)
+                hints.append(self._hint_for(p, c))
+                pl, n = self._plan_for(p, c, hints[-1])
                 plans.append(pl)
                 notes.append(n)
             stage = "rendering"
@@ -456,9 +467,9 @@ class Engine:
                                    f"{jobs[0].source}: {stage} failed ({detail})")
             return
         t_render = (time.perf_counter() - t1) * 1000 / len(photos)
-        for (j, p, t_dec), c, pl, r, n in zip(batch, critiques, plans, rendered, notes):
+        for (j, p, t_dec), c, pl, r, n, h in zip(batch, critiques, plans, rendered, notes, hints):
             timings = {"decode": t_dec, "critique": t_crit, "render": t_render}
-            doc = self._document(j, p, c, pl, r, timings, n)
+            doc = self._document(j, p, c, pl, r, timings, n, h)
             yield j, (r, doc, c.score)
 
 

@@ -34,13 +34,25 @@ def _wb(k: float, cool: bool = False, tint: bool = False) -> WhiteBalanceParams:
     return WhiteBalanceParams(red=2 ** (0.12 * s), green=1.0, blue=2 ** (-0.18 * s))
 
 
+def _neutral(k: float, gains: tuple[float, float, float] | None) -> WhiteBalanceParams:
+    # The critic's whole illuminant estimate undone (``k`` = 1) or part of it, in log gains.
+    # The critic itself undoes only the part no warm or cool scene could explain; a user who
+    # asks for neutral colours says the rest is a cast too.
+    if gains is None:
+        return WhiteBalanceParams()
+    lo, hi = 0.25, 4.0
+    r, g, b = (min(hi, max(lo, float(v) ** min(1.0, k))) for v in gains)
+    return WhiteBalanceParams(red=round(r, 4), green=round(g, 4), blue=round(b, 4))
+
+
 @dataclass(frozen=True)
 class Intent:
     patterns: tuple[str, ...]
     attribute: str
     op: str
-    build: object  # callable(k) -> Params
+    build: object  # callable(k) -> Params; with ``from_photo``, callable(k, gains) -> Params
     words: str  # e.g. "increase warmth"
+    from_photo: bool = False  # the edit depends on the photo: its estimated illuminant
 
 
 INTENTS: tuple[Intent, ...] = (
@@ -52,6 +64,11 @@ INTENTS: tuple[Intent, ...] = (
            "shift the tint toward green"),
     Intent(("more magenta", "less green"), "white_balance", "white_balance",
            lambda k: _wb(k, cool=True, tint=True), "shift the tint toward magenta"),
+    Intent(("neutral", "more neutral", "neutral white balance", "neutral colours", "neutral colors",
+            "remove cast", "remove colour cast", "remove color cast", "no cast", "no colour cast",
+            "no color cast", "neutralise cast", "neutralize cast", "fix white balance",
+            "correct white balance", "auto white balance", "white balance"),
+           "white_balance", "white_balance", _neutral, "neutralise the colour cast", from_photo=True),
     Intent(("brighter", "lighter", "brighten", "more exposure", "more light"),
            "exposure", "exposure", lambda k: ExposureParams(ev=0.5 * k), "increase exposure"),
     Intent(("darker", "darken", "less exposure", "less light", "moodier"),
@@ -102,8 +119,36 @@ def _match(clause: str) -> tuple[Intent, float] | None:
     return None
 
 
-def parse_hint(text: str) -> EditPlan:
+def needs_photo(text: str) -> bool:
+    """Whether the hint's edits depend on the photo (e.g. "neutral colours": its own cast)."""
+    return any(intent.from_photo for intent in _intents(text))
+
+
+def _intents(text: str) -> list[Intent]:
+    found = [_match(raw) or _match(_FILLER.sub(" ", raw.lower()))
+             for raw in filter(None, _SPLIT.split(text.strip().rstrip(".")))]
+    return [f[0] for f in found if f is not None]
+
+
+def illuminant_gains(photo, measurements: dict[str, float] | None = None) -> tuple[float, float, float]:
+    """Linear gains that undo the photo's whole estimated illuminant colour, luminance kept:
+    from the critic's measurements when it took them, else measured on the photo's proxy."""
+    m = measurements or {}
+    if all(f"white_balance.gain_{c}" in m for c in "rgb"):
+        return tuple(float(m[f"white_balance.gain_{c}"]) for c in "rgb")  # type: ignore[return-value]
+    from .colour import area_downscale
+    from .critic.measure import measure_white_balance
+
+    wb = measure_white_balance(area_downscale(photo.proxy(512).float(), 256))
+    return wb["gain_r"], wb["gain_g"], wb["gain_b"]
+
+
+def parse_hint(text: str, photo=None, measurements: dict[str, float] | None = None) -> EditPlan:
     """Turn a hint into edits relative to the input photo.
+
+    Intents that depend on the photo ("neutral colours") are built from ``photo`` (and the
+    critic's ``measurements`` of it, when given); without a photo they are neutral
+    placeholders, which is enough to check the hint.
 
     >>> [e.op for e in parse_hint("a bit warmer and more contrast").edits]
     ['white_balance', 'contrast']
@@ -120,8 +165,14 @@ def parse_hint(text: str) -> EditPlan:
         if intent.op in edits:
             raise UsageError(f"hint asks for {intent.attribute} twice: {text!r}")
         degree = "slightly" if k < 0.75 else ("strongly" if k > 1.2 else "moderately")
-        edits[intent.op] = Edit(op=intent.op, params=intent.build(k), attribute=intent.attribute,
-                                instruction=f"{degree} {intent.words}", reason=f"asked for: {raw.strip()!r}")
+        instruction = f"{degree} {intent.words}"
+        if intent.from_photo:  # its full strength is the photo's own estimate: no degree above it
+            instruction = intent.words if k >= 1.0 else f"partly {intent.words}"
+            params = intent.build(k, illuminant_gains(photo, measurements) if photo is not None else None)
+        else:
+            params = intent.build(k)
+        edits[intent.op] = Edit(op=intent.op, params=params, attribute=intent.attribute,
+                                instruction=instruction, reason=f"asked for: {raw.strip()!r}")
     return EditPlan(list(edits.values()))
 
 

@@ -1,7 +1,13 @@
-import pytest
+import json
+import math
 
+import numpy as np
+import pytest
+from PIL import Image
+
+from spc.api import photo_from_array, photo_to_array
 from spc.errors import UsageError
-from spc.hints import merge, parse_hint
+from spc.hints import merge, needs_photo, parse_hint
 from spc.ops.params import ExposureParams
 from spc.plan import Edit, EditPlan
 
@@ -39,3 +45,68 @@ def test_merge_lets_the_hint_win_on_its_op_only():
     evs = [e.params.ev for e in plan.edits if e.op == "exposure"]
     assert evs == [-0.5] and any(e.op == "contrast" for e in plan.edits)
     assert notes and "exposure" in notes[0]
+
+
+def photo_to_array_u8(photo):
+    return (np.clip(photo_to_array(photo), 0, 1) * 255).round().astype(np.uint8)
+
+
+def _log_chroma(rgb):
+    r, g, b = (math.log(float(v)) for v in rgb)
+    return r - b, g - 0.5 * (r + b)
+
+
+def _cast_scene(gains):
+    """A grey scene with texture and a few colour patches that balance out, under a light of
+    ``gains`` (linear RGB), as a Photo."""
+    rng = np.random.default_rng(3)
+    h, w = 192, 256
+    y, x = np.mgrid[0:h, 0:w] / w
+    grey = 0.05 + 0.5 * (0.5 + 0.5 * np.sin(9 * x + 4 * y)) + 0.05 * rng.random((h, w))
+    lin = np.repeat(grey[..., None], 3, axis=2)
+    lin[20:60, 20:80] = [0.35, 0.12, 0.08]
+    lin[20:60, 100:160] = [0.08, 0.14, 0.35]
+    lin[120:170, 40:110] = [0.12, 0.3, 0.1]
+    lin = np.clip(lin * np.asarray(gains), 0, 1)
+    srgb = np.where(lin <= 0.0031308, 12.92 * lin, 1.055 * lin ** (1 / 2.4) - 0.055)
+    return photo_from_array((srgb * 255).round().astype(np.uint8))
+
+
+def test_neutral_checks_without_a_photo_and_is_built_from_the_photo():
+    (placeholder,) = parse_hint("neutral colours").edits  # the CLI checks the hint before any photo
+    assert (placeholder.params.red, placeholder.params.green, placeholder.params.blue) == (1.0, 1.0, 1.0)
+    assert needs_photo("remove the colour cast") and not needs_photo("warmer tones")
+    cast = (1.3, 1.0, 0.68)  # about a 4300 K light on a daylight balance: log R/B 0.65
+    photo = _cast_scene(cast)
+    (e,) = parse_hint("remove the colour cast", photo).edits
+    assert e.op == "white_balance" and e.instruction == "neutralise the colour cast"
+    after = _log_chroma([e.params.red * cast[0], e.params.green * cast[1], e.params.blue * cast[2]])
+    assert abs(after[0]) < 0.08 and abs(after[1]) < 0.05  # the whole cast undone, not only its excess
+    # a degree word takes part of it (in log gains), never more than all of it
+    (half,) = parse_hint("slightly more neutral", photo).edits
+    assert math.log(half.params.red) == pytest.approx(0.5 * math.log(e.params.red), abs=1e-3)
+    assert half.instruction.startswith("partly")
+    # the critic's own measurements are used when given
+    m = {"white_balance.gain_r": 0.8, "white_balance.gain_g": 1.05, "white_balance.gain_b": 1.5}
+    (fromm,) = parse_hint("neutral", photo, m).edits
+    assert (fromm.params.red, fromm.params.green, fromm.params.blue) == (0.8, 1.05, 1.5)
+
+
+def test_retouch_neutral_undoes_a_cast_the_critic_leaves(tmp_path):
+    # a moderate warm cast on a grey scene is within what warm scenes show, so the critic
+    # leaves it; the user who says it is a cast gets it removed, recorded in the sidecar
+    from spc import api
+
+    photo = _cast_scene((1.3, 1.0, 0.68))
+    src = tmp_path / "warm.png"
+    Image.fromarray(photo_to_array_u8(photo)).save(src)
+    out = tmp_path / "fixed.png"
+    outcomes = []
+    api.retouch([src], "neutral colours", out, on_outcome=outcomes.append)
+    doc = json.loads(out.with_suffix(".spc.json").read_text())
+    (hinted,) = doc["hint"]["edits"]
+    assert hinted["params"]["red"] < 0.9 < 1.2 < hinted["params"]["blue"]
+    assert [a["op"] for a in doc["applied"]] == ["white_balance"]
+    a = np.asarray(Image.open(out)).astype(float)[100:110, 180:250].mean((0, 1))  # a grey area
+    b = np.asarray(Image.open(src)).astype(float)[100:110, 180:250].mean((0, 1))
+    assert abs(a[0] - a[2]) < 0.25 * abs(b[0] - b[2])
