@@ -383,6 +383,28 @@ def test_camera_fingerprint_is_full_at_the_top_of_the_camera_range_and_absent_ab
     assert camera_noise(m(0.57)) == (0.0, 0.0)  # film scans and resampled photos read >= 0.57
 
 
+def test_weakest_texture_route_needs_the_camera_spectrum_and_isotropy_and_the_larger_read_counts():
+    from spc.critic.judge import camera_noise, high_gain
+
+    def m(ratio, iso, floor=2 / 255, **more):
+        return {"noise.floor_fine_ratio": ratio, "noise.floor_iso": iso, "noise.floor": floor, **more}
+
+    assert camera_noise(m(0.40, 0.50)) == pytest.approx((1.0, 2 / 255))  # PolyU textured crops
+    assert camera_noise(m(0.47, 0.50))[0] == pytest.approx(0.5)
+    assert camera_noise(m(0.52, 0.60)) == (0.0, 0.0)  # the lowest clean photo: 0.52
+    assert camera_noise(m(0.40, 0.30)) == (0.0, 0.0)  # anisotropic: texture, not noise
+    assert camera_noise(m(-1.0, 0.9)) == (0.0, 0.0)  # nothing read
+    assert high_gain(m(0.40, 0.50)) == pytest.approx(1.0)
+    assert high_gain(m(0.40, 0.50, floor=0.3 / 255)) == 0.0  # too little noise to say "high gain"
+    assert camera_noise(m(0.40, 0.50, floor=6 / 255)) == (0.0, 0.0)  # far above camera noise: a surface
+    # both routes read: the one that finds more noise counts
+    both = m(0.40, 0.50, floor=1 / 255, **{"noise.grain_fine_ratio": 0.4, "noise.grain_share": 0.3,
+                                            "noise.grain": 1.5 / 255})
+    assert camera_noise(both) == pytest.approx((1.0, 1.5 / 255))
+    both["noise.floor"] = 2 / 255
+    assert camera_noise(both) == pytest.approx((1.0, 2 / 255))
+
+
 def test_no_colour_boost_is_planned_on_a_noisy_frame():
     from spc.critic.advise import plan_for
     from spc.critic.base import Finding

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 import torch
 
 from spc.colour import linear_to_srgb, srgb_to_linear
@@ -194,3 +195,67 @@ def test_grain_fine_ratio_tells_camera_processed_noise_from_white_noise(chart):
     # noise correlated over ~2 px (demosaicing, noise reduction) is nearly gone at full res
     assert 0.0 < camera["grain_fine_ratio"] < 0.5
     assert camera["grain"] > 1.5 / 255 and camera["grain_share"] > 0.05
+
+
+def _stripes(n: int = 4, size: int = 192, amp: float = 0.02, seed: int = 0) -> torch.Tensor:
+    """(n, size, size) sRGB luma textured everywhere: 32 px cells of sinusoidal stripes
+    (period 6-14 px, ``amp`` = 5/255), horizontal or vertical at random, softened over ~1 px.
+    No half-resolution block of it is isotropic, so only the weakest-texture read sees noise."""
+    import torch.nn.functional as F
+
+    g = torch.Generator().manual_seed(seed)
+    ar = torch.arange(size, dtype=torch.float32)
+    x = torch.zeros(n, size, size)
+    for i in range(n):
+        for y0 in range(0, size, 32):
+            for x0 in range(0, size, 32):
+                per = 6 + 8 * float(torch.rand(1, generator=g))
+                ph = float(torch.rand(1, generator=g)) * per
+                s = 0.5 + amp * torch.sin((ar + ph) * 2 * math.pi / per)
+                across = float(torch.rand(1, generator=g)) < 0.5
+                p = s[:, None].expand(size, size) if across else s[None, :].expand(size, size)
+                x[i, y0:y0 + 32, x0:x0 + 32] = p[y0:y0 + 32, x0:x0 + 32]
+    k = torch.exp(-torch.arange(-3, 4, dtype=torch.float32) ** 2 / (2 * 0.8 ** 2))
+    k = k / k.sum()
+    x = F.conv2d(F.pad(x[:, None], (3, 3, 0, 0), mode="reflect"), k.view(1, 1, 1, -1))
+    return F.conv2d(F.pad(x, (0, 0, 3, 3), mode="reflect"), k.view(1, 1, -1, 1))[:, 0]
+
+
+def _luma_noise(shape, sigma: float, px: float, seed: int = 1) -> torch.Tensor:
+    """Gaussian noise of std ``sigma`` whose white source is Gaussian-smoothed over ``px`` px."""
+    import torch.nn.functional as F
+
+    g = torch.Generator().manual_seed(seed)
+    n = torch.randn(shape[0], 1, *shape[1:], generator=g)
+    if px > 0:
+        r = int(3 * px) + 1
+        k = torch.exp(-torch.arange(-r, r + 1, dtype=torch.float32) ** 2 / (2 * px * px))
+        k = k / k.sum()
+        n = F.conv2d(F.pad(n, (r, r, 0, 0), mode="reflect"), k.view(1, 1, 1, -1))
+        n = F.conv2d(F.pad(n, (0, 0, r, r), mode="reflect"), k.view(1, 1, -1, 1))
+    return n[:, 0] / n.std() * sigma
+
+
+def test_weakest_texture_read_finds_camera_noise_on_a_frame_textured_everywhere():
+    from spc.critic.judge import camera_noise, high_gain
+
+    tex = _stripes()
+    cam = _luma_noise(tex.shape, 4 / 255, 1.3)
+    alone = M.grain_stats(0.5 + cam)  # the same noise on a flat grey: the level to recover
+    noisy = M.grain_stats(tex + cam)
+    clean = M.grain_stats(tex)
+    white = M.grain_stats(tex + _luma_noise(tex.shape, 3 / 255, 0.0))
+    # no block of the textured frame looks like noise: the isotropic-block route reads nothing
+    assert noisy["grain_share"] < 0.025 and noisy["grain"] == 0.0
+    # its weakest-texture blocks carry the camera's spectrum and its level within 25%
+    assert 0.3 < noisy["floor_fine_ratio"] < 0.44 and noisy["floor_iso"] > 0.45
+    assert abs(noisy["floor"] - alone["floor"]) < 0.25 * alone["floor"]
+    w, level = camera_noise({f"noise.{k}": v for k, v in noisy.items()})
+    assert w == pytest.approx(1.0) and level == pytest.approx(noisy["floor"])
+    assert high_gain({f"noise.{k}": v for k, v in noisy.items()}) == pytest.approx(1.0)
+    # without noise, texture alone is anisotropic: no fingerprint, nothing read
+    assert clean["floor_iso"] < 0.35
+    assert camera_noise({f"noise.{k}": v for k, v in clean.items()}) == (0.0, 0.0)
+    # white noise (a resampled or synthetic frame) keeps its finest band: not a camera's
+    assert white["floor_fine_ratio"] > 1.5
+    assert camera_noise({f"noise.{k}": v for k, v in white.items()})[0] == 0.0

@@ -70,6 +70,14 @@ def grain_risk(m: dict[str, float]) -> float:
 CAMERA_RATIO = (0.56, 0.50)  # grain_fine_ratio: none at 0.56 (the lowest non-camera photo, 0.563), full at 0.50 (camera noise: 0.3-0.5)
 CAMERA_SHARE = (0.025, 0.05)  # share of half-res blocks that look like noise: too few to trust, enough
 HIGH_GAIN = (0.4 / 255, 0.7 / 255)  # camera-processed grain from which it says "high ISO"
+# the weakest-texture blocks of a frame textured everywhere (noise.floor_*): their fine-to-half-res
+# ratio (none at 0.50, just under the lowest clean photo's 0.52; full at 0.44, PolyU 0.36-0.43) and
+# their isotropy (none at 0.37, just over the 0.35 of PolyU's textured clean means and of blurred film scans; full at 0.45)
+FLOOR_RATIO = (0.50, 0.44)
+FLOOR_ISO = (0.37, 0.45)
+# and its level: PolyU's in-camera noise reads <= 2.6/255 at half resolution (ISO up to 12800);
+# a weakest-block floor far above that is an isotropic surface (stucco, gravel), not noise
+FLOOR_LEVEL = (4.5 / 255, 3.0 / 255)
 
 
 def _lin(x: float, lo: float, hi: float) -> float:
@@ -86,20 +94,34 @@ def camera_noise(m: dict[str, float]) -> tuple[float, float]:
     0.3-0.5; white noise 2, film scans and resampled photos >= 0.57). The fingerprint needs
     that ratio and enough noise-like blocks; the level is ``noise.grain`` scaled by its square,
     so a partial fingerprint counts little (texture with a few noise-like blocks can read
-    several /255 of grain: 11/255 on one PolyU clean crop at fingerprint 0.08).
+    several /255 of grain: 11/255 on one PolyU clean crop at fingerprint 0.08). A frame
+    textured everywhere has no noise-like block; there the weakest-texture blocks are read
+    instead (``noise.floor_*``), and the route that finds more noise counts.
     """
+    w, grain = max(_camera_routes(m), key=lambda r: r[0] * r[0] * r[1])
+    return w, w * w * grain
+
+
+def _camera_routes(m: dict[str, float]) -> list[tuple[float, float]]:
+    """(fingerprint, grain) as read on the noise-like (isotropic) blocks, and on the
+    weakest-texture blocks of a frame textured everywhere, where no block is isotropic."""
+    out = [(0.0, 0.0)]
     ratio = m.get("noise.grain_fine_ratio", -1.0)
-    if ratio < 0:
-        return 0.0, 0.0
-    w = _lin(ratio, *CAMERA_RATIO) * _lin(m.get("noise.grain_share", 0.0), *CAMERA_SHARE)
-    return w, w * w * m.get("noise.grain", 0.0)
+    if ratio >= 0:
+        out.append((_lin(ratio, *CAMERA_RATIO) * _lin(m.get("noise.grain_share", 0.0), *CAMERA_SHARE),
+                    m.get("noise.grain", 0.0)))
+    ratio = m.get("noise.floor_fine_ratio", -1.0)
+    if ratio >= 0:
+        floor = m.get("noise.floor", 0.0)
+        out.append((_lin(ratio, *FLOOR_RATIO) * _lin(m.get("noise.floor_iso", 0.0), *FLOOR_ISO)
+                    * _lin(floor, *FLOOR_LEVEL), floor))
+    return out
 
 
 def high_gain(m: dict[str, float]) -> float:
     """0..1: the frame shows camera-processed noise of a high sensor gain (a measured stand-in
     for a high EXIF ISO when there is none)."""
-    w, _ = camera_noise(m)
-    return w * _lin(m.get("noise.grain", 0.0), *HIGH_GAIN)
+    return max(w * _lin(g, *HIGH_GAIN) for w, g in _camera_routes(m))
 
 
 def ramp(x: float, key: str) -> float:
