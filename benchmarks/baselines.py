@@ -6,6 +6,9 @@
 - clahe: OpenCV CLAHE on CIELAB lightness (clip 2.0, 8x8 tiles)
 - imagemagick: ``convert -auto-level -auto-gamma`` through a temporary 8-bit PPM
 - spc: ``spc.api.enhance_pixels`` with the default backends
+- spc+neutral (only when named): spc with the hint "neutral colours", as
+  ``spc retouch --hint "neutral colours"``: what a photographer gets who says the photo
+  has a cast (it undoes the whole estimated illuminant, so it belongs on cast sets only)
 """
 
 from __future__ import annotations
@@ -117,6 +120,13 @@ def spc_critique(srgb: np.ndarray):
     return api.critique_pixels(np.ascontiguousarray(srgb, dtype=np.float32))
 
 
+def spc_neutral(srgb: np.ndarray) -> np.ndarray:
+    from spc import api
+
+    return np.asarray(api.enhance_pixels(np.ascontiguousarray(srgb, dtype=np.float32),
+                                         hint="neutral colours")[0], dtype=np.float32)
+
+
 METHODS: dict[str, Method] = {
     "identity": identity,
     "autocontrast": autocontrast,
@@ -125,11 +135,14 @@ METHODS: dict[str, Method] = {
     "imagemagick": imagemagick,
     "spc": spc_enhance,
 }
+# run only when named in --methods: not automatic methods, so not part of a default comparison
+OPTIONAL_METHODS: dict[str, Method] = {"spc+neutral": spc_neutral}
 
 
 def available_methods(names: list[str] | None = None) -> tuple[dict[str, Method], dict[str, str]]:
     """The methods to run and, for each skipped one, why."""
     chosen = {k: v for k, v in METHODS.items() if names is None or k in names}
+    chosen.update({k: v for k, v in OPTIONAL_METHODS.items() if names is not None and k in names})
     skipped: dict[str, str] = {}
     if "imagemagick" in chosen and imagemagick_command() is None:
         del chosen["imagemagick"]

@@ -398,7 +398,8 @@ def summarise(syn: list[dict], rl: list[dict], methods: list[str]) -> tuple[dict
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="8 clean photos and 4 pairs per real set")
-    ap.add_argument("--methods", help=f"comma-separated subset of: {', '.join(baselines.METHODS)}")
+    ap.add_argument("--methods", help=f"comma-separated subset of: {', '.join(baselines.METHODS)}; "
+                    f"also, only when named: {', '.join(baselines.OPTIONAL_METHODS)}")
     ap.add_argument("--limit", type=int, help="at most this many photos per set (for debugging)")
     ap.add_argument("--no-synthetic", action="store_true")
     ap.add_argument("--no-real", action="store_true")

@@ -52,8 +52,9 @@ def critique_pixels(srgb: np.ndarray, critic: str = "analytic") -> Critique:
 
 
 def enhance_pixels(srgb: np.ndarray, critic: str = "analytic", artist: str = "pipeline",
-                   strength: float = 1.0, refine: bool = True):
-    """Critique and enhance one sRGB array exactly as ``spc enhance`` would (closed loop included).
+                   strength: float = 1.0, refine: bool = True, hint: str | None = None):
+    """Critique and enhance one sRGB array exactly as ``spc enhance`` would (closed loop included),
+    or as ``spc retouch --hint`` would with ``hint``.
 
     Returns (sRGB float32 array, Critique, applied list).
     """
@@ -62,7 +63,12 @@ def enhance_pixels(srgb: np.ndarray, critic: str = "analytic", artist: str = "pi
     photo = photo_from_array(srgb)
     c_backend, a_backend = _backends(critic, artist)
     c = c_backend.critique([photo])[0]
-    plan, _ = choose_plan(photo, c, c_backend, a_backend, strength=strength, refine=refine)
+    hint_plan = None
+    if hint is not None:
+        from .hints import parse_hint
+
+        hint_plan = parse_hint(hint, photo, c.measurements)
+    plan, _ = choose_plan(photo, c, c_backend, a_backend, strength=strength, hint_plan=hint_plan, refine=refine)
     r = a_backend.render([photo], [plan])[0]
     return photo_to_array(r.photo), c, [a.to_dict() for a in r.applied]
 

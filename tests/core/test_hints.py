@@ -110,3 +110,14 @@ def test_retouch_neutral_undoes_a_cast_the_critic_leaves(tmp_path):
     a = np.asarray(Image.open(out)).astype(float)[100:110, 180:250].mean((0, 1))  # a grey area
     b = np.asarray(Image.open(src)).astype(float)[100:110, 180:250].mean((0, 1))
     assert abs(a[0] - a[2]) < 0.25 * abs(b[0] - b[2])
+
+
+def test_enhance_pixels_takes_a_hint_as_retouch_does():
+    from spc import api
+
+    srgb = photo_to_array_u8(_cast_scene((1.3, 1.0, 0.68)))
+    out, _, applied = api.enhance_pixels(srgb, hint="neutral colours")
+    (wb,) = [a for a in applied if a["op"] == "white_balance"]
+    assert wb["params"]["red"] < 0.9 < 1.2 < wb["params"]["blue"]
+    grey_in, grey_out = srgb[100:110, 180:250].mean((0, 1)), 255 * out[100:110, 180:250].mean((0, 1))
+    assert abs(grey_out[0] - grey_out[2]) < 0.25 * abs(float(grey_in[0]) - float(grey_in[2]))
