@@ -265,6 +265,26 @@ def test_cast_correction_never_passes_the_centre_and_judges_each_axis_alone():
 
 
 
+def test_cast_correction_leaves_a_constant_margin_on_each_axis():
+    from spc.critic.judge import WB_CENTRE, WB_SPREAD, cast_correction
+
+    # estimators that disagree as on an ordinary photo (k = 1): centre and margin as given.
+    # The tint axis, green side: nothing within one spread of the centre, continuous at it,
+    # and beyond it every extra unit of offset is undone in full (slope 1), so a whole
+    # spread stays however far out the estimate lies (good photos' estimates are heavy-
+    # tailed: a far offset may still hold a spread of the scene's own colour)
+    c, m = WB_CENTRE[1], WB_SPREAD["green"]
+    corr = lambda t: cast_correction(WB_CENTRE[0], c + t, 0.3)[1]  # noqa: E731
+    assert corr(0.0) == 0.0 and corr(0.5 * m) == 0.0 and corr(m - 1e-6) == 0.0
+    assert corr(m + 1e-3) == pytest.approx(1e-3, abs=1e-9)
+    for z in (1.5, 2.0, 3.0, 5.0):
+        assert corr(z * m) == pytest.approx((z - 1.0) * m, abs=1e-9)
+    # the warm side of the warmth axis, the same shape with its own spread
+    c, m = WB_CENTRE[0], WB_SPREAD["warm"]
+    corr = lambda w: cast_correction(c + w, WB_CENTRE[1], 0.3)[0]  # noqa: E731
+    assert corr(0.9 * m) == 0.0 and corr(3.0 * m) == pytest.approx(2.0 * m, abs=1e-9)
+
+
 def test_cool_offset_along_the_daylight_locus_is_judged_against_a_narrower_spread():
     from spc.critic.judge import cast_distance
 

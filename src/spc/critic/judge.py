@@ -302,6 +302,10 @@ def cast_correction(w: float, t: float, spread: float = 0.15) -> tuple[float, fl
     Each axis is judged on its own, so a warm photo given a green cast keeps its warmth.
     When the estimators agree closely (k < 1: the estimate is the light's, not the
     content's) the margin shrinks by k once more than centre and spread do.
+    The margin stays whole however far out the estimate lies: good photos' estimates are
+    heavier-tailed than a Laplace, so the part of a far offset that may be the scene's own
+    colour does not shrink with the offset (a garrote or SCAD rule that undoes more of a
+    far cast took warm and green scenes' own colour; docs/critic.md).
     """
     k, dw, dt, sw, st = _cast_frame(w, t, spread)
     return math.copysign(max(0.0, abs(dw) - k * sw), dw), math.copysign(max(0.0, abs(dt) - k * st), dt)
