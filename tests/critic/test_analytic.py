@@ -545,3 +545,68 @@ def test_a_lifted_floor_with_clipping_reads_over_exposed_a_deep_one_does_not():
     assert over(0.10, 0.004) < PRESENT  # floor 5.5 stops under
     # a bright page or wall lifts the floor without clipping: the lift counts only with clipping
     assert over(0.01, 0.09) < PRESENT
+
+
+def _lognormal_frame(key_ev: float, spread: float, deep: float = 0.007, deep_ev: float = -6.0) -> torch.Tensor:
+    """A grey frame of linear luminance log-normal around ``key_ev`` stops from mid-grey (``spread``
+    stops wide), with a share ``deep`` of pixels at ``deep_ev`` (the deepest shadows)."""
+    n = 40_000
+    z = torch.randn(n, generator=torch.Generator().manual_seed(0))
+    v = 0.18 * 2.0 ** (key_ev + spread * z)
+    v[: int(deep * n)] = 0.18 * 2.0**deep_ev
+    return v.reshape(1, 200, 200).expand(3, 200, 200).clone()
+
+
+def _exposure_and_levels(lin: torch.Tensor) -> dict[str, float]:
+    from spc.critic.measure import measure_contrast, measure_exposure
+
+    m = {f"exposure.{k}": v for k, v in measure_exposure(lin).items()}
+    m.update({f"contrast.{k}": v for k, v in measure_contrast(lin).items()})
+    return m
+
+
+@pytest.mark.parametrize("ev", [0.8, 1.0])
+def test_an_over_exposure_gain_read_from_key_and_floor_is_mostly_taken_back(ev):
+    # a scene metered to mid-grey with its 1st percentile 3 stops under (the references the gain
+    # is read from), over-exposed by ``ev`` with clipping: the key-excess bound alone plans no
+    # darkening (key under +1 stop); key and floor lifted alike give 60-100% of the gain back
+    from spc.critic.judge import MAX_KEY_EV, PRESENT, _exposure
+
+    scene = _lognormal_frame(0.0, 1.1)
+    m = _exposure_and_levels((scene * 2.0**ev).clamp(max=1.0))
+    assert math.log2(m["exposure.key"] / 0.18) < MAX_KEY_EV
+    (f,) = _exposure(m, None, [])
+    assert f.direction == "over" and f.severity >= PRESENT
+    assert -ev <= f.measured["correction_ev"] <= -0.6 * ev
+    assert f.measured["key_excess_ev"] == 0.0  # what the haze judgement takes back out: the bound
+    assert _exposure(_exposure_and_levels(scene), None, []) == []  # the scene itself is left alone
+
+
+def test_a_bright_scene_with_deep_shadows_is_not_darkened_a_lifted_one_is():
+    # both bright (key +0.7 stop) and clipped: a clipped sky over deep shadows keeps its floor
+    # 5.5 stops under mid-grey and gets no darkening, however much is clipped; with the floor
+    # lifted to ~2 stops under (a few black points left), key and floor agree on a gain
+    from spc.critic.judge import over_correction
+
+    def planned(key_ev, spread, deep, deep_ev):
+        m = _exposure_and_levels(_lognormal_frame(key_ev, spread, deep=deep, deep_ev=deep_ev).clamp(max=1.0))
+        assert math.log2(m["exposure.key"] / 0.18) == pytest.approx(0.7, abs=0.1)
+        assert m["exposure.clipped_any"] > 0.04
+        return over_correction(m), math.log2(m["exposure.p_lo"] / 0.18)
+
+    deep, deep_floor = planned(1.05, 1.6, 0.03, -5.5)  # 17% clipped
+    lifted, lifted_floor = planned(0.8, 1.0, 0.007, -6.0)  # 5% clipped
+    assert deep_floor < -5.0 and deep == 0.0
+    assert lifted_floor > -2.2 and lifted >= 0.4
+
+
+def test_a_darkening_that_would_leave_neither_black_nor_white_falls_back_to_the_key_bound():
+    # the same key and floor lifts, but nothing dark anywhere (a misty scene or a veil): darkening
+    # the clipped white to grey would leave the frame flat, so only the key's excess counts
+    from spc.critic.judge import MAX_KEY_EV, over_correction
+
+    base = {"exposure.key": 0.18 * 2.0**1.2, "exposure.p_lo": 0.18 * 2.0**-1.5, "exposure.clipped_any": 0.2}
+    with_black = over_correction(dict(base, **{"contrast.black": 0.02, "contrast.white": 1.0}))
+    without = over_correction(dict(base, **{"contrast.black": 0.35, "contrast.white": 1.0}))
+    assert with_black == pytest.approx(0.75)  # as far as a good photo's top sits under white
+    assert without == pytest.approx(1.2 - MAX_KEY_EV)

@@ -33,6 +33,15 @@ MAX_KEY_EV = 1.0
 # (72 clean photos: median -3.7); an over-exposure gain lifts it with everything else
 FLOOR_EV = -3.5
 FLOOR_LIFT = (-1.0, 2.0)  # the floor's lift counted toward over-exposure, in stops, clamped to this
+# where a gain's darkening is measured from: the key of a metered average scene (mid-grey) and a
+# floor half a stop over FLOOR_EV. A gain g lifts both by g, so min(key_ev - 0, floor_ev + 3) reads
+# g plus min(k0, f0 + 3) of the scene itself; over the 72 clean photos that term is <= 0 for 90%
+# of them (its 90th percentile -0.04, median -1.1): the estimate over-darkens at most 1 in 10 scenes
+GAIN_REF = (0.0, -3.0)
+# how far under white the top of a good photo's histogram sits (headroom_ev of the 72 clean photos:
+# median 0.05 stop, 90th percentile 0.54, 95th 0.74, at most 1.19)
+HIGHLIGHT_DEPTH = 0.75
+FLAT_LEVEL = 0.12  # sRGB: a frame whose blacks all sit above it and whites all below 1 minus it is flat ("flat" present)
 
 # (onset, full) per deficit, in the deficit's own units; severity 0.3 (present) sits at
 # onset + 0.3 * (full - onset). See docs/critic.md for how each was calibrated.
@@ -189,6 +198,40 @@ def exposure_offsets(m: dict[str, float], clipped: float | None = None) -> tuple
     return under, over
 
 
+def over_correction(m: dict[str, float], clipped: float | None = None) -> float:
+    """Stops to darken a frame found over-exposed (>= 0, at most 2).
+
+    What clipped is lost and the scene's true key is unknown. Two reads of the gain:
+    the key's excess over the brightest key good photos show (``MAX_KEY_EV``), a lower bound
+    that never over-darkens; and the lift of the whole histogram: a gain lifts the key and
+    the floor (``p_lo``) by the same stops, while a bright scene keeps deep shadows and a
+    scene with a high floor (a misty or flat one) keeps an ordinary key, so the smaller of
+    the two lifts over ``GAIN_REF`` is what both agree on. That read counts in proportion to
+    the clipping (none at 2% of the frame clipped, in full from 8%, as the floor's lift does
+    in ``exposure_offsets``): without clipping a lifted floor is more often the scene's.
+    """
+    key_ev = math.log2(max(m["exposure.key"], 1e-4) / MID_KEY)
+    floor_ev = math.log2(max(m.get("exposure.p_lo", MID_KEY * 2.0 ** FLOOR_EV), 1e-5) / MID_KEY)
+    clip_any = max(m["exposure.clipped_any"] if clipped is None else clipped, 1e-4)
+    bound = max(0.0, key_ev - MAX_KEY_EV)
+    lift = max(0.0, min(key_ev - GAIN_REF[0], floor_ev - GAIN_REF[1]))
+    lift *= min(1.0, max(0.0, 0.5 * math.log2(clip_any / 0.02)))
+    # what clipped held the scene's brightest content, and darkening puts it that many stops under
+    # white: no further than the top of a good photo sits (HIGHLIGHT_DEPTH)
+    lift = min(lift, HIGHLIGHT_DEPTH)
+    # darkening turns clipped white grey: a frame whose darkest channel would stay above the level
+    # where "nothing is black" begins (FLAT_LEVEL) while its white falls below 1 - FLAT_LEVEL is
+    # left with neither black nor white (a flat frame, which the closed loop rejects). Its blacks
+    # were lifted by more than a gain could explain (haze, mist, a flat scene), so the floor does
+    # not vouch for the key: the lower bound alone
+    white, black = m.get("contrast.white", 1.0), m.get("contrast.black", 0.0)
+    keep_white = math.log2(max(_linear(white), 1e-6) / _linear(1.0 - FLAT_LEVEL))
+    keep_black = math.log2(max(_linear(black), 1e-6) / _linear(FLAT_LEVEL))
+    if keep_white < lift < keep_black:
+        lift = 0.0
+    return min(2.0, max(bound, lift))
+
+
 def _exposure(m, meta, _):
     key = m["exposure.key"]
     hr = m["exposure.headroom_ev"]
@@ -230,14 +273,13 @@ def _exposure(m, meta, _):
     if over > 0:
         sev = ramp(over, "over_ev")
         conf = 0.7
-        # what clipped is lost and the scene's true key is unknown: darken only the excess over
-        # the brightest key good photos show (MAX_KEY_EV), a lower bound that never over-darkens
-        # a bright scene; a frame flagged for its clipping alone gets no darkening
-        corr = -min(2.0, max(0.0, key_ev - MAX_KEY_EV))
+        corr = -over_correction(m, clipped)
         reason = (f"{_pct(clipped)} of the pixels are clipped to white{' in all channels' if cast else ''} and the "
                   f"average brightness is {key_ev:+.1f} stops from mid-grey, with no headroom left")
         return [Finding("exposure", "over", sev, conf, {"clipped_any": clipped, "key": key,
-                                                         "key_ev": key_ev, "correction_ev": corr}, reason)]
+                                                         "key_ev": key_ev, "correction_ev": corr,
+                                                         "key_excess_ev": -min(2.0, max(0.0, key_ev - MAX_KEY_EV))},
+                        reason)]
     return []
 
 
@@ -414,8 +456,9 @@ def _haze(m, meta, found):
     if over and m["haze.airlight"] >= 0.98:
         # an over-exposure gain lifts the dark channel (linear light x gain) while the airlight,
         # already clipped at white, cannot rise with it, so the ratio grows with the gain alone:
-        # take back out of the dark channel the gain the exposure finding removes (a lower bound)
-        gain = 2.0 ** over[0].measured.get("correction_ev", 0.0)
+        # take back out of the dark channel the gain the key's excess alone shows (the lower bound,
+        # not the planned darkening, which also reads the floor)
+        gain = 2.0 ** over[0].measured.get("key_excess_ev", over[0].measured.get("correction_ev", 0.0))
         dark = _encoded(_linear(m["haze.dark_p10"]) * gain)
         veil = min(veil, dark / max(m["haze.airlight"], 1e-3))
     # a veil is additive (linear light): it lifts the darkest spots of the frame with the rest,
