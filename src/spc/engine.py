@@ -487,7 +487,7 @@ def choose_plan(photo, critique, critic, artist, strength: float = 1.0, hint_pla
     if refine and plan and hint_plan is None:
         from .artist.refine import refine as closed_loop
 
-        plan, more = closed_loop(photo, plan, critic, artist, original=critique)
+        plan, more = closed_loop(photo, plan, critic, artist)
         notes = notes + more
     return plan, notes
 
@@ -500,7 +500,7 @@ def what_was_done(doc: dict[str, Any]) -> str:
     head = f"score {score:.0f}; " if isinstance(score, (int, float)) else ""
     if not words:
         return head + "left as it was"
-    eased = [n.split(":")[0] for n in doc.get("refine", []) if ", accepted" in n and not n.startswith("strength 1.0")]
+    eased = [n.split(":")[0] for n in doc.get("refine", []) if n.endswith("accepted") and not n.startswith("strength 1.0")]
     return head + "; ".join(words) + (f" (eased to {eased[0]})" if eased else "")
 
 

@@ -484,12 +484,6 @@ def _haze(m, meta, found):
 
 
 # -------------------------------------------------------------------------------- noise
-def noise_findings(m: dict[str, float], meta: Metadata | None = None) -> list[Finding]:
-    """The noise finding (if any, severity > 0) of measurements that need only hold ``noise.*``
-    (and ``saturation.grey_share``); the closed loop judges a predicted full-resolution reading with it."""
-    return [f for f in _noise(m, meta, []) if f.severity > 0.0]
-
-
 def _noise(m, meta, found):
     sc, sl = m["noise.chroma_sigma"], m["noise.luma_sigma"]
     _, cam = camera_noise(m)
