@@ -136,8 +136,12 @@ def report(feats: list[dict], kinds: np.ndarray, half: np.ndarray) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--others", action="store_true", help="also the other defect kinds (false alarms)")
-    ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--limit", type=int, default=0,
+                    help="clean photos to use (at least 16: the figures count up to 5 clean photos "
+                         "let out, per half and per side; default all)")
     a = ap.parse_args()
+    if a.limit and a.limit < 16:
+        ap.error("--limit must be 0 (all) or at least 16")
     from spc.api import photo_from_array
     from spc.colour import area_downscale
 

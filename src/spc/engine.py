@@ -310,18 +310,18 @@ class Engine:
 
     def _hint_for(self, photo, critique) -> EditPlan | None:
         """The hint's edits for this photo (built from the photo where the hint depends on it)."""
-        if self.hint_plan is None or not self.hint_from_photo:
+        if self.hint_plan is None or not self.hint_from_photo or self.settings.hint is None:
             return self.hint_plan
         from .hints import parse_hint
 
-        return parse_hint(self.settings.hint or "", photo, critique.measurements)
+        return parse_hint(self.settings.hint, photo, critique.measurements)
 
     def _plan_for(self, photo, critique, hint_plan: EditPlan | None) -> tuple[EditPlan, list[str]]:
         return choose_plan(photo, critique, self.critic, self.artist, strength=self.settings.strength,
                            hint_plan=hint_plan, refine=self.settings.refine)
 
     def _document(self, job: Job, photo, critique, plan: EditPlan, rendered, timings: dict[str, float],
-                  notes: list[str], hint_plan: EditPlan | None = None) -> dict[str, Any]:
+                  notes: list[str], hint_plan: EditPlan | None) -> dict[str, Any]:
         s = self.settings
         info = photo.describe()
         info.update(bit_depth=photo.meta.bit_depth, colour_space=photo.meta.colour_space,

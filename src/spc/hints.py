@@ -34,15 +34,17 @@ def _wb(k: float, cool: bool = False, tint: bool = False) -> WhiteBalanceParams:
     return WhiteBalanceParams(red=2 ** (0.12 * s), green=1.0, blue=2 ** (-0.18 * s))
 
 
-def _neutral(k: float, gains: tuple[float, float, float] | None) -> WhiteBalanceParams:
-    # The critic's whole illuminant estimate undone (``k`` = 1) or part of it, in log gains.
-    # The critic itself undoes only the part no warm or cool scene could explain; a user who
-    # asks for neutral colours says the rest is a cast too.
-    if gains is None:
+def _neutral(k: float, cast: tuple[float, float] | None) -> WhiteBalanceParams:
+    # The photo's whole estimated cast, (log R/B, log G/sqrt(RB)), undone (``k`` = 1) or part
+    # of it, luminance kept. The critic itself undoes only the part no warm or cool scene could
+    # explain; a user who asks for neutral colours says the rest is a cast too.
+    if cast is None:
         return WhiteBalanceParams()
-    lo, hi = 0.25, 4.0
-    r, g, b = (min(hi, max(lo, float(v) ** min(1.0, k))) for v in gains)
-    return WhiteBalanceParams(red=round(r, 4), green=round(g, 4), blue=round(b, 4))
+    from .critic.advise import wb_gains
+
+    k = min(1.0, k)
+    r, g, b = (round(min(4.0, max(0.25, v)), 4) for v in wb_gains(k * cast[0], k * cast[1]))
+    return WhiteBalanceParams(red=r, green=g, blue=b)
 
 
 @dataclass(frozen=True)
@@ -50,9 +52,9 @@ class Intent:
     patterns: tuple[str, ...]
     attribute: str
     op: str
-    build: object  # callable(k) -> Params; with ``from_photo``, callable(k, gains) -> Params
+    build: object  # callable(k) -> Params; with ``from_photo``, callable(k, cast) -> Params
     words: str  # e.g. "increase warmth"
-    from_photo: bool = False  # the edit depends on the photo: its estimated illuminant
+    from_photo: bool = False  # the edit depends on the photo: its estimated cast
 
 
 INTENTS: tuple[Intent, ...] = (
@@ -119,28 +121,28 @@ def _match(clause: str) -> tuple[Intent, float] | None:
     return None
 
 
+def _clauses(text: str):
+    """Each clause of a hint with its match: ``(clause, (intent, degree) or None)``."""
+    for raw in filter(None, _SPLIT.split(text.strip().rstrip("."))):
+        yield raw, _match(raw) or _match(_FILLER.sub(" ", raw.lower()))
+
+
 def needs_photo(text: str) -> bool:
     """Whether the hint's edits depend on the photo (e.g. "neutral colours": its own cast)."""
-    return any(intent.from_photo for intent in _intents(text))
+    return any(found is not None and found[0].from_photo for _, found in _clauses(text))
 
 
-def _intents(text: str) -> list[Intent]:
-    found = [_match(raw) or _match(_FILLER.sub(" ", raw.lower()))
-             for raw in filter(None, _SPLIT.split(text.strip().rstrip(".")))]
-    return [f[0] for f in found if f is not None]
-
-
-def illuminant_gains(photo, measurements: dict[str, float] | None = None) -> tuple[float, float, float]:
-    """Linear gains that undo the photo's whole estimated illuminant colour, luminance kept:
-    from the critic's measurements when it took them, else measured on the photo's proxy."""
+def estimated_cast(photo, measurements: dict[str, float] | None = None) -> tuple[float, float]:
+    """The photo's whole estimated illuminant colour, (log R/B, log G/sqrt(RB)): from the
+    critic's measurements when it took them, else measured on the photo's proxy."""
     m = measurements or {}
-    if all(f"white_balance.gain_{c}" in m for c in "rgb"):
-        return tuple(float(m[f"white_balance.gain_{c}"]) for c in "rgb")  # type: ignore[return-value]
+    if "white_balance.warmth" in m and "white_balance.tint" in m:
+        return float(m["white_balance.warmth"]), float(m["white_balance.tint"])
     from .colour import area_downscale
     from .critic.measure import measure_white_balance
 
     wb = measure_white_balance(area_downscale(photo.proxy(512).float(), 256))
-    return wb["gain_r"], wb["gain_g"], wb["gain_b"]
+    return wb["warmth"], wb["tint"]
 
 
 def parse_hint(text: str, photo=None, measurements: dict[str, float] | None = None) -> EditPlan:
@@ -156,8 +158,7 @@ def parse_hint(text: str, photo=None, measurements: dict[str, float] | None = No
     if not text or not text.strip():
         raise UsageError("--hint is empty")
     edits: dict[str, Edit] = {}
-    for raw in filter(None, _SPLIT.split(text.strip().rstrip("."))):
-        found = _match(raw) or _match(_FILLER.sub(" ", raw.lower()))
+    for raw, found in _clauses(text):
         if found is None:
             known = sorted({p for i in INTENTS for p in i.patterns[:2]})
             raise UsageError(f"hint {raw.strip()!r} is not understood; try e.g. " + ", ".join(f'"{k}"' for k in known[:12]))
@@ -168,7 +169,7 @@ def parse_hint(text: str, photo=None, measurements: dict[str, float] | None = No
         instruction = f"{degree} {intent.words}"
         if intent.from_photo:  # its full strength is the photo's own estimate: no degree above it
             instruction = intent.words if k >= 1.0 else f"partly {intent.words}"
-            params = intent.build(k, illuminant_gains(photo, measurements) if photo is not None else None)
+            params = intent.build(k, estimated_cast(photo, measurements) if photo is not None else None)
         else:
             params = intent.build(k)
         edits[intent.op] = Edit(op=intent.op, params=params, attribute=intent.attribute,

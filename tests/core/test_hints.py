@@ -82,14 +82,18 @@ def test_neutral_checks_without_a_photo_and_is_built_from_the_photo():
     assert e.op == "white_balance" and e.instruction == "neutralise the colour cast"
     after = _log_chroma([e.params.red * cast[0], e.params.green * cast[1], e.params.blue * cast[2]])
     assert abs(after[0]) < 0.08 and abs(after[1]) < 0.05  # the whole cast undone, not only its excess
-    # a degree word takes part of it (in log gains), never more than all of it
+    # a degree word takes part of it (in log units, luminance kept), never more than all of it
     (half,) = parse_hint("slightly more neutral", photo).edits
-    assert math.log(half.params.red) == pytest.approx(0.5 * math.log(e.params.red), abs=1e-3)
+    part = _log_chroma([half.params.red * cast[0], half.params.green * cast[1], half.params.blue * cast[2]])
+    whole = _log_chroma(cast)
+    assert part[0] == pytest.approx(0.5 * whole[0] + 0.5 * after[0], abs=0.01)
+    assert 0.2126 / half.params.red + 0.7152 / half.params.green + 0.0722 / half.params.blue == \
+        pytest.approx(1.0, abs=1e-3)
     assert half.instruction.startswith("partly")
     # the critic's own measurements are used when given
-    m = {"white_balance.gain_r": 0.8, "white_balance.gain_g": 1.05, "white_balance.gain_b": 1.5}
-    (fromm,) = parse_hint("neutral", photo, m).edits
-    assert (fromm.params.red, fromm.params.green, fromm.params.blue) == (0.8, 1.05, 1.5)
+    (fromm,) = parse_hint("neutral", photo, {"white_balance.warmth": 0.5, "white_balance.tint": 0.0}).edits
+    assert math.log(fromm.params.red / fromm.params.blue) == pytest.approx(-0.5, abs=1e-3)
+    assert fromm.params.green == pytest.approx(fromm.params.red * math.exp(0.25), rel=1e-3)
 
 
 def test_retouch_neutral_undoes_a_cast_the_critic_leaves(tmp_path):
@@ -104,6 +108,7 @@ def test_retouch_neutral_undoes_a_cast_the_critic_leaves(tmp_path):
     outcomes = []
     api.retouch([src], "neutral colours", out, on_outcome=outcomes.append)
     doc = json.loads(out.with_suffix(".spc.json").read_text())
+    assert not any(f["attribute"] == "white_balance" for f in doc["critique"]["findings"])  # the critic leaves it
     (hinted,) = doc["hint"]["edits"]
     assert hinted["params"]["red"] < 0.9 < 1.2 < hinted["params"]["blue"]
     assert [a["op"] for a in doc["applied"]] == ["white_balance"]

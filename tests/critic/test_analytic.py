@@ -578,7 +578,7 @@ def test_an_over_exposure_gain_read_from_key_and_floor_is_mostly_taken_back(ev):
     (f,) = _exposure(m, None, [])
     assert f.direction == "over" and f.severity >= PRESENT
     assert -ev <= f.measured["correction_ev"] <= -0.6 * ev
-    assert f.measured["key_excess_ev"] == 0.0  # what the haze judgement takes back out: the bound
+    assert f.measured["key_bound_ev"] == 0.0  # what the haze judgement takes back out: the bound
     assert _exposure(_exposure_and_levels(scene), None, []) == []  # the scene itself is left alone
 
 

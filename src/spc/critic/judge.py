@@ -41,7 +41,6 @@ GAIN_REF = (0.0, -3.0)
 # how far under white the top of a good photo's histogram sits (headroom_ev of the 72 clean photos:
 # median 0.05 stop, 90th percentile 0.54, 95th 0.74, at most 1.19)
 HIGHLIGHT_DEPTH = 0.75
-FLAT_LEVEL = 0.12  # sRGB: a frame whose blacks all sit above it and whites all below 1 minus it is flat ("flat" present)
 
 # (onset, full) per deficit, in the deficit's own units; severity 0.3 (present) sits at
 # onset + 0.3 * (full - onset). See docs/critic.md for how each was calibrated.
@@ -59,6 +58,9 @@ T: dict[str, tuple[float, float]] = {
     "clipped": (0.08, 0.28),         # share of pixels clipped in all channels -> 0.14
     "crushed": (0.1, 0.3),           # share of pixels at black -> 0.16
 }
+# sRGB: a frame whose blacks all sit above it and whites all below 1 minus it is flat (where the
+# "flat" deficit reaches PRESENT: 0.12)
+FLAT_LEVEL = T["flat"][0] + PRESENT * (T["flat"][1] - T["flat"][0])
 
 LUMA_PER_CHROMA = 4.0  # luma noise counted per unit of colour noise (independent channel noise: 0.75)
 GRAIN = (0.2 / 255, 0.6 / 255)  # noise-like grain (noise.grain): onset and full risk of sharpening it
@@ -129,7 +131,8 @@ def _camera_routes(m: dict[str, float]) -> list[tuple[float, float]]:
 
 def high_gain(m: dict[str, float]) -> float:
     """0..1: the frame shows camera-processed noise of a high sensor gain (a measured stand-in
-    for a high EXIF ISO when there is none)."""
+    for a high EXIF ISO when there is none). Like ``camera_noise`` it takes the route with the
+    stronger evidence, here for a high gain (fingerprint times the gain ramp)."""
     return max(w * _lin(g, *HIGH_GAIN) for w, g in _camera_routes(m))
 
 
@@ -167,6 +170,22 @@ def _night_prior(meta: Metadata | None) -> float:
     return min(1.0, p)
 
 
+def _floor_ev(m: dict[str, float]) -> float:
+    """The frame's floor (1st percentile of luminance) in stops from mid-grey."""
+    return math.log2(max(m.get("exposure.p_lo", MID_KEY * 2.0 ** FLOOR_EV), 1e-5) / MID_KEY)
+
+
+def _clip_gate(clipped: float) -> float:
+    """0..1: how far a clipped share vouches for a gain (none at 2% of the frame, in full from 8%)."""
+    return min(1.0, max(0.0, 0.5 * math.log2(max(clipped, 1e-4) / 0.02)))
+
+
+def key_bound_ev(key_ev: float) -> float:
+    """Stops of darkening (>= 0, at most 2) that the key alone proves: its excess over the
+    brightest key good photos show (``MAX_KEY_EV``), a lower bound that never over-darkens."""
+    return min(2.0, max(0.0, key_ev - MAX_KEY_EV))
+
+
 def exposure_offsets(m: dict[str, float], clipped: float | None = None) -> tuple[float, float]:
     """(under, over) exposure deficits in stops-like units, both >= 0.
 
@@ -190,10 +209,9 @@ def exposure_offsets(m: dict[str, float], clipped: float | None = None) -> tuple
     median_ev = math.log2(max(m["exposure.median"], 1e-5) / MID_KEY)
     under = max(under, DARK_WEIGHT * max(0.0, -median_ev - 2.5))
     clip_any = max(m["exposure.clipped_any"] if clipped is None else clipped, 1e-4)
-    floor_ev = math.log2(max(m.get("exposure.p_lo", MID_KEY * 2.0 ** FLOOR_EV), 1e-5) / MID_KEY)
-    lift = min(FLOOR_LIFT[1], max(FLOOR_LIFT[0], floor_ev - FLOOR_EV))
+    lift = min(FLOOR_LIFT[1], max(FLOOR_LIFT[0], _floor_ev(m) - FLOOR_EV))
     if lift > 0:
-        lift *= min(1.0, max(0.0, 0.5 * math.log2(clip_any / 0.02)))
+        lift *= _clip_gate(clip_any)
     over = max(0.0, key_ev + lift + 0.5 * math.log2(clip_any / 0.02) - 3.0 * max(0.0, hr))
     return under, over
 
@@ -211,11 +229,9 @@ def over_correction(m: dict[str, float], clipped: float | None = None) -> float:
     in ``exposure_offsets``): without clipping a lifted floor is more often the scene's.
     """
     key_ev = math.log2(max(m["exposure.key"], 1e-4) / MID_KEY)
-    floor_ev = math.log2(max(m.get("exposure.p_lo", MID_KEY * 2.0 ** FLOOR_EV), 1e-5) / MID_KEY)
-    clip_any = max(m["exposure.clipped_any"] if clipped is None else clipped, 1e-4)
-    bound = max(0.0, key_ev - MAX_KEY_EV)
-    lift = max(0.0, min(key_ev - GAIN_REF[0], floor_ev - GAIN_REF[1]))
-    lift *= min(1.0, max(0.0, 0.5 * math.log2(clip_any / 0.02)))
+    bound = key_bound_ev(key_ev)
+    lift = max(0.0, min(key_ev - GAIN_REF[0], _floor_ev(m) - GAIN_REF[1]))
+    lift *= _clip_gate(m["exposure.clipped_any"] if clipped is None else clipped)
     # what clipped held the scene's brightest content, and darkening puts it that many stops under
     # white: no further than the top of a good photo sits (HIGHLIGHT_DEPTH)
     lift = min(lift, HIGHLIGHT_DEPTH)
@@ -278,7 +294,7 @@ def _exposure(m, meta, _):
                   f"average brightness is {key_ev:+.1f} stops from mid-grey, with no headroom left")
         return [Finding("exposure", "over", sev, conf, {"clipped_any": clipped, "key": key,
                                                          "key_ev": key_ev, "correction_ev": corr,
-                                                         "key_excess_ev": -min(2.0, max(0.0, key_ev - MAX_KEY_EV))},
+                                                         "key_bound_ev": key_bound_ev(key_ev)},
                         reason)]
     return []
 
@@ -458,7 +474,7 @@ def _haze(m, meta, found):
         # already clipped at white, cannot rise with it, so the ratio grows with the gain alone:
         # take back out of the dark channel the gain the key's excess alone shows (the lower bound,
         # not the planned darkening, which also reads the floor)
-        gain = 2.0 ** over[0].measured.get("key_excess_ev", over[0].measured.get("correction_ev", 0.0))
+        gain = 2.0 ** -over[0].measured["key_bound_ev"]
         dark = _encoded(_linear(m["haze.dark_p10"]) * gain)
         veil = min(veil, dark / max(m["haze.airlight"], 1e-3))
     # a veil is additive (linear light): it lifts the darkest spots of the frame with the rest,
