@@ -487,7 +487,7 @@ def choose_plan(photo, critique, critic, artist, strength: float = 1.0, hint_pla
     if refine and plan and hint_plan is None:
         from .artist.refine import refine as closed_loop
 
-        plan, more = closed_loop(photo, plan, critic, artist)
+        plan, more = closed_loop(photo, plan, critic, artist, full=critique)
         notes = notes + more
     return plan, notes
 

@@ -36,9 +36,9 @@ class MeanCritic:
         return out
 
 
-def photo(level: float) -> Photo:
-    pixels = torch.full((3, 600, 400), level) * torch.linspace(0.5, 1.0, 400)
-    return Photo(pixels, Metadata(source=Path("x.png"), format="png", sha256="0", width=400, height=600,
+def photo(level: float, height: int = 600) -> Photo:
+    pixels = torch.full((3, height, 400), level) * torch.linspace(0.5, 1.0, 400)
+    return Photo(pixels, Metadata(source=Path("x.png"), format="png", sha256="0", width=400, height=height,
                                   bit_depth=8))
 
 
@@ -167,3 +167,47 @@ def test_an_in_place_artist_does_not_carry_one_try_into_the_next():
     (plan_copy, notes_copy), (plan_inplace, notes_inplace) = results
     assert notes_inplace == notes_copy and "rejected" in notes_copy[0]
     assert [e.strength for e in plan_inplace.edits] == [e.strength for e in plan_copy.edits]
+
+
+class ProxyAwareCritic(MeanCritic):
+    """Records which critique the loop asks for: plain, or with the photo's pixel-scale measurements."""
+
+    def __init__(self, target: float):
+        super().__init__(target)
+        self.plain = self.by_proxy = 0
+
+    def critique(self, photos):
+        self.plain += 1
+        return super().critique(photos)
+
+    def critique_proxy(self, proxies, of):
+        assert of.measurements == {"noise.luma_sigma": 0.02}
+        self.by_proxy += 1
+        return MeanCritic.critique(self, proxies)
+
+
+@pytest.mark.parametrize("height,resampled", [(600, True), (500, False)])
+def test_a_resampled_proxy_takes_the_photos_own_pixel_scale_measurements(height, resampled):
+    critic = ProxyAwareCritic(target=0.2)
+    full = Critique(score=50, summary="", findings=[], measurements={"noise.luma_sigma": 0.02})
+    chosen, _ = refine(photo(0.1, height=height), plan(1.0), critic, PipelineArtist(), full=full)
+    assert chosen.edits[0].strength == 1.0
+    assert (critic.by_proxy > 0, critic.plain > 0) == (resampled, not resampled)
+
+
+def test_analytic_proxy_critique_uses_the_photos_noise_and_sharpness():
+    from spc.critic.analytic import AnalyticCritic
+
+    g = torch.Generator().manual_seed(0)
+    base = torch.full((3, 768, 1024), 0.18) * torch.linspace(0.5, 1.5, 1024)
+    noisy = Photo((base + 0.03 * torch.randn(base.shape, generator=g)).clamp(0, 1),
+                  Metadata(source=Path("n.png"), format="png", sha256="0", width=1024, height=768, bit_depth=8))
+    critic = AnalyticCritic()
+    full = critic.critique([noisy])[0]
+    small = Photo(noisy.proxy(512), noisy.meta)  # downscaling averages the noise away
+    plain = critic.critique([small])[0]
+    kept = critic.critique_proxy([small], full)[0]
+    keys = [k for k in full.measurements if k.startswith(("noise.", "sharpness."))]
+    assert keys and all(kept.measurements[k] == full.measurements[k] for k in keys)
+    assert plain.measurements["noise.luma_sigma"] < 0.5 * full.measurements["noise.luma_sigma"]
+    assert kept.measurements["exposure.key"] == pytest.approx(plain.measurements["exposure.key"])

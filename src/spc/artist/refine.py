@@ -7,7 +7,10 @@ new highlight clipping, an overshoot from "under" to "over", a cast turned the o
 Strengths are tried from strong to weak; the first acceptable one wins, and 0 (leave the
 photo as it is) is the fallback. Every try is written to ``notes`` for the sidecar.
 Pixel-scale ops (denoise, sharpen) are left out of the loop and kept as planned, and the
-attributes they answer (noise, sharpness) are left out of the comparison.
+attributes they answer (noise, sharpness) are left out of the comparison. Where the proxy is
+smaller than the photo, the proxy critiques take noise and sharpness from the photo's own
+critique (``full``, through the critic's ``critique_proxy``): a resampled proxy does not keep
+them.
 
 A pure levels stretch (``contrast`` with no curve, ``amount == 0``) is not scaled either: the
 critic sets its black and white points to the darkest and brightest levels in the photo, so
@@ -60,11 +63,15 @@ def _score(critique: Critique, skip: frozenset[str]) -> float:
 
 def refine(photo: Photo, plan: EditPlan, critic: Critic, artist: Artist,
            strengths: Sequence[float] = STRENGTHS, before: Critique | None = None,
-           long_edge: int = PROXY_EDGE) -> tuple[EditPlan, list[str]]:
+           long_edge: int = PROXY_EDGE, full: Critique | None = None) -> tuple[EditPlan, list[str]]:
     """The plan scaled by the first strength that improves the proxy, and what happened.
 
     ``before`` is the critique of the unedited photo (critiqued on the proxy when not
     given; pass the proxy-based critique the plan came from to save one critic call).
+    ``full``: the critique of the photo at its own resolution. When the proxy is smaller
+    than the photo and the critic can take them (``critique_proxy``), every proxy critique
+    uses its pixel-scale measurements (noise, sharpness), which a resampled proxy does not
+    keep.
 
     Returns ``(plan.scaled(s), notes)`` with notes like
     ``"strength 1.0: score 62 -> 84, accepted"``.
@@ -84,7 +91,7 @@ def refine(photo: Photo, plan: EditPlan, critic: Critic, artist: Artist,
     if not judged:
         return plan, notes
     skip = frozenset(PIXEL_SCALE_ATTRIBUTES[e.op] for e in fixed if e.op in PIXEL_SCALE_ATTRIBUTES)
-    chosen, more = _loop(photo, judged, critic, artist, strengths, before, long_edge, levels, skip)
+    chosen, more = _loop(photo, judged, critic, artist, strengths, before, long_edge, levels, skip, full)
     return EditPlan(chosen.edits + fixed), notes + more
 
 
@@ -116,20 +123,31 @@ def _levels_after(small: Photo, plan: EditPlan, artist: Artist, like: Edit | Non
                 instruction_for(0.5, "increase", "reduce", "contrast"), "contrast", 1.0)
 
 
+def _proxy_critic(photo: Photo, critic: Critic, long_edge: int, full: Critique | None):
+    """One proxy critique: with the photo's own pixel-scale measurements where the proxy is
+    resampled and the critic can take them, else the critic's plain critique."""
+    resampled = max(photo.width, photo.height) > long_edge
+    by_proxy = getattr(critic, "critique_proxy", None)
+    if resampled and full is not None and by_proxy is not None:
+        return lambda p: by_proxy([p], full)[0]
+    return lambda p: critic.critique([p])[0]
+
+
 def _loop(photo: Photo, plan: EditPlan, critic: Critic, artist: Artist, strengths: Sequence[float],
           before: Critique | None, long_edge: int, levels: Edit | None = None,
-          skip: frozenset[str] = frozenset()) -> tuple[EditPlan, list[str]]:
+          skip: frozenset[str] = frozenset(), full: Critique | None = None) -> tuple[EditPlan, list[str]]:
     """``levels``: a planned levels edit, rendered unscaled in every try with its black and white
     points re-read after that try's other edits; the other edits are judged on top of it. A try
     whose only new finding is low contrast gets such a levels edit too and is judged again."""
     small = Photo(pixels=photo.proxy(long_edge), meta=photo.meta)
+    critique = _proxy_critic(photo, critic, long_edge, full)
     if before is None:
-        before = critic.critique([small])[0]
+        before = critique(small)
     had = _issues(before, skip)
     base: list[Edit] = []
     if levels is not None:  # judge the other edits against the levelled photo
         base = [_levels_after(small, EditPlan([]), artist, levels)]
-        before = critic.critique([_render(artist, small, EditPlan(base))])[0]
+        before = critique(_render(artist, small, EditPlan(base)))
         had |= _issues(before, skip)
     notes: list[str] = []
     for s in strengths:
@@ -146,8 +164,8 @@ def _loop(photo: Photo, plan: EditPlan, critic: Critic, artist: Artist, strength
         tries = [levels] if levels is not None else ([None, "added"] if dehazes else [None])
         for lv in tries:
             extra = [] if lv is None else [_levels_after(small, candidate, artist, levels)]
-            full = EditPlan(candidate.edits + extra)
-            after = critic.critique([_render(artist, small, full)])[0]
+            full_plan = EditPlan(candidate.edits + extra)
+            after = critique(_render(artist, small, full_plan))
             new = _new(after, had, skip)
             if new != [("contrast", "low")]:
                 break  # only a washed-out result is worth a second try with levels
@@ -161,6 +179,6 @@ def _loop(photo: Photo, plan: EditPlan, critic: Critic, artist: Artist, strength
             notes.append(f"{head}, rejected: score did not rise")
         else:
             notes.append(f"{head}, accepted")
-            return full, notes
+            return full_plan, notes
     notes.append("no strength was accepted; left untouched")
     return EditPlan(plan.scaled(0.0).edits + base), notes

@@ -23,6 +23,9 @@ from .base import Critique
 from .judge import PRESENT, judge
 
 
+PIXEL_SCALE = ("noise.", "sharpness.")  # measurements read on full-resolution tiles
+
+
 class AnalyticCritic:
     """Measures each photo, decides what is deficient with calibrated thresholds, suggests edits.
 
@@ -44,18 +47,22 @@ class AnalyticCritic:
         self.tile_size = int(options.get("tile_size", 192))
         self.present = float(options.get("present", PRESENT))
 
-    def measure(self, photo: Photo) -> dict[str, float]:
-        """Every measurement, flat, prefixed by what it measures ("exposure.key", ...)."""
+    def measure(self, photo: Photo, pixel_scale: dict[str, float] | None = None) -> dict[str, float]:
+        """Every measurement, flat, prefixed by what it measures ("exposure.key", ...).
+
+        ``pixel_scale``: noise and sharpness measurements to use instead of reading them on
+        ``photo`` (see ``critique_proxy``)."""
         with torch.no_grad():
             proxy = photo.proxy(self.proxy).float()  # the one full-resolution pass, all threads
             threads = torch.get_num_threads()
             torch.set_num_threads(1)  # the rest is small tensors: threading costs more than it gives
             try:
-                return self._measure(photo, proxy)
+                return self._measure(photo, proxy, pixel_scale)
             finally:
                 torch.set_num_threads(threads)
 
-    def _measure(self, photo: Photo, proxy: torch.Tensor) -> dict[str, float]:
+    def _measure(self, photo: Photo, proxy: torch.Tensor,
+                 pixel_scale: dict[str, float] | None = None) -> dict[str, float]:
         out: dict[str, float] = {}
         # histogram and colour statistics need no more than ~256 px on the long edge
         small = area_downscale(proxy, 256)
@@ -66,6 +73,10 @@ class AnalyticCritic:
         out.update({f"contrast.{k}": v for k, v in M.measure_contrast(small, lab, enc, fine=proxy).items()})
         out.update({f"saturation.{k}": v for k, v in M.measure_saturation(small, lab).items()})
         out.update({f"haze.{k}": v for k, v in M.measure_haze(small, enc=enc).items()})
+        if pixel_scale is not None:
+            out.update({k: v for k, v in pixel_scale.items() if k.startswith(PIXEL_SCALE)})
+            out["image.megapixels"] = photo.width * photo.height / 1e6
+            return out
         # noise and sharpness vanish under downscaling: a few full-resolution tiles
         tiles = M.encode_tiles(M.pick_tiles(photo.pixels, small, self.tile_size, self.tiles))
         noise = M.measure_noise(tiles)
@@ -75,8 +86,8 @@ class AnalyticCritic:
         out["image.megapixels"] = photo.width * photo.height / 1e6
         return out
 
-    def critique_one(self, photo: Photo) -> Critique:
-        m = self.measure(photo)
+    def critique_one(self, photo: Photo, pixel_scale: dict[str, float] | None = None) -> Critique:
+        m = self.measure(photo, pixel_scale)
         allf = judge(m, photo.meta)
         findings = [f for f in allf if f.severity >= self.present]
         findings.sort(key=lambda f: -f.severity * (0.5 + 0.5 * f.confidence))
@@ -86,3 +97,14 @@ class AnalyticCritic:
 
     def critique(self, photos: list[Photo]) -> list[Critique]:
         return [self.critique_one(p) for p in photos]
+
+    def critique_proxy(self, proxies: list[Photo], of: Critique) -> list[Critique]:
+        """Critique downscaled copies of one photo (the closed loop's tries), with the
+        pixel-scale measurements (noise, sharpness) taken from ``of``, the critique of the photo
+        itself: they are quantities of the photo's own pixels, which a resampled copy does not
+        keep (resampling whitens a camera's noise, makes film grain look camera-made, and
+        sharpens). The tries change tones and colour, which the proxy shows faithfully."""
+        pixel_scale = {k: v for k, v in of.measurements.items() if k.startswith(PIXEL_SCALE)}
+        if not pixel_scale:
+            return self.critique(proxies)
+        return [self.critique_one(p, pixel_scale) for p in proxies]
