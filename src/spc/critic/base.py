@@ -55,6 +55,11 @@ class Critique:
 
 
 class Critic(Protocol):
+    """A critic backend. It may also offer ``critique_proxy(proxies, of)``: critiques of
+    downscaled copies of one photo that keep the pixel-scale measurements (noise, sharpness)
+    of ``of``, the photo's own critique; the closed loop uses it where the proxy is resampled
+    (``AnalyticCritic.critique_proxy``)."""
+
     name: str
     version: str
 
