@@ -169,20 +169,30 @@ def test_area_downscale_matches_the_pooled_area_average():
         assert float((out - ref).abs().max()) < 1e-5
 
 
-def _smooth_noise(lin: torch.Tensor, sigma: float, px: float, seed: int = 0) -> torch.Tensor:
-    """Luma noise of ``sigma`` (sRGB units) whose white source is Gaussian-smoothed over ``px``
-    pixels (0: white), added to the sRGB-encoded image."""
+def _gauss_blur(x: torch.Tensor, px: float) -> torch.Tensor:
+    """(N, 1, H, W) blurred by a separable Gaussian of ``px`` pixels (radius int(3 px) + 1, reflected edges)."""
     import torch.nn.functional as F
 
+    r = int(3 * px) + 1
+    k = torch.exp(-torch.arange(-r, r + 1, dtype=torch.float32) ** 2 / (2 * px * px))
+    k = k / k.sum()
+    x = F.conv2d(F.pad(x, (r, r, 0, 0), mode="reflect"), k.view(1, 1, 1, -1))
+    return F.conv2d(F.pad(x, (0, 0, r, r), mode="reflect"), k.view(1, 1, -1, 1))
+
+
+def _luma_noise(shape, sigma: float, px: float, seed: int = 1) -> torch.Tensor:
+    """(N, H, W) Gaussian noise of std ``sigma`` whose white source is Gaussian-smoothed over
+    ``px`` px (0: white)."""
     g = torch.Generator().manual_seed(seed)
-    n = torch.randn(1, 1, lin.shape[-2], lin.shape[-1], generator=g)
+    n = torch.randn(shape[0], 1, *shape[1:], generator=g)
     if px > 0:
-        r = int(3 * px) + 1
-        k = torch.exp(-torch.arange(-r, r + 1, dtype=torch.float32) ** 2 / (2 * px * px))
-        k = k / k.sum()
-        n = F.conv2d(F.pad(n, (r, r, 0, 0), mode="reflect"), k.view(1, 1, 1, -1))
-        n = F.conv2d(F.pad(n, (0, 0, r, r), mode="reflect"), k.view(1, 1, -1, 1))
-    n = n[0] / n.std() * sigma
+        n = _gauss_blur(n, px)
+    return n[:, 0] / n.std() * sigma
+
+
+def _smooth_noise(lin: torch.Tensor, sigma: float, px: float, seed: int = 0) -> torch.Tensor:
+    """Luma noise of ``sigma`` (sRGB units, see ``_luma_noise``) added to the sRGB-encoded image."""
+    n = _luma_noise((1, lin.shape[-2], lin.shape[-1]), sigma, px, seed)
     return srgb_to_linear((linear_to_srgb(lin) + n).clamp(0, 1))
 
 
@@ -201,8 +211,6 @@ def _stripes(n: int = 4, size: int = 192, amp: float = 0.02, seed: int = 0) -> t
     """(n, size, size) sRGB luma textured everywhere: 32 px cells of sinusoidal stripes
     (period 6-14 px, ``amp`` = 5/255), horizontal or vertical at random, softened over ~1 px.
     No half-resolution block of it is isotropic, so only the weakest-texture read sees noise."""
-    import torch.nn.functional as F
-
     g = torch.Generator().manual_seed(seed)
     ar = torch.arange(size, dtype=torch.float32)
     x = torch.zeros(n, size, size)
@@ -215,25 +223,7 @@ def _stripes(n: int = 4, size: int = 192, amp: float = 0.02, seed: int = 0) -> t
                 across = float(torch.rand(1, generator=g)) < 0.5
                 p = s[:, None].expand(size, size) if across else s[None, :].expand(size, size)
                 x[i, y0:y0 + 32, x0:x0 + 32] = p[y0:y0 + 32, x0:x0 + 32]
-    k = torch.exp(-torch.arange(-3, 4, dtype=torch.float32) ** 2 / (2 * 0.8 ** 2))
-    k = k / k.sum()
-    x = F.conv2d(F.pad(x[:, None], (3, 3, 0, 0), mode="reflect"), k.view(1, 1, 1, -1))
-    return F.conv2d(F.pad(x, (0, 0, 3, 3), mode="reflect"), k.view(1, 1, -1, 1))[:, 0]
-
-
-def _luma_noise(shape, sigma: float, px: float, seed: int = 1) -> torch.Tensor:
-    """Gaussian noise of std ``sigma`` whose white source is Gaussian-smoothed over ``px`` px."""
-    import torch.nn.functional as F
-
-    g = torch.Generator().manual_seed(seed)
-    n = torch.randn(shape[0], 1, *shape[1:], generator=g)
-    if px > 0:
-        r = int(3 * px) + 1
-        k = torch.exp(-torch.arange(-r, r + 1, dtype=torch.float32) ** 2 / (2 * px * px))
-        k = k / k.sum()
-        n = F.conv2d(F.pad(n, (r, r, 0, 0), mode="reflect"), k.view(1, 1, 1, -1))
-        n = F.conv2d(F.pad(n, (0, 0, r, r), mode="reflect"), k.view(1, 1, -1, 1))
-    return n[:, 0] / n.std() * sigma
+    return _gauss_blur(x[:, None], 0.8)[:, 0]
 
 
 def test_weakest_texture_read_finds_camera_noise_on_a_frame_textured_everywhere():
