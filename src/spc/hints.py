@@ -43,7 +43,7 @@ def _neutral(k: float, cast: tuple[float, float] | None) -> WhiteBalanceParams:
     from .critic.advise import wb_gains
 
     k = min(1.0, k)
-    r, g, b = (round(min(4.0, max(0.25, v)), 4) for v in wb_gains(k * cast[0], k * cast[1]))
+    r, g, b = (round(v, 4) for v in wb_gains(k * cast[0], k * cast[1]))
     return WhiteBalanceParams(red=r, green=g, blue=b)
 
 

@@ -36,10 +36,11 @@ def _strength(f: Finding) -> float:
 
 
 def wb_gains(warmth: float, tint: float) -> list[float]:
-    """Von Kries gains that remove a cast of (log R/B, log G/sqrt(RB)), luminance kept."""
+    """Von Kries gains that remove a cast of (log R/B, log G/sqrt(RB)), luminance kept, within
+    the white balance op's bounds (0.25..4)."""
     e = [math.exp(warmth / 2), math.exp(tint), math.exp(-warmth / 2)]
     y = sum(w * c for w, c in zip(LUMA, e))
-    return [y / c for c in e]
+    return [_clamp(y / c, 0.25, 4.0) for c in e]
 
 
 def _edit_for(f: Finding, m: dict[str, float], noisy: bool) -> Edit | None:
@@ -55,7 +56,7 @@ def _edit_for(f: Finding, m: dict[str, float], noisy: bool) -> Edit | None:
         return Edit("exposure", ExposureParams(ev=round(ev, 3), shoulder=shoulder), f.reason,
                     instruction_for(ev / 2.0, "increase", "decrease", "exposure"), a, _strength(f))
     if a == "white_balance":
-        gains = [_clamp(g, 0.25, 4.0) for g in wb_gains(v.get("correct_warmth", 0.0), v.get("correct_tint", 0.0))]
+        gains = wb_gains(v.get("correct_warmth", 0.0), v.get("correct_tint", 0.0))
         if max(gains) / min(gains) < 1.01:
             return None
         mag = math.log(max(gains) / min(gains)) / 0.5

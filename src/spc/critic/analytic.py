@@ -74,15 +74,14 @@ class AnalyticCritic:
         out.update({f"saturation.{k}": v for k, v in M.measure_saturation(small, lab).items()})
         out.update({f"haze.{k}": v for k, v in M.measure_haze(small, enc=enc).items()})
         if pixel_scale is not None:
-            out.update({k: v for k, v in pixel_scale.items() if k.startswith(PIXEL_SCALE)})
-            out["image.megapixels"] = photo.width * photo.height / 1e6
-            return out
-        # noise and sharpness vanish under downscaling: a few full-resolution tiles
-        tiles = M.encode_tiles(M.pick_tiles(photo.pixels, small, self.tile_size, self.tiles))
-        noise = M.measure_noise(tiles)
-        out.update({f"noise.{k}": v for k, v in noise.items()})
-        sharp = M.measure_sharpness(tiles, noise["luma_sigma"])
-        out.update({f"sharpness.{k}": v for k, v in sharp.items()})
+            out.update(pixel_scale)
+        else:
+            # noise and sharpness vanish under downscaling: a few full-resolution tiles
+            tiles = M.encode_tiles(M.pick_tiles(photo.pixels, small, self.tile_size, self.tiles))
+            noise = M.measure_noise(tiles)
+            out.update({f"noise.{k}": v for k, v in noise.items()})
+            sharp = M.measure_sharpness(tiles, noise["luma_sigma"])
+            out.update({f"sharpness.{k}": v for k, v in sharp.items()})
         out["image.megapixels"] = photo.width * photo.height / 1e6
         return out
 

@@ -335,9 +335,7 @@ def measure_noise(tiles: list[torch.Tensor] | torch.Tensor) -> dict[str, float]:
     a list of linear tiles, or their ``encode_tiles`` stack.
     """
     if len(tiles) == 0:
-        return {"luma_sigma": 0.0, "chroma_sigma": 0.0, "luma_sigma_min": 0.0, "grain": 0.0,
-                "grain_share": 0.0, "grain_fine_ratio": -1.0, "floor": 0.0, "floor_iso": 0.0,
-                "floor_fine_ratio": -1.0}
+        return {"luma_sigma": 0.0, "chroma_sigma": 0.0, "luma_sigma_min": 0.0, **NO_GRAIN}
     enc = tiles if isinstance(tiles, torch.Tensor) else encode_tiles(tiles)
     r, g, b = enc.unbind(1)
     luma = LUMA[0] * r + LUMA[1] * g + LUMA[2] * b
@@ -347,6 +345,11 @@ def measure_noise(tiles: list[torch.Tensor] | torch.Tensor) -> dict[str, float]:
     sc = 0.5 * (noise_sigma(o1) + noise_sigma(o2))
     return {"luma_sigma": float(sl.median()), "chroma_sigma": float(sc.median()),
             "luma_sigma_min": float(sl.min()), **grain_stats(luma)}
+
+
+# what grain_stats reads where there is nothing to read (-1: no spectral ratio)
+NO_GRAIN = {"grain": 0.0, "grain_share": 0.0, "grain_fine_ratio": -1.0,
+            "floor": 0.0, "floor_iso": 0.0, "floor_fine_ratio": -1.0}
 
 
 def grain_stats(luma: torch.Tensor, block: int = 8, q: float = 0.1) -> dict[str, float]:
@@ -379,8 +382,7 @@ def grain_stats(luma: torch.Tensor, block: int = 8, q: float = 0.1) -> dict[str,
     the camera's noise where there is some (PolyU: ratio 0.36-0.43, isotropy 0.44-0.54 on
     the crops with no noise-like block; 72 clean photos: ratio >= 0.52).
     """
-    out = {"grain": 0.0, "grain_share": 0.0, "grain_fine_ratio": -1.0,
-           "floor": 0.0, "floor_iso": 0.0, "floor_fine_ratio": -1.0}
+    out = dict(NO_GRAIN)
     if luma.shape[-1] < 4 * block or luma.shape[-2] < 4 * block:
         return out
     h = F.avg_pool2d(luma[:, None], 2)[:, 0]
