@@ -137,8 +137,7 @@ def high_gain(m: dict[str, float]) -> float:
 
 
 def ramp(x: float, key: str) -> float:
-    lo, hi = T[key]
-    return min(1.0, max(0.0, (x - lo) / (hi - lo)))
+    return _lin(x, *T[key])
 
 
 def _pct(x: float) -> str:
@@ -168,6 +167,11 @@ def _night_prior(meta: Metadata | None) -> float:
     if iso >= 1600:
         p += 0.3
     return min(1.0, p)
+
+
+def _key_ev(m: dict[str, float]) -> float:
+    """The scene key (log-average luminance) in stops from mid-grey."""
+    return math.log2(max(m["exposure.key"], 1e-4) / MID_KEY)
 
 
 def _floor_ev(m: dict[str, float]) -> float:
@@ -200,7 +204,7 @@ def exposure_offsets(m: dict[str, float], clipped: float | None = None) -> tuple
     proportion to the clipping (none at 2% clipped, in full from 8%), since a bright page or
     wall with nothing dark in it lifts the floor without clipping.
     """
-    key_ev = math.log2(max(m["exposure.key"], 1e-4) / MID_KEY)
+    key_ev = _key_ev(m)
     hr = m["exposure.headroom_ev"]
     under = max(0.0, hr - 1.0 * max(0.0, key_ev + 1.3))  # a stop of bright key cancels a stop of headroom
     # a frame whose median pixel is darker than any good photo's (2.5 stops under mid-grey,
@@ -228,7 +232,7 @@ def over_correction(m: dict[str, float], clipped: float | None = None) -> float:
     the clipping (none at 2% of the frame clipped, in full from 8%, as the floor's lift does
     in ``exposure_offsets``): without clipping a lifted floor is more often the scene's.
     """
-    key_ev = math.log2(max(m["exposure.key"], 1e-4) / MID_KEY)
+    key_ev = _key_ev(m)
     bound = key_bound_ev(key_ev)
     lift = max(0.0, min(key_ev - GAIN_REF[0], _floor_ev(m) - GAIN_REF[1]))
     lift *= _clip_gate(m["exposure.clipped_any"] if clipped is None else clipped)
@@ -258,7 +262,7 @@ def _exposure(m, meta, _):
     clipped = m["exposure.clipped"] if cast else m["exposure.clipped_any"]
     under, over = exposure_offsets(m, clipped)
     night = _night_prior(meta)
-    key_ev = math.log2(max(key, 1e-4) / MID_KEY)
+    key_ev = _key_ev(m)
     if under >= over and under > 0:
         # light sources in frame (the brightest 0.1% near white while the frame is dark) read as
         # a night or low-key scene exposed for its lights
