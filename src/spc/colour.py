@@ -7,6 +7,7 @@ device- and dtype-agnostic.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -97,6 +98,14 @@ def _pool_int(x: torch.Tensor, k: int) -> torch.Tensor:
     return out.reshape(*lead, oh, ow)
 
 
+def _area_plan(h: int, w: int, long_edge: int) -> tuple[int, int, int] | None:
+    """(integer pre-pool factor, target height, target width), or None when no downscale."""
+    scale = long_edge / max(h, w)
+    if scale >= 1.0:
+        return None
+    return max(1, int(math.floor(1.0 / scale))), max(1, round(h * scale)), max(1, round(w * scale))
+
+
 def area_downscale(image: torch.Tensor, long_edge: int) -> torch.Tensor:
     """Area-average (..., C, H, W) so its long edge is at most ``long_edge``; float32 result.
 
@@ -104,19 +113,40 @@ def area_downscale(image: torch.Tensor, long_edge: int) -> torch.Tensor:
     which is the physically right place to average.
     """
     h, w = image.shape[-2:]
-    scale = long_edge / max(h, w)
+    plan = _area_plan(h, w, long_edge)
     x = image.float()
-    if scale >= 1.0:
+    if plan is None:
         return x.clone()
+    k, th, tw = plan
     squeeze = x.dim() == 3
     if squeeze:
         x = x.unsqueeze(0)
     # integer pre-pool (cheap, exact area average) then a fractional area resize
-    k = max(1, int(math.floor(1.0 / scale)))
     if k > 1:
         x = _pool_int(x.detach().cpu().contiguous(), k) if x.device.type == "cpu" else \
             F.avg_pool2d(x, kernel_size=k, stride=k, ceil_mode=True, count_include_pad=False)
-    th, tw = max(1, round(h * scale)), max(1, round(w * scale))
     if (x.shape[-2], x.shape[-1]) != (th, tw):
         x = F.interpolate(x, size=(th, tw), mode="area")
     return x.squeeze(0) if squeeze else x
+
+
+def area_downscale_rows(rows: Callable[[int, int], torch.Tensor], h: int, w: int, long_edge: int,
+                        band: int = 64) -> torch.Tensor:
+    """``area_downscale`` of a (C, h, w) image given band by band, on the CPU.
+
+    ``rows(y0, y1)`` returns rows y0..y1 as (C, y1 - y0, w) float32. Bands are whole
+    multiples of the pre-pool factor, so every window is averaged as in one piece (the
+    result is the same to the bit), while no more than a band is ever held in float.
+    """
+    plan = _area_plan(h, w, long_edge)
+    if plan is None:
+        return rows(0, h).float().clone()
+    k, th, tw = plan
+    if k == 1:
+        return area_downscale(rows(0, h), long_edge)
+    step = max(1, band // k) * k
+    x = torch.cat([_pool_int(rows(y, min(h, y + step)).float().contiguous()[None], k)
+                   for y in range(0, h, step)], dim=-2)
+    if (x.shape[-2], x.shape[-1]) != (th, tw):
+        x = F.interpolate(x, size=(th, tw), mode="area")
+    return x[0]

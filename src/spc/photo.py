@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 
@@ -41,40 +42,86 @@ class Metadata:
     notes: list[str] = field(default_factory=list)
 
 
-@dataclass
 class Photo:
     """A decoded photo.
 
     ``pixels``: float tensor (3, H, W), linear Rec.709 light, nominally [0, 1]
     (values above 1 are allowed for RAW headroom). ``alpha``: optional (1, H, W)
     in [0, 1], passed through untouched.
+
+    ``codes``: optional (H, W, 3) uint8 RGB, the stored 8-bit values the pixels decode from
+    exactly, in ``meta.colour_space`` (an encoding with no gamut matrix: sRGB or linear).
+    The decoder keeps them for 8-bit RGB files; an artist that renders per-channel curves
+    as one 256-entry table per channel returns them. A photo may be made from codes alone:
+    its pixels are then decoded on first use, and an 8-bit writer takes the codes as they
+    are, with no float round trip.
     """
 
-    pixels: torch.Tensor
-    meta: Metadata
-    alpha: torch.Tensor | None = None
-    _proxy: dict[int, torch.Tensor] = field(default_factory=dict, repr=False)
+    def __init__(self, pixels: torch.Tensor | None = None, meta: Metadata | None = None,
+                 alpha: torch.Tensor | None = None, codes: np.ndarray | None = None):
+        if pixels is None and codes is None:
+            raise ValueError("a photo needs pixels or codes")
+        if meta is None:
+            raise ValueError("a photo needs its metadata")
+        if codes is not None and (codes.dtype != np.uint8 or codes.ndim != 3 or codes.shape[2] != 3):
+            raise ValueError(f"codes must be (H, W, 3) uint8, got {codes.dtype} {codes.shape}")
+        self._pixels = pixels
+        self.meta = meta
+        self.alpha = alpha
+        self.codes = codes
+        self._proxy: dict[int, torch.Tensor] = {}
+
+    @property
+    def pixels(self) -> torch.Tensor:
+        if self._pixels is None:
+            self._pixels = self._decode(0, self.height, 0, self.width)
+        return self._pixels
+
+    def _decode(self, y0: int, y1: int, x0: int, x1: int) -> torch.Tensor:
+        """Linear float32 (3, y1 - y0, x1 - x0) from the stored codes of that region."""
+        from .io.spaces import decode_planes
+
+        planes = np.ascontiguousarray(self.codes[y0:y1, x0:x1].transpose(2, 0, 1))
+        return torch.from_numpy(decode_planes(planes, self.meta.colour_space))
+
+    def region(self, y0: int, x0: int, height: int, width: int) -> torch.Tensor:
+        """Linear float32 (3, height, width) at full resolution, decoding only that region
+        when the pixels have not been decoded."""
+        if self._pixels is None:
+            return self._decode(y0, y0 + height, x0, x0 + width)
+        return self._pixels[:, y0:y0 + height, x0:x0 + width].float().contiguous()
 
     @property
     def height(self) -> int:
-        return int(self.pixels.shape[-2])
+        return int(self.codes.shape[0] if self._pixels is None else self._pixels.shape[-2])
 
     @property
     def width(self) -> int:
-        return int(self.pixels.shape[-1])
+        return int(self.codes.shape[1] if self._pixels is None else self._pixels.shape[-1])
 
     def proxy(self, long_edge: int = 512) -> torch.Tensor:
         """A (3, h, w) float32 area-downscaled copy in linear light, cached per size."""
         if long_edge not in self._proxy:
-            from .colour import area_downscale
+            from .colour import area_downscale, area_downscale_rows
 
-            self._proxy[long_edge] = area_downscale(self.pixels, long_edge)
+            if self._pixels is None:  # from the codes, a band at a time: no full float image
+                self._proxy[long_edge] = area_downscale_rows(
+                    lambda y0, y1: self._decode(y0, y1, 0, self.width), self.height, self.width, long_edge)
+            else:
+                self._proxy[long_edge] = area_downscale(self._pixels, long_edge)
         return self._proxy[long_edge]
 
     def with_pixels(self, pixels: torch.Tensor) -> "Photo":
         return Photo(pixels=pixels, meta=self.meta, alpha=self.alpha)
 
+    def with_codes(self, codes: np.ndarray) -> "Photo":
+        """The same photo with other stored codes (and the pixels they decode to)."""
+        return Photo(meta=self.meta, alpha=self.alpha, codes=codes)
+
     def describe(self) -> dict[str, Any]:
         m = self.meta
         return {"path": str(m.source), "sha256": m.sha256, "format": m.format,
                 "width": m.width, "height": m.height, "bit_depth": m.bit_depth}
+
+    def __repr__(self) -> str:
+        return f"Photo({self.meta.source}, {self.width}x{self.height}, {self.meta.format})"

@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 import pytest
 import tifffile
+import torch
 from PIL import Image, ImageOps
 
 from spc.io.decode import orient, probe_bit_depth, read_photo
@@ -338,3 +339,35 @@ def test_orientation_on_8_bit_tiff_is_applied_once(tmp_path, exif_factory, compr
     assert photo.meta.orientation == 6 and (photo.width, photo.height) == (24, 32)
     px = _hwc(photo)
     assert px[3, -3, 0] > 0.8 and px[3, 3, 0] < 0.1
+
+
+def test_8_bit_rgb_keeps_its_codes_and_decodes_float_only_where_asked(tmp_path):
+    from spc.colour import area_downscale
+
+    rng = np.random.default_rng(5)
+    rgb = rng.integers(0, 256, (1300, 700, 3), dtype=np.uint8)
+    path = tmp_path / "codes.png"
+    Image.fromarray(rgb).save(path)
+    photo = read_photo(path)
+    assert np.array_equal(photo.codes, rgb)
+    assert (photo.height, photo.width) == (1300, 700)
+    proxy = photo.proxy(256)  # banded, from the codes
+    tile = photo.region(100, 200, 64, 32)
+    assert photo._pixels is None  # neither needed the whole image in float
+    assert torch.equal(proxy, area_downscale(photo.pixels, 256))  # the same to the bit
+    assert torch.equal(tile, photo.pixels[:, 100:164, 200:232])
+    assert np.abs(_hwc(photo) - srgb_to_linear(rgb)).max() < 1e-6
+
+
+def test_codes_are_kept_only_where_the_pixels_decode_from_them_channel_by_channel(tmp_path, adobe_icc):
+    grey = tmp_path / "grey.png"
+    Image.new("L", (8, 6), 90).save(grey)
+    deep = tmp_path / "deep.png"
+    cv2.imwrite(str(deep), np.full((6, 8, 3), 30000, np.uint16))
+    wide = tmp_path / "wide.png"
+    Image.new("RGB", (8, 6), (10, 200, 30)).save(wide, icc_profile=adobe_icc)  # a gamut matrix mixes channels
+    rgba = tmp_path / "rgba.png"
+    Image.new("RGBA", (8, 6), (10, 200, 30, 128)).save(rgba)
+    assert [read_photo(p).codes is None for p in (grey, deep, wide)] == [True, True, True]
+    photo = read_photo(rgba)
+    assert photo.codes.shape == (6, 8, 3) and photo.alpha is not None

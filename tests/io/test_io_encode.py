@@ -118,11 +118,28 @@ def test_lossless_8bit_round_trip_is_exact(tmp_path, fmt, ext):
     src = tmp_path / f"src{ext}"
     Image.fromarray(rgb).save(src)
     photo = read_photo(src)
-    out = tmp_path / f"out{ext}"
-    write_photo(photo, out, fmt, 8)
-    with Image.open(out) as img:
-        back = np.asarray(img.convert("RGB"))
-    assert np.array_equal(back, rgb)
+    # the stored codes as they are, and the float path: both give the input back
+    for i, p in enumerate((photo, photo.with_pixels(photo.pixels))):
+        out = tmp_path / f"out{i}{ext}"
+        write_photo(p, out, fmt, 8)
+        with Image.open(out) as img:
+            back = np.asarray(img.convert("RGB"))
+        assert np.array_equal(back, rgb)
+
+
+def test_8_bit_codes_with_alpha_and_at_16_bits(tmp_path):
+    rgba = np.random.default_rng(7).integers(0, 256, (9, 11, 4), dtype=np.uint8)
+    src = tmp_path / "src.png"
+    Image.fromarray(rgba).save(src)
+    photo = read_photo(src)
+    assert photo.codes is not None and photo.alpha is not None
+    write_photo(photo, tmp_path / "a.png", "png", 8)
+    with Image.open(tmp_path / "a.png") as img:
+        assert np.array_equal(np.asarray(img), rgba)
+    write_photo(photo, tmp_path / "b.png", "png", 16)  # deeper than the codes: the float path
+    back = cv2.imread(str(tmp_path / "b.png"), cv2.IMREAD_UNCHANGED)
+    assert back.dtype == np.uint16
+    assert np.array_equal(np.round(back[:, :, [2, 1, 0]] / 257.0).astype(np.uint8), rgba[:, :, :3])
 
 
 @pytest.mark.parametrize("fmt, ext", [("png", ".png"), ("tiff", ".tif")])

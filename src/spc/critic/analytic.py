@@ -77,7 +77,8 @@ class AnalyticCritic:
             out.update(pixel_scale)
         else:
             # noise and sharpness vanish under downscaling: a few full-resolution tiles
-            tiles = M.encode_tiles(M.pick_tiles(photo.pixels, small, self.tile_size, self.tiles))
+            cells = M.tile_cells((photo.height, photo.width), small, self.tile_size, self.tiles)
+            tiles = M.encode_tiles([photo.region(y0, x0, s, s) for y0, x0, s in cells])
             noise = M.measure_noise(tiles)
             out.update({f"noise.{k}": v for k, v in noise.items()})
             sharp = M.measure_sharpness(tiles, noise["luma_sigma"])

@@ -260,13 +260,20 @@ def measure_haze(proxy: torch.Tensor, patch: int = 5, enc: torch.Tensor | None =
 
 # ------------------------------------------------------------------ noise and sharpness
 def pick_tiles(image: torch.Tensor, proxy: torch.Tensor, size: int = 256, count: int = 8) -> list[torch.Tensor]:
-    """Up to ``count`` full-resolution (3, size, size) tiles on a grid, the most detailed first.
+    """Up to ``count`` full-resolution (3, size, size) tiles of ``image`` (see ``tile_cells``)."""
+    return [image[:, y0:y0 + s, x0:x0 + s].float().contiguous()
+            for y0, x0, s in tile_cells(tuple(image.shape[-2:]), proxy, size, count)]
+
+
+def tile_cells(shape: tuple[int, int], proxy: torch.Tensor, size: int = 256, count: int = 8) -> list[tuple[int, int, int]]:
+    """Where to read up to ``count`` full-resolution square tiles of an (H, W) image:
+    (top, left, side) on a grid, the most detailed first.
 
     Detail is ranked on the proxy (mean gradient magnitude of luminance per cell), so
     sharpness is judged where there are edges to judge; noise uses all the tiles and
     robust statistics.
     """
-    _, H, W = image.shape
+    H, W = shape
     s = min(size, H, W)
     ny, nx = min(6, max(1, H // s)), min(8, max(1, W // s))  # at most 48 candidate cells
     ys = [int(round(v)) for v in torch.linspace(0, H - s, ny).tolist()] if ny > 1 else [(H - s) // 2]
@@ -288,7 +295,7 @@ def pick_tiles(image: torch.Tensor, proxy: torch.Tensor, size: int = 256, count:
         step = len(rest) / (count - len(keep))
         keep += [rest[int(i * step)] for i in range(count - len(keep))]
         cells = keep
-    return [image[:, y0:y0 + s, x0:x0 + s].float().contiguous() for _, y0, x0 in cells]
+    return [(y0, x0, s) for _, y0, x0 in cells]
 
 
 def _haar_hh(x: torch.Tensor) -> torch.Tensor:

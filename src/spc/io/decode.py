@@ -23,7 +23,7 @@ from ..errors import InputError
 from ..photo import Metadata, Photo
 from . import RAW_EXTENSIONS
 from . import metadata as md
-from .spaces import decode_planes
+from .spaces import decode_planes, to_rec709
 
 try:  # keep OpenCV's own error printing out of our output
     import cv2
@@ -366,16 +366,22 @@ def _read_raster(path: Path, data: bytes, digest: str, kind: str, max_megapixels
     channels = arr.shape[2]
     colour = arr[:, :, :3] if channels >= 3 else arr[:, :, :1]
     alpha_codes = arr[:, :, channels - 1] if channels in (2, 4) else None
-    codes = np.ascontiguousarray(colour.transpose(2, 0, 1))
-    planes = decode_planes(codes, colour_space)
-    if planes.shape[0] == 1:
-        planes = np.repeat(planes, 3, axis=0)
+    # 8-bit RGB in an encoding without a gamut matrix: keep the stored codes and decode to
+    # float only where it is needed (the critic reads a banded proxy and a few tiles;
+    # per-channel edits render as 8-bit tables and are written without a float round trip)
+    stored = np.ascontiguousarray(colour) if colour.dtype == np.uint8 and colour.shape[2] == 3 \
+        and to_rec709(colour_space) is None else None
+    planes = None
+    if stored is None:
+        planes = decode_planes(np.ascontiguousarray(colour.transpose(2, 0, 1)), colour_space)
+        if planes.shape[0] == 1:
+            planes = np.repeat(planes, 3, axis=0)
     alpha = None
     if alpha_codes is not None:
         top = 255.0 if alpha_codes.dtype == np.uint8 else 65535.0
         alpha = torch.from_numpy((np.ascontiguousarray(alpha_codes, dtype=np.float32) / top)[None])
 
-    h, w = planes.shape[1:]
+    h, w = colour.shape[:2]
     meta = Metadata(
         source=path, format=kind, sha256=digest, width=int(w), height=int(h),
         bit_depth=bit_depth, colour_space=colour_space, icc=icc,
@@ -391,7 +397,7 @@ def _read_raster(path: Path, data: bytes, digest: str, kind: str, max_megapixels
         notes.append(f"EXIF could not be carried over ({_short(exc)[:60]})")
     exif_block = md.strip_header(raw_exif) if isinstance(raw_exif, bytes) and raw_exif else None
     _fill_tags(meta, data, exif_block)
-    return Photo(pixels=torch.from_numpy(planes), meta=meta, alpha=alpha)
+    return Photo(pixels=None if planes is None else torch.from_numpy(planes), meta=meta, alpha=alpha, codes=stored)
 
 
 def _jpeg_subsampling(img: Image.Image) -> int | None:

@@ -85,13 +85,18 @@ def _alpha(photo: Photo, bits: int) -> np.ndarray | None:
 
 def encode_pixels(photo: Photo, bit_depth: int, with_alpha: bool) -> np.ndarray:
     """(H, W, 3|4) uint8/uint16 in RGB(A) order, in the photo's own colour encoding."""
-    space = photo.meta.colour_space or "srgb"
-    planes = _planes(photo)
-    codes = encode_planes_u8(planes, space) if bit_depth == 8 else encode_planes_u16(planes, space)
-    channels = list(codes)
     alpha = _alpha(photo, bit_depth) if with_alpha else None
+    if bit_depth == 8 and photo.codes is not None:
+        # the photo's own 8-bit codes (as decoded, or rendered as tables): nothing to round
+        if alpha is None:
+            return photo.codes
+        channels = list(cv2.split(photo.codes))
+    else:
+        space = photo.meta.colour_space or "srgb"
+        planes = _planes(photo)
+        channels = list(encode_planes_u8(planes, space) if bit_depth == 8 else encode_planes_u16(planes, space))
     if alpha is not None:
-        if alpha.shape != codes.shape[1:]:
+        if alpha.shape != channels[0].shape:
             raise ValueError("alpha size does not match the pixels")
         channels.append(alpha)
     return cv2.merge(channels)
