@@ -274,6 +274,9 @@ class Engine:
             artist_opts["inplace"] = True  # the engine never reuses a photo's input pixels after rendering
         self.artist = artist or make_artist(settings.artist, device=self.device, precision=settings.precision,
                                             batch_size=self.batch_size, **artist_opts)
+        # Batches render together in the compute thread where batching pays (a GPU) or a model
+        # artist holds the device; otherwise each photo renders in the I/O thread that writes it.
+        self.render_here = not (self.device.type == "cpu" and self.batch_size == 1 and settings.artist == "pipeline")
 
     # -- per-photo stages -------------------------------------------------
     def _encode(self, job: Job, rendered, doc: dict[str, Any]) -> dict[str, Any]:
@@ -405,13 +408,12 @@ class Engine:
                     batch.append((j, res[0], res[1]))
                 if not batch:
                     continue
-                for j, doc_or_err in self._process(batch):
-                    if isinstance(doc_or_err, Outcome):
-                        finish(doc_or_err)
+                for j, work in self._process(batch):
+                    if isinstance(work, Outcome):
+                        finish(work)
                         continue
-                    rendered, doc, score = doc_or_err
-                    o = Outcome(j.source, "done", j.output, score_before=score)
-                    pending_enc.append((j, pool.submit(self._encode, j, rendered, doc), o))
+                    o = Outcome(j.source, "done", j.output, score_before=work.critique.score)
+                    pending_enc.append((j, pool.submit(self._finish, j, work), o))
                 # bound the photos waiting to be written (memory stays flat)
                 drain_encodes(self.batch_size)
             drain_encodes(0)
@@ -436,7 +438,14 @@ class Engine:
         return photo, (time.perf_counter() - t0) * 1000
 
     def _process(self, batch):
-        """Critique, plan and render one batch; per-photo failures become Outcomes."""
+        """Critique and plan one batch, and render it where batching pays (a GPU); per-photo
+        failures become Outcomes. Yields (job, Work): what ``_finish`` renders (unless done
+        here), documents and writes in an I/O thread.
+
+        On the CPU each photo is rendered in the I/O thread that writes it, so rendering one
+        photo overlaps critiquing the next: one compute thread would otherwise be the whole
+        pipeline's critical path while the I/O threads wait.
+        """
         import torch
 
         jobs = [b[0] for b in batch]
@@ -447,30 +456,67 @@ class Engine:
             critiques = self.critic.critique(photos)
             t_crit = (time.perf_counter() - t0) * 1000 / len(photos)
             stage = "planning"
-            plans, notes, hints = [], [], []
-            for p, c in zip(photos, critiques):
-                hints.append(self._hint_for(p, c))
-                pl, n = self._plan_for(p, c, hints[-1])
-                plans.append(pl)
-                notes.append(n)
-            stage = "rendering"
-            t1 = time.perf_counter()
-            with torch.inference_mode():
-                rendered = self.artist.render(photos, plans)
+            work = []
+            for (j, p, t_dec), c in zip(batch, critiques):
+                hint = self._hint_for(p, c)
+                plan, notes = self._plan_for(p, c, hint)
+                work.append(Work(p, c, plan, notes, hint, {"decode": t_dec, "critique": t_crit}))
+            if self.render_here:
+                stage = "rendering"
+                t1 = time.perf_counter()
+                with torch.inference_mode():
+                    rendered = self.artist.render(photos, [w.plan for w in work])
+                t_render = (time.perf_counter() - t1) * 1000 / len(photos)
+                for w, r in zip(work, rendered):
+                    w.rendered = r
+                    w.timings["render"] = t_render
         except Exception as e:  # noqa: BLE001
             if len(batch) > 1:
                 for b in batch:
                     yield from self._process([b])
                 return
-            detail = str(e) if isinstance(e, SpcError) else f"{type(e).__name__}: {e}"
-            yield jobs[0], Outcome(jobs[0].source, "failed", jobs[0].output,
-                                   f"{jobs[0].source}: {stage} failed ({detail})")
+            yield jobs[0], _failed(jobs[0], stage, e)
             return
-        t_render = (time.perf_counter() - t1) * 1000 / len(photos)
-        for (j, p, t_dec), c, pl, r, n, h in zip(batch, critiques, plans, rendered, notes, hints):
-            timings = {"decode": t_dec, "critique": t_crit, "render": t_render}
-            doc = self._document(j, p, c, pl, r, timings, n, h)
-            yield j, (r, doc, c.score)
+        yield from zip(jobs, work)
+
+    def _finish(self, job: Job, work: Work) -> dict[str, Any]:
+        """Render (unless the batch was), document and write one photo; returns its sidecar."""
+        if work.rendered is None:
+            import torch
+
+            t0 = time.perf_counter()
+            try:
+                with torch.inference_mode():
+                    work.rendered = self.artist.render([work.photo], [work.plan])[0]
+            except Exception as e:  # noqa: BLE001
+                raise StageError(_failed(job, "rendering", e).reason) from e
+            work.timings["render"] = (time.perf_counter() - t0) * 1000
+        doc = self._document(job, work.photo, work.critique, work.plan, work.rendered, work.timings,
+                             work.notes, work.hint)
+        work.photo = None  # the input's pixels are not needed any more
+        return self._encode(job, work.rendered, doc)
+
+
+@dataclass
+class Work:
+    """One photo between planning and writing."""
+
+    photo: Any
+    critique: Any
+    plan: EditPlan
+    notes: list[str]
+    hint: EditPlan | None
+    timings: dict[str, float]
+    rendered: Any = None
+
+
+class StageError(SpcError):
+    """A photo failed in a stage run in an I/O thread; the message is the whole reason."""
+
+
+def _failed(job: Job, stage: str, e: Exception) -> Outcome:
+    detail = str(e) if isinstance(e, SpcError) else f"{type(e).__name__}: {e}"
+    return Outcome(job.source, "failed", job.output, f"{job.source}: {stage} failed ({detail})")
 
 
 def choose_plan(photo, critique, critic, artist, strength: float = 1.0, hint_plan: EditPlan | None = None,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
 from spc.artist.pipeline import PipelineArtist, replay
-from spc.colour import linear_to_srgb
+from spc.colour import linear_to_srgb, srgb_to_linear
 from spc.ops import OPS
 from spc.photo import Metadata, Photo
 from spc.plan import Edit, EditPlan
@@ -132,3 +133,67 @@ def test_inplace_render_writes_into_the_input_and_matches():
     out = PipelineArtist(inplace=True).render([p], [plan])[0].photo.pixels
     assert torch.equal(out, ref)
     assert out.data_ptr() == p.pixels.data_ptr()  # no copy was made
+
+
+def _coded(h: int = 37, w: int = 53, seed: int = 3) -> Photo:
+    """An 8-bit sRGB photo known by its stored codes only (as the decoder gives a JPEG)."""
+    rng = np.random.default_rng(seed)
+    codes = np.ascontiguousarray(np.concatenate([
+        np.tile(np.arange(256, dtype=np.uint8), (3, 1)).T[None].repeat(5, 0)[:, :w],  # every code
+        rng.integers(0, 256, (h - 5, w, 3), dtype=np.uint8)]))
+    meta = Metadata(source=Path("x.jpg"), format="jpeg", sha256="0", width=w, height=h, bit_depth=8)
+    return Photo(meta=meta, codes=codes)
+
+
+@pytest.mark.parametrize("steps", [["white_balance"], ["exposure"], ["contrast"],
+                                   ["white_balance", "exposure", "contrast"]])
+def test_per_channel_plans_on_8_bit_codes_render_as_tables_matching_the_float_path(steps):
+    from spc.io.encode import encode_pixels
+
+    coded = _coded()
+    plan = EditPlan([edit(n) for n in reversed(steps)])
+    fast = PipelineArtist().render([coded], [plan])[0]
+    slow = PipelineArtist().render([coded.with_pixels(coded.pixels.clone())], [plan])[0]
+    assert fast.photo.codes is not None and slow.photo.codes is None  # the table path was taken
+    assert [a.to_dict() for a in fast.applied] == [a.to_dict() for a in slow.applied]
+    a = encode_pixels(fast.photo, 8, False).astype(int)
+    b = encode_pixels(slow.photo, 8, False).astype(int)
+    # the tables are the exact chain: decode, the ops in order, encode, rounded to nearest
+    exact = whole(coded.pixels[None].double(), plan.edits)[0]
+    want = np.round(np.clip(linear_to_srgb(exact).numpy(), 0, 1) * 255).transpose(1, 2, 0)
+    assert np.array_equal(a, want)
+    # the float path (fused fp32 tables, then a 16-bit encoding table) is a level off at times
+    assert np.abs(a - b).max() <= 1 and (a != b).mean() < 0.03
+    # and its pixels decode from its codes on demand
+    assert torch.allclose(fast.photo.pixels, srgb_to_linear(torch.from_numpy(a.transpose(2, 0, 1)) / 255.0),
+                          atol=1e-6)
+
+
+@pytest.mark.parametrize("steps", [["sharpen"], ["denoise", "exposure", "saturation", "sharpen"], ["saturation"]])
+def test_other_plans_on_8_bit_codes_render_band_by_band_like_the_whole_image(steps):
+    from spc.io.encode import encode_pixels
+
+    coded = _coded(301, 40)
+    plan = EditPlan([edit(n) for n in steps])
+    artist = PipelineArtist(band_pixels=16 * 40)  # bands of 64 rows: several, and a ragged last one
+    out = artist.render([coded], [plan])[0].photo
+    assert out.codes is not None and coded._pixels is None  # no whole float image was made
+    ref = PipelineArtist().render([coded.with_pixels(coded.pixels.clone())], [plan])[0].photo
+    want = encode_pixels(ref, 8, False).astype(int)
+    assert np.abs(out.codes.astype(int) - want).max() <= 1 and (out.codes != want).mean() < 1e-3
+
+
+@pytest.mark.parametrize("op", ["tone", "dehaze"])
+def test_plans_with_whole_image_statistics_on_codes_take_the_float_path(op):
+    coded = _coded()
+    plan = EditPlan([edit("exposure", ev=0.5), edit(op)])
+    out = PipelineArtist().render([coded], [plan])[0].photo
+    ref = PipelineArtist().render([coded.with_pixels(coded.pixels.clone())], [plan])[0].photo
+    assert out.codes is None and torch.equal(out.pixels, ref.pixels)
+
+
+def test_rendering_in_place_forgets_the_stale_codes():
+    coded = _coded()
+    coded.pixels  # decoded: the in-place render writes into these
+    PipelineArtist(inplace=True).render([coded], [EditPlan([edit("tone")])])
+    assert coded.codes is None

@@ -20,6 +20,8 @@ How a batch is rendered (see docs/artist.md):
 
 from __future__ import annotations
 
+import cv2
+import numpy as np
 import torch
 
 from ..device import batches, from_compute, resolve_device, resolve_dtype, to_compute
@@ -163,18 +165,45 @@ class PipelineArtist:
             i = j
         return batch
 
+    def render_codes(self, photo: Photo, steps: list[Edit]) -> np.ndarray:
+        """Render ``steps`` on an 8-bit photo's stored codes, band by band, into 8-bit codes.
+
+        Each band of rows is decoded with enough rows around it for every neighbourhood op
+        in the plan (their halos add up), rendered like a whole image, cropped and encoded.
+        The whole image never exists in float, and the result is the whole-image render's
+        (ops with whole-image statistics, ``OpSpec.prepare``, cannot run this way).
+        """
+        from ..io.spaces import encode_planes_u8
+
+        codes = photo.codes
+        h, w, _ = codes.shape
+        halo = (sum(OPS[e.op].halo for e in steps) + 7) // 8 * 8  # bands start on multiples of 8
+        rows = max(4 * halo, 64, (4 * self.band_pixels // w + 7) // 8 * 8)
+        out = np.empty_like(codes)
+        for y0 in range(0, h, rows):
+            y1 = min(h, y0 + rows)
+            a, b = max(0, y0 - halo), min(h, y1 + halo)
+            x = photo.region(a, 0, b - a, w)[None].to(self.dtype)
+            x = self.apply(x, [steps])[0, :, y0 - a:y1 - a].float().contiguous().numpy()
+            cv2.merge(list(encode_planes_u8(x, photo.meta.colour_space)), dst=out[y0:y1])
+        return out
+
     def render(self, photos: list[Photo], plans: list[EditPlan]) -> list[Rendered]:
         if len(photos) != len(plans):
             raise ValueError("one plan per photo")
         out: list[Rendered | None] = [None] * len(photos)
         steps = [self.steps(p) for p in plans]
-        for group in batches([tuple(p.pixels.shape) for p in photos], self.batch_size):
-            todo = [i for i in group if steps[i]]
-            for i in group:
-                if not steps[i]:
-                    out[i] = Rendered(photos[i], [])
-            if not todo:
-                continue
+        for i, (photo, st) in enumerate(zip(photos, steps)):
+            if not st:
+                out[i] = Rendered(photo, [])
+            elif photo.codes is not None and all(OPS[e.op].channelwise for e in st):
+                out[i] = Rendered(photo.with_codes(code_tables(st, photo.meta.colour_space).apply(photo.codes)),
+                                  _applied(st))
+            elif photo.codes is not None and self.device.type == "cpu" and all(OPS[e.op].prepare is None for e in st):
+                out[i] = Rendered(photo.with_codes(self.render_codes(photo, st)), _applied(st))
+        left = [i for i in range(len(photos)) if out[i] is None]
+        for group in batches([tuple(photos[i].pixels.shape) for i in left], self.batch_size):
+            todo = [left[i] for i in group]
             with torch.no_grad():
                 # to_compute stacks into a new tensor: apply may work in place without
                 # touching the callers' pixels (unless they allowed it).
@@ -182,13 +211,48 @@ class PipelineArtist:
                 if self.inplace and len(todo) == 1 and src.dtype == self.dtype and src.device == self.device \
                         and src.is_contiguous():
                     x = src.unsqueeze(0)
+                    photos[todo[0]].codes = None  # rendered into: its stored codes no longer match
                 else:
                     x = to_compute([photos[i].pixels for i in todo], self.device, self.dtype)
                 y = self.apply(x, [steps[i] for i in todo])
             for i, pix in zip(todo, from_compute(y)):
-                applied = [Applied(e.op, e.params.version, e.effective().to_dict()) for e in steps[i]]
-                out[i] = Rendered(photos[i].with_pixels(pix), applied)
+                out[i] = Rendered(photos[i].with_pixels(pix), _applied(steps[i]))
         return out  # type: ignore[return-value]
+
+
+def _applied(steps: list[Edit]) -> list[Applied]:
+    return [Applied(e.op, e.params.version, e.effective().to_dict()) for e in steps]
+
+
+class CodeTables:
+    """Per-channel curves as three 256-entry tables from stored 8-bit codes to output codes."""
+
+    def __init__(self, table: np.ndarray):
+        self.table = table  # (1, 256, 3) uint8, the shape cv2.LUT takes for 3-channel images
+
+    def apply(self, codes: np.ndarray) -> np.ndarray:
+        """(H, W, 3) uint8 -> (H, W, 3) uint8; one pass, no float image."""
+        return cv2.LUT(np.ascontiguousarray(codes), self.table)
+
+
+def code_tables(steps: list[Edit], space: str) -> CodeTables:
+    """The tables of a run of per-channel steps for 8-bit input in ``space`` (no gamut matrix).
+
+    Each of the 256 codes is decoded exactly, taken through the ops themselves (the exact
+    path, in float64) and encoded with the exact transfer, rounded to nearest: the output is
+    what decoding, rendering and encoding the whole image would give, without rounding errors
+    of its own.
+    """
+    from ..io.spaces import decode_lut, encode_transfer
+
+    if any(not OPS[e.op].channelwise for e in steps):
+        raise ValueError("code tables render per-channel ops only")
+    x = torch.from_numpy(decode_lut(space, 8).astype(np.float64)).view(1, 1, 1, 256).expand(1, 3, 1, 256)
+    for e in sorted(steps, key=lambda e: RANK[e.op]):
+        x = OPS[e.op].fn(x, **e.effective().to_dict())
+    lin = np.nan_to_num(x.double().reshape(3, 256).numpy(), nan=0.0, posinf=1.0, neginf=0.0)
+    table = np.round(encode_transfer(lin, space) * 255.0).astype(np.uint8)
+    return CodeTables(np.ascontiguousarray(table.T[None]))
 
 
 def steps_from_applied(applied: list[dict]) -> list[Edit]:
