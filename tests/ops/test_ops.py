@@ -233,3 +233,16 @@ def test_doc_examples_run():
                 spc.ops.sharpen, spc.ops.tone):
         res = doctest.testmod(mod, extraglobs={"torch": torch, "math": math})
         assert res.failed == 0, mod.__name__
+
+
+@pytest.mark.parametrize("sigma", [0.5, 1.5, 5.0])
+@pytest.mark.parametrize("shape", [(2, 3, 40, 50), (1, 1, 3, 200), (1, 1, 7, 5)])
+def test_gaussian_blur_opencv_path_equals_the_differentiable_one(shape, sigma):
+    from spc.ops.filters import gaussian_blur
+
+    x = torch.rand(*shape, generator=torch.Generator().manual_seed(2))
+    fast = gaussian_blur(x, sigma)  # CPU, no gradient: OpenCV
+    grad = gaussian_blur(x.clone().requires_grad_(True), sigma)  # shifted adds
+    assert grad.requires_grad and float((fast - grad.detach()).abs().max()) < 1e-6
+    flat = torch.full(shape, 0.3)
+    assert torch.allclose(gaussian_blur(flat, sigma), flat, atol=1e-6)  # a normalised kernel, replicated borders

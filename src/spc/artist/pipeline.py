@@ -117,11 +117,13 @@ class PipelineArtist:
                 out.append(e)
         return out
 
-    def apply(self, batch: torch.Tensor, plans: list[list[Edit]]) -> torch.Tensor:
+    def apply(self, batch: torch.Tensor, plans: list[list[Edit]], band_pixels: int | None = None) -> torch.Tensor:
         """Run per-image step lists over a (B,3,H,W) batch, **in place**; returns it.
 
-        Images lacking an op get its neutral params.
+        Images lacking an op get its neutral params. ``band_pixels``: pixels per band of the
+        streaming (default the artist's).
         """
+        band_pixels = band_pixels or self.band_pixels
         names = sorted({e.op for steps in plans for e in steps}, key=lambda n: RANK[n])
         ops: list[tuple[OpSpec, dict]] = []
         active: list[list[bool]] = []  # per op: which images it changes
@@ -138,7 +140,7 @@ class PipelineArtist:
         while i < len(ops):
             spec, kwargs = ops[i]
             if spec.halo > 0:
-                stream_halo(batch, lambda x, s=spec, k=kwargs: s.fn(x, **k), spec.halo, self.band_pixels)
+                stream_halo(batch, lambda x, s=spec, k=kwargs: s.fn(x, **k), spec.halo, band_pixels)
                 i += 1
                 continue
             context = spec.prepare(batch, **kwargs) if spec.prepare is not None else None
@@ -161,7 +163,7 @@ class PipelineArtist:
                 else:
                     stages.append(_op_stage(s, kw, context if k == i else None))
                 k += 1
-            stream(batch, stages, self.band_pixels)
+            stream(batch, stages, band_pixels)
             i = j
         return batch
 
@@ -184,7 +186,8 @@ class PipelineArtist:
             y1 = min(h, y0 + rows)
             a, b = max(0, y0 - halo), min(h, y1 + halo)
             x = photo.region(a, 0, b - a, w)[None].to(self.dtype)
-            x = self.apply(x, [steps])[0, :, y0 - a:y1 - a].float().contiguous().numpy()
+            # the band is the unit of streaming: split again, each split would add its own halos
+            x = self.apply(x, [steps], band_pixels=x.numel())[0, :, y0 - a:y1 - a].float().contiguous().numpy()
             cv2.merge(list(encode_planes_u8(x, photo.meta.colour_space)), dst=out[y0:y1])
         return out
 
