@@ -9,7 +9,7 @@ Every method runs as its own process on the same folder of large JPEGs (made onc
 the Kodak photos by bicubic upscaling plus a little noise, cached in benchmarks/_work/):
 the Pillow decode+encode floor, ImageMagick ``-auto-level -auto-gamma``, and
 ``spc enhance``. Prints images/s, ms per megapixel, time relative to the floor and peak
-resident memory, then spc's peak memory on N and 2N images (flat = streaming). Writes
+resident memory, then spc's peak memory on N, 2N and 4N images (flat = streaming). Writes
 benchmarks/results/speed-<time>.json. Reads ../shared/data; exits 0 when it is absent.
 """
 
@@ -200,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, help="runs per method, the median is reported (default 3, quick 1)")
     ap.add_argument("--megapixels", type=float, default=24.0, help="size of each synthesized JPEG")
     ap.add_argument("--device", default="cpu", help="device passed to spc: cpu (default) or cuda")
-    ap.add_argument("--no-flatness", action="store_true", help="skip the spc N vs 2N memory run")
+    ap.add_argument("--no-flatness", action="store_true", help="skip the spc 2N and 4N runs (memory and steady state)")
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds allowed per method run")
     ap.add_argument("--json", type=Path, help="where to write the results (default benchmarks/results/)")
     args = ap.parse_args(argv)
@@ -225,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     work = report.WORK_DIR / "speed"
     print(f"spc speed benchmark, {env['date']}, {env['cpus']} CPUs, {n} x {args.megapixels:g} MP JPEG, "
           f"median of {repeats}, spc device {args.device}", flush=True)
-    files = make_inputs(root, 2 * n if not args.no_flatness else n, args.megapixels, work / "pool")
+    files = make_inputs(root, 4 * n if not args.no_flatness else n, args.megapixels, work / "pool")
     src = link_subset(files[:n], work / f"in_{n}")
     from PIL import Image
 
@@ -272,9 +272,16 @@ def main(argv: list[str] | None = None) -> int:
         # as many runs as T(N) had: the steady state is a difference of two times, and one run
         # of a 2-core machine's noise in either moves it by a tenth of a second per photo
         r2 = run_method("spc", cmd2, src2, 2 * n, repeats, 2 * args.timeout)
+        # and once on 4N, for memory alone: which photos happen to render at the same time
+        # moves the peak between N and 2N; a pipeline that streams stays at that level after
+        src4 = link_subset(files[: 4 * n], work / f"in_{4 * n}")
+        print(f"spc memory flatness: {4 * n} images (one run)", flush=True)
+        r4 = run_method("spc", commands(src4, Path("{dst}"), args.device)["spc"], src4, 4 * n, 1, 4 * args.timeout)
         flat = {"n": {"images": n, "rss_mb": results["spc"].get("rss_mb"), "seconds": results["spc"]["seconds"]},
                 "2n": {"images": 2 * n, "rss_mb": r2.get("rss_mb"), "seconds": r2.get("seconds"),
-                       "error": r2.get("error")}}
+                       "error": r2.get("error")},
+                "4n": {"images": 4 * n, "rss_mb": r4.get("rss_mb"), "seconds": r4.get("seconds"),
+                       "error": r4.get("error")}}
         rows = [[v["images"], report.fmt(v["rss_mb"], 0), report.fmt(v["seconds"], 1),
                  report.fmt(v["seconds"] / v["images"], 2) if v.get("seconds") else "–"] for v in flat.values()]
         texts.append(report.print_table("spc peak memory vs batch size (flat = streaming)",

@@ -16,6 +16,10 @@ How a batch is rendered (see docs/artist.md):
   are fused into one lookup table per image and channel, sampled from the ops
   themselves on a square-root-spaced grid (32769 entries, nearest bin; the error is about
   3e-5 in sRGB units, a hundredth of an 8-bit step). Values outside [0, 1] take the exact path.
+* A photo that keeps its 8-bit codes (``Photo.codes``) renders from them: a plan of
+  per-channel curves only as one exact 256-entry table per channel (``code_tables``), any
+  other plan without whole-image statistics, on the CPU, band by band from codes to codes
+  (``render_codes``). Neither makes a whole float image.
 """
 
 from __future__ import annotations
@@ -200,8 +204,8 @@ class PipelineArtist:
             if not st:
                 out[i] = Rendered(photo, [])
             elif photo.codes is not None and all(OPS[e.op].channelwise for e in st):
-                out[i] = Rendered(photo.with_codes(code_tables(st, photo.meta.colour_space).apply(photo.codes)),
-                                  _applied(st))
+                table = code_tables(st, photo.meta.colour_space)
+                out[i] = Rendered(photo.with_codes(cv2.LUT(photo.codes, table)), _applied(st))
             elif photo.codes is not None and self.device.type == "cpu" and all(OPS[e.op].prepare is None for e in st):
                 out[i] = Rendered(photo.with_codes(self.render_codes(photo, st)), _applied(st))
         left = [i for i in range(len(photos)) if out[i] is None]
@@ -227,24 +231,13 @@ def _applied(steps: list[Edit]) -> list[Applied]:
     return [Applied(e.op, e.params.version, e.effective().to_dict()) for e in steps]
 
 
-class CodeTables:
-    """Per-channel curves as three 256-entry tables from stored 8-bit codes to output codes."""
+def code_tables(steps: list[Edit], space: str) -> np.ndarray:
+    """A run of per-channel steps as one table per channel from 8-bit codes in ``space`` (no
+    gamut matrix) to output codes: (1, 256, 3) uint8, as ``cv2.LUT`` takes it.
 
-    def __init__(self, table: np.ndarray):
-        self.table = table  # (1, 256, 3) uint8, the shape cv2.LUT takes for 3-channel images
-
-    def apply(self, codes: np.ndarray) -> np.ndarray:
-        """(H, W, 3) uint8 -> (H, W, 3) uint8; one pass, no float image."""
-        return cv2.LUT(np.ascontiguousarray(codes), self.table)
-
-
-def code_tables(steps: list[Edit], space: str) -> CodeTables:
-    """The tables of a run of per-channel steps for 8-bit input in ``space`` (no gamut matrix).
-
-    Each of the 256 codes is decoded exactly, taken through the ops themselves (the exact
-    path, in float64) and encoded with the exact transfer, rounded to nearest: the output is
-    what decoding, rendering and encoding the whole image would give, without rounding errors
-    of its own.
+    Each of the 256 codes is decoded as the float path decodes it, taken through the ops
+    themselves in float64 and encoded with the exact transfer, rounded to nearest: the
+    output is the exact chain's, with no rounding error of its own.
     """
     from ..io.spaces import decode_lut, encode_transfer
 
@@ -255,7 +248,7 @@ def code_tables(steps: list[Edit], space: str) -> CodeTables:
         x = OPS[e.op].fn(x, **e.effective().to_dict())
     lin = np.nan_to_num(x.double().reshape(3, 256).numpy(), nan=0.0, posinf=1.0, neginf=0.0)
     table = np.round(encode_transfer(lin, space) * 255.0).astype(np.uint8)
-    return CodeTables(np.ascontiguousarray(table.T[None]))
+    return np.ascontiguousarray(table.T[None])
 
 
 def steps_from_applied(applied: list[dict]) -> list[Edit]:
