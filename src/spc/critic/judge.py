@@ -174,6 +174,11 @@ def _key_ev(m: dict[str, float]) -> float:
     return math.log2(max(m["exposure.key"], 1e-4) / MID_KEY)
 
 
+def _median_ev(m: dict[str, float]) -> float:
+    """The frame's median luminance in stops from mid-grey."""
+    return math.log2(max(m["exposure.median"], 1e-5) / MID_KEY)
+
+
 def _floor_ev(m: dict[str, float]) -> float:
     """The frame's floor (1st percentile of luminance) in stops from mid-grey."""
     return math.log2(max(m.get("exposure.p_lo", MID_KEY * 2.0 ** FLOOR_EV), 1e-5) / MID_KEY)
@@ -210,7 +215,7 @@ def exposure_offsets(m: dict[str, float], clipped: float | None = None) -> tuple
     # a frame whose median pixel is darker than any good photo's (2.5 stops under mid-grey,
     # luminance 0.032, sRGB 50/255) is dark whatever its highlights do (a back-lit subject
     # under a clipped sky); present from a median of ~0.023 (sRGB 43/255)
-    median_ev = math.log2(max(m["exposure.median"], 1e-5) / MID_KEY)
+    median_ev = _median_ev(m)
     under = max(under, DARK_WEIGHT * max(0.0, -median_ev - 2.5))
     clip_any = max(m["exposure.clipped_any"] if clipped is None else clipped, 1e-4)
     lift = min(FLOOR_LIFT[1], max(FLOOR_LIFT[0], _floor_ev(m) - FLOOR_EV))
@@ -277,7 +282,7 @@ def _exposure(m, meta, _):
         # than mid-tones 0.5 stop above mid-grey
         cap = 3.0
         corr = min(cap, max(0.0, min(hr - 0.15, 0.5 - key_ev)))
-        median_ev = math.log2(max(m["exposure.median"], 1e-5) / MID_KEY)
+        median_ev = _median_ev(m)
         if corr < 0.5 and median_ev < -2.5:  # dark frame with lights or a clipped sky: lift the
             corr = min(cap, -median_ev - 2.0)  # median toward 2 stops under mid-grey
         reason = (f"the brightest pixels reach only {m['exposure.p_hi']:.2f} of white ({hr:.1f} stops of headroom "
