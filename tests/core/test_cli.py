@@ -171,15 +171,21 @@ def test_critique_prints_a_table_and_json_lines(shoot):
     assert any("error" in x and "broken.jpg" in x["error"] for x in lines)
 
 
-def test_applied_list_replays_to_the_output(shoot, tmp_path):
+@pytest.mark.parametrize("hint", [None, "sharper and more vivid", "much brighter, sharper"])
+def test_applied_list_replays_to_the_output(shoot, tmp_path, hint):
+    """The 8-bit code paths (exact tables; bands from codes to codes) write what the float
+    render of the sidecar's ``applied`` list gives, to an 8-bit level."""
     import torch
 
     from spc.artist.pipeline import replay
     from spc.io.decode import read_photo
 
     out = tmp_path / "out"
-    assert runner.invoke(app, ["enhance", str(shoot / "day2" / "dark.png"), "--out", str(out)]).exit_code == 0
+    args = ["enhance"] if hint is None else ["retouch", "--hint", hint]
+    assert runner.invoke(app, [*args, str(shoot / "day2" / "dark.png"), "--out", str(out)]).exit_code == 0
     doc = json.loads((out / "dark.spc.json").read_text())
+    if hint is not None:
+        assert {"sharpen", "saturation"} & {a["op"] for a in doc["applied"]}
     src = read_photo(shoot / "day2" / "dark.png")
     again = replay(src.pixels, doc["applied"])
     written = read_photo(out / "dark.png")
