@@ -313,7 +313,7 @@ class Engine:
 
     def _hint_for(self, photo, critique) -> EditPlan | None:
         """The hint's edits for this photo (built from the photo where the hint depends on it)."""
-        if self.hint_plan is None or not self.hint_from_photo or self.settings.hint is None:
+        if not self.hint_from_photo:  # set only for a given hint that names a photo-dependent edit
             return self.hint_plan
         from .hints import parse_hint
 
