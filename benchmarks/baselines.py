@@ -5,7 +5,7 @@
 - grayworld_autocontrast: gray-world white balance in linear light, then autocontrast
 - clahe: OpenCV CLAHE on CIELAB lightness (clip 2.0, 8x8 tiles)
 - imagemagick: ``convert -auto-level -auto-gamma`` through a temporary 8-bit PPM
-- spc: ``spc.api.enhance_pixels`` with the default backends
+- spc: ``spc_cli.api.enhance_pixels`` with the default backends
 - spc+neutral (only when named): spc with the hint "neutral colours", as
   ``spc retouch --hint "neutral colours"``: what a photographer gets who says the photo
   has a cast (it undoes the whole estimated illuminant, so it belongs on cast sets only)
@@ -95,7 +95,7 @@ def imagemagick(srgb: np.ndarray) -> np.ndarray:
 
 def spc_run(srgb: np.ndarray):
     """spc's Python API with the default critic and artist: (sRGB float out, critique, applied)."""
-    from spc import api
+    from spc_cli import api
 
     kwargs = {"refine": True} if "refine" in _params(api.enhance_pixels) else {}  # as the CLI does
     out, critique, applied = api.enhance_pixels(np.ascontiguousarray(srgb, dtype=np.float32), **kwargs)
@@ -115,13 +115,13 @@ def spc_enhance(srgb: np.ndarray) -> np.ndarray:
 
 def spc_critique(srgb: np.ndarray):
     """spc's default critic alone (used when enhancement itself fails)."""
-    from spc import api
+    from spc_cli import api
 
     return api.critique_pixels(np.ascontiguousarray(srgb, dtype=np.float32))
 
 
 def spc_neutral(srgb: np.ndarray) -> np.ndarray:
-    from spc import api
+    from spc_cli import api
 
     return np.asarray(api.enhance_pixels(np.ascontiguousarray(srgb, dtype=np.float32),
                                          hint="neutral colours")[0], dtype=np.float32)

@@ -41,7 +41,7 @@ CACHE = Path(__file__).resolve().parent / "_work" / "critic_measure.json"  # git
 
 
 def _photo(srgb: np.ndarray, name: str, meta: dict | None = None):
-    from spc.api import photo_from_array
+    from spc_cli.api import photo_from_array
 
     a = srgb if srgb.dtype == np.uint8 else (np.clip(srgb, 0, 1) * 255 + 0.5).astype(np.uint8)
     p = photo_from_array(a, name)
@@ -51,7 +51,7 @@ def _photo(srgb: np.ndarray, name: str, meta: dict | None = None):
 
 
 def measure(quick: bool = False) -> None:
-    from spc.critic.analytic import AnalyticCritic
+    from spc_cli.critic.analytic import AnalyticCritic
 
     root = require_data_root()
     if root is None:
@@ -100,8 +100,8 @@ def measure(quick: bool = False) -> None:
 
 
 def _findings(row: dict, present: float = 0.3):
-    from spc.critic.judge import judge
-    from spc.photo import Metadata
+    from spc_cli.critic.judge import judge
+    from spc_cli.photo import Metadata
 
     meta = Metadata(source=Path(row["name"]), format="array", sha256="", width=0, height=0, bit_depth=8)
     return [f for f in judge(row["m"], meta) if f.severity >= present]
@@ -169,7 +169,7 @@ def score(verbose: bool = False) -> None:
                     print(f"   {r['name']}: want {want}, got {got}")
         extra = f"  exposure direction right on {ok}/{len(sel)}" if set_name == "fivek_ev" else ""
         if set_name.startswith("polyu"):  # do no harm: what the artist would be asked to do
-            from spc.critic.advise import plan_for
+            from spc_cli.critic.advise import plan_for
 
             ops = [{e.op: e for e in plan_for(_findings(r), r["m"]).edits} for r in sel]
             evs = sorted(o["exposure"].params.ev * o["exposure"].strength for o in ops if "exposure" in o)
@@ -180,8 +180,8 @@ def score(verbose: bool = False) -> None:
 
 def speed(runs: int = 5) -> None:
     """Time the critique of a 24 MP (6000 x 4000) photo built in memory, proxy included."""
-    from spc.critic.analytic import AnalyticCritic
-    from spc.photo import Metadata, Photo
+    from spc_cli.critic.analytic import AnalyticCritic
+    from spc_cli.photo import Metadata, Photo
 
     g = torch.Generator().manual_seed(0)
     base = torch.rand(3, 40, 60, generator=g) * 0.8

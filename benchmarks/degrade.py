@@ -9,7 +9,7 @@ combined pair, each quantised to 8 bits like a camera file.
     for v in make_variants(srgb_uint8, seed="kodim01", name="kodim01"):
         v.name, v.image, v.label   # label = {"defects": [...], "related": [...]}
 
-Labels use spc's attribute words (``spc.critic.base.ATTRIBUTES``):
+Labels use spc's attribute words (``spc_cli.critic.base.ATTRIBUTES``):
 exposure (under/over), white_balance (warm/cool/green/magenta), contrast (low),
 saturation (low), haze (present), noise (present), sharpness (blurred).
 ``related`` lists attributes a correct critic may also report on that variant

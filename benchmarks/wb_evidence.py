@@ -49,8 +49,8 @@ def grey_pixel(img: torch.Tensor, share: float = 0.03, weighted: bool = True,
     as chromaticities (RGB over its sum), weighted by 1 / (index + 0.001) when
     ``weighted`` (then the index is 3x3-smoothed first).
     """
-    from spc.colour import LUMA
-    from spc.critic.measure import CLIP, _box3
+    from spc_cli.colour import LUMA
+    from spc_cli.critic.measure import CLIP, _box3
 
     logs = img.clamp(min=1e-4).log()
     c = (logs - _box3(logs)).abs()
@@ -72,7 +72,7 @@ def grey_pixel(img: torch.Tensor, share: float = 0.03, weighted: bool = True,
 
 
 def estimates(small: torch.Tensor) -> dict[str, tuple[float, float]]:
-    from spc.critic import measure as M
+    from spc_cli.critic import measure as M
 
     m = M.measure_white_balance(small)
     out = {"current": (m["warmth"], m["tint"])}
@@ -142,8 +142,8 @@ def main() -> None:
     a = ap.parse_args()
     if a.limit and a.limit < 16:
         ap.error("--limit must be 0 (all) or at least 16")
-    from spc.api import photo_from_array
-    from spc.colour import area_downscale
+    from spc_cli.api import photo_from_array
+    from spc_cli.colour import area_downscale
 
     root = require_data_root()
     if root is None:

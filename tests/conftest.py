@@ -89,7 +89,7 @@ def write_photo_files(folder: Path) -> dict[str, Path]:
     frames = [Image.fromarray(rgb8), Image.fromarray(255 - rgb8)]
     frames[0].save(out("multiframe.tif"), save_all=True, append_images=frames[1:])
 
-    from spc.io.dng import colour_chart, write_dng
+    from spc_cli.io.dng import colour_chart, write_dng
 
     write_dng(out("raw.dng"), colour_chart(w, h), exif={0x829A: IFDRational(1, 60), 0x8827: 200,
                                                        0x829D: IFDRational(4, 1),

@@ -21,7 +21,7 @@ from PIL.TiffImagePlugin import IFDRational
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from spc.io.dng import colour_chart, write_dng  # noqa: E402
+from spc_cli.io.dng import colour_chart, write_dng  # noqa: E402
 
 LONG_EDGE = 640
 QUALITY = 90
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         0x829A: IFDRational(1, 125), 0x829D: IFDRational(56, 10), 0x8827: 400,
         0x9003: "2026:01:01 12:00:00", 0x920A: IFDRational(35, 1),
     })
-    written.append(("synthetic.dng", "rendered by `spc.io.dng` (tools/make_examples.py): a 6x4 colour "
+    written.append(("synthetic.dng", "rendered by `spc_cli.io.dng` (tools/make_examples.py): a 6x4 colour "
                     "chart on grey, 1 EV under, RGGB Bayer, 256x192", "spc authors", "CC0"))
 
     lines = [

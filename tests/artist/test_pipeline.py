@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 import torch
 
-from spc.artist.pipeline import PipelineArtist, replay
-from spc.colour import linear_to_srgb, srgb_to_linear
-from spc.ops import OPS
-from spc.photo import Metadata, Photo
-from spc.plan import Edit, EditPlan
+from spc_cli.artist.pipeline import PipelineArtist, replay
+from spc_cli.colour import linear_to_srgb, srgb_to_linear
+from spc_cli.ops import OPS
+from spc_cli.photo import Metadata, Photo
+from spc_cli.plan import Edit, EditPlan
 
 from ops.test_ops import ACTIVE, scene  # tests/ is on sys.path (rootdir conftest)
 
@@ -148,7 +148,7 @@ def _coded(h: int = 37, w: int = 53, seed: int = 3) -> Photo:
 @pytest.mark.parametrize("steps", [["white_balance"], ["exposure"], ["contrast"],
                                    ["white_balance", "exposure", "contrast"]])
 def test_per_channel_plans_on_8_bit_codes_render_as_tables_matching_the_float_path(steps):
-    from spc.io.encode import encode_pixels
+    from spc_cli.io.encode import encode_pixels
 
     coded = _coded()
     plan = EditPlan([edit(n) for n in reversed(steps)])
@@ -171,7 +171,7 @@ def test_per_channel_plans_on_8_bit_codes_render_as_tables_matching_the_float_pa
 
 @pytest.mark.parametrize("steps", [["sharpen"], ["denoise", "exposure", "saturation", "sharpen"], ["saturation"]])
 def test_other_plans_on_8_bit_codes_render_band_by_band_like_the_whole_image(steps):
-    from spc.io.encode import encode_pixels
+    from spc_cli.io.encode import encode_pixels
 
     coded = _coded(301, 40)
     plan = EditPlan([edit(n) for n in steps])

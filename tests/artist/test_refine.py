@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 import torch
 
-from spc.artist.pipeline import PipelineArtist
-from spc.artist.refine import refine
-from spc.critic.base import Critique, Finding
-from spc.ops import OPS
-from spc.photo import Metadata, Photo
-from spc.plan import Edit, EditPlan
+from spc_cli.artist.pipeline import PipelineArtist
+from spc_cli.artist.refine import refine
+from spc_cli.critic.base import Critique, Finding
+from spc_cli.ops import OPS
+from spc_cli.photo import Metadata, Photo
+from spc_cli.plan import Edit, EditPlan
 
 
 class MeanCritic:
@@ -100,7 +100,7 @@ def levels_plan(black: float, white: float, ev: float) -> EditPlan:
 
 
 def test_levels_are_kept_unscaled_even_when_nothing_else_is_accepted():
-    from spc.critic.measure import levels_points
+    from spc_cli.critic.measure import levels_points
 
     p = ramp(0.02, 0.3)
     critic = MeanCritic(target=0.0)
@@ -116,7 +116,7 @@ def test_levels_are_kept_unscaled_even_when_nothing_else_is_accepted():
 
 
 def test_levels_are_re_read_after_the_edits_before_them():
-    from spc.critic.measure import levels_points
+    from spc_cli.critic.measure import levels_points
 
     p = ramp(0.02, 0.15)
     critic = MeanCritic(target=1.0)  # the brighter the better: full strength is accepted
@@ -133,7 +133,7 @@ class NoisyCritic:
     name, version = "fake", "0"
 
     def critique(self, photos):
-        from spc.critic.advise import score_for
+        from spc_cli.critic.advise import score_for
 
         out = []
         for p in photos:
@@ -196,7 +196,7 @@ def test_a_resampled_proxy_takes_the_photos_own_pixel_scale_measurements(height,
 
 
 def test_analytic_proxy_critique_uses_the_photos_noise_and_sharpness():
-    from spc.critic.analytic import AnalyticCritic
+    from spc_cli.critic.analytic import AnalyticCritic
 
     g = torch.Generator().manual_seed(0)
     base = torch.full((3, 768, 1024), 0.18) * torch.linspace(0.5, 1.5, 1024)

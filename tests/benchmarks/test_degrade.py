@@ -150,7 +150,7 @@ def test_make_variants_is_deterministic_by_seed():
 
 
 def test_make_variants_structure_and_vocabulary():
-    from spc.critic.base import ATTRIBUTES
+    from spc_cli.critic.base import ATTRIBUTES
 
     vs = D.make_variants(_scene(), seed=7, name="p")
     assert vs[0].name == "p__clean" and vs[0].label["defects"] == []

@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # repo root, for `
 
 from benchmarks.degrade import cast_gains  # noqa: E402
 from benchmarks.wb_evidence import grey_pixel  # noqa: E402
-from spc.critic.measure import _log_chroma  # noqa: E402
+from spc_cli.critic.measure import _log_chroma  # noqa: E402
 
 
 def _blocks(rng: np.random.Generator, h: int, w: int, cell: int, n: int) -> np.ndarray:

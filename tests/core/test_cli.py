@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-from spc.cli import app
+from spc_cli.cli import app
 
 runner = CliRunner()
 
@@ -43,7 +43,7 @@ def shoot(tmp_path):
 
 
 def test_help_is_fast_and_does_not_import_torch():
-    code = "import sys, spc.cli; print('torch' in sys.modules)"
+    code = "import sys, spc_cli.cli; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
     r = runner.invoke(app, ["--help"])
@@ -107,7 +107,7 @@ def test_dry_run_writes_nothing(shoot, tmp_path):
 
 
 def test_a_second_run_on_the_same_out_refuses(shoot, tmp_path):
-    from spc.engine import output_lock
+    from spc_cli.engine import output_lock
 
     out = tmp_path / "out"
     with output_lock(out):
@@ -177,8 +177,8 @@ def test_applied_list_replays_to_the_output(shoot, tmp_path, hint):
     render of the sidecar's ``applied`` list gives, to an 8-bit level."""
     import torch
 
-    from spc.artist.pipeline import replay
-    from spc.io.decode import read_photo
+    from spc_cli.artist.pipeline import replay
+    from spc_cli.io.decode import read_photo
 
     out = tmp_path / "out"
     args = ["enhance"] if hint is None else ["retouch", "--hint", hint]
@@ -189,7 +189,7 @@ def test_applied_list_replays_to_the_output(shoot, tmp_path, hint):
     src = read_photo(shoot / "day2" / "dark.png")
     again = replay(src.pixels, doc["applied"])
     written = read_photo(out / "dark.png")
-    from spc.colour import linear_to_srgb
+    from spc_cli.colour import linear_to_srgb
 
     diff = (linear_to_srgb(again).clamp(0, 1) - linear_to_srgb(written.pixels)).abs().max()
     assert float(diff) <= 1.0 / 255 + 1e-4, float(diff)
@@ -228,9 +228,9 @@ def test_a_photo_that_needs_nothing_is_copied_byte_for_byte(tmp_path):
 
 
 def test_a_photo_whose_render_fails_is_reported_and_the_batch_goes_on(shoot, tmp_path):
-    from spc.engine import Engine, Settings, plan_jobs
-    from spc.errors import ParamError
-    from spc.registry import make_artist
+    from spc_cli.engine import Engine, Settings, plan_jobs
+    from spc_cli.errors import ParamError
+    from spc_cli.registry import make_artist
 
     real = make_artist("pipeline", device="cpu")
 

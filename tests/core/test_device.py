@@ -3,12 +3,12 @@
 import pytest
 import torch
 
-from spc.artist.pipeline import PipelineArtist
-from spc.device import batches, from_compute, resolve_device, resolve_dtype, to_compute
-from spc.errors import UsageError
-from spc.ops.params import ExposureParams, WhiteBalanceParams
-from spc.photo import Metadata, Photo
-from spc.plan import Edit, EditPlan
+from spc_cli.artist.pipeline import PipelineArtist
+from spc_cli.device import batches, from_compute, resolve_device, resolve_dtype, to_compute
+from spc_cli.errors import UsageError
+from spc_cli.ops.params import ExposureParams, WhiteBalanceParams
+from spc_cli.photo import Metadata, Photo
+from spc_cli.plan import Edit, EditPlan
 
 
 def test_auto_precision_is_fp32_on_cpu_and_fp16_on_cuda():

@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from spc.api import photo_from_array, photo_to_array
-from spc.errors import UsageError
-from spc.hints import merge, needs_photo, parse_hint
-from spc.ops.params import ExposureParams
-from spc.plan import Edit, EditPlan
+from spc_cli.api import photo_from_array, photo_to_array
+from spc_cli.errors import UsageError
+from spc_cli.hints import merge, needs_photo, parse_hint
+from spc_cli.ops.params import ExposureParams
+from spc_cli.plan import Edit, EditPlan
 
 
 def test_warmer_raises_red_and_lowers_blue():
@@ -99,7 +99,7 @@ def test_neutral_checks_without_a_photo_and_is_built_from_the_photo():
 def test_retouch_neutral_undoes_a_cast_the_critic_leaves(tmp_path):
     # a moderate warm cast on a grey scene is within what warm scenes show, so the critic
     # leaves it; the user who says it is a cast gets it removed, recorded in the sidecar
-    from spc import api
+    from spc_cli import api
 
     photo = _cast_scene((1.3, 1.0, 0.68))
     src = tmp_path / "warm.png"
@@ -118,7 +118,7 @@ def test_retouch_neutral_undoes_a_cast_the_critic_leaves(tmp_path):
 
 
 def test_enhance_pixels_takes_a_hint_as_retouch_does():
-    from spc import api
+    from spc_cli import api
 
     srgb = photo_to_array_u8(_cast_scene((1.3, 1.0, 0.68)))
     out, _, applied = api.enhance_pixels(srgb, hint="neutral colours")

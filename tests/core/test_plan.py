@@ -1,9 +1,9 @@
 import pytest
 
-from spc.errors import ParamError
-from spc.ops import ORDER, RANK
-from spc.ops.params import ALL_PARAMS, ContrastParams, ExposureParams, WhiteBalanceParams
-from spc.plan import Edit, EditPlan, instruction_for
+from spc_cli.errors import ParamError
+from spc_cli.ops import ORDER, RANK
+from spc_cli.ops.params import ALL_PARAMS, ContrastParams, ExposureParams, WhiteBalanceParams
+from spc_cli.plan import Edit, EditPlan, instruction_for
 
 
 def test_params_reject_unknown_and_out_of_bounds():

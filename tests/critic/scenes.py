@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from spc.colour import srgb_to_linear
-from spc.photo import Metadata, Photo
+from spc_cli.colour import srgb_to_linear
+from spc_cli.photo import Metadata, Photo
 
 # ColorChecker Classic patches, sRGB (D65), row by row
 CHECKER = np.array([
@@ -30,7 +30,7 @@ def chart_srgb(h: int = 512, w: int = 768, gap: int = 10, background: float = 0.
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     d2 = ((yy - h / 2) / (h / 2)) ** 2 + ((xx - w / 2) / (w / 2)) ** 2
     lin = srgb_to_linear(torch.from_numpy(img)).numpy() * (2.0 ** (-0.15 * d2))[..., None]
-    from spc.colour import linear_to_srgb
+    from spc_cli.colour import linear_to_srgb
 
     return linear_to_srgb(torch.from_numpy(lin)).numpy()
 
@@ -48,7 +48,7 @@ def linear_of(srgb: np.ndarray) -> torch.Tensor:
 
 def quantise(lin: torch.Tensor) -> torch.Tensor:
     """Round-trip through 8-bit sRGB, like a camera JPEG."""
-    from spc.colour import linear_to_srgb
+    from spc_cli.colour import linear_to_srgb
 
     enc = torch.round(linear_to_srgb(lin.clamp(0, 1)).clamp(0, 1) * 255) / 255
     return srgb_to_linear(enc)

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import torch
 
-from spc.colour import linear_to_srgb, srgb_to_linear
-from spc.critic.advise import score_for
-from spc.critic.analytic import AnalyticCritic
-from spc.critic.base import ATTRIBUTES, Finding
-from spc.registry import make_critic
+from spc_cli.colour import linear_to_srgb, srgb_to_linear
+from spc_cli.critic.advise import score_for
+from spc_cli.critic.analytic import AnalyticCritic
+from spc_cli.critic.base import ATTRIBUTES, Finding
+from spc_cli.registry import make_critic
 
 from .scenes import linear_of, photo_from_linear, quantise
 
@@ -65,7 +65,7 @@ def test_known_over_exposure_is_found_and_never_over_darkened(chart, ev):
 
 
 def test_over_exposure_correction_is_the_key_excess_over_good_photos():
-    from spc.critic.judge import MAX_KEY_EV, _exposure
+    from spc_cli.critic.judge import MAX_KEY_EV, _exposure
 
     base = {"exposure.headroom_ev": 0.0, "exposure.clipped_any": 0.2, "exposure.median": 0.5, "exposure.p_top": 1.0,
             "exposure.p_hi": 1.0}
@@ -200,7 +200,7 @@ def test_measurements_are_reported_flagged_or_not(chart):
 
 
 def test_plan_merges_same_op_edits_and_scales_by_confidence():
-    from spc.critic.advise import plan_for
+    from spc_cli.critic.advise import plan_for
 
     fs = [Finding("highlights", "clipped", 0.6, 0.9, {"clipped": 0.12}, "12% clipped"),
           Finding("shadows", "crushed", 0.4, 0.5, {"crushed": 0.2}, "20% crushed"),
@@ -242,8 +242,8 @@ def test_sharpening_is_never_planned_where_grain_is_visible(chart):
 
 
 def test_cast_correction_never_passes_the_centre_and_judges_each_axis_alone():
-    from spc.critic.advise import wb_gains
-    from spc.critic.judge import WB_CENTRE, cast_correction
+    from spc_cli.critic.advise import wb_gains
+    from spc_cli.critic.judge import WB_CENTRE, cast_correction
 
     for w in np.linspace(-2.0, 2.0, 21):
         for t in np.linspace(-0.8, 0.8, 17):
@@ -266,7 +266,7 @@ def test_cast_correction_never_passes_the_centre_and_judges_each_axis_alone():
 
 
 def test_cast_correction_leaves_a_constant_margin_on_each_axis():
-    from spc.critic.judge import WB_CENTRE, WB_SPREAD, cast_correction
+    from spc_cli.critic.judge import WB_CENTRE, WB_SPREAD, cast_correction
 
     # estimators that disagree as on an ordinary photo (k = 1): centre and margin as given.
     # The tint axis, green side: nothing within one spread of the centre, continuous at it,
@@ -286,7 +286,7 @@ def test_cast_correction_leaves_a_constant_margin_on_each_axis():
 
 
 def test_cool_offset_along_the_daylight_locus_is_judged_against_a_narrower_spread():
-    from spc.critic.judge import cast_distance
+    from spc_cli.critic.judge import cast_distance
 
     # the same cool offset (log R/B 0.65 under the centre), once with the small magenta
     # shift a too-low colour temperature brings, once green of the locus as cool foliage
@@ -321,7 +321,7 @@ def test_camera_noise_of_a_high_gain_lowers_under_exposure_and_white_noise_does_
     high_gain = crit(_smooth_noise(dark, 3 / 255, 1.0))
     assert all(f.severity < 0.3 for f in high_gain.findings if f.attribute == "exposure")
     assert "exposure" not in {e.op for e in high_gain.plan.edits}
-    from spc.critic.judge import judge
+    from spc_cli.critic.judge import judge
 
     (minor,) = [f for f in judge(high_gain.measurements) if f.attribute == "exposure"]
     assert minor.direction == "under" and "raised its gain" in minor.reason
@@ -331,7 +331,7 @@ def test_camera_noise_of_a_high_gain_lowers_under_exposure_and_white_noise_does_
 
 
 def test_a_dark_frame_is_not_also_called_flat_or_dull():
-    from spc.critic.judge import judge
+    from spc_cli.critic.judge import judge
 
     # a dim frame read as dark but excused (intent) must not have its darkness blamed on
     # contrast or saturation instead: the darkness is what shortens the range and mutes colour
@@ -342,7 +342,7 @@ def test_a_dark_frame_is_not_also_called_flat_or_dull():
 
 def test_faded_photo_is_levelled_back_exactly():
     # a scene with a true black and a true white, faded toward grey: the levels planned restore it
-    from spc.artist.pipeline import PipelineArtist
+    from spc_cli.artist.pipeline import PipelineArtist
 
     enc = torch.linspace(0.0, 1.0, 768)[None, None, :].expand(3, 512, 768).clone()
     enc[1] = enc[1].flip(-1)
@@ -360,7 +360,7 @@ def test_faded_photo_is_levelled_back_exactly():
 
 
 def test_saturation_explained_by_a_cause_plans_no_edit():
-    from spc.critic.advise import plan_for
+    from spc_cli.critic.advise import plan_for
 
     dull = Finding("saturation", "low", 0.5, 0.3, {"chroma_p90": 0.02, "target_ratio": 4.0, "explained": 1.0}, "dull")
     assert not plan_for([dull], {})
@@ -370,7 +370,7 @@ def test_saturation_explained_by_a_cause_plans_no_edit():
 
 
 def test_a_haze_veil_explains_muted_colour(chart):
-    from spc.critic.judge import judge
+    from spc_cli.critic.judge import judge
 
     m = dict(crit(chart).measurements)
     m.update({"haze.veil": 0.6, "contrast.l_hi": 0.95, "saturation.chroma_p90": 0.015})
@@ -380,7 +380,7 @@ def test_a_haze_veil_explains_muted_colour(chart):
 
 
 def test_levels_planned_with_dehaze_leave_the_black_point_to_it():
-    from spc.critic.advise import plan_for
+    from spc_cli.critic.advise import plan_for
 
     flat = Finding("contrast", "low", 0.5, 0.8, {"black": 0.3, "white": 0.8, "black_min": 0.28, "white_max": 0.82},
                    "flat")
@@ -392,7 +392,7 @@ def test_levels_planned_with_dehaze_leave_the_black_point_to_it():
 
 
 def test_camera_fingerprint_is_full_at_the_top_of_the_camera_range_and_absent_above_it():
-    from spc.critic.judge import camera_noise
+    from spc_cli.critic.judge import camera_noise
 
     def m(ratio):
         return {"noise.grain_fine_ratio": ratio, "noise.grain_share": 0.3, "noise.grain": 2 / 255}
@@ -404,7 +404,7 @@ def test_camera_fingerprint_is_full_at_the_top_of_the_camera_range_and_absent_ab
 
 
 def test_weakest_texture_route_needs_the_camera_spectrum_and_isotropy_and_the_larger_read_counts():
-    from spc.critic.judge import camera_noise, high_gain
+    from spc_cli.critic.judge import camera_noise, high_gain
 
     def m(ratio, iso, floor=2 / 255, **more):
         return {"noise.floor_fine_ratio": ratio, "noise.floor_iso": iso, "noise.floor": floor, **more}
@@ -426,8 +426,8 @@ def test_weakest_texture_route_needs_the_camera_spectrum_and_isotropy_and_the_la
 
 
 def test_no_colour_boost_is_planned_on_a_noisy_frame():
-    from spc.critic.advise import plan_for
-    from spc.critic.base import Finding
+    from spc_cli.critic.advise import plan_for
+    from spc_cli.critic.base import Finding
 
     dull = Finding("saturation", "low", 0.5, 0.6, {"chroma_p90": 0.02, "target_ratio": 4.0, "explained": 0.0}, "dull")
     noise = Finding("noise", "present", 1.0, 0.8, {"luma_sigma": 0.01, "chroma_sigma": 0.004}, "noisy")
@@ -437,7 +437,7 @@ def test_no_colour_boost_is_planned_on_a_noisy_frame():
 
 
 def test_clipping_of_a_cast_boosted_channel_is_not_over_exposure(chart):
-    from spc.critic.judge import judge
+    from spc_cli.critic.judge import judge
 
     # a bright frame with a third of its pixels clipped in some channel but none in all three
     m = dict(crit(chart).measurements)
@@ -456,7 +456,7 @@ def test_clipping_of_a_cast_boosted_channel_is_not_over_exposure(chart):
 
 
 def test_an_over_exposure_gain_is_not_read_as_a_veil(chart):
-    from spc.critic.judge import judge
+    from spc_cli.critic.judge import judge
 
     m = dict(crit(chart).measurements)
     m.update({"contrast.l_hi": 0.99, "contrast.white": 1.0, "haze.airlight": 0.995,
@@ -533,8 +533,8 @@ def _three_level_frame(clipped: float, floor: float, key: float) -> torch.Tensor
 def test_a_lifted_floor_with_clipping_reads_over_exposed_a_deep_one_does_not():
     # same key (+0.5 stop) and the same 10% clipped: a gain lifts the floor with the rest, a bright
     # scene with a clipped sky keeps deep shadows
-    from spc.critic.judge import PRESENT, exposure_offsets, ramp
-    from spc.critic.measure import measure_exposure
+    from spc_cli.critic.judge import PRESENT, exposure_offsets, ramp
+    from spc_cli.critic.measure import measure_exposure
 
     def over(clipped, floor):
         m = {f"exposure.{k}": v for k, v in measure_exposure(_three_level_frame(clipped, floor, 0.18 * 2**0.5)).items()}
@@ -558,7 +558,7 @@ def _lognormal_frame(key_ev: float, spread: float, deep: float = 0.007, deep_ev:
 
 
 def _exposure_and_levels(lin: torch.Tensor) -> dict[str, float]:
-    from spc.critic.measure import measure_contrast, measure_exposure
+    from spc_cli.critic.measure import measure_contrast, measure_exposure
 
     m = {f"exposure.{k}": v for k, v in measure_exposure(lin).items()}
     m.update({f"contrast.{k}": v for k, v in measure_contrast(lin).items()})
@@ -570,7 +570,7 @@ def test_an_over_exposure_gain_read_from_key_and_floor_is_mostly_taken_back(ev):
     # a scene metered to mid-grey with its 1st percentile 3 stops under (the references the gain
     # is read from), over-exposed by ``ev`` with clipping: the key-excess bound alone plans no
     # darkening (key under +1 stop); key and floor lifted alike give 60-100% of the gain back
-    from spc.critic.judge import MAX_KEY_EV, PRESENT, _exposure
+    from spc_cli.critic.judge import MAX_KEY_EV, PRESENT, _exposure
 
     scene = _lognormal_frame(0.0, 1.1)
     m = _exposure_and_levels((scene * 2.0**ev).clamp(max=1.0))
@@ -586,7 +586,7 @@ def test_a_bright_scene_with_deep_shadows_is_not_darkened_a_lifted_one_is():
     # both bright (key +0.7 stop) and clipped: a clipped sky over deep shadows keeps its floor
     # 5.5 stops under mid-grey and gets no darkening, however much is clipped; with the floor
     # lifted to ~2 stops under (a few black points left), key and floor agree on a gain
-    from spc.critic.judge import over_correction
+    from spc_cli.critic.judge import over_correction
 
     def planned(key_ev, spread, deep, deep_ev):
         m = _exposure_and_levels(_lognormal_frame(key_ev, spread, deep=deep, deep_ev=deep_ev).clamp(max=1.0))
@@ -603,7 +603,7 @@ def test_a_bright_scene_with_deep_shadows_is_not_darkened_a_lifted_one_is():
 def test_a_darkening_that_would_leave_neither_black_nor_white_falls_back_to_the_key_bound():
     # the same key and floor lifts, but nothing dark anywhere (a misty scene or a veil): darkening
     # the clipped white to grey would leave the frame flat, so only the key's excess counts
-    from spc.critic.judge import MAX_KEY_EV, over_correction
+    from spc_cli.critic.judge import MAX_KEY_EV, over_correction
 
     base = {"exposure.key": 0.18 * 2.0**1.2, "exposure.p_lo": 0.18 * 2.0**-1.5, "exposure.clipped_any": 0.2}
     with_black = over_correction(dict(base, **{"contrast.black": 0.02, "contrast.white": 1.0}))

@@ -7,8 +7,8 @@ import math
 import pytest
 import torch
 
-from spc.colour import linear_to_srgb, srgb_to_linear
-from spc.critic import measure as M
+from spc_cli.colour import linear_to_srgb, srgb_to_linear
+from spc_cli.critic import measure as M
 
 from .scenes import photo_from_linear
 
@@ -153,7 +153,7 @@ def test_grain_reads_coarse_camera_noise_and_not_clean_edges(chart):
 def test_area_downscale_matches_the_pooled_area_average():
     import torch.nn.functional as F
 
-    from spc.colour import area_downscale
+    from spc_cli.colour import area_downscale
 
     g = torch.Generator().manual_seed(0)
     for shape, edge in (((3, 1000, 1500), 512), ((3, 997, 1501), 256), ((3, 40, 900), 100), ((2, 3, 300, 200), 64)):
@@ -227,7 +227,7 @@ def _stripes(n: int = 4, size: int = 192, amp: float = 0.02, seed: int = 0) -> t
 
 
 def test_weakest_texture_read_finds_camera_noise_on_a_frame_textured_everywhere():
-    from spc.critic.judge import camera_noise, high_gain
+    from spc_cli.critic.judge import camera_noise, high_gain
 
     tex = _stripes()
     cam = _luma_noise(tex.shape, 4 / 255, 1.3)

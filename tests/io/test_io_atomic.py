@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from spc.errors import OutputError
-from spc.io.atomic import atomic_write, atomic_write_bytes, atomic_write_text, is_temp_name, temp_path
+from spc_cli.errors import OutputError
+from spc_cli.io.atomic import atomic_write, atomic_write_bytes, atomic_write_text, is_temp_name, temp_path
 
 
 def _names(folder):

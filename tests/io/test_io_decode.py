@@ -12,8 +12,8 @@ import tifffile
 import torch
 from PIL import Image, ImageOps
 
-from spc.io.decode import orient, probe_bit_depth, read_photo
-from spc.photo import Photo
+from spc_cli.io.decode import orient, probe_bit_depth, read_photo
+from spc_cli.photo import Photo
 
 
 def srgb_to_linear(codes, top=255):
@@ -227,7 +227,7 @@ def test_unreadable_icc_is_dropped_not_fatal(tmp_path):
 
 
 def test_synthetic_dng_decodes_through_rawpy(photo_files):
-    from spc.io.dng import colour_chart
+    from spc_cli.io.dng import colour_chart
 
     photo = read_photo(photo_files["raw"])
     m = photo.meta
@@ -246,7 +246,7 @@ def test_synthetic_dng_decodes_through_rawpy(photo_files):
 
 
 def test_dng_colours_survive_rawpy(tmp_path):
-    from spc.io.dng import write_dng
+    from spc_cli.io.dng import write_dng
 
     scene = np.zeros((64, 96, 3))
     scene[:, :32] = (0.6, 0.05, 0.05)
@@ -260,7 +260,7 @@ def test_dng_colours_survive_rawpy(tmp_path):
 
 
 def test_dng_orientation_is_applied(tmp_path):
-    from spc.io.dng import write_dng
+    from spc_cli.io.dng import write_dng
 
     scene = np.zeros((32, 48, 3)) + 0.1
     scene[:8, :8] = (0.8, 0.1, 0.1)
@@ -342,7 +342,7 @@ def test_orientation_on_8_bit_tiff_is_applied_once(tmp_path, exif_factory, compr
 
 
 def test_8_bit_rgb_keeps_its_codes_and_decodes_float_only_where_asked(tmp_path):
-    from spc.colour import area_downscale
+    from spc_cli.colour import area_downscale
 
     rng = np.random.default_rng(5)
     rgb = rng.integers(0, 256, (1300, 700, 3), dtype=np.uint8)

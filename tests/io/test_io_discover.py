@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from spc.errors import UsageError
-from spc.io import RAW_EXTENSIONS, SUPPORTED_EXTENSIONS
-from spc.io.atomic import temp_path
-from spc.io.discover import discover
+from spc_cli.errors import UsageError
+from spc_cli.io import RAW_EXTENSIONS, SUPPORTED_EXTENSIONS
+from spc_cli.io.atomic import temp_path
+from spc_cli.io.discover import discover
 
 
 def touch(path: Path) -> Path:

@@ -11,11 +11,11 @@ import pytest
 import torch
 from PIL import Image
 
-from spc.errors import OutputError, UsageError
-from spc.io import encode as enc
-from spc.io.decode import read_photo
-from spc.io.encode import output_spec, write_photo
-from spc.io.spaces import encode_planes_u8, encode_planes_u16, encode_transfer
+from spc_cli.errors import OutputError, UsageError
+from spc_cli.io import encode as enc
+from spc_cli.io.decode import read_photo
+from spc_cli.io.encode import output_spec, write_photo
+from spc_cli.io.spaces import encode_planes_u8, encode_planes_u16, encode_transfer
 
 
 @pytest.mark.parametrize("source, requested, depth, expected", [
@@ -267,7 +267,7 @@ def test_missing_folder_is_output_error(tmp_path, photo_files):
 
 
 def test_webp_size_limit_is_output_error(tmp_path):
-    from spc.photo import Metadata, Photo
+    from spc_cli.photo import Metadata, Photo
 
     meta = Metadata(source=tmp_path / "x", format="png", sha256="", width=17000, height=1, bit_depth=8)
     photo = Photo(pixels=torch.zeros(3, 1, 17000), meta=meta)

@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from spc.errors import InputError
-from spc.io import metadata as md
-from spc.io.decode import read_photo
+from spc_cli.errors import InputError
+from spc_cli.io import metadata as md
+from spc_cli.io.decode import read_photo
 
 
 def _jpeg_bytes(size=(64, 48)) -> bytes:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from spc.io.decode import read_photo
+from spc_cli.io.decode import read_photo
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 FILES = sorted(p for p in EXAMPLES.glob("*") if p.suffix.lower() in {".jpg", ".dng"}) if EXAMPLES.is_dir() else []

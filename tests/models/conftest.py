@@ -89,7 +89,7 @@ def tiny_vlm_dir(tmp_path_factory) -> Path:
 
 def make_photo(height: int = 48, width: int = 64, seed: int = 0, name: str = "p.jpg"):
     """A smooth synthetic photo (gradient plus a few blobs), linear light."""
-    from spc.photo import Metadata, Photo
+    from spc_cli.photo import Metadata, Photo
 
     g = torch.Generator().manual_seed(seed)
     yy, xx = torch.meshgrid(torch.linspace(0, 1, height), torch.linspace(0, 1, width), indexing="ij")
@@ -113,7 +113,7 @@ def build_tiny_qwen_image_edit():
                            QwenImageTransformer2DModel)
     from transformers import Qwen2_5_VLForConditionalGeneration
 
-    from spc.critic.vlm import QwenVLProcessor
+    from spc_cli.critic.vlm import QwenVLProcessor
 
     torch.manual_seed(0)
     transformer = QwenImageTransformer2DModel(patch_size=2, in_channels=16, out_channels=4, num_layers=2,

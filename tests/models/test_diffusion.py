@@ -11,12 +11,12 @@ diffusers = pytest.importorskip("diffusers")
 if not hasattr(diffusers, "QwenImageEditPlusPipeline"):
     pytest.skip("this diffusers has no QwenImageEditPlusPipeline", allow_module_level=True)
 
-from spc.artist.base import Applied, Rendered  # noqa: E402
-from spc.artist.diffusion import (DiffusionArtist, apply_colour_map, fit_colour_map, instruction_text,  # noqa: E402
+from spc_cli.artist.base import Applied, Rendered  # noqa: E402
+from spc_cli.artist.diffusion import (DiffusionArtist, apply_colour_map, fit_colour_map, instruction_text,  # noqa: E402
                                   proxy_size, transfer_edit)
-from spc.critic.instructions import parse_suggestions  # noqa: E402
-from spc.errors import UsageError  # noqa: E402
-from spc.plan import EditPlan  # noqa: E402
+from spc_cli.critic.instructions import parse_suggestions  # noqa: E402
+from spc_cli.errors import UsageError  # noqa: E402
+from spc_cli.plan import EditPlan  # noqa: E402
 
 from .conftest import build_tiny_qwen_image_edit, make_photo  # noqa: E402
 
@@ -53,7 +53,7 @@ def test_transfer_ignores_geometry_and_size_of_the_edited_proxy():
 
 
 def test_editor_that_moves_things_still_transfers_only_colour():
-    from spc.colour import linear_to_srgb
+    from spc_cli.colour import linear_to_srgb
 
     full = _scene(300, 450)
     full[:, 100:200, 150:300] = torch.tensor([0.8, 0.2, 0.1]).view(3, 1, 1)  # a hard-edged object

@@ -2,7 +2,7 @@
 
 import pytest
 
-from spc.critic.instructions import merge_edits, parse_critique, parse_suggestion, parse_suggestions
+from spc_cli.critic.instructions import merge_edits, parse_critique, parse_suggestion, parse_suggestions
 
 TYPICAL = """Reasoning: The photo is underexposed: the subject's face sits in deep shadow and the sky
 is the only well-lit area. A faint haze flattens the background and the colours look slightly cool.

@@ -5,9 +5,9 @@ import torch
 
 pytest.importorskip("transformers")
 
-from spc.critic.base import ATTRIBUTES, Critique  # noqa: E402
-from spc.critic.vlm import USER_PROMPT, VLMCritic, critique_from_text  # noqa: E402
-from spc.errors import UsageError  # noqa: E402
+from spc_cli.critic.base import ATTRIBUTES, Critique  # noqa: E402
+from spc_cli.critic.vlm import USER_PROMPT, VLMCritic, critique_from_text  # noqa: E402
+from spc_cli.errors import UsageError  # noqa: E402
 
 from .conftest import make_photo  # noqa: E402
 from .test_instructions import TYPICAL  # noqa: E402
@@ -80,7 +80,7 @@ def test_missing_model_is_a_one_line_usage_error(tmp_path, monkeypatch):
 
 
 def test_registry_builds_it_from_the_environment(tiny_vlm_dir, monkeypatch):
-    from spc.registry import make_critic
+    from spc_cli.registry import make_critic
 
     monkeypatch.setenv("SPC_VLM_MODEL", str(tiny_vlm_dir))  # how the CLI reaches a local folder
     c = make_critic("vlm", device="cpu", max_new_tokens=2)

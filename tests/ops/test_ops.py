@@ -7,8 +7,8 @@ import math
 import pytest
 import torch
 
-from spc.colour import linear_to_srgb
-from spc.ops import OPS, ORDER
+from spc_cli.colour import linear_to_srgb
+from spc_cli.ops import OPS, ORDER
 
 # A typical, clearly non-neutral setting for every op.
 ACTIVE: dict[str, dict[str, float]] = {
@@ -196,7 +196,7 @@ def test_denoise_smooths_flat_areas_and_keeps_edges():
     clean = torch.full((1, 3, 64, 64), 0.05)
     clean[..., 32:] = 0.5
     enc = linear_to_srgb(clean) + 0.03 * torch.randn(1, 3, 64, 64, generator=g)
-    from spc.colour import srgb_to_linear
+    from spc_cli.colour import srgb_to_linear
 
     noisy = srgb_to_linear(enc.clamp(0, 1))
     out = OPS["denoise"].fn(noisy, luma=1.0, chroma=1.0, sigma=0.03)
@@ -222,15 +222,15 @@ def test_sharpen_raises_edge_contrast_and_gate_spares_noise():
 def test_doc_examples_run():
     import doctest
 
-    import spc.ops.dehaze
-    import spc.ops.denoise
-    import spc.ops.filters
-    import spc.ops.saturation
-    import spc.ops.sharpen
-    import spc.ops.tone
+    import spc_cli.ops.dehaze
+    import spc_cli.ops.denoise
+    import spc_cli.ops.filters
+    import spc_cli.ops.saturation
+    import spc_cli.ops.sharpen
+    import spc_cli.ops.tone
 
-    for mod in (spc.ops.dehaze, spc.ops.denoise, spc.ops.filters, spc.ops.saturation,
-                spc.ops.sharpen, spc.ops.tone):
+    for mod in (spc_cli.ops.dehaze, spc_cli.ops.denoise, spc_cli.ops.filters, spc_cli.ops.saturation,
+                spc_cli.ops.sharpen, spc_cli.ops.tone):
         res = doctest.testmod(mod, extraglobs={"torch": torch, "math": math})
         assert res.failed == 0, mod.__name__
 
@@ -238,7 +238,7 @@ def test_doc_examples_run():
 @pytest.mark.parametrize("sigma", [0.5, 1.5, 5.0])
 @pytest.mark.parametrize("shape", [(2, 3, 40, 50), (1, 1, 3, 200), (1, 1, 7, 5)])
 def test_gaussian_blur_opencv_path_equals_the_differentiable_one(shape, sigma):
-    from spc.ops.filters import gaussian_blur
+    from spc_cli.ops.filters import gaussian_blur
 
     x = torch.rand(*shape, generator=torch.Generator().manual_seed(2))
     fast = gaussian_blur(x, sigma)  # CPU, no gradient: OpenCV

@@ -1,6 +1,6 @@
-"""A tiny fork server for the kill test: import spc (and torch) once, fork one child per CLI run.
+"""A tiny fork server for the kill test: import spc_cli (and torch) once, fork one child per CLI run.
 
-Each child is a real, separate process running ``spc.cli.main()`` with its own argv, its own
+Each child is a real, separate process running ``spc_cli.cli.main()`` with its own argv, its own
 output lock and its own threads, so SIGKILL hits it exactly as it would hit ``spc`` started
 from a shell; only the 1-3 s of interpreter and torch start-up are paid once instead of per run.
 The parent never runs a torch op, so no thread pool exists at fork time.
@@ -21,16 +21,16 @@ import sys
 def main() -> None:
     import torch  # noqa: F401  - the expensive part, paid once
 
-    import spc.api  # noqa: F401
-    import spc.artist.pipeline  # noqa: F401
-    import spc.cli
-    import spc.critic.analytic  # noqa: F401
-    import spc.engine  # noqa: F401
-    import spc.io.decode  # noqa: F401
-    import spc.io.encode  # noqa: F401
+    import spc_cli.api  # noqa: F401
+    import spc_cli.artist.pipeline  # noqa: F401
+    import spc_cli.cli
+    import spc_cli.critic.analytic  # noqa: F401
+    import spc_cli.engine  # noqa: F401
+    import spc_cli.io.decode  # noqa: F401
+    import spc_cli.io.encode  # noqa: F401
 
     try:
-        import spc.artist.refine  # noqa: F401
+        import spc_cli.artist.refine  # noqa: F401
     except ImportError:
         pass
     print(json.dumps({"ready": os.getpid()}), flush=True)
@@ -50,7 +50,7 @@ def main() -> None:
                     os.dup2(null, 0)
                     sys.argv = ["spc", *req["run"]]
                     try:
-                        spc.cli.main()
+                        spc_cli.cli.main()
                         code = 0
                     except SystemExit as e:
                         code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)

@@ -126,7 +126,7 @@ class Result:
 
 def cli(*args: str | Path) -> Result:
     """Run ``spc ARGS`` in-process; stdout and stderr together in ``output``."""
-    from spc.cli import app
+    from spc_cli.cli import app
 
     r = runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
     out = r.output
@@ -145,7 +145,7 @@ def subprocess_env() -> dict[str, str]:
     return env
 
 
-SPC = [sys.executable, "-m", "spc.cli"]
+SPC = [sys.executable, "-m", "spc_cli.cli"]
 
 
 class ForkServer:

@@ -102,8 +102,8 @@ def test_decompression_bomb_is_refused_fast_with_little_memory(tmp_path, guard):
     """A 70-byte PNG declaring 100k x 100k (30 GB of pixels): refused from the header."""
     import tracemalloc
 
-    from spc.errors import InputError
-    from spc.io.decode import read_photo
+    from spc_cli.errors import InputError
+    from spc_cli.io.decode import read_photo
 
     shoot = tmp_path / "shoot"
     shoot.mkdir()

@@ -70,7 +70,7 @@ def test_a_killed_lock_holder_does_not_block_the_next_run(tmp_path, guard, forks
 
 @pytest.mark.slow
 def test_two_plain_spc_processes_one_refuses(tmp_path, guard):
-    """The same race with two ``python -m spc.cli`` processes (each pays its own start-up)."""
+    """The same race with two ``python -m spc_cli.cli`` processes (each pays its own start-up)."""
     shoot = tmp_path / "shoot"
     make_batch(shoot, 40, size=(64, 96))
     guard.freeze(shoot)

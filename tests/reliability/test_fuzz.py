@@ -22,9 +22,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageCms
 
-from spc.errors import InputError, SpcError
-from spc.io import metadata as md
-from spc.io.decode import read_photo
+from spc_cli.errors import InputError, SpcError
+from spc_cli.io import metadata as md
+from spc_cli.io.decode import read_photo
 
 from .helpers import EXAMPLES, scene
 

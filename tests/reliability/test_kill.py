@@ -7,7 +7,7 @@ temporary files anywhere, inputs untouched.
 
 The default run forks the 20 runs from a server that has imported spc and torch once
 (tests/reliability/_forkserver.py: each run is still its own process, killed by a real
-SIGKILL), plus one kill of a plain ``python -m spc.cli`` process; the slow run kills 20
+SIGKILL), plus one kill of a plain ``python -m spc_cli.cli`` process; the slow run kills 20
 plain processes.
 """
 

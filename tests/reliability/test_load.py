@@ -2,7 +2,7 @@
 handles leak, progress and summary stay correct.
 
 Default run: 30 vs 150 photos, forked from the session's fork server. Slow run: 200 vs 2,000
-photos, each a plain ``python -m spc.cli`` process (``SPC_SLOW=1``).
+photos, each a plain ``python -m spc_cli.cli`` process (``SPC_SLOW=1``).
 """
 
 from __future__ import annotations

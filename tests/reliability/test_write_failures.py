@@ -2,7 +2,7 @@
 and the rest of the batch is still written.
 
 Tests run as root here, and root ignores permission bits, so disk full / permission denied /
-read-only are injected at the lowest write call spc makes (spc.io.atomic's temp-file write and
+read-only are injected at the lowest write call spc makes (spc_cli.io.atomic's temp-file write and
 rename) for chosen files; real failures root cannot bypass (a folder where a file should be, a
 name too long) and a real chmod when not root are exercised too.
 """
@@ -14,7 +14,7 @@ import os
 
 import pytest
 
-from spc.io import atomic, encode
+from spc_cli.io import atomic, encode
 
 from .helpers import cli, make_batch, outputs, sidecar_of, temp_files
 

@@ -112,8 +112,14 @@ def decode_planes(codes: np.ndarray, space: str) -> np.ndarray:
 
 
 def _finite(planes: np.ndarray) -> np.ndarray:
-    """NaN and -inf -> 0, +inf -> 1 (one cheap read-only pass when all is well)."""
-    if np.isfinite(planes).all():
+    """NaN and -inf -> 0, +inf -> 1, defined here before any quantisation: what a library
+    does when it casts NaN or an infinity to an integer is not a contract (OpenCV 4 gave a
+    negative integer for NaN, OpenCV 5 the largest one).
+
+    One read-only pass when all is well: the sum of the planes is finite exactly when every
+    value is (a finite sum that overflows only sends the planes through the repair too).
+    """
+    if np.isfinite(planes.sum(dtype=np.float32)):
         return planes
     return np.nan_to_num(planes, nan=0.0, posinf=1.0, neginf=0.0)
 
@@ -139,10 +145,9 @@ def _encode(planes: np.ndarray, space: str, bits: int) -> np.ndarray:
     if planes.size == 0:
         return np.zeros((c, h, w), dtype)
     top = float((1 << bits) - 1)
-    planes = np.asarray(planes, dtype=np.float32)
+    planes = _finite(np.asarray(planes, dtype=np.float32))
     if bits == 8 and space == "srgb":
         return _srgb8_codes(planes.reshape(c * h, w)).reshape(c, h, w)
-    planes = _finite(planes)
     matrix = from_rec709(space)
     x = _mix(matrix, planes) if matrix is not None else planes
     x2 = np.ascontiguousarray(x, dtype=np.float32).reshape(c * h, w)
@@ -166,10 +171,10 @@ def _encode(planes: np.ndarray, space: str, bits: int) -> np.ndarray:
 
 
 def _srgb8_codes(x: np.ndarray) -> np.ndarray:
-    """Linear (N, W) float32 -> sRGB uint8 codes.
+    """Linear (N, W) float32 with no NaN or infinity (see ``_finite``) -> sRGB uint8 codes.
 
-    The linear value rounded to one of 65536 steps (one pass; NaN and -inf give a negative
-    integer, +inf the largest, so clamping makes them 0 and 65535), then a table of the
+    The linear value rounded to one of 65536 steps (one pass; OpenCV saturates finite values
+    beyond the int32 range, and the clamp takes the rest to 0 and 65535), then a table of the
     exact curve (torch's gather is about twice numpy's fancy indexing). A step is at most
     0.03 of an 8-bit level near black, so the result is the exact rounding except where a
     value lies within that distance of a level boundary (then it may land on the

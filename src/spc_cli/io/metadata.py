@@ -2,7 +2,7 @@
 
 Everything here works on bytes and plain values; decode.py and encode.py do the file
 work. EXIF blocks are kept as TIFF structures *without* the ``Exif\\0\\0`` header (the
-:class:`~spc.photo.Metadata` contract); :func:`exif_app1` adds it back for JPEG/WebP.
+:class:`~spc_cli.photo.Metadata` contract); :func:`exif_app1` adds it back for JPEG/WebP.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Diffusion artist: an instruction-following image editor (Qwen-Image-Edit-2509) performs the plan.
 
-Chosen with ``--artist diffusion``; needs ``pip install 'spc[models]'``, the
+Chosen with ``--artist diffusion``; needs ``pip install 'spc-cli[models]'``, the
 weights (tens of GB, from the Hugging Face Hub or a local folder) and, in
 practice, a large GPU. diffusers is imported when this module is imported; the
 registry imports it only when ``diffusion`` is chosen.
@@ -36,7 +36,7 @@ from .base import Applied, Rendered
 try:
     import diffusers
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
-    raise UsageError("the diffusion artist needs the model extras: pip install 'spc[models]'") from exc
+    raise UsageError("the diffusion artist needs the model extras: pip install 'spc-cli[models]'") from exc
 
 DEFAULT_MODEL = "Qwen/Qwen-Image-Edit-2509"
 NEGATIVE_PROMPT = " "  # Qwen-Image-Edit enables true CFG only with a negative prompt; " " is the usual one

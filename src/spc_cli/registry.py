@@ -12,12 +12,12 @@ from typing import Any
 from .errors import UsageError
 
 CRITICS: dict[str, str] = {
-    "analytic": "spc.critic.analytic:AnalyticCritic",
-    "vlm": "spc.critic.vlm:VLMCritic",
+    "analytic": "spc_cli.critic.analytic:AnalyticCritic",
+    "vlm": "spc_cli.critic.vlm:VLMCritic",
 }
 ARTISTS: dict[str, str] = {
-    "pipeline": "spc.artist.pipeline:PipelineArtist",
-    "diffusion": "spc.artist.diffusion:DiffusionArtist",
+    "pipeline": "spc_cli.artist.pipeline:PipelineArtist",
+    "diffusion": "spc_cli.artist.diffusion:DiffusionArtist",
 }
 
 

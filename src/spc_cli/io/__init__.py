@@ -1,11 +1,11 @@
 """The I/O layer: find photos, decode them to linear light, encode them back atomically.
 
-- :mod:`spc.io.discover`: inputs (files, folders) -> photos to process.
-- :mod:`spc.io.decode`: ``read_photo(path) -> Photo`` (JPEG, PNG, TIFF, WebP, RAW).
-- :mod:`spc.io.metadata`: EXIF / ICC / XMP: read, sanitise, rebuild.
-- :mod:`spc.io.encode`: ``output_spec`` and ``write_photo``.
-- :mod:`spc.io.atomic`: temp-file-and-rename writes.
-- :mod:`spc.io.dng`: a tiny DNG writer for tests and examples.
+- :mod:`spc_cli.io.discover`: inputs (files, folders) -> photos to process.
+- :mod:`spc_cli.io.decode`: ``read_photo(path) -> Photo`` (JPEG, PNG, TIFF, WebP, RAW).
+- :mod:`spc_cli.io.metadata`: EXIF / ICC / XMP: read, sanitise, rebuild.
+- :mod:`spc_cli.io.encode`: ``output_spec`` and ``write_photo``.
+- :mod:`spc_cli.io.atomic`: temp-file-and-rename writes.
+- :mod:`spc_cli.io.dng`: a tiny DNG writer for tests and examples.
 """
 
 from __future__ import annotations

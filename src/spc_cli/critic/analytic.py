@@ -4,7 +4,7 @@
     numbers on a proxy        findings with          plan, score, summary
     and full-res tiles        severity/confidence
 
-    >>> from spc.critic.analytic import AnalyticCritic
+    >>> from spc_cli.critic.analytic import AnalyticCritic
     >>> critique = AnalyticCritic().critique([photo])[0]        # doctest: +SKIP
     >>> critique.score, critique.summary, critique.plan.to_list()  # doctest: +SKIP
 """

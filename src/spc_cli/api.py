@@ -1,6 +1,6 @@
 """The Python API the CLI calls. Everything here works on files or on pixel arrays.
 
-    >>> from spc import api
+    >>> from spc_cli import api
     >>> out, critique, applied = api.enhance_pixels(srgb)   # (H, W, 3) sRGB array
 """
 

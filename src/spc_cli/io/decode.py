@@ -1,6 +1,6 @@
-"""Read a photo file into a :class:`~spc.photo.Photo`: linear Rec.709, upright, with metadata.
+"""Read a photo file into a :class:`~spc_cli.photo.Photo`: linear Rec.709, upright, with metadata.
 
-Every failure is an :class:`~spc.errors.InputError` naming the file and saying why in one
+Every failure is an :class:`~spc_cli.errors.InputError` naming the file and saying why in one
 line: empty, truncated, not an image, unsupported pixel format, larger than the
 megapixel limit (refused from the header, before any pixel memory is allocated),
 hostile metadata, a RAW that LibRaw cannot read.

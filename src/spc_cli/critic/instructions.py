@@ -5,7 +5,7 @@ form "<degree> <verb> <attribute>" ("slightly increase light and exposure",
 "moderately reduce haze") and "Score: N/100". This module reads that text
 robustly. Each suggestion becomes an attribute from ``ATTRIBUTES``, a direction,
 a severity taken from the degree word, and an edit built with the hint grammar
-(``spc.hints``), so the same words give the same edit whoever wrote them.
+(``spc_cli.hints``), so the same words give the same edit whoever wrote them.
 Suggestions it cannot map are kept as text and reported, never guessed.
 
 >>> s = parse_suggestion("slightly increase light and exposure")

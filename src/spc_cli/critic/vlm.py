@@ -1,10 +1,10 @@
 """VLM critic: a Qwen2.5-VL vision-language model writes the critique; we read it.
 
-Chosen with ``--critic vlm``; needs ``pip install 'spc[models]'`` and the weights
+Chosen with ``--critic vlm``; needs ``pip install 'spc-cli[models]'`` and the weights
 (downloaded from the Hugging Face Hub on first use, or a local folder). The model
 sees a ~448-px sRGB proxy of each photo and answers with a reasoning, numbered
 suggestions "<degree> <verb> <attribute>" and "Score: N/100";
-``spc.critic.instructions`` turns that text into findings and an edit plan.
+``spc_cli.critic.instructions`` turns that text into findings and an edit plan.
 
 transformers is imported when this module is imported, so the registry imports
 this module only when ``vlm`` is chosen.
@@ -31,7 +31,7 @@ try:
     import transformers
     from transformers import AutoImageProcessor, AutoTokenizer, BatchFeature
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
-    raise UsageError("the vlm critic needs the model extras: pip install 'spc[models]'") from exc
+    raise UsageError("the vlm critic needs the model extras: pip install 'spc-cli[models]'") from exc
 
 DEFAULT_MODEL = "Qwen/Qwen2.5-VL-7B-Instruct"
 PROXY_EDGE = 448  # long edge of the image the model sees (16 x 16 merged 28-px patches)

@@ -75,8 +75,11 @@ def _lut_stage(chain: list[tuple[OpSpec, dict]], batch: torch.Tensor, active: li
         # In place, plane by plane (a band of an image's channel is contiguous memory).
         lo, hi = torch.aminmax(x)
         fix = None
-        if float(lo) < 0.0 or float(hi) > 1.0:
-            outside = (x < 0.0) | (x > 1.0)
+        if not (float(lo) >= 0.0 and float(hi) <= 1.0):  # also true when a value is NaN
+            # values the table does not cover, NaN included (its integer index would be
+            # whatever the cast makes of it), take the exact path: NaN stays NaN, and the
+            # encoder defines what it becomes
+            outside = (x < 0.0) | (x > 1.0) | torch.isnan(x)
             if not all(active):
                 outside &= torch.tensor(active, device=x.device).view(b, 1, 1, 1)
             fix = (outside, exact(x.clone()))

@@ -1,4 +1,4 @@
-"""Encode a :class:`~spc.photo.Photo` back to a file: the input's colour encoding, its
+"""Encode a :class:`~spc_cli.photo.Photo` back to a file: the input's colour encoding, its
 EXIF (orientation 1), ICC profile and XMP, written atomically.
 
 JPEG and WebP go through Pillow; PNG through OpenCV (8 and 16 bit) with our own
