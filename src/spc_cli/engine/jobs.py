@@ -1,0 +1,117 @@
+"""Planning the jobs: where each input goes, and whether its output is already current."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import sidecar
+from ..errors import UsageError
+from .settings import Settings
+
+
+@dataclass
+class Job:
+    source: Path
+    output: Path
+    fmt: str = ""
+    bit_depth: int = 8
+    side: Path | None = None  # the sidecar, when <stem>.spc.json would be shared (see plan_jobs)
+
+    @property
+    def sidecar(self) -> Path:
+        return self.side or sidecar.sidecar_path(self.output)
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def plan_jobs(inputs: list[Path], settings: Settings) -> list[Job]:
+    """Where each input goes. Refuses an output that would land on an input."""
+    from ..io import RAW_EXTENSIONS
+    from ..io.discover import discover
+    from ..io.decode import probe_bit_depth
+    from ..io.encode import output_spec
+
+    if settings.out_dir is not None:
+        out_real = settings.out_dir.resolve()
+        for p in inputs:
+            if p.is_dir() and p.resolve() == out_real:
+                raise UsageError(f"--out {settings.out_dir} is an input folder; inputs are never overwritten")
+            if p.is_file() and Path(os.path.realpath(p.parent)) == out_real:
+                raise UsageError(f"{p} is inside --out {settings.out_dir}; inputs are never overwritten")
+    found = discover(inputs, settings.out_dir)
+    if settings.out_file is not None and len(found) != 1:
+        raise UsageError(f"--out {settings.out_file} names one file but {len(found)} photos were given")
+    jobs: list[Job] = []
+    seen: dict[Path, Path] = {}
+    for src, rel in found:
+        in_fmt = "raw" if src.suffix.lower() in RAW_EXTENSIONS else _format_of(src)
+        in_depth = probe_bit_depth(src)
+        fmt, ext, depth = output_spec(in_fmt, settings.format, in_depth)
+        if settings.out_file is not None:
+            out = settings.out_file
+            if out.suffix.lower() != ext and settings.format is None:
+                fmt, ext, depth = output_spec(in_fmt, _format_of(out), in_depth)
+        elif settings.beside:
+            out = src.with_name(src.stem + ".spc" + ext)
+        else:
+            assert settings.out_dir is not None
+            out = settings.out_dir / rel.parent / (rel.stem + ext)
+        if out in seen:
+            raise UsageError(f"{src} and {seen[out]} would both be written to {out}; "
+                             "rename one or use --format")
+        seen[out] = src
+        jobs.append(Job(src, out, fmt, depth))
+    # an output reached through a symlink (e.g. one inside --out) must not land on any input
+    sources = {j.source.resolve(): j.source for j in jobs}
+    for j in jobs:
+        hit = sources.get(j.output.resolve())
+        if hit is not None:
+            raise UsageError(f"{j.source}: output {j.output} would overwrite the input {hit}")
+    # IMG_1.jpg and IMG_1.tif (a RAW+JPEG pair) would share IMG_1.spc.json: name theirs in full
+    by_side: dict[Path, list[Job]] = {}
+    for j in jobs:
+        by_side.setdefault(sidecar.sidecar_path(j.output), []).append(j)
+    for group in by_side.values():
+        if len(group) > 1:
+            for j in group:
+                j.side = j.output.with_name(j.output.name + sidecar.SUFFIX)
+    sides = [j.sidecar for j in jobs]
+    if len(set(sides)) != len(sides):
+        raise UsageError("two outputs would share a sidecar file; rename one or use separate runs")
+    return jobs
+
+
+_FORMATS = {".jpg": "jpeg", ".jpeg": "jpeg", ".jpe": "jpeg", ".png": "png", ".tif": "tiff", ".tiff": "tiff",
+            ".webp": "webp"}
+
+
+def _format_of(path: Path) -> str:
+    return _FORMATS.get(path.suffix.lower(), "jpeg")
+
+
+def is_current(job: Job, settings: Settings, input_sha: Callable[[], str]) -> bool:
+    """An output counts as done when it and its sidecar exist and match this input and settings.
+
+    ``input_sha`` is called only when everything else matches, so a first run (no outputs
+    yet) never reads its inputs twice: decoding hashes the bytes it reads anyway.
+    """
+    side = job.sidecar
+    if settings.force or not job.output.is_file() or not side.is_file():
+        return False
+    try:
+        doc = sidecar.load(side)
+    except (OSError, ValueError):
+        return False
+    return (doc.get("settings_key") == settings.key()
+            and (doc.get("output") or {}).get("bytes") == job.output.stat().st_size
+            and doc.get("input", {}).get("sha256") == input_sha())

@@ -1,0 +1,105 @@
+"""What a run says about each photo: its outcome, the sidecar record, and the written output."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import sidecar
+from ..errors import OutputError
+from ..plan import EditPlan
+from .jobs import Job
+from .settings import Settings
+
+
+@dataclass
+class Outcome:
+    source: Path
+    status: str  # "done" | "skipped" | "failed" | "planned"
+    output: Path | None = None
+    reason: str = ""
+    score_before: float | None = None
+    sidecar: dict[str, Any] | None = None
+    did: str = ""  # one line of what was done, in words (kept; the sidecar itself is dropped)
+
+
+@dataclass
+class Summary:
+    outcomes: list[Outcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def count(self, status: str) -> int:
+        return sum(o.status == status for o in self.outcomes)
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+
+def document(job: Job, photo, critique, plan: EditPlan, rendered, timings: dict[str, float], notes: list[str],
+             hint_plan: EditPlan | None, settings: Settings, backends: dict[str, Any]) -> dict[str, Any]:
+    """The sidecar record of one photo, before its output is written (``write_output`` adds it)."""
+    info = photo.describe()
+    info.update(bit_depth=photo.meta.bit_depth, colour_space=photo.meta.colour_space,
+                orientation=photo.meta.orientation, frames=photo.meta.frames)
+    return sidecar.build(
+        photo_info=info, output_info=None, critique=critique.to_dict(), plan=plan.to_list(),
+        applied=[a.to_dict() for a in rendered.applied], backends=backends,
+        settings=settings.output_settings(),
+        settings_key=settings.key(), timings_ms=timings, exif=sidecar.exif_summary(photo.meta.tags),
+        refine=[n for n in notes if n.startswith("strength")],
+        notes=list(photo.meta.notes) + list(rendered.notes) + [n for n in notes if not n.startswith("strength")],
+        hint=({"text": settings.hint, "edits": hint_plan.to_list()} if hint_plan is not None else None))
+
+
+def write_output(job: Job, rendered, doc: dict[str, Any], quality: int) -> dict[str, Any]:
+    """Write the rendered photo (or, when nothing was changed, a copy of the input's own bytes)
+    and then its sidecar, each atomically; returns the completed sidecar record."""
+    from ..io.atomic import atomic_write_text
+    from ..io.encode import write_photo
+
+    t0 = time.perf_counter()
+    try:
+        job.output.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        from ..io.atomic import describe_error
+
+        raise OutputError(job.output, f"cannot create its folder ({describe_error(e)})") from e
+    meta = rendered.photo.meta
+    if (not rendered.applied and job.fmt == meta.format and job.bit_depth == meta.bit_depth
+            and meta.frames == 1):  # a copy would keep every frame; the sidecar says first only
+        # Nothing to fix: the output is the input's own bytes, so a good photo loses
+        # nothing to re-encoding and keeps every byte of its metadata.
+        import shutil
+
+        from ..io.atomic import atomic_write
+
+        atomic_write(job.output, lambda tmp: shutil.copyfile(job.source, tmp))
+        doc["notes"].append("no edit needed: the input file was copied unchanged")
+    else:
+        write_photo(rendered.photo, job.output, job.fmt, job.bit_depth, quality=quality)
+    doc["timings_ms"]["encode"] = (time.perf_counter() - t0) * 1000
+    doc["output"] = {"path": str(job.output), "format": job.fmt, "bit_depth": job.bit_depth,
+                     "bytes": job.output.stat().st_size}
+    doc["timings_ms"]["total"] = sum(v for k, v in doc["timings_ms"].items() if k != "total")
+    doc["timings_ms"] = {k: round(v, 1) for k, v in doc["timings_ms"].items()}
+    atomic_write_text(job.sidecar, sidecar.dumps(doc))
+    return doc
+
+
+def what_was_done(doc: dict[str, Any]) -> str:
+    """One line from a sidecar: the score and the edits rendered, in words."""
+    applied = {a["op"] for a in doc.get("applied", [])}
+    words = [e["instruction"] for e in doc.get("plan", []) if e["op"] in applied and e.get("instruction")]
+    score = (doc.get("critique") or {}).get("score")
+    head = f"score {score:.0f}; " if isinstance(score, (int, float)) else ""
+    if not words:
+        return head + "left as it was"
+    eased = [n.split(":")[0] for n in doc.get("refine", []) if n.endswith("accepted") and not n.startswith("strength 1.0")]
+    return head + "; ".join(words) + (f" (eased to {eased[0]})" if eased else "")
