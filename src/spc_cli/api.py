@@ -76,24 +76,27 @@ def enhance_pixels(srgb: np.ndarray, critic: str = "analytic", artist: str = "pi
 # ---------------------------------------------------------------- files
 
 def _run(inputs, settings, on_outcome=None, on_plan=None):
-    from .engine import Engine, output_lock, plan_jobs
+    from .engine import Engine, output_lock, plan_run
 
     paths = [Path(p) for p in inputs]
-    jobs = plan_jobs(paths, settings)
+    jobs, not_read = plan_run(paths, settings)
     engine = Engine(settings)
     lock_dir = settings.out_dir or (settings.out_file.parent if settings.out_file else None)
     if lock_dir is None or settings.dry_run:
         if on_plan is not None:
             on_plan(jobs)
-        return engine.run(jobs, on_outcome)
-    with output_lock(lock_dir):  # a refused run says so before any progress is shown
-        if on_plan is not None:
-            on_plan(jobs)
-        if settings.out_dir is not None:  # temp files of a run that was killed
-            from .io.atomic import remove_stale_temps
+        summary = engine.run(jobs, on_outcome)
+    else:
+        with output_lock(lock_dir):  # a refused run says so before any progress is shown
+            if on_plan is not None:
+                on_plan(jobs)
+            if settings.out_dir is not None:  # temp files of a run that was killed
+                from .io.atomic import remove_stale_temps
 
-            remove_stale_temps(settings.out_dir)
-        return engine.run(jobs, on_outcome)
+                remove_stale_temps(settings.out_dir)
+            summary = engine.run(jobs, on_outcome)
+    summary.add_not_read(not_read)
+    return summary
 
 
 def enhance(inputs, out, on_outcome=None, on_plan=None, **options):

@@ -124,6 +124,8 @@ def _run_batch(call, quiet: bool, verb: str, explain: bool = False) -> None:
 
 
 def _print_summary(summary, quiet: bool, console, explain: bool = False) -> None:
+    from rich.markup import escape
+
     failed = summary.failed
     if quiet:
         for o in failed:
@@ -137,11 +139,14 @@ def _print_summary(summary, quiet: bool, console, explain: bool = False) -> None
         return
     n = summary.count("done")
     rate = n / summary.seconds if summary.seconds > 0 and n else 0.0
+    unread = [o for o in summary.outcomes if o.status == "unread"]
     console.print(f"[bold]done[/] {n}  [bold]skipped[/] {summary.count('skipped')} (up to date)  "
-                  f"[bold {'red' if failed else 'green'}]failed[/] {len(failed)}  "
+                  + (f"[bold]not read[/] {len(unread)}  " if unread else "")
+                  + f"[bold {'red' if failed else 'green'}]failed[/] {len(failed)}  "
                   f"in {summary.seconds:.1f} s ({rate:.2f} img/s)")
     for o in failed:
-        console.print(f"  [red]x[/] {o.reason}", soft_wrap=True)
+        console.print(f"  [red]x[/] {escape(o.reason)}", soft_wrap=True, highlight=False)
+    _print_unread(console, unread)
     done = [o for o in summary.outcomes if o.status == "done" and o.did]
     if done and (explain or len(done) <= EXPLAIN_UP_TO):
         for o in done:
@@ -149,6 +154,20 @@ def _print_summary(summary, quiet: bool, console, explain: bool = False) -> None
 
 
 EXPLAIN_UP_TO = 20  # a small batch lists what was done to each photo; a big one only counts
+
+
+def _print_unread(console, unread) -> None:
+    """The files found in the input folders that spc does not read: each named in a small run,
+    counted by reason in a big one."""
+    if len(unread) <= EXPLAIN_UP_TO:
+        for o in unread:
+            console.print(f"  not read: {o.reason}", soft_wrap=True, markup=False, highlight=False)
+        return
+    from collections import Counter
+
+    reasons = Counter(o.reason.rsplit(": ", 1)[-1] for o in unread)
+    for reason, count in reasons.most_common():
+        console.print(f"  not read: {count} files, {reason}", soft_wrap=True, markup=False, highlight=False)
 
 
 # ---------------------------------------------------------------- commands

@@ -2,6 +2,7 @@
 
 Schema history (only fields are ever added; older sidecars still load):
   1 -- input, output, critique, plan, applied, refine, backends, settings, timings_ms, notes
+  2 -- result: the critic's score of the photo as written, and what it was measured on
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import platform
 from pathlib import Path
 from typing import Any
 
-SCHEMA = 1
+SCHEMA = 2
 SUFFIX = ".spc.json"
 
 
@@ -39,7 +40,8 @@ def build(*, photo_info: dict[str, Any], output_info: dict[str, Any] | None, cri
           plan: list[dict[str, Any]], applied: list[dict[str, Any]], backends: dict[str, Any],
           settings: dict[str, Any], settings_key: str, timings_ms: dict[str, float],
           exif: dict[str, str] | None = None, refine: list[str] | None = None,
-          notes: list[str] | None = None, hint: dict[str, Any] | None = None) -> dict[str, Any]:
+          notes: list[str] | None = None, hint: dict[str, Any] | None = None,
+          result: dict[str, Any] | None = None) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "schema": SCHEMA,
         "input": {**photo_info, "exif": exif or {}},
@@ -48,6 +50,7 @@ def build(*, photo_info: dict[str, Any], output_info: dict[str, Any] | None, cri
         "plan": plan,
         "applied": applied,
         "refine": refine or [],
+        "result": result or {"score": None, "measured_on": None},
         "backends": backends,
         "settings": settings,
         "settings_key": settings_key,
@@ -72,6 +75,7 @@ def load(path: Path) -> dict[str, Any]:
         raise ValueError(f"{path}: sidecar schema {doc['schema']} is newer than this spc ({SCHEMA})")
     doc.setdefault("refine", [])
     doc.setdefault("notes", [])
+    doc.setdefault("result", {"score": None, "measured_on": None})
     return doc
 
 

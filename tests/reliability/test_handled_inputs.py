@@ -169,8 +169,8 @@ def test_awkward_file_names_in_a_folder_and_as_arguments(tmp_path, guard):
     out = tmp_path / "out folder é"
     r = cli("enhance", shoot, "--out", out, "--no-refine")
     assert r.exit_code == 0, r.output
-    assert sorted(outputs(out)) == sorted(f"deep dir/ü/{n.rsplit('.', 1)[0]}.{'jpg' if n.lower().endswith('jpg') else 'png'}"
-                                          for n in NAMES)
+    # the same format keeps the input's name and extension as they are (UPPER.JPG stays .JPG)
+    assert sorted(outputs(out)) == sorted(f"deep dir/ü/{n}" for n in NAMES)
     for p in outputs(out).values():
         sidecar_of(p)
         decode_pixels(p)

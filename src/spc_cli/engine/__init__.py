@@ -13,7 +13,7 @@ Data flows one way: jobs -> runner -> record; nothing here is imported by the la
 """
 
 from .critique import critique_files
-from .jobs import Job, is_current, plan_jobs, sha256_file
+from .jobs import Job, is_current, plan_jobs, plan_run, sha256_file
 from .lock import LOCK_NAME, output_lock
 from .planning import choose_plan
 from .record import Outcome, Summary, what_was_done
@@ -23,4 +23,4 @@ from .settings import Settings, critic_options
 
 __all__ = ["LOCK_NAME", "Engine", "Job", "Outcome", "Settings", "StageError", "Summary", "Work", "choose_plan",
            "configure_threads", "critic_options", "critique_files", "is_current", "keep_freed_memory",
-           "output_lock", "plan_jobs", "sha256_file", "what_was_done"]
+           "output_lock", "plan_jobs", "plan_run", "sha256_file", "what_was_done"]

@@ -17,13 +17,14 @@ from .settings import Settings, critic_options
 def critique_files(inputs: list[Path], settings: Settings, on_result: Callable[[Path, Any, Any], None]) -> Summary:
     """Critique only: decode each photo (threads), critique, hand (path, photo, critique) to on_result."""
     from ..io.decode import read_photo
-    from ..io.discover import discover
+    from ..io.discover import find_photos
     from ..registry import make_critic
 
     t0 = time.perf_counter()
     summary = Summary()
     critic = make_critic(settings.critic, **critic_options(settings))
-    found = [src for src, _ in discover(inputs, None)]
+    photos, not_read = find_photos(inputs, None)
+    found = [src for src, _ in photos]
     with ThreadPoolExecutor(settings.workers, thread_name_prefix="spc-io") as pool:
         futures: deque[tuple[Path, Future]] = deque()
         it = iter(found)
@@ -48,5 +49,6 @@ def critique_files(inputs: list[Path], settings: Settings, on_result: Callable[[
                 continue
             summary.outcomes.append(Outcome(src, "done", None, score_before=c.score))
             on_result(src, photo, c)
+    summary.add_not_read(not_read)
     summary.seconds = time.perf_counter() - t0
     return summary

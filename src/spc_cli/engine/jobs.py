@@ -18,7 +18,7 @@ class Job:
     source: Path
     output: Path
     fmt: str = ""
-    bit_depth: int = 8
+    bit_depth: int = 8  # set from the decoded input (``io.encode.output_depth``) before writing
     side: Path | None = None  # the sidecar, when <stem>.spc.json would be shared (see plan_jobs)
 
     @property
@@ -36,9 +36,14 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
 
 def plan_jobs(inputs: list[Path], settings: Settings) -> list[Job]:
     """Where each input goes. Refuses an output that would land on an input."""
+    return plan_run(inputs, settings)[0]
+
+
+def plan_run(inputs: list[Path], settings: Settings) -> tuple[list[Job], list]:
+    """``(jobs, not_read)``: where each photo goes, and the files found that spc does not read
+    (``io.discover.NotRead``). Refuses an output that would land on an input."""
     from ..io import RAW_EXTENSIONS
-    from ..io.discover import discover
-    from ..io.decode import probe_bit_depth
+    from ..io.discover import find_photos
     from ..io.encode import output_spec
 
     if settings.out_dir is not None:
@@ -48,19 +53,20 @@ def plan_jobs(inputs: list[Path], settings: Settings) -> list[Job]:
                 raise UsageError(f"--out {settings.out_dir} is an input folder; inputs are never overwritten")
             if p.is_file() and Path(os.path.realpath(p.parent)) == out_real:
                 raise UsageError(f"{p} is inside --out {settings.out_dir}; inputs are never overwritten")
-    found = discover(inputs, settings.out_dir)
+    found, not_read = find_photos(inputs, settings.out_dir)
     if settings.out_file is not None and len(found) != 1:
         raise UsageError(f"--out {settings.out_file} names one file but {len(found)} photos were given")
     jobs: list[Job] = []
     seen: dict[Path, Path] = {}
     for src, rel in found:
         in_fmt = "raw" if src.suffix.lower() in RAW_EXTENSIONS else _format_of(src)
-        in_depth = probe_bit_depth(src)
-        fmt, ext, depth = output_spec(in_fmt, settings.format, in_depth)
+        fmt, ext, _ = output_spec(in_fmt, settings.format)
+        if fmt == in_fmt:
+            ext = src.suffix  # the same format keeps its extension as it is: IMG_1.JPG, a.jpeg
         if settings.out_file is not None:
             out = settings.out_file
-            if out.suffix.lower() != ext and settings.format is None:
-                fmt, ext, depth = output_spec(in_fmt, _format_of(out), in_depth)
+            if out.suffix.lower() != ext.lower() and settings.format is None:
+                fmt, ext, _ = output_spec(in_fmt, _format_of(out))
         elif settings.beside:
             out = src.with_name(src.stem + ".spc" + ext)
         else:
@@ -70,7 +76,7 @@ def plan_jobs(inputs: list[Path], settings: Settings) -> list[Job]:
             raise UsageError(f"{src} and {seen[out]} would both be written to {out}; "
                              "rename one or use --format")
         seen[out] = src
-        jobs.append(Job(src, out, fmt, depth))
+        jobs.append(Job(src, out, fmt))
     # an output reached through a symlink (e.g. one inside --out) must not land on any input
     sources = {j.source.resolve(): j.source for j in jobs}
     for j in jobs:
@@ -88,15 +94,18 @@ def plan_jobs(inputs: list[Path], settings: Settings) -> list[Job]:
     sides = [j.sidecar for j in jobs]
     if len(set(sides)) != len(sides):
         raise UsageError("two outputs would share a sidecar file; rename one or use separate runs")
-    return jobs
+    return jobs, not_read
 
 
-_FORMATS = {".jpg": "jpeg", ".jpeg": "jpeg", ".jpe": "jpeg", ".png": "png", ".tif": "tiff", ".tiff": "tiff",
-            ".webp": "webp"}
+_FORMATS = {".jpg": "jpeg", ".jpeg": "jpeg", ".jpe": "jpeg", ".jfif": "jpeg", ".png": "png", ".apng": "png",
+            ".tif": "tiff", ".tiff": "tiff", ".webp": "webp", ".bmp": "bmp", ".dib": "bmp"}
 
 
 def _format_of(path: Path) -> str:
-    return _FORMATS.get(path.suffix.lower(), "jpeg")
+    """The format a file's extension names ("jpeg", "png", ..., or the extension itself for the
+    formats spc reads but does not write: "gif", "tga", ...)."""
+    suffix = path.suffix.lower()
+    return _FORMATS.get(suffix, suffix.lstrip(".") or "jpeg")
 
 
 def is_current(job: Job, settings: Settings, input_sha: Callable[[], str]) -> bool:

@@ -1,8 +1,16 @@
-"""From a critique to the plan that is rendered: the user's hint, the strength, the closed loop."""
+"""From a critique to the plan that is rendered: the user's hint, the strength, the closed loop;
+and what the closed loop's notes say about the result."""
 
 from __future__ import annotations
 
+import re
+
 from ..plan import EditPlan
+
+# how the closed loop (artist/refine.py) records a try: "strength 0.7: score 43 -> 88, accepted",
+# "strength 1.0: score 60 -> 58, rejected: new contrast (low)"
+_TRY = re.compile(r"^strength [0-9.]+: score (?P<before>-?[0-9.]+) -> (?P<after>-?[0-9.]+)"
+                  r"(?: with levels)?, (?P<verdict>accepted|rejected)(?:: (?P<why>.*))?$")
 
 
 def choose_plan(photo, critique, critic, artist, strength: float = 1.0, hint_plan: EditPlan | None = None,
@@ -22,3 +30,21 @@ def choose_plan(photo, critique, critic, artist, strength: float = 1.0, hint_pla
         plan, more = closed_loop(photo, plan, critic, artist, full=critique)
         notes = notes + more
     return plan, notes
+
+
+def accepted_score(notes: list[str]) -> float | None:
+    """The critic's score of the try the closed loop accepted (on the proxy), if it accepted one."""
+    for n in notes:
+        m = _TRY.match(n)
+        if m and m["verdict"] == "accepted":
+            return float(m["after"])
+    return None
+
+
+def refusal(notes: list[str]) -> str | None:
+    """Why the closed loop refused the plan at full strength, in one short phrase, if it did."""
+    for n in notes:
+        m = _TRY.match(n)
+        if m and m["verdict"] == "rejected":
+            return m["why"] or "the score did not rise"
+    return None

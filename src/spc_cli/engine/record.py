@@ -17,7 +17,7 @@ from .settings import Settings
 @dataclass
 class Outcome:
     source: Path
-    status: str  # "done" | "skipped" | "failed" | "planned"
+    status: str  # "done" | "skipped" | "failed" | "planned" | "unread" (a file in a folder spc does not read)
     output: Path | None = None
     reason: str = ""
     score_before: float | None = None
@@ -41,9 +41,16 @@ class Summary:
     def exit_code(self) -> int:
         return 1 if self.failed else 0
 
+    def add_not_read(self, not_read) -> None:
+        """Record the files found and not read (``io.discover.NotRead``): a file given by name
+        counts as failed (the run did not do what was asked), one found in a folder does not."""
+        for n in not_read:
+            self.outcomes.append(Outcome(n.path, "failed" if n.named else "unread", None, f"{n.path}: {n.reason}"))
+
 
 def document(job: Job, photo, critique, plan: EditPlan, rendered, timings: dict[str, float], notes: list[str],
-             hint_plan: EditPlan | None, settings: Settings, backends: dict[str, Any]) -> dict[str, Any]:
+             hint_plan: EditPlan | None, settings: Settings, backends: dict[str, Any],
+             result: dict[str, Any] | None = None) -> dict[str, Any]:
     """The sidecar record of one photo, before its output is written (``write_output`` adds it)."""
     info = photo.describe()
     info.update(bit_depth=photo.meta.bit_depth, colour_space=photo.meta.colour_space,
@@ -55,7 +62,8 @@ def document(job: Job, photo, critique, plan: EditPlan, rendered, timings: dict[
         settings_key=settings.key(), timings_ms=timings, exif=sidecar.exif_summary(photo.meta.tags),
         refine=[n for n in notes if n.startswith("strength")],
         notes=list(photo.meta.notes) + list(rendered.notes) + [n for n in notes if not n.startswith("strength")],
-        hint=({"text": settings.hint, "edits": hint_plan.to_list()} if hint_plan is not None else None))
+        hint=({"text": settings.hint, "edits": hint_plan.to_list()} if hint_plan is not None else None),
+        result=result)
 
 
 def write_output(job: Job, rendered, doc: dict[str, Any], quality: int) -> dict[str, Any]:
@@ -94,12 +102,24 @@ def write_output(job: Job, rendered, doc: dict[str, Any], quality: int) -> dict[
 
 
 def what_was_done(doc: dict[str, Any]) -> str:
-    """One line from a sidecar: the score and the edits rendered, in words."""
+    """One line from a sidecar: the score before -> after, and the edits rendered in words, or
+    why the photo was left as it was ("nothing needs fixing", or the closed loop's refusal)."""
+    from .planning import refusal
+
     applied = {a["op"] for a in doc.get("applied", [])}
     words = [e["instruction"] for e in doc.get("plan", []) if e["op"] in applied and e.get("instruction")]
-    score = (doc.get("critique") or {}).get("score")
-    head = f"score {score:.0f}; " if isinstance(score, (int, float)) else ""
+    before = (doc.get("critique") or {}).get("score")
+    after = (doc.get("result") or {}).get("score")
+    head = ""
+    if isinstance(before, (int, float)):
+        head = f"score {before:.0f}" + (f" -> {after:.0f}" if isinstance(after, (int, float)) else "") + "; "
     if not words:
+        planned = [e.get("instruction") or e["op"] for e in doc.get("plan", [])]
+        why = refusal(doc.get("refine", []))
+        if planned and why:
+            return head + f"left as it was: the closed loop refused {' and '.join(planned)} ({why})"
+        if not planned and not (doc.get("critique") or {}).get("findings"):
+            return head + "left as it was: nothing needs fixing"
         return head + "left as it was"
     eased = [n.split(":")[0] for n in doc.get("refine", []) if n.endswith("accepted") and not n.startswith("strength 1.0")]
     return head + "; ".join(words) + (f" (eased to {eased[0]})" if eased else "")

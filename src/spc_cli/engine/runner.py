@@ -19,7 +19,7 @@ from .. import sidecar
 from ..errors import InputError, SpcError, UsageError
 from ..plan import EditPlan
 from .jobs import Job, is_current, sha256_file
-from .planning import choose_plan
+from .planning import accepted_score, choose_plan
 from .record import Outcome, Summary, document, what_was_done, write_output
 from .resources import configure_threads, keep_freed_memory
 from .settings import Settings, critic_options
@@ -166,6 +166,7 @@ class Engine:
     def _load(self, job: Job):
         """Decode unless the output is current. Returns None to skip."""
         from ..io.decode import read_photo
+        from ..io.encode import output_depth
 
         t0 = time.perf_counter()
 
@@ -178,6 +179,7 @@ class Engine:
         if is_current(job, self.settings, digest):
             return None
         photo = read_photo(job.source, max_megapixels=self.settings.max_megapixels)
+        job.bit_depth = output_depth(job.fmt, photo.meta.bit_depth)
         return photo, (time.perf_counter() - t0) * 1000
 
     def _process(self, batch):
@@ -203,7 +205,12 @@ class Engine:
             for (j, p, t_dec), c in zip(batch, critiques):
                 hint = self._hint_for(p, c)
                 plan, notes = self._plan_for(p, c, hint)
-                work.append(Work(p, c, plan, notes, hint, {"decode": t_dec, "critique": t_crit}))
+                w = Work(p, c, plan, notes, hint, {"decode": t_dec, "critique": t_crit})
+                if all(e.effective().is_neutral() for e in plan.edits):
+                    w.result = {"score": c.score, "measured_on": "input"}  # nothing will change
+                elif (s := accepted_score(notes)) is not None:
+                    w.result = {"score": s, "measured_on": "proxy"}  # the closed loop's accepted try
+                work.append(w)
             if self.render_here:
                 stage = "rendering"
                 t1 = time.perf_counter()
@@ -234,10 +241,27 @@ class Engine:
             except Exception as e:  # noqa: BLE001
                 raise StageError(_failed(job, "rendering", e).reason) from e
             work.timings["render"] = (time.perf_counter() - t0) * 1000
+        if work.result is None:
+            work.result = self._score_output(work)
         doc = document(job, work.photo, work.critique, work.plan, work.rendered, work.timings,
-                       work.notes, work.hint, self.settings, self._backends())
+                       work.notes, work.hint, self.settings, self._backends(), work.result)
         work.photo = None  # the input's pixels are not needed any more
         return write_output(job, work.rendered, doc, self.settings.quality)
+
+
+    def _score_output(self, work: Work) -> dict[str, Any]:
+        """The critic's score of the rendered photo itself, where the closed loop gave none (a
+        hint, --no-refine, or only pixel-scale edits, which a proxy cannot show)."""
+        if not work.rendered.applied:
+            return {"score": work.critique.score, "measured_on": "input"}
+        t0 = time.perf_counter()
+        try:
+            score = float(self.critic.critique([work.rendered.photo])[0].score)
+        except Exception as e:  # noqa: BLE001 - the photo is fine; only its second score is missing
+            work.notes.append(f"the output could not be scored ({type(e).__name__}: {e})")
+            return {"score": None, "measured_on": None}
+        work.timings["critique_output"] = (time.perf_counter() - t0) * 1000
+        return {"score": score, "measured_on": "output"}
 
 
 @dataclass
@@ -251,6 +275,7 @@ class Work:
     hint: EditPlan | None
     timings: dict[str, float]
     rendered: Any = None
+    result: dict[str, Any] | None = None  # the critic's score of the photo as written
 
 
 class StageError(SpcError):

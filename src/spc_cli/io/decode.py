@@ -39,8 +39,11 @@ except Exception:  # pragma: no cover - older OpenCV builds
 warnings.filterwarnings("ignore", module=r"PIL(\..*)?$")
 warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 
-_PIL_FORMAT = {"jpeg": "JPEG", "png": "PNG", "tiff": "TIFF", "webp": "WEBP"}
-_OTHER_MAGIC = {b"GIF8": "GIF", b"BM": "BMP", b"\x00\x00\x00\x0cjP": "JPEG 2000", b"8BPS": "PSD"}
+_PIL_FORMAT = {"jpeg": "JPEG", "png": "PNG", "tiff": "TIFF", "webp": "WEBP", "bmp": "BMP"}
+# The other formats read through Pillow (see ``io.PILLOW_EXTENSIONS``), by Pillow's name.
+# Their content decides, not the extension: a GIF named .jpg is read as the GIF it is.
+OTHER_PIL_FORMATS = ("GIF", "TGA", "PPM", "PCX", "SGI", "SUN", "QOI", "PSD", "JPEG2000", "AVIF", "PCD", "DIB")
+_NOT_PHOTO_MAGIC = {b"%!PS": "PostScript", b"\xc5\xd0\xd3\xc6": "EPS", b"%PDF": "PDF", b"SIMPLE  =": "FITS"}
 
 
 def sniff(data: bytes) -> str | None:
@@ -53,7 +56,18 @@ def sniff(data: bytes) -> str | None:
         return "tiff"
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "webp"
+    if data[:2] == b"BM" and len(data) >= 26:
+        return "bmp"
     return None
+
+
+def _identify(data: bytes) -> str | None:
+    """The kind ("gif", "jpeg2000", ...) of a file in one of Pillow's other formats, from its content."""
+    try:
+        with Image.open(io.BytesIO(data), formats=list(OTHER_PIL_FORMATS)) as img:
+            return str(img.format).lower()
+    except Exception:  # noqa: BLE001 - any failure to identify means "not one of them"
+        return None
 
 
 def _short(exc: BaseException) -> str:
@@ -135,10 +149,12 @@ def _read(path: Path, max_megapixels: float) -> Photo:
     if path.suffix.lower() in RAW_EXTENSIONS and kind != "jpeg":
         return _read_raw(path, data, digest, max_megapixels)
     if kind is None:
-        for magic, name in _OTHER_MAGIC.items():
+        for magic, name in _NOT_PHOTO_MAGIC.items():
             if data.startswith(magic):
                 raise InputError(path, f"unsupported image format ({name})")
-        raise InputError(path, "not an image file (unrecognised content)")
+        kind = _identify(data)
+        if kind is None:
+            raise InputError(path, "not an image file (unrecognised content)")
     return _read_raster(path, data, digest, kind, max_megapixels)
 
 
@@ -239,6 +255,28 @@ def _decode16(path: Path, data: bytes, kind: str) -> tuple[np.ndarray, bool]:
     return arr, upright
 
 
+_DEEP_GREY = ("I;16", "I;16B", "I;16L", "I;16N")
+
+
+def _decode_float_tiff(path: Path, data: bytes) -> tuple[np.ndarray, bool]:
+    """A 32-bit float TIFF's first page as (H, W, C) float32 in [0, inf): NaN and negative
+    samples become 0 and infinities 1 (white), so nothing undefined reaches the ops."""
+    import tifffile
+
+    try:
+        with tifffile.TiffFile(io.BytesIO(data)) as tif:
+            page = tif.pages.first
+            arr = page.asarray()
+            if page.axes.startswith("S") and arr.ndim == 3:
+                arr = np.moveaxis(arr, 0, -1)
+    except Exception as exc:  # noqa: BLE001 - reported as this file's one-line error
+        raise InputError(path, f"cannot decode float TIFF pixels ({_short(exc)[:80]})") from exc
+    if arr.ndim == 3 and arr.shape[2] not in (1, 2, 3, 4):
+        raise InputError(path, f"unsupported channel count ({arr.shape[2]})")
+    arr = np.nan_to_num(np.asarray(arr, dtype=np.float32), nan=0.0, posinf=1.0, neginf=0.0)
+    return np.maximum(arr, 0.0, out=arr), False
+
+
 def _png_complete(data: bytes) -> bool:
     return data.rstrip(b"\x00")[-8:-4] == b"IEND" or b"IEND" in data[-64:]
 
@@ -278,7 +316,7 @@ def _read_raster(path: Path, data: bytes, digest: str, kind: str, max_megapixels
     notes: list[str] = []
     _allow_pillow(max_megapixels)
     try:
-        img = Image.open(io.BytesIO(data), formats=[_PIL_FORMAT[kind]])
+        img = Image.open(io.BytesIO(data), formats=[_PIL_FORMAT.get(kind, kind.upper())])
     except Image.DecompressionBombError as exc:
         raise InputError(path, f"image too large ({_short(exc)})") from exc
     except UnidentifiedImageError as exc:
@@ -309,14 +347,31 @@ def _read_raster(path: Path, data: bytes, digest: str, kind: str, max_megapixels
     if kind == "tiff":
         bits = img.tag_v2.get(258, 8)
         bits = max(bits) if isinstance(bits, tuple) else int(bits)
-        if bits not in (1, 8, 16):
-            raise InputError(path, f"unsupported TIFF sample depth ({bits}-bit)")
-        bit_depth = 16 if bits == 16 else 8
+        sample_format = img.tag_v2.get(339, 1)
+        sample_format = max(sample_format) if isinstance(sample_format, tuple) else int(sample_format)
+        if bits == 32 and sample_format == 3:
+            bit_depth = 32  # IEEE float samples: linear light (the 32-bit convention), 1.0 white
+        elif bits not in (1, 8, 16) or sample_format not in (1, 2):
+            kind_word = {2: "signed", 3: "float"}.get(sample_format, "")
+            raise InputError(path, f"unsupported TIFF sample depth ({bits}-bit{' ' + kind_word if kind_word else ''})")
+        else:
+            bit_depth = 16 if bits == 16 else 8
+    elif kind == "png":
+        bit_depth = _png_bit_depth(data)
     else:
-        bit_depth = _png_bit_depth(data) if kind == "png" else 8
+        bit_depth = 16 if img.mode in _DEEP_GREY else 8
     mode = img.mode
     upright = False
-    if bit_depth == 16:
+    if bit_depth == 32:
+        arr, upright = _decode_float_tiff(path, data)
+        if icc:
+            notes.append("the ICC profile of a 32-bit float TIFF was dropped: its samples are read as "
+                         "linear Rec.709 light")
+            icc = None
+    elif bit_depth == 16 and kind not in ("png", "tiff"):
+        img.load()
+        arr = np.asarray(img).astype(np.uint16)  # Pillow's 16-bit grey (PPM, PGM, SGI, ...)
+    elif bit_depth == 16:
         if kind == "png" and not _png_complete(data):
             raise InputError(path, "truncated PNG (no IEND chunk)")
         arr, upright = _decode16(path, data, kind)
@@ -356,7 +411,7 @@ def _read_raster(path: Path, data: bytes, digest: str, kind: str, max_megapixels
     if arr.shape[0] * arr.shape[1] != width * height:
         raise InputError(path, f"decoded size {arr.shape[1]}x{arr.shape[0]} does not match header")
 
-    icc, colour_space = _colour_space(icc, notes)
+    icc, colour_space = _colour_space(icc, notes) if bit_depth != 32 else (None, "linear")
 
     # ---- orientation, alpha, linearisation
     if not upright:
@@ -373,13 +428,15 @@ def _read_raster(path: Path, data: bytes, digest: str, kind: str, max_megapixels
         and to_rec709(colour_space) is None else None
     planes = None
     if stored is None:
-        planes = decode_planes(np.ascontiguousarray(colour.transpose(2, 0, 1)), colour_space)
+        planes = np.ascontiguousarray(colour.transpose(2, 0, 1))
+        if planes.dtype != np.float32:
+            planes = decode_planes(planes, colour_space)
         if planes.shape[0] == 1:
             planes = np.repeat(planes, 3, axis=0)
     alpha = None
     if alpha_codes is not None:
-        top = 255.0 if alpha_codes.dtype == np.uint8 else 65535.0
-        alpha = torch.from_numpy((np.ascontiguousarray(alpha_codes, dtype=np.float32) / top)[None])
+        top = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}.get(alpha_codes.dtype, 1.0)
+        alpha = torch.from_numpy(np.clip(np.ascontiguousarray(alpha_codes, dtype=np.float32) / top, 0, 1)[None])
 
     h, w = colour.shape[:2]
     meta = Metadata(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 from ..errors import UsageError
 from . import SUPPORTED_EXTENSIONS
@@ -13,21 +14,40 @@ SIDECAR_SUFFIX = ".spc.json"
 OUTPUT_MARK = ".spc"  # stem suffix of outputs written beside their inputs
 
 
+class NotRead(NamedTuple):
+    """A file a run found and does not read, and why."""
+
+    path: Path
+    reason: str
+    named: bool  # given on the command line by name (not found in a folder)
+
+
+def is_ours(name: str) -> bool:
+    """Files a run writes or that belong to the system, never reported: our temp files, our
+    sidecars and lock, outputs written beside their inputs ("IMG_1.spc.jpg"), hidden files
+    (".DS_Store", macOS AppleDouble forks "._IMG_1.jpg")."""
+    if is_temp_name(name) or name.endswith(SIDECAR_SUFFIX) or name.startswith("."):
+        return True
+    stem = os.path.splitext(name)[0]
+    return stem.lower().endswith(OUTPUT_MARK)
+
+
 def is_candidate(name: str) -> bool:
     """True when a file name looks like a photo we process (supported suffix, not ours)."""
-    if is_temp_name(name) or name.endswith(SIDECAR_SUFFIX) or name.startswith("._"):
-        return False  # our temp files, our sidecars, macOS AppleDouble forks
-    stem, suffix = os.path.splitext(name)
-    if stem.lower().endswith(OUTPUT_MARK):
-        return False  # an output written beside its input ("IMG_1.spc.jpg")
-    return suffix.lower() in SUPPORTED_EXTENSIONS
+    return not is_ours(name) and os.path.splitext(name)[1].lower() in SUPPORTED_EXTENSIONS
+
+
+def not_read_reason(name: str) -> str:
+    suffix = os.path.splitext(name)[1].lower()
+    return f"not a photo format spc reads ({suffix or 'no extension'})"
 
 
 def _inside(path: str, folder: str | None) -> bool:
     return folder is not None and (path == folder or path.startswith(folder.rstrip(os.sep) + os.sep))
 
 
-def _walk(root: Path, out_real: str | None, seen_dirs: set[str]) -> list[tuple[Path, Path]]:
+def _walk(root: Path, out_real: str | None, seen_dirs: set[str],
+          not_read: list[NotRead]) -> list[tuple[Path, Path]]:
     found: list[tuple[Path, Path]] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
         real_dir = os.path.realpath(dirpath)
@@ -43,6 +63,8 @@ def _walk(root: Path, out_real: str | None, seen_dirs: set[str]) -> list[tuple[P
         dirnames[:] = keep
         for name in sorted(filenames):
             if not is_candidate(name):
+                if not is_ours(name):
+                    not_read.append(NotRead(Path(dirpath) / name, not_read_reason(name), named=False))
                 continue
             full = Path(dirpath) / name
             if full.is_file():  # follows symlinked files; drops dangling links, fifos
@@ -52,7 +74,16 @@ def _walk(root: Path, out_real: str | None, seen_dirs: set[str]) -> list[tuple[P
 
 
 def discover(inputs: list[Path], out_dir: Path | None) -> list[tuple[Path, Path]]:
-    """List ``(source file, relative output path)`` for every photo under ``inputs``.
+    """List ``(source file, relative output path)`` for every photo under ``inputs``
+    (``find_photos`` without the files it does not read)."""
+    return find_photos(inputs, out_dir)[0]
+
+
+def find_photos(inputs: list[Path], out_dir: Path | None) -> tuple[list[tuple[Path, Path]], list[NotRead]]:
+    """``(photos, not_read)``: ``(source file, relative output path)`` for every photo under
+    ``inputs``, and every other file found there with the reason, so a run can name what it
+    did not read (our own files and hidden files are not listed; ``named`` marks a file given
+    by name, which a run counts as a failure).
 
     A file gives its own name as the relative path; a folder is walked recursively (in
     sorted order) and gives paths relative to itself. Unsupported suffixes, our temp
@@ -66,14 +97,17 @@ def discover(inputs: list[Path], out_dir: Path | None) -> list[tuple[Path, Path]
     seen_files: set[str] = set()
     claimed: dict[str, Path] = {}
     result: list[tuple[Path, Path]] = []
+    not_read: list[NotRead] = []
     for given in inputs:
         given = Path(given)
         if not given.exists():
             raise UsageError(f"{given}: no such file or folder")
         if given.is_dir():
-            items = _walk(given, out_real, seen_dirs)
+            items = _walk(given, out_real, seen_dirs, not_read)
         elif given.is_file():
             items = [(given, Path(given.name))] if is_candidate(given.name) else []
+            if not items:
+                not_read.append(NotRead(given, not_read_reason(given.name), named=True))
         else:
             raise UsageError(f"{given}: not a regular file or folder")
         for source, rel in items:
@@ -90,4 +124,4 @@ def discover(inputs: list[Path], out_dir: Path | None) -> list[tuple[Path, Path]
                     )
                 claimed[key] = source
             result.append((source, rel))
-    return result
+    return result, not_read

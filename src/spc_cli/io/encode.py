@@ -22,10 +22,10 @@ from ..errors import OutputError, UsageError
 from ..photo import Photo
 from . import metadata as md
 from .atomic import atomic_write
-from .spaces import encode_planes_u8, encode_planes_u16, quantize_alpha
+from .spaces import encode_planes_f32, encode_planes_u8, encode_planes_u16, quantize_alpha
 
-FORMATS = {"jpeg": ".jpg", "png": ".png", "tiff": ".tif", "webp": ".webp"}
-_ALIASES = {"jpg": "jpeg", "jpe": "jpeg", "tif": "tiff"}
+FORMATS = {"jpeg": ".jpg", "png": ".png", "tiff": ".tif", "webp": ".webp", "bmp": ".bmp"}
+_ALIASES = {"jpg": "jpeg", "jpe": "jpeg", "jfif": "jpeg", "tif": "tiff", "dib": "bmp", "apng": "png"}
 _MAX_SIDE = {"jpeg": 65535, "webp": 16383}
 PNG_COMPRESSION = 3  # zlib level: PNG is lossless either way; 3 is ~2x faster than 6
 
@@ -42,16 +42,19 @@ def output_spec(input_format: str, requested: str | None,
                 input_bit_depth: int | None = None) -> tuple[str, str, int]:
     """``(format, extension, bit_depth)`` for an output.
 
-    Same format as the input unless ``requested``; RAW becomes 16-bit TIFF. JPEG and WebP
-    are 8-bit; PNG and TIFF keep 16 bits when the input had them (``input_bit_depth``;
-    when not given, RAW counts as 16-bit and everything else as 8-bit).
+    Same format as the input unless ``requested``; RAW becomes 16-bit TIFF, and a format spc
+    reads but does not write (GIF, TGA, JPEG 2000, ...) becomes PNG. JPEG, WebP and BMP are
+    8-bit; PNG and TIFF keep 16 bits when the input had them, and TIFF keeps 32-bit float
+    (``input_bit_depth``; when not given, RAW counts as 16-bit and everything else as 8-bit).
 
     >>> output_spec("raw", None)
     ('tiff', '.tif', 16)
     >>> output_spec("png", "jpeg", 16)
     ('jpeg', '.jpg', 8)
+    >>> output_spec("gif", None)
+    ('png', '.png', 8)
     """
-    source = input_format.strip().lower()
+    source = _ALIASES.get(input_format.strip().lower(), input_format.strip().lower())
     if input_bit_depth is None:
         input_bit_depth = 16 if source == "raw" else 8
     if requested:
@@ -59,9 +62,15 @@ def output_spec(input_format: str, requested: str | None,
     elif source == "raw":
         fmt = "tiff"
     else:
-        fmt = normalise_format(source)
-    depth = 16 if fmt in ("png", "tiff") and input_bit_depth > 8 else 8
-    return fmt, FORMATS[fmt], depth
+        fmt = source if source in FORMATS else "png"
+    return fmt, FORMATS[fmt], output_depth(fmt, input_bit_depth)
+
+
+def output_depth(fmt: str, input_bit_depth: int) -> int:
+    """Bits per sample an output of ``fmt`` gets from an input of ``input_bit_depth`` bits."""
+    if fmt == "tiff" and input_bit_depth == 32:
+        return 32
+    return 16 if fmt in ("png", "tiff") and input_bit_depth > 8 else 8
 
 
 # --------------------------------------------------------------------------- pixels
@@ -80,21 +89,32 @@ def _alpha(photo: Photo, bits: int) -> np.ndarray | None:
     if photo.alpha is None:
         return None
     a = photo.alpha.detach().to("cpu").float().reshape(photo.alpha.shape[-2:]).numpy()
+    if bits == 32:
+        return np.clip(np.nan_to_num(a, nan=1.0), 0.0, 1.0).astype(np.float32)
     return quantize_alpha(a, bits)
 
 
+def output_space(photo: Photo, bit_depth: int) -> str:
+    """The encoding an output is written in: the input's own, except that the linear light of
+    a 32-bit float input is sRGB-encoded when it is written with integer samples."""
+    space = photo.meta.colour_space or "srgb"
+    return "srgb" if space == "linear" and photo.meta.bit_depth == 32 and bit_depth != 32 else space
+
+
 def encode_pixels(photo: Photo, bit_depth: int, with_alpha: bool) -> np.ndarray:
-    """(H, W, 3|4) uint8/uint16 in RGB(A) order, in the photo's own colour encoding."""
+    """(H, W, 3|4) uint8/uint16/float32 in RGB(A) order, in the output's colour encoding
+    (``output_space``). Every sample is defined: NaN becomes 0, +inf white, -inf 0."""
     alpha = _alpha(photo, bit_depth) if with_alpha else None
-    if bit_depth == 8 and photo.codes is not None:
+    space = output_space(photo, bit_depth)
+    if bit_depth == 8 and photo.codes is not None and space == photo.meta.colour_space:
         # the photo's own 8-bit codes (as decoded, or rendered as tables): nothing to round
         if alpha is None:
             return photo.codes
         channels = list(cv2.split(photo.codes))
     else:
-        space = photo.meta.colour_space or "srgb"
         planes = _planes(photo)
-        channels = list(encode_planes_u8(planes, space) if bit_depth == 8 else encode_planes_u16(planes, space))
+        encode = {8: encode_planes_u8, 16: encode_planes_u16, 32: encode_planes_f32}[bit_depth]
+        channels = list(encode(planes, space))
     if alpha is not None:
         if alpha.shape != channels[0].shape:
             raise ValueError("alpha size does not match the pixels")
@@ -308,7 +328,8 @@ def _write_tiff(path: Path, arr: np.ndarray, exif: bytes | None, icc: bytes | No
     if xmp:
         extratags.append((700, "B", len(xmp), xmp, True))
     kwargs = dict(
-        photometric="rgb", compression="zlib", compressionargs={"level": 4}, predictor=True,
+        # the float predictor needs imagecodecs, which is not a dependency: float TIFFs go without
+        photometric="rgb", compression="zlib", compressionargs={"level": 4}, predictor=arr.dtype != np.float32,
         metadata=None, extratags=sorted(extratags, key=lambda t: t[0]), bigtiff=False,
         software=other.get("software", ""), description=other.get("description"),
         rowsperstrip=64, maxworkers=min(4, os.cpu_count() or 1),
@@ -338,8 +359,10 @@ def write_photo(photo: Photo, path: Path, fmt: str, bit_depth: int, quality: int
         fmt = normalise_format(fmt)
     except UsageError as exc:
         raise OutputError(path, str(exc)) from exc
-    if fmt in ("jpeg", "webp") or bit_depth not in (8, 16):
+    if fmt in ("jpeg", "webp", "bmp") or bit_depth not in (8, 16, 32):
         bit_depth = 8
+    elif fmt == "png" and bit_depth == 32:
+        bit_depth = 16
     if not 1 <= int(quality) <= 100:
         raise OutputError(path, f"quality must be 1-100, got {quality}")
     limit = _MAX_SIDE.get(fmt)
@@ -349,12 +372,18 @@ def write_photo(photo: Photo, path: Path, fmt: str, bit_depth: int, quality: int
     meta = photo.meta
     exif = md.normalise_exif(meta.exif)
     icc, xmp = meta.icc, meta.xmp
-    keep_alpha = photo.alpha is not None and fmt != "jpeg"
+    keep_alpha = photo.alpha is not None and fmt not in ("jpeg", "bmp")
+    if output_space(photo, bit_depth) != meta.colour_space:
+        icc = None  # the float input's profile described linear samples; sRGB needs none
 
     def write(tmp: Path) -> None:
         arr = encode_pixels(photo, bit_depth, keep_alpha)
         if fmt in ("jpeg", "webp"):
             _write_pillow(tmp, arr, fmt, quality, exif, icc, xmp, meta.notes, meta.jpeg_subsampling)
+        elif fmt == "bmp":
+            if exif or icc or xmp:
+                meta.notes.append("BMP holds no EXIF, ICC profile or XMP: they were not written")
+            Image.fromarray(arr).save(tmp, format="BMP")
         elif fmt == "png":
             _write_png(tmp, arr, exif, icc, xmp)
         else:

@@ -139,6 +139,15 @@ def encode_planes_u16(planes: np.ndarray, space: str) -> np.ndarray:
     return _encode(planes, space, 16)
 
 
+def encode_planes_f32(planes: np.ndarray, space: str) -> np.ndarray:
+    """Linear Rec.709 (3, H, W) -> float32 samples for a float TIFF, which holds linear light:
+    light above white is kept (no clipping at 1), negatives become 0, NaN 0 and +inf 1 (white)."""
+    if space != "linear":
+        raise ValueError(f"float samples are written as linear light only, not {space!r}")
+    x = np.nan_to_num(np.asarray(planes, dtype=np.float32), nan=0.0, posinf=1.0, neginf=0.0)
+    return np.maximum(x, 0.0, out=x)
+
+
 def _encode(planes: np.ndarray, space: str, bits: int) -> np.ndarray:
     c, h, w = planes.shape
     dtype, depth = (np.uint8, cv2.CV_8U) if bits == 8 else (np.uint16, cv2.CV_16U)
