@@ -75,7 +75,48 @@ def enhance_pixels(srgb: np.ndarray, critic: str = "analytic", artist: str = "pi
 
 # ---------------------------------------------------------------- files
 
-def _run(inputs, settings, on_outcome=None, on_plan=None):
+def _with_progress(progress: bool | None, verb: str, on_outcome, on_plan):
+    """Callbacks that drive a tqdm bar (``progress.for_api``) around the caller's own, when
+    asked for (``progress=True``) or by default where someone watches: a notebook or a terminal."""
+    import sys
+
+    from .progress import for_api, in_notebook
+
+    if progress is None:
+        progress = in_notebook() or sys.stderr.isatty()
+    if not progress:
+        return on_outcome, on_plan, lambda: None
+    state: dict = {"bar": None}
+
+    def plan(jobs):
+        state["bar"] = for_api(verb, len(jobs))
+        if on_plan is not None:
+            on_plan(jobs)
+
+    def outcome(o):
+        if state["bar"] is not None:
+            if o.status == "failed":
+                state["bar"].note(o.reason)
+            state["bar"].advance()
+        if on_outcome is not None:
+            on_outcome(o)
+
+    def close():
+        if state["bar"] is not None:
+            state["bar"].close()
+
+    return outcome, plan, close
+
+
+def _run(inputs, settings, on_outcome=None, on_plan=None, progress: bool | None = False, verb: str = "enhancing"):
+    on_outcome, on_plan, close = _with_progress(progress, verb, on_outcome, on_plan)
+    try:
+        return _run_jobs(inputs, settings, on_outcome, on_plan)
+    finally:
+        close()
+
+
+def _run_jobs(inputs, settings, on_outcome=None, on_plan=None):
     from .engine import Engine, output_lock, plan_run
 
     paths = [Path(p) for p in inputs]
@@ -99,14 +140,17 @@ def _run(inputs, settings, on_outcome=None, on_plan=None):
     return summary
 
 
-def enhance(inputs, out, on_outcome=None, on_plan=None, **options):
-    """Critique and fix every photo under ``inputs``, mirrored under ``out``. Returns engine.Summary."""
+def enhance(inputs, out, on_outcome=None, on_plan=None, progress: bool | None = None, **options):
+    """Critique and fix every photo under ``inputs``, mirrored under ``out``. Returns engine.Summary.
+
+    ``progress``: a tqdm bar (a widget in a notebook); by default shown in a notebook or on a
+    terminal. ``options`` are ``engine.Settings`` fields (``strength``, ``format``, ...)."""
     from .engine import Settings
 
-    return _run(inputs, Settings(out_dir=Path(out), **options), on_outcome, on_plan)
+    return _run(inputs, Settings(out_dir=Path(out), **options), on_outcome, on_plan, progress, "enhancing")
 
 
-def retouch(inputs, hint: str, out=None, on_outcome=None, on_plan=None, **options):
+def retouch(inputs, hint: str, out=None, on_outcome=None, on_plan=None, progress: bool | None = None, **options):
     """Apply the critic's fixes plus the user's hint. ``out``: a file, a folder, or None (beside input)."""
     from .engine import Settings
     from .io import SUPPORTED_EXTENSIONS
@@ -120,7 +164,7 @@ def retouch(inputs, hint: str, out=None, on_outcome=None, on_plan=None, **option
             settings = Settings(out_file=o, hint=hint, **options)
         else:
             settings = Settings(out_dir=o, hint=hint, **options)
-    return _run(inputs, settings, on_outcome, on_plan)
+    return _run(inputs, settings, on_outcome, on_plan, progress, "retouching")
 
 
 def critique(inputs, on_result, **options):

@@ -85,40 +85,27 @@ def _guard(fn):
 # ---------------------------------------------------------------- running a batch with progress
 
 def _run_batch(call, quiet: bool, verb: str, explain: bool = False) -> None:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from .progress import for_cli
 
     console = _err_console()
-    state = {"progress": None, "task": None, "jobs": 0, "done": 0, "t0": None}
+    state: dict = {"bar": None}
 
     def on_plan(jobs):
-        state["jobs"] = len(jobs)
-        if quiet or not jobs:
-            return
-        p = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                     TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("eta"),
-                     TimeRemainingColumn(), console=console, transient=False)
-        state["progress"] = p
-        state["task"] = p.add_task(verb, total=len(jobs), rate="")
-        p.start()
+        if not quiet and jobs:
+            state["bar"] = for_cli(console, verb, len(jobs))
 
     def on_outcome(o):
-        import time
-
-        state["t0"] = state["t0"] or time.perf_counter()
-        state["done"] += 1
-        p = state["progress"]
-        if o.status == "failed" and not quiet and p is not None:
-            p.console.print(f"[red]failed[/] {o.reason}", soft_wrap=True)
-        if p is not None:
-            el = time.perf_counter() - p.tasks[0].start_time if p.tasks[0].start_time else 0
-            rate = f"{state['done'] / el:.2f} img/s" if el > 0 else ""
-            p.update(state["task"], advance=1, rate=rate)
+        bar = state["bar"]
+        if bar is not None:
+            if o.status == "failed":
+                bar.note(o.reason)
+            bar.advance()
 
     try:
         summary = _guard(lambda: call(on_plan=on_plan, on_outcome=on_outcome))
     finally:
-        if state["progress"] is not None:
-            state["progress"].stop()
+        if state["bar"] is not None:
+            state["bar"].close()
     _print_summary(summary, quiet, console, explain)
     raise typer.Exit(summary.exit_code)
 

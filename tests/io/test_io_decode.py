@@ -12,7 +12,7 @@ import tifffile
 import torch
 from PIL import Image, ImageOps
 
-from spc_cli.io.decode import orient, probe_bit_depth, read_photo
+from spc_cli.io.decode import orient, read_photo
 from spc_cli.photo import Photo
 
 
@@ -71,7 +71,6 @@ def test_every_sample_kind_decodes(photo_files):
         assert np.abs(px - expected_rgb).mean() < 0.01, name
     for name, depth in [("png16", 16), ("tiff16", 16), ("tiff8", 8), ("png8", 8)]:
         assert read_photo(photo_files[name]).meta.bit_depth == depth
-        assert probe_bit_depth(photo_files[name]) == depth
 
 
 def test_formats_are_named(photo_files):

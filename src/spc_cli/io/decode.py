@@ -99,31 +99,6 @@ def read_photo(path: Path, max_megapixels: float = 250.0) -> Photo:
         raise InputError(path, f"corrupt or unreadable image ({_short(exc)})") from exc
 
 
-def probe_bit_depth(path: Path) -> int:
-    """Bits per sample (8 or 16) from the file header alone, for planning outputs.
-
-    RAW files count as 16; anything unreadable as 8 (read_photo will report it).
-    """
-    path = Path(path)
-    if path.suffix.lower() in RAW_EXTENSIONS:
-        return 16
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(32)
-            kind = sniff(head)
-            if kind == "png":
-                return _png_bit_depth(head)
-            if kind == "tiff":
-                fh.seek(0)
-                with Image.open(fh, formats=["TIFF"]) as img:
-                    bits = img.tag_v2.get(258, 8)
-                    bits = max(bits) if isinstance(bits, tuple) else int(bits)
-                    return 16 if bits > 8 else 8
-    except Exception:
-        pass
-    return 8
-
-
 def _read_bytes(path: Path) -> bytes:
     try:
         st = os.stat(path)
@@ -155,7 +130,76 @@ def _read(path: Path, max_megapixels: float) -> Photo:
         kind = _identify(data)
         if kind is None:
             raise InputError(path, "not an image file (unrecognised content)")
+    if kind == "tiff" and _is_float_tiff(data):
+        return _read_float_tiff(path, data, digest, max_megapixels)
     return _read_raster(path, data, digest, kind, max_megapixels)
+
+
+# --------------------------------------------------------------------------- float TIFF
+
+
+def _is_float_tiff(data: bytes) -> bool:
+    """Whether a TIFF's first page holds 32-bit IEEE float samples (Pillow reads none of them
+    in colour; any other TIFF, a broken one included, goes the usual way and is reported there)."""
+    import tifffile
+
+    try:
+        with tifffile.TiffFile(io.BytesIO(data)) as tif:
+            page = tif.pages.first
+            return int(page.sampleformat) == 3 and int(page.bitspersample) == 32
+    except Exception:  # noqa: BLE001 - not readable as float: the Pillow path names the problem
+        return False
+
+
+def _read_float_tiff(path: Path, data: bytes, digest: str, max_megapixels: float) -> Photo:
+    """A 32-bit float TIFF: linear light (the convention of float images; 1.0 is white, light
+    above it kept). NaN and negative samples become 0 and infinities 1, so nothing undefined
+    reaches the ops; an ICC profile is not kept (float samples are read as linear Rec.709)."""
+    import tifffile
+
+    notes: list[str] = []
+    try:
+        with tifffile.TiffFile(io.BytesIO(data)) as tif:
+            page = tif.pages.first
+            _check_size(path, int(page.imagewidth), int(page.imagelength), max_megapixels)
+            frames = len(tif.pages)
+            arr = page.asarray()
+            if page.axes.startswith("S") and arr.ndim == 3:
+                arr = np.moveaxis(arr, 0, -1)
+            tag = page.tags.get(274)
+            orientation = int(tag.value) if tag is not None and int(tag.value) in range(1, 9) else 1
+            icc = page.tags.get(34675)
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - reported as this file's one-line error
+        raise InputError(path, f"cannot decode float TIFF pixels ({_short(exc)[:80]})") from exc
+    if arr.ndim == 3 and arr.shape[2] not in (1, 2, 3, 4):
+        raise InputError(path, f"unsupported channel count ({arr.shape[2]})")
+    if icc is not None:
+        notes.append("the ICC profile of a 32-bit float TIFF was not kept: its samples are read as "
+                     "linear Rec.709 light")
+    if frames > 1:
+        notes.append(f"{frames} frames in the file; only the first was processed")
+    arr = np.nan_to_num(np.asarray(arr, dtype=np.float32), nan=0.0, posinf=1.0, neginf=0.0)
+    arr = orient(np.maximum(arr, 0.0, out=arr), orientation)
+    if arr.ndim == 2:
+        arr = arr[:, :, None]
+    channels = arr.shape[2]
+    colour = arr[:, :, :3] if channels >= 3 else np.repeat(arr[:, :, :1], 3, axis=2)
+    alpha = None
+    if channels in (2, 4):
+        alpha = torch.from_numpy(np.clip(np.ascontiguousarray(arr[:, :, -1]), 0.0, 1.0)[None])
+    h, w = colour.shape[:2]
+    meta = Metadata(source=path, format="tiff", sha256=digest, width=int(w), height=int(h), bit_depth=32,
+                    colour_space="linear", orientation=orientation, has_alpha=alpha is not None,
+                    frames=frames, notes=notes)
+    objects = _fill_tags(meta, data)
+    try:
+        meta.exif = md.exif_from_tags(objects) if objects else None
+    except Exception as exc:  # noqa: BLE001 - the photo reads; its EXIF is not carried over, and the sidecar says so
+        notes.append(f"EXIF could not be carried over ({_short(exc)[:60]})")
+    pixels = torch.from_numpy(np.ascontiguousarray(colour.transpose(2, 0, 1)))
+    return Photo(pixels=pixels, meta=meta, alpha=alpha)
 
 
 # --------------------------------------------------------------------------- geometry
@@ -255,26 +299,7 @@ def _decode16(path: Path, data: bytes, kind: str) -> tuple[np.ndarray, bool]:
     return arr, upright
 
 
-_DEEP_GREY = ("I;16", "I;16B", "I;16L", "I;16N")
-
-
-def _decode_float_tiff(path: Path, data: bytes) -> tuple[np.ndarray, bool]:
-    """A 32-bit float TIFF's first page as (H, W, C) float32 in [0, inf): NaN and negative
-    samples become 0 and infinities 1 (white), so nothing undefined reaches the ops."""
-    import tifffile
-
-    try:
-        with tifffile.TiffFile(io.BytesIO(data)) as tif:
-            page = tif.pages.first
-            arr = page.asarray()
-            if page.axes.startswith("S") and arr.ndim == 3:
-                arr = np.moveaxis(arr, 0, -1)
-    except Exception as exc:  # noqa: BLE001 - reported as this file's one-line error
-        raise InputError(path, f"cannot decode float TIFF pixels ({_short(exc)[:80]})") from exc
-    if arr.ndim == 3 and arr.shape[2] not in (1, 2, 3, 4):
-        raise InputError(path, f"unsupported channel count ({arr.shape[2]})")
-    arr = np.nan_to_num(np.asarray(arr, dtype=np.float32), nan=0.0, posinf=1.0, neginf=0.0)
-    return np.maximum(arr, 0.0, out=arr), False
+_DEEP_GREY = ("I;16", "I;16B", "I;16L", "I;16N", "I")
 
 
 def _png_complete(data: bytes) -> bool:
@@ -347,30 +372,18 @@ def _read_raster(path: Path, data: bytes, digest: str, kind: str, max_megapixels
     if kind == "tiff":
         bits = img.tag_v2.get(258, 8)
         bits = max(bits) if isinstance(bits, tuple) else int(bits)
-        sample_format = img.tag_v2.get(339, 1)
-        sample_format = max(sample_format) if isinstance(sample_format, tuple) else int(sample_format)
-        if bits == 32 and sample_format == 3:
-            bit_depth = 32  # IEEE float samples: linear light (the 32-bit convention), 1.0 white
-        elif bits not in (1, 8, 16) or sample_format not in (1, 2):
-            kind_word = {2: "signed", 3: "float"}.get(sample_format, "")
-            raise InputError(path, f"unsupported TIFF sample depth ({bits}-bit{' ' + kind_word if kind_word else ''})")
-        else:
-            bit_depth = 16 if bits == 16 else 8
+        if bits not in (1, 8, 16):
+            raise InputError(path, f"unsupported TIFF sample depth ({bits}-bit)")
+        bit_depth = 16 if bits == 16 else 8
     elif kind == "png":
         bit_depth = _png_bit_depth(data)
     else:
-        bit_depth = 16 if img.mode in _DEEP_GREY else 8
+        bit_depth = 16 if img.mode in _DEEP_GREY else 8  # I: Pillow's 16-bit PGM
     mode = img.mode
     upright = False
-    if bit_depth == 32:
-        arr, upright = _decode_float_tiff(path, data)
-        if icc:
-            notes.append("the ICC profile of a 32-bit float TIFF was dropped: its samples are read as "
-                         "linear Rec.709 light")
-            icc = None
-    elif bit_depth == 16 and kind not in ("png", "tiff"):
-        img.load()
-        arr = np.asarray(img).astype(np.uint16)  # Pillow's 16-bit grey (PPM, PGM, SGI, ...)
+    if bit_depth == 16 and kind not in ("png", "tiff"):
+        img.load()  # Pillow's 16-bit grey (PGM, SGI, ...), mode I;16 or 32-bit I
+        arr = np.clip(np.asarray(img), 0, 65535).astype(np.uint16)
     elif bit_depth == 16:
         if kind == "png" and not _png_complete(data):
             raise InputError(path, "truncated PNG (no IEND chunk)")
@@ -411,7 +424,7 @@ def _read_raster(path: Path, data: bytes, digest: str, kind: str, max_megapixels
     if arr.shape[0] * arr.shape[1] != width * height:
         raise InputError(path, f"decoded size {arr.shape[1]}x{arr.shape[0]} does not match header")
 
-    icc, colour_space = _colour_space(icc, notes) if bit_depth != 32 else (None, "linear")
+    icc, colour_space = _colour_space(icc, notes)
 
     # ---- orientation, alpha, linearisation
     if not upright:
@@ -428,9 +441,7 @@ def _read_raster(path: Path, data: bytes, digest: str, kind: str, max_megapixels
         and to_rec709(colour_space) is None else None
     planes = None
     if stored is None:
-        planes = np.ascontiguousarray(colour.transpose(2, 0, 1))
-        if planes.dtype != np.float32:
-            planes = decode_planes(planes, colour_space)
+        planes = decode_planes(np.ascontiguousarray(colour.transpose(2, 0, 1)), colour_space)
         if planes.shape[0] == 1:
             planes = np.repeat(planes, 3, axis=0)
     alpha = None
