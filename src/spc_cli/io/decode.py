@@ -23,7 +23,12 @@ from ..errors import InputError
 from ..photo import Metadata, Photo
 from . import RAW_EXTENSIONS
 from . import metadata as md
+from .float_tiff import is_float_tiff, read_float_tiff
+from .raw import read_raw
+from .reading import check_size, fill_tags, orient, short
 from .spaces import decode_planes, to_rec709
+
+__all__ = ["orient", "read_photo", "sniff"]
 
 try:  # keep OpenCV's own error printing out of our output
     import cv2
@@ -70,13 +75,6 @@ def _identify(data: bytes) -> str | None:
         return None
 
 
-def _short(exc: BaseException) -> str:
-    arg = exc.args[0] if len(exc.args) == 1 else None
-    text = arg.decode("utf-8", "replace") if isinstance(arg, bytes) else str(exc)
-    text = " ".join(text.split()) or type(exc).__name__
-    return text[:160]
-
-
 def read_photo(path: Path, max_megapixels: float = 250.0) -> Photo:
     """Decode ``path`` to a Photo: float32 (3, H, W) linear Rec.709, EXIF orientation applied.
 
@@ -94,9 +92,9 @@ def read_photo(path: Path, max_megapixels: float = 250.0) -> Photo:
     except MemoryError as exc:
         raise InputError(path, "not enough memory to decode this image") from exc
     except Image.DecompressionBombError as exc:
-        raise InputError(path, f"image too large ({_short(exc)})") from exc
+        raise InputError(path, f"image too large ({short(exc)})") from exc
     except Exception as exc:
-        raise InputError(path, f"corrupt or unreadable image ({_short(exc)})") from exc
+        raise InputError(path, f"corrupt or unreadable image ({short(exc)})") from exc
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -122,7 +120,7 @@ def _read(path: Path, max_megapixels: float) -> Photo:
     digest = hashlib.sha256(data).hexdigest()
     kind = sniff(data)
     if path.suffix.lower() in RAW_EXTENSIONS and kind != "jpeg":
-        return _read_raw(path, data, digest, max_megapixels)
+        return read_raw(path, data, digest, max_megapixels)
     if kind is None:
         for magic, name in _NOT_PHOTO_MAGIC.items():
             if data.startswith(magic):
@@ -130,109 +128,9 @@ def _read(path: Path, max_megapixels: float) -> Photo:
         kind = _identify(data)
         if kind is None:
             raise InputError(path, "not an image file (unrecognised content)")
-    if kind == "tiff" and _is_float_tiff(data):
-        return _read_float_tiff(path, data, digest, max_megapixels)
+    if kind == "tiff" and is_float_tiff(data):
+        return read_float_tiff(path, data, digest, max_megapixels)
     return _read_raster(path, data, digest, kind, max_megapixels)
-
-
-# --------------------------------------------------------------------------- float TIFF
-
-
-def _is_float_tiff(data: bytes) -> bool:
-    """Whether a TIFF's first page holds 32-bit IEEE float samples (Pillow reads none of them
-    in colour; any other TIFF, a broken one included, goes the usual way and is reported there)."""
-    import tifffile
-
-    try:
-        with tifffile.TiffFile(io.BytesIO(data)) as tif:
-            page = tif.pages.first
-            return int(page.sampleformat) == 3 and int(page.bitspersample) == 32
-    except Exception:  # noqa: BLE001 - not readable as float: the Pillow path names the problem
-        return False
-
-
-def _read_float_tiff(path: Path, data: bytes, digest: str, max_megapixels: float) -> Photo:
-    """A 32-bit float TIFF: linear light (the convention of float images; 1.0 is white, light
-    above it kept). NaN and negative samples become 0 and infinities 1, so nothing undefined
-    reaches the ops; an ICC profile is not kept (float samples are read as linear Rec.709)."""
-    import tifffile
-
-    notes: list[str] = []
-    try:
-        with tifffile.TiffFile(io.BytesIO(data)) as tif:
-            page = tif.pages.first
-            _check_size(path, int(page.imagewidth), int(page.imagelength), max_megapixels)
-            frames = len(tif.pages)
-            arr = page.asarray()
-            if page.axes.startswith("S") and arr.ndim == 3:
-                arr = np.moveaxis(arr, 0, -1)
-            tag = page.tags.get(274)
-            orientation = int(tag.value) if tag is not None and int(tag.value) in range(1, 9) else 1
-            icc = page.tags.get(34675)
-    except InputError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - reported as this file's one-line error
-        raise InputError(path, f"cannot decode float TIFF pixels ({_short(exc)[:80]})") from exc
-    if arr.ndim == 3 and arr.shape[2] not in (1, 2, 3, 4):
-        raise InputError(path, f"unsupported channel count ({arr.shape[2]})")
-    if icc is not None:
-        notes.append("the ICC profile of a 32-bit float TIFF was not kept: its samples are read as "
-                     "linear Rec.709 light")
-    if frames > 1:
-        notes.append(f"{frames} frames in the file; only the first was processed")
-    arr = np.nan_to_num(np.asarray(arr, dtype=np.float32), nan=0.0, posinf=1.0, neginf=0.0)
-    arr = orient(np.maximum(arr, 0.0, out=arr), orientation)
-    if arr.ndim == 2:
-        arr = arr[:, :, None]
-    channels = arr.shape[2]
-    colour = arr[:, :, :3] if channels >= 3 else np.repeat(arr[:, :, :1], 3, axis=2)
-    alpha = None
-    if channels in (2, 4):
-        alpha = torch.from_numpy(np.clip(np.ascontiguousarray(arr[:, :, -1]), 0.0, 1.0)[None])
-    h, w = colour.shape[:2]
-    meta = Metadata(source=path, format="tiff", sha256=digest, width=int(w), height=int(h), bit_depth=32,
-                    colour_space="linear", orientation=orientation, has_alpha=alpha is not None,
-                    frames=frames, notes=notes)
-    objects = _fill_tags(meta, data)
-    try:
-        meta.exif = md.exif_from_tags(objects) if objects else None
-    except Exception as exc:  # noqa: BLE001 - the photo reads; its EXIF is not carried over, and the sidecar says so
-        notes.append(f"EXIF could not be carried over ({_short(exc)[:60]})")
-    pixels = torch.from_numpy(np.ascontiguousarray(colour.transpose(2, 0, 1)))
-    return Photo(pixels=pixels, meta=meta, alpha=alpha)
-
-
-# --------------------------------------------------------------------------- geometry
-
-
-def orient(array: np.ndarray, orientation: int) -> np.ndarray:
-    """Apply an EXIF orientation (1-8) to an (H, W, ...) array; returns a view."""
-    if orientation == 2:
-        return array[:, ::-1]
-    if orientation == 3:
-        return array[::-1, ::-1]
-    if orientation == 4:
-        return array[::-1]
-    if orientation == 5:
-        return array.swapaxes(0, 1)
-    if orientation == 6:
-        return np.rot90(array, k=-1)
-    if orientation == 7:
-        return array[::-1, ::-1].swapaxes(0, 1)
-    if orientation == 8:
-        return np.rot90(array, k=1)
-    return array
-
-
-def _check_size(path: Path, width: int, height: int, max_megapixels: float) -> None:
-    if width <= 0 or height <= 0:
-        raise InputError(path, f"invalid image size {width}x{height}")
-    megapixels = width * height / 1e6
-    if megapixels > max_megapixels:
-        raise InputError(
-            path, f"image too large: {width}x{height} = {megapixels:.0f} megapixels "
-                  f"(limit {max_megapixels:g})"
-        )
 
 
 def _allow_pillow(max_megapixels: float) -> None:
@@ -343,11 +241,11 @@ def _read_raster(path: Path, data: bytes, digest: str, kind: str, max_megapixels
     try:
         img = Image.open(io.BytesIO(data), formats=[_PIL_FORMAT.get(kind, kind.upper())])
     except Image.DecompressionBombError as exc:
-        raise InputError(path, f"image too large ({_short(exc)})") from exc
+        raise InputError(path, f"image too large ({short(exc)})") from exc
     except UnidentifiedImageError as exc:
         raise InputError(path, f"not a valid {kind.upper()} file (corrupt header)") from exc
     width, height = img.size
-    _check_size(path, width, height, max_megapixels)
+    check_size(path, width, height, max_megapixels)
     frames = int(getattr(img, "n_frames", 1) or 1)
     if frames > 1:
         notes.append(f"{frames} frames in the file; only the first was processed")
@@ -365,7 +263,7 @@ def _read_raster(path: Path, data: bytes, digest: str, kind: str, max_megapixels
         exif = img.getexif()
     except Exception as exc:
         exif = Image.Exif()
-        notes.append(f"EXIF unreadable, dropped ({_short(exc)[:60]})")
+        notes.append(f"EXIF unreadable, dropped ({short(exc)[:60]})")
     orientation = md.orientation_of(exif)
 
     # ---- pixels
@@ -401,7 +299,7 @@ def _read_raster(path: Path, data: bytes, digest: str, kind: str, max_megapixels
             if arr is None:
                 img.load()
         except OSError as exc:
-            raise InputError(path, f"truncated or corrupt {kind.upper()} data ({_short(exc)[:80]})") from exc
+            raise InputError(path, f"truncated or corrupt {kind.upper()} data ({short(exc)[:80]})") from exc
         # Pillow (>= 11) turns TIFFs upright while loading and then drops the tag
         upright = tagged and md.ORIENTATION not in img.tag_v2
         if mode == "CMYK":
@@ -462,9 +360,9 @@ def _read_raster(path: Path, data: bytes, digest: str, kind: str, max_megapixels
     except md.MetadataError:
         raise
     except Exception as exc:
-        notes.append(f"EXIF could not be carried over ({_short(exc)[:60]})")
+        notes.append(f"EXIF could not be carried over ({short(exc)[:60]})")
     exif_block = md.strip_header(raw_exif) if isinstance(raw_exif, bytes) and raw_exif else None
-    _fill_tags(meta, data, exif_block)
+    fill_tags(meta, data, exif_block)
     return Photo(pixels=None if planes is None else torch.from_numpy(planes), meta=meta, alpha=alpha, codes=stored)
 
 
@@ -491,59 +389,3 @@ def _decode_jpeg_rgb(path: Path, data: bytes, width: int, height: int) -> np.nda
     if arr is None or arr.shape[:2] != (height, width):
         raise InputError(path, "truncated or corrupt JPEG data")
     return arr
-
-
-def _fill_tags(meta: Metadata, data: bytes, exif_block: bytes | None = None) -> dict:
-    printable, objects = md.read_tags(data)
-    if not printable and exif_block and exif_block[:2] in (b"II", b"MM"):
-        # exifread misses EXIF in some containers (e.g. WebP without the "Exif" prefix):
-        # the block itself is a TIFF structure it can read.
-        printable, objects = md.read_tags(exif_block)
-    meta.tags = printable
-    for key, value in md.camera_facts(printable).items():
-        setattr(meta, key, value)
-    return objects
-
-
-# --------------------------------------------------------------------------- RAW
-
-_LIBRAW_FLIP_TO_EXIF = {0: 1, 3: 3, 5: 8, 6: 6}
-
-
-def _read_raw(path: Path, data: bytes, digest: str, max_megapixels: float) -> Photo:
-    import rawpy
-
-    try:
-        raw = rawpy.imread(io.BytesIO(data))
-    except Exception as exc:
-        raise InputError(path, f"not a readable RAW file ({_short(exc)[:100]})") from exc
-    with raw:
-        sizes = raw.sizes
-        _check_size(path, int(sizes.width), int(sizes.height), max_megapixels)
-        _check_size(path, int(sizes.raw_width), int(sizes.raw_height), max_megapixels * 1.5)
-        try:
-            rgb = raw.postprocess(
-                gamma=(1, 1), no_auto_bright=True, output_bps=16, use_camera_wb=True,
-                output_color=rawpy.ColorSpace.sRGB,
-                # LibRaw would otherwise rescale to the brightest pixel when it is within
-                # 75% of the white level: exposure must not depend on the content.
-                adjust_maximum_thr=0.0,
-            )
-        except Exception as exc:
-            raise InputError(path, f"RAW data cannot be decoded ({_short(exc)[:100]})") from exc
-        flip = int(sizes.flip)
-    if rgb.ndim != 3 or rgb.shape[2] < 3 or rgb.size == 0:
-        raise InputError(path, "RAW decoder returned no image")
-    codes = np.ascontiguousarray(rgb[:, :, :3].transpose(2, 0, 1))
-    planes = decode_planes(codes, "linear")
-    h, w = planes.shape[1:]
-    meta = Metadata(
-        source=path, format="raw", sha256=digest, width=int(w), height=int(h), bit_depth=16,
-        colour_space="srgb", orientation=_LIBRAW_FLIP_TO_EXIF.get(flip, 1),
-    )
-    objects = _fill_tags(meta, data)
-    try:
-        meta.exif = md.exif_from_tags(objects)
-    except Exception as exc:
-        meta.notes.append(f"EXIF could not be rebuilt from the RAW file ({_short(exc)[:60]})")
-    return Photo(pixels=torch.from_numpy(planes), meta=meta)

@@ -1,0 +1,60 @@
+"""Helpers every decoder shares: one-line reasons, the size limit, EXIF orientation, tags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError
+from ..photo import Metadata
+from . import metadata as md
+
+
+def short(exc: BaseException) -> str:
+    arg = exc.args[0] if len(exc.args) == 1 else None
+    text = arg.decode("utf-8", "replace") if isinstance(arg, bytes) else str(exc)
+    text = " ".join(text.split()) or type(exc).__name__
+    return text[:160]
+
+
+def orient(array: np.ndarray, orientation: int) -> np.ndarray:
+    """Apply an EXIF orientation (1-8) to an (H, W, ...) array; returns a view."""
+    if orientation == 2:
+        return array[:, ::-1]
+    if orientation == 3:
+        return array[::-1, ::-1]
+    if orientation == 4:
+        return array[::-1]
+    if orientation == 5:
+        return array.swapaxes(0, 1)
+    if orientation == 6:
+        return np.rot90(array, k=-1)
+    if orientation == 7:
+        return array[::-1, ::-1].swapaxes(0, 1)
+    if orientation == 8:
+        return np.rot90(array, k=1)
+    return array
+
+
+def check_size(path: Path, width: int, height: int, max_megapixels: float) -> None:
+    if width <= 0 or height <= 0:
+        raise InputError(path, f"invalid image size {width}x{height}")
+    megapixels = width * height / 1e6
+    if megapixels > max_megapixels:
+        raise InputError(
+            path, f"image too large: {width}x{height} = {megapixels:.0f} megapixels "
+                  f"(limit {max_megapixels:g})"
+        )
+
+
+def fill_tags(meta: Metadata, data: bytes, exif_block: bytes | None = None) -> dict:
+    printable, objects = md.read_tags(data)
+    if not printable and exif_block and exif_block[:2] in (b"II", b"MM"):
+        # exifread misses EXIF in some containers (e.g. WebP without the "Exif" prefix):
+        # the block itself is a TIFF structure it can read.
+        printable, objects = md.read_tags(exif_block)
+    meta.tags = printable
+    for key, value in md.camera_facts(printable).items():
+        setattr(meta, key, value)
+    return objects
