@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -30,6 +31,18 @@ def linear_to_srgb(image: torch.Tensor) -> torch.Tensor:
     """Linear light to sRGB encoding (values above 1 keep growing; callers clip)."""
     x = image.clamp(min=0.0)
     return torch.where(x <= 0.0031308, x * 12.92, 1.055 * x.clamp(min=0.0031308) ** (1 / 2.4) - 0.055)
+
+
+def unit_range(image: torch.Tensor) -> torch.Tensor:
+    """Values in [0, 1] with NaN and -inf as 0 and +inf as 1, defined before any quantisation
+    (a clamp keeps NaN, and what a cast makes of NaN is not a contract)."""
+    return torch.nan_to_num(image, nan=0.0, posinf=1.0, neginf=0.0).clamp(0.0, 1.0)
+
+
+def to_srgb8(image: torch.Tensor) -> np.ndarray:
+    """Linear (3, H, W) -> sRGB-encoded (H, W, 3) uint8, rounded, every value defined."""
+    srgb = unit_range(linear_to_srgb(unit_range(image.float())))
+    return np.ascontiguousarray((srgb.permute(1, 2, 0).cpu().numpy() * 255.0 + 0.5).astype(np.uint8))
 
 
 def luminance(image: torch.Tensor) -> torch.Tensor:

@@ -125,3 +125,15 @@ def test_exact_code_tables_are_finite_and_in_range():
     hot = code_tables([Edit("exposure", ExposureParams(ev=4.0, shoulder=1.0))], "srgb")
     assert hot[0, 0].tolist() == [0, 0, 0] and (hot[0, 128:] == 255).all()
     assert (np.diff(hot[0].astype(int), axis=0) >= 0).all()  # monotone: nothing overflowed
+
+
+def test_model_inputs_and_critic_tiles_define_special_values():
+    from spc_cli.colour import to_srgb8, unit_range
+    from spc_cli.critic.measure import encode_tiles
+
+    px = _photo().pixels
+    arr = to_srgb8(px)
+    assert arr.dtype == np.uint8 and [int(arr[0, 8 * i, 0]) for i in range(6)] == CODES8
+    assert torch.equal(unit_range(torch.tensor([NAN, INF, -INF, 2.0, -1.0])), torch.tensor([0.0, 1.0, 0.0, 1.0, 0.0]))
+    tiles = encode_tiles([px[:, :, :48]])  # the critic's sRGB tiles for noise and sharpness
+    assert torch.isfinite(tiles).all() and float(tiles.min()) >= 0.0 and float(tiles.max()) <= 1.0

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..colour import linear_to_srgb, srgb_to_linear
+from ..colour import srgb_to_linear, to_srgb8
 from ..device import resolve_device, resolve_dtype
 from ..errors import InputError, UsageError
 from ..photo import Photo
@@ -273,8 +273,7 @@ class DiffusionArtist:
         """Run the editor on a (3, h, w) linear proxy; returns its (3, h', w') output in linear light."""
         from PIL import Image
 
-        srgb = linear_to_srgb(proxy.float()).clamp(0.0, 1.0)
-        pil = Image.fromarray(np.ascontiguousarray((srgb.permute(1, 2, 0).cpu().numpy() * 255 + 0.5).astype(np.uint8)))
+        pil = Image.fromarray(to_srgb8(proxy))
         h, w = proxy.shape[-2:]
         out = self.pipeline(**self._call_kwargs(instruction, pil, h, w))
         images = out.images if hasattr(out, "images") else out[0]

@@ -23,7 +23,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from ..colour import LUMA, linear_to_srgb, luminance, rgb_to_oklab
+from ..colour import LUMA, linear_to_srgb, luminance, rgb_to_oklab, unit_range
 
 EPS = 1e-4
 CLIP = 0.98  # linear level treated as clipped (sRGB-encoded ~0.99, 252/255)
@@ -329,7 +329,7 @@ def encode_tiles(tiles: list[torch.Tensor]) -> torch.Tensor:
     if _SRGB_LUT is None:
         _SRGB_LUT = linear_to_srgb(torch.linspace(0.0, 1.0, _LUT_SIZE)).clamp(0, 1)
     t = torch.stack(tiles).float()
-    idx = (t.clamp(0.0, 1.0) * (_LUT_SIZE - 1) + 0.5).to(torch.int64)
+    idx = (unit_range(t) * (_LUT_SIZE - 1) + 0.5).to(torch.int64)
     return _SRGB_LUT.take(idx)
 
 

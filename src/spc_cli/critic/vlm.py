@@ -17,10 +17,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
-from ..colour import linear_to_srgb
+from ..colour import to_srgb8
 from ..device import resolve_device, resolve_dtype
 from ..errors import UsageError
 from ..photo import Photo
@@ -99,9 +98,7 @@ def to_pil(photo: Photo, long_edge: int):
     from PIL import Image
 
     proxy = photo.proxy(long_edge)
-    srgb = linear_to_srgb(proxy.float()).clamp(0.0, 1.0)
-    arr = (srgb.permute(1, 2, 0).cpu().numpy() * 255.0 + 0.5).astype(np.uint8)
-    img = Image.fromarray(np.ascontiguousarray(arr))
+    img = Image.fromarray(to_srgb8(proxy))
     w, h = img.size
     if min(w, h) < MIN_SIDE:
         scale, top = MIN_SIDE / min(w, h), max(long_edge, MIN_SIDE)
