@@ -211,3 +211,17 @@ def test_analytic_proxy_critique_uses_the_photos_noise_and_sharpness():
     assert keys and all(kept.measurements[k] == full.measurements[k] for k in keys)
     assert plain.measurements["noise.luma_sigma"] < 0.5 * full.measurements["noise.luma_sigma"]
     assert kept.measurements["exposure.key"] == pytest.approx(plain.measurements["exposure.key"])
+
+
+def test_the_engine_reads_the_accepted_score_and_the_refusal_from_the_loops_notes():
+    """The summary line's "score before -> after" and "refused ... (why)" come from these notes."""
+    from spc_cli.engine.planning import accepted_score, refusal
+
+    critic = MeanCritic(target=0.12)
+    _, notes = refine(photo(0.1), plan(1.5), critic, PipelineArtist())
+    assert accepted_score(notes) is not None and accepted_score(notes) > 0
+    assert refusal(notes) is not None
+    _, notes = refine(photo(0.3), plan(2.0), MeanCritic(target=0.9), PipelineArtist())
+    assert "new highlights (clipped)" in (refusal(notes) or "")
+    _, notes = refine(photo(0.1), plan(1.0), MeanCritic(target=0.05), PipelineArtist())
+    assert accepted_score(notes) is None and refusal(notes) == "score did not rise"
