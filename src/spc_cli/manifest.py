@@ -1,7 +1,8 @@
 """The weights manifest (``weights/manifest.json``, installed as ``spc_cli.weights``).
 
 One entry per model spc knows: where it comes from (a hub id at a pinned revision, or
-trained here), its licence, size and memory needs, and ``{path, bytes, sha256, shipped}``
+trained here; a hub source that cannot be pinned has ``revision: null`` and says why in
+``unpinned``), its licence, size and memory needs, and ``{path, bytes, sha256, shipped}``
 for its files. Shipped files lie beside the manifest and are checked against their sha256
 before use: a missing or changed file is a :class:`WeightsError` (exit 2) naming the file
 and the checksums, never a silent fall-back.
@@ -65,6 +66,9 @@ def validate(doc: dict[str, Any], path: Path | str = MANIFEST) -> None:
         src = entry["source"]
         if not (("hub" in src and "revision" in src) or "trained_here" in src):
             raise WeightsError(f"{path}: {entry['name']}: source needs a hub id and revision, or trained_here")
+        if "hub" in src and not src["revision"] and not src.get("unpinned"):
+            raise WeightsError(f"{path}: {entry['name']}: a hub source without a pinned revision must say why "
+                               "(source.unpinned)")
         for f in entry["files"]:
             if f.get("shipped") and not all(f.get(k) for k in ("path", "bytes", "sha256")):
                 raise WeightsError(f"{path}: {entry['name']}: a shipped file needs path, bytes and sha256")
@@ -109,3 +113,30 @@ def shipped_file(name: str, path: str | None = None, base: Path | None = None) -
         raise WeightsError(f"model {name!r} ships no file" + (f" {path!r}" if path else ""))
     f = files[0]
     return verify_file((base or folder()) / f["path"], f["sha256"], f.get("bytes"))
+
+
+def by_hub(hub: str) -> dict[str, Any] | None:
+    """The manifest entry of a Hub repository, if spc knows it."""
+    for e in load()["models"]:
+        if e["source"].get("hub") == hub:
+            return e
+    return None
+
+
+def pinned_revision(hub: str) -> str | None:
+    """The commit spc pins for a Hub repository (None: not in the manifest, or unpinned)."""
+    entry = by_hub(hub)
+    return entry["source"].get("revision") if entry else None
+
+
+def fetch_command(hub: str, include: tuple[str, ...] | list[str] = (), local_dir: str | None = None) -> str:
+    """The exact command that fetches a Hub repository at its pinned revision (when pinned)."""
+    parts = ["hf", "download", hub]
+    rev = pinned_revision(hub)
+    if rev:
+        parts += ["--revision", rev]
+    for pattern in include:
+        parts += ["--include", f"'{pattern}'" if any(c in pattern for c in "*?[") else pattern]
+    if local_dir:
+        parts += ["--local-dir", local_dir]
+    return " ".join(parts)

@@ -14,10 +14,12 @@ from .errors import UsageError
 CRITICS: dict[str, str] = {
     "analytic": "spc_cli.critic.analytic:AnalyticCritic",
     "vlm": "spc_cli.critic.vlm:VLMCritic",
+    "smartphotocrafter": "spc_cli.critic.smartphotocrafter:SmartPhotoCrafterCritic",
 }
 ARTISTS: dict[str, str] = {
     "pipeline": "spc_cli.artist.pipeline:PipelineArtist",
     "diffusion": "spc_cli.artist.diffusion:DiffusionArtist",
+    "smartphotocrafter": "spc_cli.artist.smartphotocrafter:SmartPhotoCrafterArtist",
 }
 
 

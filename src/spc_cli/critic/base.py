@@ -47,11 +47,18 @@ class Critique:
     findings: list[Finding] = field(default_factory=list)
     plan: EditPlan = field(default_factory=EditPlan)
     measurements: dict[str, float] = field(default_factory=dict)  # everything measured, flagged or not
+    reasoning: str = ""  # a model critic's whole reasoning, where it wrote one (the summary is shortened)
+    notes: list[str] = field(default_factory=list)  # what the critic could not read or had to assume
 
     def to_dict(self) -> dict[str, Any]:
-        return {"score": round(float(self.score), 1), "summary": self.summary,
-                "findings": [f.to_dict() for f in self.findings],
-                "measurements": {k: round(float(v), 4) for k, v in self.measurements.items()}}
+        out = {"score": round(float(self.score), 1), "summary": self.summary,
+               "findings": [f.to_dict() for f in self.findings],
+               "measurements": {k: round(float(v), 4) for k, v in self.measurements.items()}}
+        if self.reasoning:
+            out["reasoning"] = self.reasoning
+        if self.notes:
+            out["notes"] = list(self.notes)
+        return out
 
 
 class Critic(Protocol):
