@@ -22,8 +22,10 @@ Format = Annotated[Optional[str], typer.Option("--format", "-f", help="Output fo
                                                show_default=False)]
 Quality = Annotated[int, typer.Option(min=1, max=100, help="JPEG/WebP quality.")]
 Strength = Annotated[float, typer.Option(min=0.0, max=2.0, help="Scale every edit (0 = untouched, 1 = as planned).")]
-CriticOpt = Annotated[str, typer.Option("--critic", help="Critic backend: analytic (default, no download) or vlm.")]
-ArtistOpt = Annotated[str, typer.Option("--artist", help="Artist backend: pipeline (default) or diffusion.")]
+CriticOpt = Annotated[str, typer.Option("--critic", help="Critic backend: analytic (default, no download), vlm or "
+                                        "smartphotocrafter (see `spc models`).")]
+ArtistOpt = Annotated[str, typer.Option("--artist", help="Artist backend: pipeline (default), diffusion or "
+                                        "smartphotocrafter (implies --critic smartphotocrafter).")]
 Device = Annotated[str, typer.Option(help="Compute device: auto, cpu, cuda or cuda:N.")]
 Precision = Annotated[str, typer.Option(help="auto (fp16 on CUDA, fp32 on CPU), fp32, fp16 or bf16.")]
 BatchSize = Annotated[int, typer.Option("--batch-size", min=0, help="Photos per batch on the compute device "
@@ -39,6 +41,14 @@ CriticModel = Annotated[Optional[str], typer.Option("--critic-model", help="Hub 
                                                     show_default=False)]
 ArtistModel = Annotated[Optional[str], typer.Option("--artist-model", help="Hub name or local folder of the "
                                                     "diffusion artist's weights.", show_default=False)]
+AllowDownload = Annotated[bool, typer.Option("--allow-download", help="Let a model backend fetch missing weights "
+                                             "from the Hugging Face Hub at spc's pinned revision; without it "
+                                             "nothing is downloaded.")]
+Offload = Annotated[bool, typer.Option("--offload", help="Model backends on CUDA: keep each model in host memory "
+                                       "until it runs (GPUs under ~60 GB; slower).")]
+ArtistMP = Annotated[Optional[float], typer.Option("--artist-megapixels", min=0.001, max=4.0,
+                                                   help="A model artist's working size in megapixels [default: about "
+                                                   "1]; never larger than the photo.", show_default=False)]
 NoRefine = Annotated[bool, typer.Option("--no-refine", help="Skip the closed-loop check that backs off edits "
                                         "which would not raise the critic's score.")]
 
@@ -166,14 +176,16 @@ def enhance(inputs: Inputs,
             critic: CriticOpt = "analytic", artist: ArtistOpt = "pipeline", device: Device = "auto",
             precision: Precision = "auto", batch_size: BatchSize = 0, workers: Workers = 2, force: Force = False,
             dry_run: DryRun = False, quiet: Quiet = False, max_megapixels: MaxMP = 250.0,
-            no_refine: NoRefine = False, critic_model: CriticModel = None, artist_model: ArtistModel = None) -> None:
+            no_refine: NoRefine = False, critic_model: CriticModel = None, artist_model: ArtistModel = None,
+            allow_download: AllowDownload = False, offload: Offload = False,
+            artist_megapixels: ArtistMP = None) -> None:
     """Critique every photo and fix what is wrong; writes the photo and a .spc.json sidecar."""
     from . import api
 
     opts = dict(format=format, quality=quality, strength=strength, critic=critic, artist=artist, device=device,
                 precision=precision, batch_size=batch_size, workers=workers, force=force, dry_run=dry_run,
                 max_megapixels=max_megapixels, refine=not no_refine, critic_model=critic_model,
-                artist_model=artist_model)
+                artist_model=artist_model, **_model_opts(allow_download, offload, artist_megapixels))
     _run_batch(lambda **cb: api.enhance(inputs, out, **cb, **opts), quiet, "enhancing")
 
 
@@ -188,7 +200,9 @@ def retouch(inputs: Inputs,
             critic: CriticOpt = "analytic", artist: ArtistOpt = "pipeline", device: Device = "auto",
             precision: Precision = "auto", batch_size: BatchSize = 0, workers: Workers = 2, force: Force = False,
             dry_run: DryRun = False, quiet: Quiet = False, max_megapixels: MaxMP = 250.0,
-            critic_model: CriticModel = None, artist_model: ArtistModel = None) -> None:
+            critic_model: CriticModel = None, artist_model: ArtistModel = None,
+            allow_download: AllowDownload = False, offload: Offload = False,
+            artist_megapixels: ArtistMP = None) -> None:
     """Apply your intent (--hint) on top of the critic's fixes, and explain what was done."""
     from . import api
     from .hints import parse_hint
@@ -196,7 +210,8 @@ def retouch(inputs: Inputs,
     _guard(lambda: parse_hint(hint))  # an unknown hint is a usage error before any work
     opts = dict(format=format, quality=quality, strength=strength, critic=critic, artist=artist, device=device,
                 precision=precision, batch_size=batch_size, workers=workers, force=force, dry_run=dry_run,
-                max_megapixels=max_megapixels, critic_model=critic_model, artist_model=artist_model)
+                max_megapixels=max_megapixels, critic_model=critic_model, artist_model=artist_model,
+                **_model_opts(allow_download, offload, artist_megapixels))
     _run_batch(lambda **cb: api.retouch(inputs, hint, out, **cb, **opts), quiet, "retouching", explain=True)
 
 
@@ -205,7 +220,8 @@ def critique(inputs: Inputs,
              json_out: Annotated[bool, typer.Option("--json", help="One JSON line per photo: critique and plan.")] = False,
              critic: CriticOpt = "analytic", device: Device = "auto", precision: Precision = "auto",
              batch_size: BatchSize = 0, workers: Workers = 2, quiet: Quiet = False,
-             max_megapixels: MaxMP = 250.0, critic_model: CriticModel = None) -> None:
+             max_megapixels: MaxMP = 250.0, critic_model: CriticModel = None,
+             allow_download: AllowDownload = False, offload: Offload = False) -> None:
     """Say what is wrong with each photo, why, its score, and the edits that would fix it."""
     from rich.console import Console
 
@@ -231,7 +247,8 @@ def critique(inputs: Inputs,
 
     summary = _guard(lambda: api.critique(inputs, on_result, critic=critic, device=device, precision=precision,
                                           batch_size=batch_size, workers=workers, max_megapixels=max_megapixels,
-                                          critic_model=critic_model))
+                                          critic_model=critic_model,
+                                          **_model_opts(allow_download, offload, None)))
     if not json_out and not quiet:
         if len(rows) == 1:
             _print_critique(console, *rows[0])
@@ -240,6 +257,64 @@ def critique(inputs: Inputs,
     if summary.failed and not json_out:
         _print_summary(summary, True, _err_console())
     raise typer.Exit(summary.exit_code)
+
+
+def _model_opts(allow_download: bool, offload: bool, artist_megapixels: float | None) -> dict:
+    """The model backends' options, passed on only when given (the engine's defaults otherwise)."""
+    opts: dict = {}
+    if allow_download:
+        opts["allow_download"] = True
+    if offload:
+        opts["offload"] = True
+    if artist_megapixels is not None:
+        opts["artist_megapixels"] = artist_megapixels
+    return opts
+
+
+@app.command()
+def models(backend: Annotated[Optional[str], typer.Argument(help="One backend to check (exit 2 unless it is "
+                                                            "ready to run).", show_default=False)] = None,
+           json_out: Annotated[bool, typer.Option("--json", help="One JSON line per model.")] = False) -> None:
+    """List every backend: its packages, the weights found (path, size, revision), what it needs
+    (GPU memory, licence) and, for anything missing, the exact command that fetches it."""
+    from .catalog import statuses
+
+    rows = statuses()
+    if backend is not None:
+        rows = [r for r in rows if r.backend == backend and r.default]
+        if not rows:
+            from .registry import ARTISTS, CRITICS
+
+            _fail_usage(f"unknown backend {backend!r}; choose one of: {', '.join(dict.fromkeys([*CRITICS, *ARTISTS]))}")
+    if json_out:
+        for r in rows:
+            print(json.dumps(r.to_dict(), ensure_ascii=False))
+    else:
+        _print_models(rows)
+    raise typer.Exit(2 if backend is not None and not all(r.ready for r in rows) else 0)
+
+
+def _print_models(rows) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    t = Table()
+    for col in ("backend", "model", "ready", "packages", "weights found", "GPU memory", "licence"):
+        t.add_column(col, overflow="fold")
+    for r in rows:
+        absent = [n for n, v in r.packages.items() if v is None]
+        pkgs = "missing " + ", ".join(absent) if absent else "installed"
+        weights = "; ".join(f.describe() for f in r.weights) or ("none needed" if r.model == "built in" else "not found")
+        t.add_row(r.backend + ("" if r.default else " (alt)"), r.model, "yes" if r.ready else "no", pkgs, weights,
+                  r.gpu, r.licence)
+    console.print(t)
+    for r in rows:
+        for line in r.missing:
+            console.print(f"missing: {line}", soft_wrap=True, markup=False)
+    for r in rows:
+        if r.warning:
+            console.print(f"[bold yellow]warning:[/] {r.warning}", soft_wrap=True)
 
 
 def _print_critique(console, path, c) -> None:

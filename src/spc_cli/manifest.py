@@ -24,7 +24,7 @@ from typing import Any
 from .errors import UsageError
 
 MANIFEST = "manifest.json"
-ROLES = ("critic", "artist")
+ROLES = ("critic", "artist", "critic+artist")
 REQUIRED = ("name", "backend", "role", "source", "licence", "size_bytes", "memory", "files")
 
 
@@ -129,10 +129,14 @@ def pinned_revision(hub: str) -> str | None:
     return entry["source"].get("revision") if entry else None
 
 
-def fetch_command(hub: str, include: tuple[str, ...] | list[str] = (), local_dir: str | None = None) -> str:
-    """The exact command that fetches a Hub repository at its pinned revision (when pinned)."""
+def fetch_command(hub: str, include: tuple[str, ...] | list[str] | None = None, local_dir: str | None = None) -> str:
+    """The exact command that fetches a Hub repository at its pinned revision (when pinned), only
+    the files spc uses (the entry's ``fetch_include``) unless ``include`` says otherwise."""
     parts = ["hf", "download", hub]
-    rev = pinned_revision(hub)
+    entry = by_hub(hub)
+    rev = entry["source"].get("revision") if entry else None
+    if include is None:
+        include = (entry or {}).get("fetch_include", ())
     if rev:
         parts += ["--revision", rev]
     for pattern in include:

@@ -14,7 +14,6 @@ full-resolution photo: the output keeps the input's exact geometry and detail.
 
 from __future__ import annotations
 
-import inspect
 import math
 import os
 import re
@@ -26,7 +25,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..colour import srgb_to_linear, to_srgb8
+from ..colour import srgb_to_linear
 from ..device import resolve_device, resolve_dtype
 from ..errors import InputError, UsageError
 from ..photo import Photo
@@ -39,15 +38,16 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     raise UsageError("the diffusion artist needs the model extras: pip install 'spc-cli[models]'") from exc
 
 DEFAULT_MODEL = "Qwen/Qwen-Image-Edit-2509"
-NEGATIVE_PROMPT = " "  # Qwen-Image-Edit enables true CFG only with a negative prompt; " " is the usual one
 
 
 def _missing_weights(model: str, err: BaseException, offline: bool) -> str:
     text = " ".join(str(err).split()) or type(err).__name__
     why = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0].rstrip(".")
     why = why if len(why) <= 160 else why[:159].rstrip() + "\u2026"
+    from ..manifest import fetch_command
+
     folder = "point SPC_DIFFUSION_MODEL at a local folder"
-    fix = (f"download them first (`hf download {model}`, needs network) or {folder}"
+    fix = (f"fetch them with `{fetch_command(model)}` (needs network), rerun with --allow-download, or {folder}"
            if offline else f"check the name and network, log in for gated models (`hf auth login`), or {folder}")
     return f"diffusion artist model {model!r} could not be loaded ({why}); {fix}"
 
@@ -201,43 +201,60 @@ class DiffusionArtist:
     """Artist backed by a diffusers image-editing pipeline (default Qwen-Image-Edit-2509).
 
     ``model``: a Hub name or a local folder; default ``$SPC_DIFFUSION_MODEL``, else
-    Qwen/Qwen-Image-Edit-2509. Components: ``pipeline`` (loaded with ``from_pretrained``, or any
-    diffusers image-to-image pipeline object passed as ``pipeline=``). The device is
-    chosen at run time; precision "auto" is fp16 on CUDA and fp32 on the CPU.
+    Qwen/Qwen-Image-Edit-2509. The pipeline class comes from the folder's ``model_index.json``:
+    Qwen-Image-Edit, FLUX.1 Kontext or InstructPix2Pix (``editors``), each with its own default
+    steps and guidance (``steps``/``guidance`` None). Components: ``pipeline`` (loaded with
+    ``from_pretrained``, or any diffusers image-editing pipeline passed as ``pipeline=``). The
+    device is chosen at run time; precision "auto" is fp16 on CUDA and fp32 on the CPU.
+    ``megapixels``: the working size (never larger than the photo); ``offload``: model CPU
+    offload on CUDA, for GPUs smaller than the whole pipeline.
     """
 
     name = "diffusion"
     version = "1"
 
     def __init__(self, model: str | None = None, device: str | torch.device = "auto", precision: str = "auto",
-                 steps: int = 30, guidance: float = 4.0, seed: int = 0, *, pipeline: Any = None,
+                 steps: int | None = None, guidance: float | None = None, seed: int = 0, *, pipeline: Any = None,
                  local_files_only: bool | None = None, megapixels: float = 1.0,
-                 transfer: TransferSettings = TransferSettings(), **kw: Any):
-        if steps < 1 or guidance < 0 or not 0.001 <= megapixels <= 4.0:
+                 transfer: TransferSettings = TransferSettings(), offload: bool = False, **kw: Any):
+        from . import editors
+
+        if (steps is not None and steps < 1) or (guidance is not None and guidance < 0) \
+                or not 0.001 <= megapixels <= 4.0:
             raise UsageError("diffusion artist: needs steps >= 1, guidance >= 0 and 0.001 <= megapixels <= 4")
         self.model_name = (str(model or os.environ.get("SPC_DIFFUSION_MODEL") or DEFAULT_MODEL)
                            if pipeline is None else type(pipeline).__name__)
         self.device = resolve_device(str(device))
         self.dtype = resolve_dtype(precision, self.device)
-        self.steps, self.guidance, self.seed = int(steps), float(guidance), int(seed)
-        self.megapixels = float(megapixels)
-        self.transfer = transfer
+        self.offload = bool(offload) and self.device.type == "cuda"
         if local_files_only is None:
             local_files_only = os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
         self.local_files_only = bool(local_files_only)
         kw.pop("batch_size", None)  # the editor takes one photo at a time
         self.pipeline = pipeline if pipeline is not None else self._load(kw)
+        self.family = editors.FAMILIES[editors.family_of_pipeline(self.pipeline)]
+        self.steps = int(steps if steps is not None else self.family.steps)
+        self.guidance = float(guidance if guidance is not None else self.family.guidance)
+        self.seed = int(seed)
+        self.megapixels = float(megapixels)
+        self.transfer = transfer
         self.to(self.device)
 
     def _load(self, kw: dict[str, Any]):
+        from . import editors
+
         name = self.model_name
         local = Path(name).expanduser()
         if not local.is_dir() and (local.is_absolute() or name.startswith((".", "~"))):
             raise UsageError(f"diffusion artist: model folder {name!r} does not exist; pass a folder holding the "
                              f"pipeline or a Hub name such as {DEFAULT_MODEL!r}")
-        cls = getattr(diffusers, "QwenImageEditPlusPipeline", None)
-        if cls is None or "qwen-image-edit" not in name.lower():
-            cls = diffusers.DiffusionPipeline
+        family = editors.family_of_folder(local) if local.is_dir() else editors.family_of_name(name)
+        cls = editors.pipeline_class(family, local if local.is_dir() else None)
+        if not local.is_dir() and "revision" not in kw:
+            from ..manifest import pinned_revision
+
+            if rev := pinned_revision(name):
+                kw["revision"] = rev
         try:
             pipe = cls.from_pretrained(str(local) if local.is_dir() else name, **{_dtype_kwarg(): self.dtype},
                                        local_files_only=self.local_files_only, **kw)
@@ -247,35 +264,31 @@ class DiffusionArtist:
 
     def to(self, device: str | torch.device) -> "DiffusionArtist":
         self.device = resolve_device(str(device))
-        self.pipeline.to(self.device, self.dtype)
+        if self.offload and hasattr(self.pipeline, "enable_model_cpu_offload"):
+            self.pipeline.enable_model_cpu_offload(device=self.device)
+        else:
+            self.pipeline.to(self.device, self.dtype)
         if hasattr(self.pipeline, "set_progress_bar_config"):
             self.pipeline.set_progress_bar_config(disable=True)
         return self
 
     # -- one photo ----------------------------------------------------------
     def _call_kwargs(self, instruction: str, image, height: int, width: int) -> dict[str, Any]:
-        params = inspect.signature(self.pipeline.__call__).parameters
-        accepted = set(params)
-        open_ended = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+        from .editors import call_kwargs
+
         generator = torch.Generator(device="cpu").manual_seed(self.seed)
-        kw: dict[str, Any] = {"image": image, "prompt": instruction, "num_inference_steps": self.steps,
-                              "generator": generator, "output_type": "pt"}
-        if "true_cfg_scale" in accepted:  # Qwen-Image-Edit: true classifier-free guidance
-            kw["true_cfg_scale"] = self.guidance
-            kw["negative_prompt"] = NEGATIVE_PROMPT
-        elif "guidance_scale" in accepted:
-            kw["guidance_scale"] = self.guidance
-        if "height" in accepted and "width" in accepted:
-            kw["height"], kw["width"] = height, width
-        return {k: v for k, v in kw.items() if k in accepted or open_ended}
+        return call_kwargs(self.pipeline, self.family, instruction, image, height, width, self.steps,
+                           self.guidance, generator)
 
     def edit_proxy(self, proxy: torch.Tensor, instruction: str) -> torch.Tensor:
         """Run the editor on a (3, h, w) linear proxy; returns its (3, h', w') output in linear light."""
-        from PIL import Image
+        from ..crafter.proxy import to_pil
+        from .editors import conditioning_size
 
-        pil = Image.fromarray(to_srgb8(proxy))
+        pil = to_pil(proxy)  # 8-bit sRGB, NaN-safe (colour.to_srgb8)
         h, w = proxy.shape[-2:]
-        out = self.pipeline(**self._call_kwargs(instruction, pil, h, w))
+        with conditioning_size(self.pipeline, h, w):
+            out = self.pipeline(**self._call_kwargs(instruction, pil, h, w))
         images = out.images if hasattr(out, "images") else out[0]
         img = images[0] if isinstance(images, (list, tuple)) or (torch.is_tensor(images) and images.dim() == 4) \
             else images
@@ -285,6 +298,8 @@ class DiffusionArtist:
         return srgb_to_linear(img.float().cpu().clamp(0.0, 1.0))
 
     def render(self, photos: list[Photo], plans: list[EditPlan]) -> list[Rendered]:
+        from ..crafter.proxy import working_size
+
         photos, plans = _check(photos, plans)
         results: list[Rendered] = []
         for photo, plan in zip(photos, plans):
@@ -294,8 +309,8 @@ class DiffusionArtist:
             if not text or strength <= 0.0:
                 results.append(Rendered(photo=photo, applied=[], notes=["empty plan: photo left untouched"]))
                 continue
-            ph, pw = proxy_size(photo.height, photo.width, min(self.megapixels, photo.height * photo.width / 1e6))
-            source = _resize(photo.pixels, (ph, pw))
+            ph, pw = working_size(photo.height, photo.width, self.megapixels, self.family.multiple)
+            source = _resize(photo.proxy(max(ph, pw)), (ph, pw))
             with torch.inference_mode():
                 edited = self.edit_proxy(source, text)
             if edited.dim() != 3 or edited.shape[0] != 3 or not torch.isfinite(edited).all():
@@ -307,7 +322,7 @@ class DiffusionArtist:
             applied = Applied(op="diffusion_edit", version=1,
                               params={"steps": float(self.steps), "guidance": float(self.guidance),
                                       "seed": float(self.seed), "strength": round(strength, 6)})
-            notes = [f"diffusion instruction: {text!r} ({self.model_name}, {ph}x{pw} proxy)",
+            notes = [f"diffusion instruction: {text!r} ({self.model_name}, {self.family.name}, {pw}x{ph} proxy)",
                      "colour change transferred to full resolution by a smooth gain/offset map; geometry unchanged",
                      "not replayable bit-exactly without the same model weights, library versions and device"]
             results.append(Rendered(photo=photo.with_pixels(pixels.to(photo.pixels.dtype)), applied=[applied],

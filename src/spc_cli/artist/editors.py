@@ -18,6 +18,7 @@ every pipeline is made to edit at exactly that size.
 
 from __future__ import annotations
 
+import inspect
 import json
 import sys
 import threading
@@ -55,6 +56,64 @@ def family_of_class(class_name: str) -> str:
     return CLASSES.get(class_name, OTHER)
 
 
+def family_of_pipeline(pipeline) -> str:
+    """A pipeline object's family: by its class, else (a wrapper) by what its call accepts."""
+    fam = family_of_class(type(pipeline).__name__)
+    if fam != OTHER:
+        return fam
+    accepted = set(inspect.signature(pipeline.__call__).parameters)
+    if "true_cfg_scale" in accepted:
+        return QWEN
+    if "_auto_resize" in accepted or "max_area" in accepted:
+        return KONTEXT
+    if "image_guidance_scale" in accepted:
+        return PIX2PIX
+    return OTHER
+
+
+def pipeline_class(family: str | None, folder: Path | None = None):
+    """The diffusers class to load a folder or Hub name of ``family`` with."""
+    import diffusers
+
+    if folder is not None:
+        try:
+            name = json.loads((Path(folder) / "model_index.json").read_text()).get("_class_name", "")
+            if hasattr(diffusers, name):
+                return getattr(diffusers, name)
+        except (OSError, ValueError):
+            pass
+    by_family = {QWEN: "QwenImageEditPlusPipeline", KONTEXT: "FluxKontextPipeline",
+                 PIX2PIX: "StableDiffusionInstructPix2PixPipeline"}
+    return getattr(diffusers, by_family.get(family or OTHER, "DiffusionPipeline"), diffusers.DiffusionPipeline)
+
+
+NEGATIVE_PROMPT = " "  # Qwen-Image-Edit enables true CFG only with a negative prompt; " " is the usual one
+
+
+def call_kwargs(pipeline, family: Family, instruction: str, image, height: int, width: int, steps: int,
+                guidance: float, generator) -> dict:
+    """The keyword arguments for one edit at exactly ``height x width``, for whichever pipeline."""
+    params = inspect.signature(pipeline.__call__).parameters
+    accepted = set(params)
+    open_ended = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    kw: dict = {"image": image, "prompt": instruction, "num_inference_steps": steps, "generator": generator,
+                "output_type": "pt"}
+    if "true_cfg_scale" in accepted:  # Qwen-Image-Edit: true classifier-free guidance
+        kw["true_cfg_scale"] = guidance
+        kw["negative_prompt"] = NEGATIVE_PROMPT
+    elif "guidance_scale" in accepted:
+        kw["guidance_scale"] = guidance
+    if "image_guidance_scale" in accepted and family.image_guidance is not None:
+        kw["image_guidance_scale"] = family.image_guidance
+    if "height" in accepted and "width" in accepted:
+        kw["height"], kw["width"] = height, width
+    if "_auto_resize" in accepted:  # Kontext: keep the working size, not its list of ~1 MP sizes
+        kw["_auto_resize"] = False
+    if "max_area" in accepted:
+        kw["max_area"] = height * width
+    return {k: v for k, v in kw.items() if k in accepted or open_ended}
+
+
 def family_of_folder(folder: Path) -> str | None:
     """The editor family a local pipeline folder holds (its ``model_index.json``), or None."""
     index = Path(folder) / "model_index.json"
@@ -88,7 +147,8 @@ def conditioning_size(pipeline, height: int, width: int):
     working size (the text encoder's never above its own 384^2), under a lock, and restored.
     Other pipelines are left as they are.
     """
-    module = sys.modules.get(type(pipeline).__module__)
+    call = inspect.unwrap(type(pipeline).__call__)  # a wrapper made with functools.wraps names the real one
+    module = sys.modules.get(getattr(call, "__module__", type(pipeline).__module__))
     names = [n for n in ("VAE_IMAGE_SIZE", "CONDITION_IMAGE_SIZE") if module is not None and hasattr(module, n)]
     if not names:
         yield

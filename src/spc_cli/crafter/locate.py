@@ -25,8 +25,6 @@ BASE_HUB = "Qwen/Qwen-Image-Edit-2509"
 RELEASE_ENV = "SPC_SMARTPHOTOCRAFTER_MODEL"
 BASE_ENV = "SPC_DIFFUSION_MODEL"  # the diffusion artist's Qwen-Image-Edit-2509 folder is the same base model
 BASE_FILES = ("model_index.json", "scheduler/*", "vae/*", "transformer/config.json", "processor/*", "tokenizer/*")
-RELEASE_DIR = "~/models/SmartPhotoCrafter"
-BASE_DIR = "~/models/Qwen-Image-Edit-2509"
 
 
 class MissingModel(UsageError):
@@ -36,13 +34,13 @@ class MissingModel(UsageError):
 def fetch_release() -> str:
     from ..manifest import fetch_command
 
-    return fetch_command(RELEASE_HUB, local_dir=RELEASE_DIR)
+    return fetch_command(RELEASE_HUB)
 
 
 def fetch_base() -> str:
     from ..manifest import fetch_command
 
-    return fetch_command(BASE_HUB, include=BASE_FILES, local_dir=BASE_DIR)
+    return fetch_command(BASE_HUB, include=BASE_FILES)
 
 
 def resolve(name: str, hub: str, fetch: str, what: str, allow_download: bool,
@@ -64,7 +62,7 @@ def resolve(name: str, hub: str, fetch: str, what: str, allow_download: bool,
                                  local_files_only=not allow_download)
     except Exception as err:  # noqa: BLE001 - not cached, no network, gated, no such repository
         why = " ".join(str(err).split())[:160] or type(err).__name__
-        how = f"fetch it with `{fetch}` and pass the folder" if name == hub else "check the name"
+        how = f"fetch it with `{fetch}`" if name == hub else "check the name"
         raise MissingModel(f"{what}: {name} is not in the Hugging Face cache"
                            + (f" ({why})" if allow_download else "")
                            + f"; {how}" + ("" if allow_download else ", or rerun with --allow-download")) from None

@@ -14,11 +14,9 @@ from __future__ import annotations
 import hashlib
 import math
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..colour import linear_to_srgb
 from ..photo import Photo
 
 MULTIPLE = 32
@@ -54,12 +52,12 @@ def resize(image: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
 
 
 def to_pil(linear: torch.Tensor):
-    """A (3, h, w) linear tensor as an 8-bit sRGB PIL image."""
+    """A (3, h, w) linear tensor as an 8-bit sRGB PIL image (NaN and infinities defined first)."""
     from PIL import Image
 
-    srgb = linear_to_srgb(linear.float()).clamp(0.0, 1.0)
-    arr = (srgb.permute(1, 2, 0).cpu().numpy() * 255.0 + 0.5).astype(np.uint8)
-    return Image.fromarray(np.ascontiguousarray(arr))
+    from ..colour import to_srgb8
+
+    return Image.fromarray(to_srgb8(linear))
 
 
 def fingerprint(image) -> str:

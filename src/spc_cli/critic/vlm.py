@@ -78,9 +78,11 @@ def first_sentence(err: BaseException, most: int = 160) -> str:
 def missing_weights_message(kind: str, model: str, err: BaseException, offline: bool,
                             env: str = "SPC_VLM_MODEL") -> str:
     """One line: what failed and how to get the weights."""
+    from ..manifest import fetch_command
+
     why = first_sentence(err)
     folder = f"point {env} at a local folder"
-    fix = (f"download them first (`hf download {model}`, needs network) or {folder}"
+    fix = (f"fetch them with `{fetch_command(model)}` (needs network), rerun with --allow-download, or {folder}"
            if offline else f"check the name and network, log in for gated models (`hf auth login`), or {folder}")
     return f"{kind} model {model!r} could not be loaded ({why}); {fix}"
 
@@ -211,6 +213,11 @@ class VLMCritic:
         for key in ("revision", "cache_dir", "token"):
             if key in kw:
                 common[key] = kw.pop(key)
+        if "revision" not in common and source == name:  # a Hub id spc knows: its pinned commit
+            from ..manifest import pinned_revision
+
+            if rev := pinned_revision(name):
+                common["revision"] = rev
         model_kw = {**common, _dtype_kwarg(): self.dtype, **kw}  # e.g. attn_implementation, quantization_config
         try:
             processor = QwenVLProcessor.from_pretrained(source, **common)

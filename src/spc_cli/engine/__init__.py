@@ -19,8 +19,8 @@ from .planning import choose_plan
 from .record import Outcome, Summary, what_was_done
 from .resources import configure_threads, keep_freed_memory
 from .runner import Engine, StageError, Work
-from .settings import Settings, critic_options
+from .settings import Settings, artist_options, critic_options
 
-__all__ = ["LOCK_NAME", "Engine", "Job", "Outcome", "Settings", "StageError", "Summary", "Work", "choose_plan",
+__all__ = ["LOCK_NAME", "Engine", "Job", "Outcome", "Settings", "StageError", "Summary", "Work", "artist_options", "choose_plan",
            "configure_threads", "critic_options", "critique_files", "is_current", "keep_freed_memory",
            "output_lock", "plan_jobs", "plan_run", "sha256_file", "what_was_done"]

@@ -24,7 +24,10 @@ def choose_plan(photo, critique, critic, artist, strength: float = 1.0, hint_pla
 
         plan, notes = merge(plan, hint_plan)
     plan = plan.scaled(strength)
-    if refine and plan and hint_plan is None:
+    if refine and plan and hint_plan is None and not getattr(artist, "closed_loop", True):
+        notes = notes + [f"closed loop not run: the {artist.name} artist edits from the critic's reasoning, "
+                         "not from scalable steps"]
+    elif refine and plan and hint_plan is None:
         from ..artist.refine import refine as closed_loop
 
         plan, more = closed_loop(photo, plan, critic, artist, full=critique)

@@ -22,7 +22,7 @@ from .jobs import Job, is_current, sha256_file
 from .planning import accepted_score, choose_plan
 from .record import Outcome, Summary, document, what_was_done, write_output
 from .resources import configure_threads, keep_freed_memory
-from .settings import Settings, critic_options
+from .settings import Settings, artist_options, critic_options
 
 ProgressFn = Callable[[Outcome], None]
 
@@ -53,11 +53,7 @@ class Engine:
             self.hint_from_photo = needs_photo(settings.hint)
         self.versions = sidecar.versions()  # importlib.metadata look-ups: once per run, not per photo
         self.critic = critic or make_critic(settings.critic, **critic_options(settings))
-        artist_opts: dict[str, Any] = {"model": settings.artist_model} if settings.artist_model else {}
-        if settings.artist == "pipeline":
-            artist_opts["inplace"] = True  # the engine never reuses a photo's input pixels after rendering
-        self.artist = artist or make_artist(settings.artist, device=self.device, precision=settings.precision,
-                                            batch_size=self.batch_size, **artist_opts)
+        self.artist = artist or make_artist(settings.artist, **artist_options(settings, self.device, self.batch_size))
         # Batches render together in the compute thread where batching pays (a GPU) or a model
         # artist holds the device; otherwise each photo renders in the I/O thread that writes it.
         self.render_here = not (self.device.type == "cpu" and self.batch_size == 1 and settings.artist == "pipeline")

@@ -34,13 +34,29 @@ class Settings:
     refine: bool = True
     critic_model: str | None = None  # a hub name or local folder for the model backends
     artist_model: str | None = None
+    allow_download: bool = False  # model backends may fetch missing weights from the Hub
+    offload: bool = False  # model backends keep each model in host memory until it runs (CUDA)
+    artist_megapixels: float | None = None  # a model artist's working size (None: its own, about 1 MP)
+
+    def __post_init__(self) -> None:
+        # the smartphotocrafter artist is conditioned on its own critic's hidden states
+        if self.artist == MODEL_COUPLED and self.critic != MODEL_COUPLED:
+            if self.critic not in ("analytic", MODEL_COUPLED):
+                from ..errors import UsageError
+
+                raise UsageError(f"--artist {MODEL_COUPLED} edits from its own critic's hidden states; "
+                                 f"drop --critic {self.critic} (it implies --critic {MODEL_COUPLED})")
+            object.__setattr__(self, "critic", MODEL_COUPLED)
 
     # the settings that change pixels or sidecar content (not device, workers, batching)
     OUTPUT_FIELDS = ("format", "quality", "strength", "critic", "artist", "hint", "refine",
                      "critic_model", "artist_model")
 
     def output_settings(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.OUTPUT_FIELDS}
+        out = {k: getattr(self, k) for k in self.OUTPUT_FIELDS}
+        if self.artist_megapixels is not None:  # only when set: the key of earlier outputs is unchanged
+            out["artist_megapixels"] = self.artist_megapixels
+        return out
 
     def key(self) -> str:
         """Hash of the output settings and spc's version: whether an existing output is current."""
@@ -48,13 +64,43 @@ class Settings:
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
 
 
+MODEL_COUPLED = "smartphotocrafter"  # the backend whose artist needs its own critic
+
+
 def critic_options(settings: Settings) -> dict[str, Any]:
     """Options for the critic backend: the analytic critic measures a CPU proxy and takes none;
-    model critics get the device, precision, batch size and model folder."""
+    model critics get the device, precision, batch size, model folder and whether they may download."""
     if settings.critic == "analytic":
         return {}
     opts: dict[str, Any] = {"device": settings.device, "precision": settings.precision,
                             "batch_size": settings.batch_size or 1}
-    if settings.critic_model:
-        opts["model"] = settings.critic_model
+    model = settings.critic_model or (settings.artist_model if settings.artist == MODEL_COUPLED else None)
+    if model:
+        opts["model"] = model
+    if settings.critic == MODEL_COUPLED:
+        opts.update(allow_download=settings.allow_download, offload=settings.offload)
+        if settings.artist_megapixels is not None:
+            opts["megapixels"] = settings.artist_megapixels
+    else:
+        opts["local_files_only"] = not settings.allow_download
+    return opts
+
+
+def artist_options(settings: Settings, device, batch_size: int) -> dict[str, Any]:
+    """Options for the artist backend: the pipeline artist works in place; model artists get the
+    model folder, whether they may download, offloading and the working size."""
+    opts: dict[str, Any] = {"device": device, "precision": settings.precision, "batch_size": batch_size}
+    if settings.artist == "pipeline":
+        opts["inplace"] = True  # the engine never reuses a photo's input pixels after rendering
+        return opts
+    model = settings.artist_model or (settings.critic_model if settings.artist == MODEL_COUPLED else None)
+    if model:
+        opts["model"] = model
+    opts["offload"] = settings.offload
+    if settings.artist_megapixels is not None:
+        opts["megapixels"] = settings.artist_megapixels
+    if settings.artist == MODEL_COUPLED:
+        opts["allow_download"] = settings.allow_download
+    else:
+        opts["local_files_only"] = not settings.allow_download
     return opts
