@@ -139,3 +139,14 @@ def _one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="session")
+def tiny_release(tmp_path_factory):
+    """(release folder, base folder) of a tiny SmartPhotoCrafter release (see tiny_release.py)."""
+    pytest.importorskip("transformers")
+    pytest.importorskip("diffusers")
+    pytest.importorskip("peft")
+    from .tiny_release import build_tiny_release
+
+    return build_tiny_release(tmp_path_factory.mktemp("tiny-smartphotocrafter"))

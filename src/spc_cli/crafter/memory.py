@@ -3,7 +3,7 @@
 Parameter counts are read from the checkpoints' safetensors headers (no weights loaded),
 so the figure is known before anything is moved to the GPU. Working memory (activations,
 the critic's key/value cache, the DiT's attention over ~11k tokens at 1 MP) is taken as a
-fifth of the weights plus 2 GiB: a margin, not a measurement (``benchmarks/gpu_check.py``
+tenth of the weights plus 3 GB: a margin, not a measurement (``benchmarks/gpu_check.py``
 prints the peak on a real GPU).
 """
 
@@ -15,7 +15,8 @@ import torch
 
 from ..errors import UsageError
 
-GIB = 1024 ** 3
+GB = 1e9  # decimal gigabytes, as disk sizes and the manifest give them
+_NAMES = {torch.bfloat16: "bf16", torch.float16: "fp16", torch.float32: "fp32"}
 
 
 class NotEnoughMemory(UsageError):
@@ -43,7 +44,7 @@ def need_bytes(parts: dict[str, int], dtype: torch.dtype, offload: bool) -> int:
     size = torch.empty((), dtype=dtype).element_size()
     weights = [n * size for n in parts.values()]
     resident = max(weights, default=0) if offload else sum(weights)
-    return int(resident * 1.2 + 2 * GIB)
+    return int(resident * 1.1 + 3 * GB)
 
 
 def check_fits(parts: dict[str, int], dtype: torch.dtype, device: torch.device, offload: bool,
@@ -57,14 +58,14 @@ def check_fits(parts: dict[str, int], dtype: torch.dtype, device: torch.device, 
         free, _ = torch.cuda.mem_get_info(device)
     if need <= free:
         return need
-    name = str(dtype).replace("torch.", "")
-    listed = ", ".join(f"{k} {v * torch.empty((), dtype=dtype).element_size() / GIB:.1f} GB" for k, v in parts.items())
-    msg = (f"{backend} needs about {need / GIB:.0f} GB of GPU memory in {name} ({listed}, plus working memory)"
-           f"{' with --offload' if offload else ''}; {device} has {free / GIB:.1f} GB free")
+    name = _NAMES.get(dtype, str(dtype).replace("torch.", ""))
+    listed = ", ".join(f"{k} {v * torch.empty((), dtype=dtype).element_size() / GB:.1f} GB" for k, v in parts.items())
+    msg = (f"{backend} needs about {need / GB:.0f} GB of GPU memory in {name} ({listed}, plus working memory)"
+           f"{' with --offload' if offload else ''}; {device} has {free / GB:.1f} GB free")
     if not offload and len(parts) > 1:
         lean = need_bytes(parts, dtype, True)
-        msg += (f": rerun with --offload (about {lean / GIB:.0f} GB)" if lean <= free else
-                f"; even --offload needs about {lean / GIB:.0f} GB: use a larger GPU")
+        msg += (f": rerun with --offload (about {lean / GB:.0f} GB)" if lean <= free else
+                f"; even --offload needs about {lean / GB:.0f} GB: use a larger GPU")
     else:
         msg += ": use a larger GPU or free the memory other programs hold"
     raise NotEnoughMemory(msg)
@@ -76,7 +77,7 @@ def out_of_memory(err: BaseException, device: torch.device, what: str) -> NotEno
     if device.type == "cuda":
         try:
             f, total = torch.cuda.mem_get_info(device)
-            free = f" ({f / GIB:.1f} of {total / GIB:.1f} GB free)"
+            free = f" ({f / GB:.1f} of {total / GB:.1f} GB free)"
         except RuntimeError:  # pragma: no cover
             pass
     return NotEnoughMemory(f"{what} ran out of GPU memory on {device}{free}; rerun with --offload, "
