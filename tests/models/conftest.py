@@ -150,3 +150,23 @@ def tiny_release(tmp_path_factory):
     from .tiny_release import build_tiny_release
 
     return build_tiny_release(tmp_path_factory.mktemp("tiny-smartphotocrafter"))
+
+
+@pytest.fixture
+def canned(monkeypatch):
+    """The tiny critic's real generation (its hidden states kept), with the release's answer
+    format as its text: a random model cannot write one, and the edit only runs on a plan."""
+    import spc_cli.crafter.generate as gen
+
+    from .test_release_answer import COMPLETE
+
+    real = gen.generate_with_states
+
+    def patched(*a, **k):
+        out = real(*a, **k)
+        for g in out:
+            if k.get("max_new_tokens", a[4] if len(a) > 4 else 0) > 1:
+                g.text = COMPLETE
+        return out
+
+    monkeypatch.setattr(gen, "generate_with_states", patched)

@@ -18,7 +18,6 @@ from spc_cli.crafter.release import Release, release_dtype  # noqa: E402
 from spc_cli.errors import UsageError  # noqa: E402
 
 from .conftest import make_photo  # noqa: E402
-from .test_release_answer import COMPLETE  # noqa: E402
 from .tiny_release import tiny_dit  # noqa: E402
 
 
@@ -26,24 +25,6 @@ from .tiny_release import tiny_dit  # noqa: E402
 def artist(tiny_release):
     release, base = tiny_release
     return SmartPhotoCrafterArtist(model=str(release), base=str(base), device="cpu", steps=2, max_new_tokens=12)
-
-
-@pytest.fixture
-def canned(monkeypatch):
-    """The tiny critic's real generation (its hidden states kept), with the release's answer
-    format as its text: a random model cannot write one, and the edit only runs on a plan."""
-    import spc_cli.crafter.generate as gen
-
-    real = gen.generate_with_states
-
-    def patched(*a, **k):
-        out = real(*a, **k)
-        for g in out:
-            if k.get("max_new_tokens", a[4] if len(a) > 4 else 0) > 1:
-                g.text = COMPLETE
-        return out
-
-    monkeypatch.setattr(gen, "generate_with_states", patched)
 
 
 # -- the DiT's key layout ------------------------------------------------------------

@@ -48,6 +48,31 @@ def save_lora(model, folder: Path, targets: list[str], seed: int) -> None:
     peft_model.save_pretrained(str(folder))
 
 
+def trained_tokenizer(vocab_size: int = 3000):
+    """A byte-level BPE trained on the release's prompt and answer words, with the Qwen special
+    tokens: the five-step instruction takes about a hundred tokens, not three thousand bytes,
+    so the tiny DiT's attention over the critic's states stays cheap on the CPU."""
+    from tokenizers import Tokenizer, decoders, pre_tokenizers, trainers
+    from tokenizers.models import BPE
+    from transformers import Qwen2TokenizerFast
+
+    from spc_cli.crafter.prompt import INSTRUCTION, SYSTEM_PART
+
+    from .conftest import CHAT_TEMPLATE, SPECIALS
+    from .test_release_answer import COMPLETE
+
+    tok = Tokenizer(BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=SPECIALS, show_progress=False,
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    tok.train_from_iterator([SYSTEM_PART, INSTRUCTION, COMPLETE] * 3, trainer)
+    fast = Qwen2TokenizerFast(tokenizer_object=tok, eos_token="<|im_end|>", pad_token="<|endoftext|>",
+                              unk_token=None, bos_token=None)
+    fast.chat_template = CHAT_TEMPLATE
+    return fast
+
+
 def build_tiny_release(root: Path) -> tuple[Path, Path]:
     """(release folder, base folder) under ``root``."""
     from diffusers import FlowMatchEulerDiscreteScheduler
@@ -56,10 +81,14 @@ def build_tiny_release(root: Path) -> tuple[Path, Path]:
 
     from spc_cli.crafter.dit_keys import to_engine_layout
 
-    from .conftest import build_tiny_vlm
+    from .conftest import build_image_processor, qwen25vl_config
 
     release, base = root / "release", root / "base"
-    build_tiny_vlm(release / "vlm", hidden=HIDDEN)
+    tok = trained_tokenizer()
+    torch.manual_seed(0)
+    Qwen2_5_VLForConditionalGeneration(qwen25vl_config(tok, hidden=HIDDEN)).save_pretrained(str(release / "vlm"))
+    tok.save_pretrained(str(release / "vlm"))
+    build_image_processor().save_pretrained(str(release / "vlm"))
     vlm = Qwen2_5_VLForConditionalGeneration.from_pretrained(str(release / "vlm"))
     save_lora(vlm, release / "vlm_lora", VLM_TARGETS, seed=3)
 

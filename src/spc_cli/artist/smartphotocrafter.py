@@ -31,6 +31,7 @@ from ..photo import Photo
 from ..plan import EditPlan
 from .base import Applied, Rendered
 from .diffusion import TransferSettings, _check, transfer_edit
+from ..critic.smartphotocrafter import critic_megapixels
 from .drift import DriftSettings, measure_drift
 
 GLOBAL_ONLY = TransferSettings(cells=1, smooth=0)
@@ -38,6 +39,21 @@ GLOBAL_ONLY = TransferSettings(cells=1, smooth=0)
 
 def plan_words(plan: EditPlan) -> str:
     return "; ".join(e.instruction for e in plan.edits)
+
+
+def fit_positions(states: torch.Tensor, transformer, size) -> tuple[torch.Tensor, str]:
+    """The conditioning cut to the DiT's text positions, if it is longer (its rotary table holds a
+    fixed number of positions, shared with the image's). At the release's ~1 MP critic view and
+    1280 new tokens it fits; only a longer answer or a larger view is cut, with a note."""
+    table = getattr(getattr(transformer, "pos_embed", None), "pos_freqs", None)
+    if table is None:
+        return states, ""
+    h, w = size[0] // 16, size[1] // 16  # latent patches of the edit (VAE 8 x patch 2)
+    room = int(table.shape[0]) - max(h // 2, w // 2)  # the image's positions are centred (scale_rope)
+    if states.shape[0] <= room:
+        return states, ""
+    return states[:room], (f"the critic's conditioning was cut from {states.shape[0]} to {room} tokens "
+                           "(the DiT's text positions); its last tokens were left out")
 
 
 class SmartPhotoCrafterArtist:
@@ -53,7 +69,7 @@ class SmartPhotoCrafterArtist:
     def __init__(self, model: str | None = None, device: str | torch.device = "auto", precision: str = "auto",
                  steps: int = 20, guidance: float = 1.0, seed: int = 42, megapixels: float = 1.0,
                  allow_download: bool = False, offload: bool = False, base: str | None = None,
-                 max_new_tokens: int = 1280, drift: DriftSettings = DriftSettings(),
+                 max_new_tokens: int | None = None, drift: DriftSettings = DriftSettings(),
                  transfer: TransferSettings = TransferSettings(), batch_size: int = 1, **_: Any):
         if steps < 1 or guidance < 0 or not 0.001 <= megapixels <= 4.0:
             raise UsageError("smartphotocrafter artist: needs steps >= 1, guidance >= 0, 0.001 <= megapixels <= 4")
@@ -102,7 +118,7 @@ class SmartPhotoCrafterArtist:
             kw.update(negative_prompt_embeds=neg.unsqueeze(0),
                       negative_prompt_embeds_mask=torch.ones((1, neg.shape[0]), dtype=torch.long, device=self.device))
         try:
-            with conditioning_size(pipe, h, w), torch.inference_mode():
+            with self.release.lock, conditioning_size(pipe, h, w), torch.inference_mode():
                 out = pipe(**kw)
         except torch.cuda.OutOfMemoryError as err:
             raise out_of_memory(err, self.device, "the smartphotocrafter artist") from None
@@ -123,7 +139,10 @@ class SmartPhotoCrafterArtist:
                 results.append(Rendered(photo=photo, applied=[], notes=["empty plan: photo left untouched"]))
                 continue
             source, image, key = edit_proxy(photo, self.megapixels)
-            states, how = self.conditioning(image, key, plan)
+            seen = (image, key) if critic_megapixels(self.megapixels) == self.megapixels else \
+                edit_proxy(photo, critic_megapixels(self.megapixels))[1:]
+            states, how = self.conditioning(*seen, plan)
+            states, cut = fit_positions(states, self.release.pipeline.transformer, source.shape[-2:])
             edited = srgb_to_linear(self.edit(image, states, tuple(source.shape[-2:])))
             if edited.dim() != 3 or edited.shape[0] != 3 or not torch.isfinite(edited).all():
                 raise InputError(photo.meta.source, "the smartphotocrafter DiT returned an unusable image "
@@ -142,6 +161,7 @@ class SmartPhotoCrafterArtist:
                                       "global_only": float(moved)})
             notes = [f"smartphotocrafter edit of a {w}x{h} proxy ({self.steps} steps, guidance {self.guidance:g}, "
                      f"seed {self.seed}), conditioned on {how}",
+                     *([cut] if cut else []),
                      drift.describe() + (" (above the threshold: the transfer kept to global tone and colour, "
                                          "one gain and offset per channel)" if moved else " (within the threshold)"),
                      "colour change carried to full resolution by a smooth gain/offset map; geometry unchanged",

@@ -14,6 +14,7 @@ it runs (diffusers' model CPU offload: critic, then DiT, then VAE), for GPUs und
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,9 @@ class Release:
         self.adapters: dict[str, dict] = {}
         self.parameters: dict[str, int] = {}
         self._states: OrderedDict[str, Generated] = OrderedDict()
+        # one model call at a time: the engine critiques in one thread and scores written photos in
+        # another, and a generation's hidden-state hook must see only its own forward passes
+        self.lock = threading.RLock()
 
     # -- where --------------------------------------------------------------
     def base_dir(self) -> Path:

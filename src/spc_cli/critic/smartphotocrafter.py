@@ -3,7 +3,8 @@
 Chosen with ``--critic smartphotocrafter`` (and implied by ``--artist smartphotocrafter``);
 needs ``pip install 'spc-cli[models]'`` and the release's weights (see ``crafter.locate``;
 nothing downloads without ``--allow-download``). Each photo is shown at the edit's working
-size (about 1 MP, never larger than the photo), with the release's fixed five-step
+size (about 1 MP, never larger than the photo; at most 1 MP when the artist edits larger),
+with the release's fixed five-step
 instruction; the model answers greedily (up to 1280 new tokens), in batches (left-padded)
 on a GPU. The answer is read by ``release_answer`` into findings, a plan, a score and the
 whole reasoning. The last-layer hidden states of the prefill and of every generated token
@@ -23,6 +24,7 @@ from .base import Critique
 from .release_answer import critique_from_answer
 
 MAX_NEW_TOKENS = 1280
+CRITIC_MEGAPIXELS = 1.0
 
 
 class SmartPhotoCrafterCritic:
@@ -35,8 +37,9 @@ class SmartPhotoCrafterCritic:
     version = "1"
 
     def __init__(self, model: str | None = None, device: str | torch.device = "auto", precision: str = "auto",
-                 batch_size: int = 1, megapixels: float = 1.0, max_new_tokens: int = MAX_NEW_TOKENS,
+                 batch_size: int = 1, megapixels: float = 1.0, max_new_tokens: int | None = None,
                  allow_download: bool = False, offload: bool = False, base: str | None = None, **_: Any):
+        max_new_tokens = MAX_NEW_TOKENS if max_new_tokens is None else max_new_tokens
         if batch_size < 1 or max_new_tokens < 1 or not 0.001 <= megapixels <= 4.0:
             raise UsageError("smartphotocrafter critic: batch_size and max_new_tokens must be >= 1, "
                              "0.001 <= megapixels <= 4")
@@ -70,8 +73,9 @@ class SmartPhotoCrafterCritic:
         for start in range(0, len(images), self.batch_size):
             chunk = images[start:start + self.batch_size]
             try:
-                got = generate_with_states(r.vlm, r.processor, [text] * len(chunk), chunk, limit,
-                                           r.drop, r.device, r.dtype)
+                with r.lock:
+                    got = generate_with_states(r.vlm, r.processor, [text] * len(chunk), chunk, limit,
+                                               r.drop, r.device, r.dtype)
             except torch.cuda.OutOfMemoryError as err:
                 raise out_of_memory(err, r.device, "the smartphotocrafter critic") from None
             out.extend(got)
@@ -87,7 +91,7 @@ class SmartPhotoCrafterCritic:
         photos = check_photos(photos)
         if not photos:
             return []
-        proxies = [edit_proxy(p, self.megapixels) for p in photos]
+        proxies = [edit_proxy(p, critic_megapixels(self.megapixels)) for p in photos]
         answers = self.answer([im for _, im, _ in proxies], [k for _, _, k in proxies])
         self.last_texts = [a.text for a in answers]
         critiques = []
@@ -99,6 +103,12 @@ class SmartPhotoCrafterCritic:
             a.plan_text = _plan_text(c)
             critiques.append(c)
         return critiques
+
+
+def critic_megapixels(megapixels: float) -> float:
+    """The size the critic sees: the edit's working size, at most the ~1 MP the release's critic
+    was trained on (its image tokens and answer must fit the DiT's 4096 text positions)."""
+    return min(float(megapixels), CRITIC_MEGAPIXELS)
 
 
 def _plan_text(c: Critique) -> str:

@@ -107,7 +107,8 @@ def what_was_done(doc: dict[str, Any]) -> str:
     from .planning import refusal
 
     applied = {a["op"] for a in doc.get("applied", [])}
-    words = [e["instruction"] for e in doc.get("plan", []) if e["op"] in applied and e.get("instruction")]
+    whole = any(op.endswith("_edit") for op in applied)  # a model artist's one edit renders the whole plan
+    words = [e["instruction"] for e in doc.get("plan", []) if (whole or e["op"] in applied) and e.get("instruction")]
     before = (doc.get("critique") or {}).get("score")
     after = (doc.get("result") or {}).get("score")
     head = ""
