@@ -119,16 +119,7 @@ def tiny_pipe():
     return build_tiny_qwen_image_edit()
 
 
-@pytest.fixture
-def small_conditioning(monkeypatch):
-    """QwenImageEditPlusPipeline encodes its conditioning image at a fixed 1 MP (VAE) and
-    384^2 (text encoder); a tiny test shrinks those module constants (CPU time)."""
-    mod = pytest.importorskip("diffusers.pipelines.qwenimage.pipeline_qwenimage_edit_plus")
-    monkeypatch.setattr(mod, "VAE_IMAGE_SIZE", 64 * 64)
-    monkeypatch.setattr(mod, "CONDITION_IMAGE_SIZE", 56 * 56)
-
-
-def test_qwen_image_edit_pipeline_renders_at_full_resolution(tiny_pipe, small_conditioning):
+def test_qwen_image_edit_pipeline_renders_at_full_resolution(tiny_pipe):
     counting = CountingPipeline(tiny_pipe)
     artist = DiffusionArtist(pipeline=counting, device="cpu", steps=2, guidance=4.0, seed=0, megapixels=0.004)
     photos = [make_photo(90, 120, 0), make_photo(75, 50, 1)]
@@ -151,6 +142,50 @@ def test_qwen_image_edit_pipeline_renders_at_full_resolution(tiny_pipe, small_co
     assert torch.equal(again.photo.pixels, r0.photo.pixels)
 
 
+def test_the_edit_proxy_is_never_larger_than_the_photo(tiny_pipe):
+    """A 96x128 photo is edited at 96x128 (the pipeline would encode its conditioning image at
+    1 MP), at the default working size of about 1 MP."""
+    mod = pytest.importorskip("diffusers.pipelines.qwenimage.pipeline_qwenimage_edit_plus")
+    before = (mod.VAE_IMAGE_SIZE, mod.CONDITION_IMAGE_SIZE)
+    seen = {}
+    def vae_in(module, args):
+        seen.setdefault("vae_in", tuple(args[0].shape[-2:]))
+
+    def dit_in(module, args, kwargs):
+        seen.setdefault("img_shapes", kwargs["img_shapes"])
+
+    hooks = [tiny_pipe.vae.encoder.register_forward_pre_hook(vae_in),
+             tiny_pipe.transformer.register_forward_pre_hook(dit_in, with_kwargs=True)]
+    try:
+        artist = DiffusionArtist(pipeline=tiny_pipe, device="cpu", steps=1, seed=0)
+        assert artist.megapixels == 1.0 and artist.family.name == "qwen-image-edit"
+        (out,) = artist.render([make_photo(96, 128, 0)], [_plan("slightly increase exposure")])
+    finally:
+        for h in hooks:
+            h.remove()
+    assert seen["vae_in"] == (96, 128)  # the conditioning image: the photo's own size, not 1024x1024
+    f = tiny_pipe.vae_scale_factor
+    assert seen["img_shapes"] == [[(1, 96 // f // 2, 128 // f // 2)] * 2]  # output and conditioning latents
+    assert out.photo.pixels.shape == (3, 96, 128) and "128x96 proxy" in out.notes[0]
+    assert (mod.VAE_IMAGE_SIZE, mod.CONDITION_IMAGE_SIZE) == before  # restored after the call
+
+
+def test_working_size_keeps_aspect_and_never_enlarges():
+    from spc_cli.crafter.proxy import working_size
+
+    for h, w in [(4000, 6000), (3000, 4000), (96, 128), (100, 150), (33, 1000), (1080, 1920), (500, 500)]:
+        for mp in (0.01, 0.25, 1.0, 4.0):
+            ph, pw = working_size(h, w, mp)
+            assert ph % 32 == 0 and pw % 32 == 0
+            assert (ph <= max(h, 32)) and (pw <= max(w, 32))  # never beyond the photo (but a 32-px floor)
+            if min(ph, pw) >= 256:  # the rounding to 32 weighs little
+                assert ph * pw <= mp * 1e6 * 1.15
+            if min(ph, pw) >= 256:
+                assert abs(pw / ph - w / h) / (w / h) < 0.12
+    assert working_size(3000, 4000) == (864, 1152) and working_size(96, 128) == (96, 128)
+    assert working_size(4000, 6000, 1.0, multiple=16)[0] % 16 == 0
+
+
 def test_inputs_checked_and_missing_model_is_usage_error(tiny_pipe, tmp_path, monkeypatch):
     artist = DiffusionArtist(pipeline=tiny_pipe, device="cpu", steps=1)
     with pytest.raises(UsageError):
@@ -162,4 +197,4 @@ def test_inputs_checked_and_missing_model_is_usage_error(tiny_pipe, tmp_path, mo
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(UsageError) as err:
         DiffusionArtist(model="spc-tests/Qwen-Image-Edit-missing", device="cpu")
-    assert "\n" not in str(err.value) and "hf download" in str(err.value)
+    assert "\n" not in str(err.value) and "hf download" in str(err.value) and "--allow-download" in str(err.value)

@@ -62,10 +62,10 @@ def family_of_pipeline(pipeline) -> str:
     if fam != OTHER:
         return fam
     accepted = set(inspect.signature(pipeline.__call__).parameters)
+    if "_auto_resize" in accepted or "max_area" in accepted:  # before true_cfg_scale: Kontext has it too
+        return KONTEXT
     if "true_cfg_scale" in accepted:
         return QWEN
-    if "_auto_resize" in accepted or "max_area" in accepted:
-        return KONTEXT
     if "image_guidance_scale" in accepted:
         return PIX2PIX
     return OTHER
@@ -98,7 +98,7 @@ def call_kwargs(pipeline, family: Family, instruction: str, image, height: int, 
     open_ended = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
     kw: dict = {"image": image, "prompt": instruction, "num_inference_steps": steps, "generator": generator,
                 "output_type": "pt"}
-    if "true_cfg_scale" in accepted:  # Qwen-Image-Edit: true classifier-free guidance
+    if "true_cfg_scale" in accepted and family.name in (QWEN, OTHER):  # Qwen-Image-Edit: true CFG
         kw["true_cfg_scale"] = guidance
         kw["negative_prompt"] = NEGATIVE_PROMPT
     elif "guidance_scale" in accepted:
