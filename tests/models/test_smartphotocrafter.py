@@ -11,7 +11,6 @@ pytest.importorskip("peft")
 
 from spc_cli.artist.smartphotocrafter import SmartPhotoCrafterArtist  # noqa: E402
 from spc_cli.crafter import dit_keys, lora, memory  # noqa: E402
-from spc_cli.crafter.generate import final_norm  # noqa: E402
 from spc_cli.crafter.prompt import INSTRUCTION, chat_text  # noqa: E402
 from spc_cli.crafter.proxy import edit_proxy  # noqa: E402
 from spc_cli.crafter.release import Release, release_dtype  # noqa: E402

@@ -33,7 +33,7 @@ from ..plan import EditPlan
 from .base import Applied, Rendered
 
 try:
-    import diffusers
+    import diffusers  # noqa: F401 - a missing extra is a usage error here, before any work
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     raise UsageError("the diffusion artist needs the model extras: pip install 'spc-cli[models]'") from exc
 
