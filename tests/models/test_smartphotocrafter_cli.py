@@ -62,6 +62,7 @@ def test_enhance_end_to_end(shoot, tmp_path, env, canned):
         assert applied["op"] == "smartphotocrafter_edit" and applied["params"]["steps"] == 20
         notes = " ".join(doc["notes"])
         assert "hidden states" in notes and "geometric drift" in notes and "closed loop not run" in notes
+        assert f"release {env}" in notes and "artist LoRA rank 4 alpha 8" in notes
         assert not np.array_equal(np.asarray(src), np.asarray(dst))  # the edit was carried over
     # a rerun skips the photos whose output is current
     again = CliRunner().invoke(app, ["enhance", str(shoot), "--out", str(out), "--artist", "smartphotocrafter",

@@ -86,6 +86,12 @@ class SmartPhotoCrafterArtist:
     def device(self) -> torch.device:
         return self.release.device
 
+    def provenance(self) -> str:
+        """Which weights made the edit: the release's folder (its revision is not pinned) and adapters."""
+        r = self.release
+        ads = ", ".join(f"{k} LoRA rank {v['rank']} alpha {v['alpha']:g}" for k, v in r.adapters.items())
+        return f"smartphotocrafter weights: release {r.release_dir}, base {r.base_dir()} ({ads})"
+
     # -- one edit -------------------------------------------------------------
     def conditioning(self, image, key: str, plan: EditPlan) -> tuple[torch.Tensor, str]:
         """The DiT's prompt embedding for this image and plan, and how it was made."""
@@ -165,7 +171,8 @@ class SmartPhotoCrafterArtist:
                      drift.describe() + (" (above the threshold: the transfer kept to global tone and colour, "
                                          "one gain and offset per channel)" if moved else " (within the threshold)"),
                      "colour change carried to full resolution by a smooth gain/offset map; geometry unchanged",
-                     "not replayable bit-exactly without the same model weights, library versions and device"]
+                     "not replayable bit-exactly without the same model weights, library versions and device",
+                     self.provenance()]
             results.append(Rendered(photo=photo.with_pixels(pixels.to(photo.pixels.dtype)), applied=[applied],
                                     notes=notes))
         return results
