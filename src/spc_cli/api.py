@@ -108,15 +108,16 @@ def _with_progress(progress: bool | None, verb: str, on_outcome, on_plan):
     return outcome, plan, close
 
 
-def _run(inputs, settings, on_outcome=None, on_plan=None, progress: bool | None = False, verb: str = "enhancing"):
+def _run(inputs, settings, on_outcome=None, on_plan=None, progress: bool | None = False, verb: str = "enhancing",
+         on_series=None, report: bool = False):
     on_outcome, on_plan, close = _with_progress(progress, verb, on_outcome, on_plan)
     try:
-        return _run_jobs(inputs, settings, on_outcome, on_plan)
+        return _run_jobs(inputs, settings, on_outcome, on_plan, on_series, report)
     finally:
         close()
 
 
-def _run_jobs(inputs, settings, on_outcome=None, on_plan=None):
+def _run_jobs(inputs, settings, on_outcome=None, on_plan=None, on_series=None, report: bool = False):
     from .engine import Engine, output_lock, plan_run
 
     paths = [Path(p) for p in inputs]
@@ -129,25 +130,47 @@ def _run_jobs(inputs, settings, on_outcome=None, on_plan=None):
         summary = engine.run(jobs, on_outcome)
     else:
         with output_lock(lock_dir):  # a refused run says so before any progress is shown
-            if on_plan is not None:
-                on_plan(jobs)
             if settings.out_dir is not None:  # temp files of a run that was killed
                 from .io.atomic import remove_stale_temps
 
                 remove_stale_temps(settings.out_dir)
-            summary = engine.run(jobs, on_outcome)
+            if settings.series != "off":
+                from .engine.series import plan_series
+
+                plan_series(jobs, settings, engine.critic, on_series)
+            if on_plan is not None:
+                on_plan(jobs)
+            page = None
+            if report and settings.out_dir is not None:
+                from .report import Report
+
+                page = Report(settings.out_dir, jobs, settings.key())
+                engine.on_rendered = page.thumbnails
+                on_outcome = page.watching(on_outcome)
+            try:
+                summary = engine.run(jobs, on_outcome)
+            finally:
+                if page is not None:
+                    page.close()
+            if page is not None:
+                page.finish(summary, not_read)
     summary.add_not_read(not_read)
     return summary
 
 
-def enhance(inputs, out, on_outcome=None, on_plan=None, progress: bool | None = None, **options):
+def enhance(inputs, out, on_outcome=None, on_plan=None, progress: bool | None = None, series: str = "auto",
+            report: bool = False, on_series=None, **options):
     """Critique and fix every photo under ``inputs``, mirrored under ``out``. Returns engine.Summary.
 
     ``progress``: a tqdm bar (a widget in a notebook); by default shown in a notebook or on a
-    terminal. ``options`` are ``engine.Settings`` fields (``strength``, ``format``, ...)."""
+    terminal. ``series``: "auto" (photos of one scene taken together are corrected together),
+    "folder" (each folder is one series) or "off"; ``on_series(done, total)`` follows its first
+    pass. ``report``: write ``index.html`` in ``out``, a before/after page kept up to date as the
+    batch runs. ``options`` are ``engine.Settings`` fields (``strength``, ``format``, ...)."""
     from .engine import Settings
 
-    return _run(inputs, Settings(out_dir=Path(out), **options), on_outcome, on_plan, progress, "enhancing")
+    return _run(inputs, Settings(out_dir=Path(out), series=series, **options), on_outcome, on_plan, progress,
+                "enhancing", on_series, report)
 
 
 def retouch(inputs, hint: str, out=None, on_outcome=None, on_plan=None, progress: bool | None = None, **options):

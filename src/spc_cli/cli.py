@@ -51,6 +51,13 @@ ArtistMP = Annotated[Optional[float], typer.Option("--artist-megapixels", min=0.
                                                    "1]; never larger than the photo.", show_default=False)]
 NoRefine = Annotated[bool, typer.Option("--no-refine", help="Skip the closed-loop check that backs off edits "
                                         "which would not raise the critic's score.")]
+SeriesOpt = Annotated[str, typer.Option("--series", help="Correct photos of one scene together so they match: auto "
+                                        "(same camera, taken together, same scene), folder (each folder is one "
+                                        "series) or off.")]
+ReportOpt = Annotated[bool, typer.Option("--report", help="Write index.html in --out: before and after of every "
+                                         "photo, kept up to date as the batch runs.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON line per photo on stdout, then a summary line "
+                                       "(for scripts and cron).")]
 
 
 def _version(value: bool) -> None:
@@ -94,28 +101,51 @@ def _guard(fn):
 
 # ---------------------------------------------------------------- running a batch with progress
 
-def _run_batch(call, quiet: bool, verb: str, explain: bool = False) -> None:
+def _run_batch(call, quiet: bool, verb: str, explain: bool = False, json_out: bool = False,
+               grouping: bool = False) -> None:
     from .progress import for_cli
 
     console = _err_console()
-    state: dict = {"bar": None}
+    state: dict = {"bar": None, "grouping": None, "lines": None}
+
+    def on_series(done, total):
+        if quiet:
+            return
+        if state["grouping"] is None:
+            state["grouping"] = for_cli(console, "grouping series", total)
+        state["grouping"].advance()
 
     def on_plan(jobs):
+        if state["grouping"] is not None:
+            state["grouping"].close()
+            state["grouping"] = None
+        if json_out:
+            from .runlog import JsonLines
+
+            state["lines"] = JsonLines(jobs)
         if not quiet and jobs:
             state["bar"] = for_cli(console, verb, len(jobs))
 
     def on_outcome(o):
+        if state["lines"] is not None:
+            state["lines"].outcome(o)
         bar = state["bar"]
         if bar is not None:
             if o.status == "failed":
                 bar.note(o.reason)
             bar.advance()
 
+    extra = {"on_series": on_series} if grouping else {}
     try:
-        summary = _guard(lambda: call(on_plan=on_plan, on_outcome=on_outcome))
+        summary = _guard(lambda: call(on_plan=on_plan, on_outcome=on_outcome, **extra))
     finally:
-        if state["bar"] is not None:
-            state["bar"].close()
+        for key in ("grouping", "bar"):
+            if state[key] is not None:
+                state[key].close()
+    if json_out:
+        from .runlog import JsonLines
+
+        (state["lines"] or JsonLines([])).summary(summary)
     _print_summary(summary, quiet, console, explain)
     raise typer.Exit(summary.exit_code)
 
@@ -178,15 +208,20 @@ def enhance(inputs: Inputs,
             dry_run: DryRun = False, quiet: Quiet = False, max_megapixels: MaxMP = 250.0,
             no_refine: NoRefine = False, critic_model: CriticModel = None, artist_model: ArtistModel = None,
             allow_download: AllowDownload = False, offload: Offload = False,
-            artist_megapixels: ArtistMP = None) -> None:
+            artist_megapixels: ArtistMP = None, series: SeriesOpt = "auto", report: ReportOpt = False,
+            json_out: JsonOpt = False) -> None:
     """Critique every photo and fix what is wrong; writes the photo and a .spc.json sidecar."""
     from . import api
 
+    if series not in ("auto", "off", "folder"):
+        _fail_usage(f"--series must be auto, folder or off, not {series!r}")
     opts = dict(format=format, quality=quality, strength=strength, critic=critic, artist=artist, device=device,
                 precision=precision, batch_size=batch_size, workers=workers, force=force, dry_run=dry_run,
                 max_megapixels=max_megapixels, refine=not no_refine, critic_model=critic_model,
-                artist_model=artist_model, **_model_opts(allow_download, offload, artist_megapixels))
-    _run_batch(lambda **cb: api.enhance(inputs, out, **cb, **opts), quiet, "enhancing")
+                artist_model=artist_model, series=series, report=report,
+                **_model_opts(allow_download, offload, artist_megapixels))
+    _run_batch(lambda **cb: api.enhance(inputs, out, **cb, **opts), quiet or json_out, "enhancing",
+               json_out=json_out, grouping=True)
 
 
 @app.command()

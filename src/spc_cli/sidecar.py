@@ -3,6 +3,7 @@
 Schema history (only fields are ever added; older sidecars still load):
   1 -- input, output, critique, plan, applied, refine, backends, settings, timings_ms, notes
   2 -- result: the critic's score of the photo as written, and what it was measured on
+  3 -- series: the series the photo was corrected with (its key, members, what was shared)
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import platform
 from pathlib import Path
 from typing import Any
 
-SCHEMA = 2
+SCHEMA = 3
 SUFFIX = ".spc.json"
 
 
@@ -41,7 +42,7 @@ def build(*, photo_info: dict[str, Any], output_info: dict[str, Any] | None, cri
           settings: dict[str, Any], settings_key: str, timings_ms: dict[str, float],
           exif: dict[str, str] | None = None, refine: list[str] | None = None,
           notes: list[str] | None = None, hint: dict[str, Any] | None = None,
-          result: dict[str, Any] | None = None) -> dict[str, Any]:
+          result: dict[str, Any] | None = None, series: dict[str, Any] | None = None) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "schema": SCHEMA,
         "input": {**photo_info, "exif": exif or {}},
@@ -51,6 +52,7 @@ def build(*, photo_info: dict[str, Any], output_info: dict[str, Any] | None, cri
         "applied": applied,
         "refine": refine or [],
         "result": result or {"score": None, "measured_on": None},
+        "series": series,
         "backends": backends,
         "settings": settings,
         "settings_key": settings_key,
@@ -76,6 +78,7 @@ def load(path: Path) -> dict[str, Any]:
     doc.setdefault("refine", [])
     doc.setdefault("notes", [])
     doc.setdefault("result", {"score": None, "measured_on": None})
+    doc.setdefault("series", None)
     return doc
 
 

@@ -20,6 +20,10 @@ or bright where the flat one did not), so in every try its points are re-read on
 after the edits that render before it (dehaze restores the blacks itself), it is rendered
 unscaled, and the loop judges the other edits against the levelled photo. A dehazing try
 whose only new finding is low contrast is judged again with a black point added that way.
+
+``base`` edits (a series' shared white balance and exposure, ``engine.series``) are rendered
+into the proxy before anything is tried and kept as they are: the loop judges the photo's own
+edits on top of them, and never scales them (a frame that backed off would no longer match).
 """
 
 from __future__ import annotations
@@ -63,7 +67,8 @@ def _score(critique: Critique, skip: frozenset[str]) -> float:
 
 def refine(photo: Photo, plan: EditPlan, critic: Critic, artist: Artist,
            strengths: Sequence[float] = STRENGTHS, before: Critique | None = None,
-           long_edge: int = PROXY_EDGE, full: Critique | None = None) -> tuple[EditPlan, list[str]]:
+           long_edge: int = PROXY_EDGE, full: Critique | None = None,
+           base: EditPlan | None = None) -> tuple[EditPlan, list[str]]:
     """The plan scaled by the first strength that improves the proxy, and what happened.
 
     ``before`` is the critique of the unedited photo (critiqued on the proxy when not
@@ -73,11 +78,15 @@ def refine(photo: Photo, plan: EditPlan, critic: Critic, artist: Artist,
     uses its pixel-scale measurements (noise, sharpness), which a resampled proxy does not
     keep.
 
+    ``base``: edits rendered first and kept as they are (``before`` is then the critique of the
+    photo with them, made here).
+
     Returns ``(plan.scaled(s), notes)`` with notes like
-    ``"strength 1.0: score 62 -> 84, accepted"``.
+    ``"strength 1.0: score 62 -> 84, accepted"`` (``base``'s edits first).
     """
+    kept = list(base.edits) if base else []
     if not plan:
-        return plan, []
+        return EditPlan(kept + plan.edits), []
     fixed = [e for e in plan.edits if e.op in PIXEL_SCALE_OPS]
     levels = next((e for e in plan.edits if e.is_levels), None)
     judged = EditPlan([e for e in plan.edits if e.op not in PIXEL_SCALE_OPS and not e.is_levels])
@@ -89,10 +98,11 @@ def refine(photo: Photo, plan: EditPlan, critic: Critic, artist: Artist,
         notes.append("contrast: levels to the photo's own black and white points as the edits before "
                      "them leave it, not scaled")
     if not judged:
-        return plan, notes
+        return EditPlan(kept + plan.edits), notes
     skip = frozenset(PIXEL_SCALE_ATTRIBUTES[e.op] for e in fixed if e.op in PIXEL_SCALE_ATTRIBUTES)
-    chosen, more = _loop(photo, judged, critic, artist, strengths, before, long_edge, levels, skip, full)
-    return EditPlan(chosen.edits + fixed), notes + more
+    chosen, more = _loop(photo, judged, critic, artist, strengths, None if kept else before, long_edge, levels,
+                         skip, full, EditPlan(kept))
+    return EditPlan(kept + chosen.edits + fixed), notes + more
 
 
 def _render(artist: Artist, small: Photo, plan: EditPlan) -> Photo:
@@ -135,11 +145,15 @@ def _proxy_critic(photo: Photo, critic: Critic, long_edge: int, full: Critique |
 
 def _loop(photo: Photo, plan: EditPlan, critic: Critic, artist: Artist, strengths: Sequence[float],
           before: Critique | None, long_edge: int, levels: Edit | None = None,
-          skip: frozenset[str] = frozenset(), full: Critique | None = None) -> tuple[EditPlan, list[str]]:
+          skip: frozenset[str] = frozenset(), full: Critique | None = None,
+          shared: EditPlan | None = None) -> tuple[EditPlan, list[str]]:
     """``levels``: a planned levels edit, rendered unscaled in every try with its black and white
     points re-read after that try's other edits; the other edits are judged on top of it. A try
-    whose only new finding is low contrast gets such a levels edit too and is judged again."""
+    whose only new finding is low contrast gets such a levels edit too and is judged again.
+    ``shared``: edits already decided, rendered into the proxy before everything else."""
     small = Photo(pixels=photo.proxy(long_edge), meta=photo.meta)
+    if shared:
+        small = _render(artist, small, shared)
     critique = _proxy_critic(photo, critic, long_edge, full)
     if before is None:
         before = critique(small)

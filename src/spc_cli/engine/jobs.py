@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .. import sidecar
 from ..errors import UsageError
@@ -20,6 +21,7 @@ class Job:
     fmt: str = ""
     bit_depth: int = 8  # set from the decoded input (``io.encode.output_depth``) before writing
     side: Path | None = None  # the sidecar, when <stem>.spc.json would be shared (see plan_jobs)
+    series: Any = None  # engine.series.Share: what the photo takes from its series (set by plan_series)
 
     @property
     def sidecar(self) -> Path:
@@ -109,7 +111,8 @@ def _format_of(path: Path) -> str:
 
 
 def is_current(job: Job, settings: Settings, input_sha: Callable[[], str]) -> bool:
-    """An output counts as done when it and its sidecar exist and match this input and settings.
+    """An output counts as done when it and its sidecar exist and match this input and settings,
+    and, for a photo of a series, the series' key (every member's input: ``engine.series``).
 
     ``input_sha`` is called only when everything else matches, so a first run (no outputs
     yet) never reads its inputs twice: decoding hashes the bytes it reads anyway.
@@ -121,6 +124,8 @@ def is_current(job: Job, settings: Settings, input_sha: Callable[[], str]) -> bo
         doc = sidecar.load(side)
     except (OSError, ValueError):
         return False
+    series_key = job.series.key if job.series is not None else None
     return (doc.get("settings_key") == settings.key()
+            and (doc.get("series") or {}).get("key") == series_key
             and (doc.get("output") or {}).get("bytes") == job.output.stat().st_size
             and doc.get("input", {}).get("sha256") == input_sha())

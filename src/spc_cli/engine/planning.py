@@ -14,11 +14,20 @@ _TRY = re.compile(r"^strength [0-9.]+: score (?P<before>-?[0-9.]+) -> (?P<after>
 
 
 def choose_plan(photo, critique, critic, artist, strength: float = 1.0, hint_plan: EditPlan | None = None,
-                refine: bool = True) -> tuple[EditPlan, list[str]]:
+                refine: bool = True, shared: EditPlan | None = None) -> tuple[EditPlan, list[str]]:
     """The plan to render: the critic's, with the user's hint winning on the ops it names, scaled
     by ``strength``, then checked on a proxy by the closed loop (``artist.refine``) unless a hint
-    asked for it explicitly. Returns the plan and notes for the sidecar."""
+    asked for it explicitly. Returns the plan and notes for the sidecar.
+
+    ``shared``: a series' edits for this photo (``engine.series.Share.plan``, possibly empty):
+    they replace the critic's own edits of the ops a series decides, are scaled by ``strength``
+    like the rest and kept as they are by the closed loop, which judges the others on top."""
     plan, notes = critique.plan, []
+    if shared is not None:
+        from .series import SHARED_OPS
+
+        plan = EditPlan([e for e in plan.edits if e.op not in SHARED_OPS])
+        shared = shared.scaled(strength)
     if hint_plan is not None:
         from ..hints import merge
 
@@ -30,8 +39,10 @@ def choose_plan(photo, critique, critic, artist, strength: float = 1.0, hint_pla
     elif refine and plan and hint_plan is None:
         from ..artist.refine import refine as closed_loop
 
-        plan, more = closed_loop(photo, plan, critic, artist, full=critique)
+        plan, more = closed_loop(photo, plan, critic, artist, full=critique, base=shared)
         notes = notes + more
+    elif shared:
+        plan = EditPlan(shared.edits + plan.edits)
     return plan, notes
 
 

@@ -50,7 +50,7 @@ class Summary:
 
 def document(job: Job, photo, critique, plan: EditPlan, rendered, timings: dict[str, float], notes: list[str],
              hint_plan: EditPlan | None, settings: Settings, backends: dict[str, Any],
-             result: dict[str, Any] | None = None) -> dict[str, Any]:
+             result: dict[str, Any] | None = None, series: dict[str, Any] | None = None) -> dict[str, Any]:
     """The sidecar record of one photo, before its output is written (``write_output`` adds it)."""
     info = photo.describe()
     info.update(bit_depth=photo.meta.bit_depth, colour_space=photo.meta.colour_space,
@@ -63,7 +63,7 @@ def document(job: Job, photo, critique, plan: EditPlan, rendered, timings: dict[
         refine=[n for n in notes if n.startswith("strength")],
         notes=list(photo.meta.notes) + list(rendered.notes) + [n for n in notes if not n.startswith("strength")],
         hint=({"text": settings.hint, "edits": hint_plan.to_list()} if hint_plan is not None else None),
-        result=result)
+        result=result, series=series)
 
 
 def write_output(job: Job, rendered, doc: dict[str, Any], quality: int) -> dict[str, Any]:

@@ -57,6 +57,9 @@ class Engine:
         # Batches render together in the compute thread where batching pays (a GPU) or a model
         # artist holds the device; otherwise each photo renders in the I/O thread that writes it.
         self.render_here = not (self.device.type == "cpu" and self.batch_size == 1 and settings.artist == "pipeline")
+        # called in an I/O thread with (job, the input's 512-px proxy, the rendered photo): the
+        # report's thumbnails (report.Report.thumbnails)
+        self.on_rendered: Callable[[Job, Any, Any], None] | None = None
 
     # -- per-photo stages -------------------------------------------------
     def _hint_for(self, photo, critique) -> EditPlan | None:
@@ -67,9 +70,10 @@ class Engine:
 
         return parse_hint(self.settings.hint, photo, critique.measurements)
 
-    def _plan_for(self, photo, critique, hint_plan: EditPlan | None) -> tuple[EditPlan, list[str]]:
+    def _plan_for(self, photo, critique, hint_plan: EditPlan | None, job: Job | None = None) -> tuple[EditPlan, list[str]]:
+        shared = job.series.plan() if job is not None and job.series is not None else None
         return choose_plan(photo, critique, self.critic, self.artist, strength=self.settings.strength,
-                           hint_plan=hint_plan, refine=self.settings.refine)
+                           hint_plan=hint_plan, refine=self.settings.refine, shared=shared)
 
     def _backends(self) -> dict[str, Any]:
         return {"critic": {"name": self.critic.name, "version": self.critic.version},
@@ -200,7 +204,7 @@ class Engine:
             work = []
             for (j, p, t_dec), c in zip(batch, critiques):
                 hint = self._hint_for(p, c)
-                plan, notes = self._plan_for(p, c, hint)
+                plan, notes = self._plan_for(p, c, hint, j)
                 w = Work(p, c, plan, notes, hint, {"decode": t_dec, "critique": t_crit})
                 if all(e.effective().is_neutral() for e in plan.edits):
                     w.result = {"score": c.score, "measured_on": "input"}  # nothing will change
@@ -227,6 +231,8 @@ class Engine:
 
     def _finish(self, job: Job, work: Work) -> dict[str, Any]:
         """Render (unless the batch was), document and write one photo; returns its sidecar."""
+        # the input as it is, before a render in place may reuse its pixels
+        before = work.photo.proxy(512) if self.on_rendered is not None else None
         if work.rendered is None:
             import torch
 
@@ -239,8 +245,11 @@ class Engine:
             work.timings["render"] = (time.perf_counter() - t0) * 1000
         if work.result is None:
             work.result = self._score_output(work)
+        series = job.series.record(work.critique.plan) if job.series is not None else None
         doc = document(job, work.photo, work.critique, work.plan, work.rendered, work.timings,
-                       work.notes, work.hint, self.settings, self._backends(), work.result)
+                       work.notes, work.hint, self.settings, self._backends(), work.result, series)
+        if self.on_rendered is not None:
+            self.on_rendered(job, before, work.rendered.photo)
         work.photo = None  # the input's pixels are not needed any more
         return write_output(job, work.rendered, doc, self.settings.quality)
 

@@ -1,0 +1,197 @@
+"""The joint white balance and exposure of one series: how each frame was rendered relative to
+the others, and the one correction they share.
+
+Model: the frames show one scene under one light. Frame i was rendered with gains ``exp(r_i)``
+on linear R, G, B relative to the series' typical rendering (auto exposure and auto white
+balance moved with the framing). The offsets come from the links between frames, solved
+together by weighted least squares on the graph of links (robust: links that disagree with the
+rest are down-weighted):
+
+- ``matched``: two frames registered on each other; their colour ratio over the overlap
+  (``series_frames.relate``) gives the full offset, weighted by the overlap;
+- ``camera``: the camera's exposure settings (exposure time x ISO / f-number^2) give the
+  exposure part, and a white balance set by hand on both says the colour part is 0.
+
+Each group of frames tied by links is centred on its median offset; groups that nothing ties
+(a folder the user called one series, of unrelated framings) are assumed to have the same
+typical rendering: that is what calling them one series says.
+
+Each frame's critic proposed its own correction ``a_i`` (log gains). Expressed for the typical
+rendering, that proposal is ``a_i + r_i``: every frame votes for the correction of the same
+scene. The pooled correction ``T`` is their geometric median (one odd frame, an over-exposed one
+or a critic misled by a framing, does not move it), and frame i renders ``T - r_i``: every frame
+ends up rendered as the typical frame corrected by ``T``. Of all the corrections that make the
+frames match, it is the one that departs least (in summed distance) from what the frames' own
+critics proposed. Where the critics proposed nothing, that is the consensus of the camera's own
+renderings: the median frame's, not the best frame's, which nothing in the pixels identifies
+(benchmarks/series.py measures what that costs).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..colour import LUMA
+
+CAMERA_WEIGHT = 0.3  # a link from EXIF settings, against a registered link's overlap (0.12 .. 1)
+HUBER = 0.05  # log units (5%): residuals beyond this count linearly, not squared
+
+
+@dataclass
+class Link:
+    i: int
+    j: int
+    gains: np.ndarray  # log gains of frame j relative to frame i (R, G, B)
+    weight: float
+    kind: str  # "matched" | "camera"
+    exposure: bool = True  # the link says something about the exposure part
+    colour: bool = True  # ... and about the colour part
+
+
+@dataclass
+class Pooled:
+    offsets: np.ndarray  # (n, 3) each frame's rendering relative to the typical one, log gains
+    how: list[str]  # per frame: what placed it: "matched", "camera" or "alone" (assumed typical)
+    target: np.ndarray  # (3,) the pooled correction of the typical rendering, log gains (the median of
+    # the groups' where links leave more than one group)
+    corrections: np.ndarray  # (n, 3) what each frame renders: target - offset
+
+
+def split(log_gains: np.ndarray) -> tuple[float, np.ndarray]:
+    """(ev, white balance gains) whose product is ``exp(log_gains)``: the gains keep a neutral
+    grey's luminance (``sum(LUMA * gains) == 1``) and the exposure carries the rest."""
+    g = np.exp(np.asarray(log_gains, dtype=np.float64))
+    y = float(np.dot(LUMA, g))
+    return math.log2(y), g / y
+
+
+def _labels(n: int, links: list[Link]) -> np.ndarray:
+    """The connected group of every frame under ``links``."""
+    parent = list(range(n))
+
+    def root(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for lk in links:
+        parent[root(lk.i)] = root(lk.j)
+    return np.array([root(a) for a in range(n)])
+
+
+def _solve(n: int, links: list[Link]) -> np.ndarray:
+    """Offsets (n, 3) minimising sum w (r_j - r_i - g)^2 over ``links``, each connected group
+    centred on its median: conjugate gradients on the links' graph, so a folder of thousands of
+    frames costs little."""
+    r = np.zeros((n, 3))
+    if links:
+        i = np.array([lk.i for lk in links])
+        j = np.array([lk.j for lk in links])
+        g = np.stack([lk.gains for lk in links])
+        w0 = np.array([lk.weight for lk in links], dtype=np.float64)
+        w = w0.copy()
+        labels = _labels(n, links)
+        anchors = np.unique(labels)
+        for _ in range(4):  # iteratively reweighted: Huber
+            r = _cg(n, i, j, g, w, anchors)
+            res = np.linalg.norm(r[j] - r[i] - g, axis=1)
+            w = w0 * np.minimum(1.0, HUBER / np.maximum(res, 1e-9))
+        for group in anchors:
+            members = labels == group
+            r[members] -= np.median(r[members], axis=0)
+    return r
+
+
+def _cg(n: int, i: np.ndarray, j: np.ndarray, g: np.ndarray, w: np.ndarray, anchors: np.ndarray) -> np.ndarray:
+    anchor = np.zeros(n)
+    anchor[anchors] = 1e3 * (w.sum() + 1.0)
+
+    def apply(x: np.ndarray) -> np.ndarray:
+        d = (x[j] - x[i]) * w[:, None]
+        out = anchor[:, None] * x
+        np.add.at(out, j, d)
+        np.add.at(out, i, -d)
+        return out
+
+    b = np.zeros((n, 3))
+    np.add.at(b, j, g * w[:, None])
+    np.add.at(b, i, -g * w[:, None])
+    x = np.zeros((n, 3))
+    res = b - apply(x)
+    p = res.copy()
+    rs = (res * res).sum(axis=0)
+    for _ in range(4 * n + 20):
+        ap = apply(p)
+        alpha = rs / np.maximum((p * ap).sum(axis=0), 1e-30)
+        x += alpha * p
+        res -= alpha * ap
+        new = (res * res).sum(axis=0)
+        if np.all(new < 1e-20):
+            break
+        p = res + (new / np.maximum(rs, 1e-30)) * p
+        rs = new
+    return x
+
+
+def geometric_median(points: np.ndarray, weights: np.ndarray | None = None, iters: int = 200) -> np.ndarray:
+    """The point with the least weighted summed distance to ``points`` (Weiszfeld's iteration,
+    distances floored at 1e-6 so that it stays defined at a data point)."""
+    w = np.ones(len(points)) if weights is None else np.asarray(weights, dtype=np.float64)
+    y = np.median(points, axis=0)
+    for _ in range(iters):
+        inv = w / np.maximum(np.linalg.norm(points - y, axis=1), 1e-6)
+        nxt = (points * inv[:, None]).sum(axis=0) / inv.sum()
+        if np.linalg.norm(nxt - y) < 1e-8:
+            return nxt
+        y = nxt
+    return y
+
+
+def medoid(votes: np.ndarray, own_size: np.ndarray) -> np.ndarray:
+    """The vote with the least summed distance to the others; of votes within 0.01 (1%) of the
+    least, the one whose critic asked for the smallest correction of its own frame (a frame it
+    found right as the camera rendered it)."""
+    cost = np.linalg.norm(votes[:, None, :] - votes[None, :, :], axis=2).sum(axis=1)
+    near = np.flatnonzero(cost <= cost.min() + 0.01)
+    return votes[near[np.argmin(own_size[near])]]
+
+
+def pool(own: list[np.ndarray | None], links: list[Link]) -> Pooled:
+    """Offsets, pooled correction and each frame's correction for one series of ``len(own)``
+    frames; ``own[i]`` is frame i's critic's correction (None when it could not be read).
+
+    Exposure and colour are pooled apart, each over the frames its links tie together (a camera
+    on manual exposure ties unrelated framings' exposure, not their colour); a frame nothing
+    ties keeps its own critic's correction of that part."""
+    n = len(own)
+    mean = np.full(3, 1 / 3)
+
+    def exposure(v: np.ndarray) -> np.ndarray:
+        return (v @ mean)[..., None] * np.ones(3)
+
+    lx = [Link(lk.i, lk.j, exposure(lk.gains), lk.weight, lk.kind) for lk in links if lk.exposure]
+    lc = [Link(lk.i, lk.j, lk.gains - exposure(lk.gains), lk.weight, lk.kind) for lk in links if lk.colour]
+    ox, oc = _solve(n, lx), _solve(n, lc)
+    offsets = ox + oc
+    how = ["alone"] * n
+    for kind in ("camera", "matched"):
+        for lk in links:
+            if lk.kind == kind:
+                how[lk.i] = how[lk.j] = kind
+    mine = [np.zeros(3) if o is None else o for o in own]
+    targets = np.zeros((n, 3))
+    for part, offs, part_links in ((exposure, ox, lx), (lambda v: v - exposure(v), oc, lc)):
+        labels = _labels(n, part_links)
+        for group in np.unique(labels):
+            members = np.flatnonzero(labels == group)
+            voters = [k for k in members if own[k] is not None]
+            if not voters:
+                continue
+            votes = np.stack([part(mine[k]) + offs[k] for k in voters])
+            targets[members] += medoid(votes, np.array([np.linalg.norm(part(mine[k])) for k in voters]))
+    target = np.median(targets, axis=0)
+    return Pooled(offsets, how, target, targets - offsets)
