@@ -46,7 +46,8 @@ class Entry:
     """One photo on the page (a few strings: the sidecar itself is not kept)."""
 
     order: int
-    name: str
+    source: str  # the input, as given
+    name: str = ""  # the output, relative to the page (the input's name until there is one)
     state: str = "pending"  # "changed" | "left" | "failed" | "pending"
     output: str | None = None  # link to the output, relative to the page
     up_to_date: bool = False
@@ -62,6 +63,13 @@ class Entry:
     series_note: str = ""  # how the photo was placed in its series
     own: str = ""  # what the critic alone would have done to white balance and exposure
     thumbs: dict[str, str] = field(default_factory=dict)  # "before" / "after" -> file name in FILES
+
+
+def _relative(path: Path, folder: Path) -> str:
+    try:
+        return os.path.relpath(path, folder).replace(os.sep, "/")
+    except ValueError:  # another drive (Windows)
+        return str(path)
 
 
 def thumb_key(output: str, input_sha: str, settings_key: str | None, series_key: str | None) -> str:
@@ -95,7 +103,8 @@ class Report:
         self.files.mkdir(parents=True, exist_ok=True)
         self.settings_key = settings_key
         self.jobs = {j.source: j for j in jobs}
-        self.entries = {j.source: Entry(k, str(j.source)) for k, j in enumerate(jobs)}
+        self.entries = {j.source: Entry(k, str(j.source), _relative(j.output, self.folder))
+                        for k, j in enumerate(jobs)}
         self.unread: list[str] = []
         self.started = time.time()
         self.finished: float | None = None

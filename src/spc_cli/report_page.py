@@ -67,15 +67,15 @@ def _fill_series(entry: Entry, s: dict[str, Any], source: str) -> None:
     how = {"matched": "registered on the others", "camera": "placed by its exposure settings",
            "alone": "related to none of the others: taken as typical"}
     parts = []
-    if corr:
-        parts.append(f"correction: exposure {corr.get('ev', 0):+.2f} EV, white balance "
-                     + " ".join(f"{c} {g:.2f}" for c, g in zip("RGB", corr.get("gains", [1, 1, 1]))))
+    edits = [e.get("instruction") or e["op"] for e in s.get("edits", [])]
+    parts.append("matched to the series: " + (", ".join(edits) if edits else "nothing to change"))
     if off:
-        parts.append(f"shot {off.get('ev', 0):+.2f} EV from the series' typical frame "
-                     f"({how.get(off.get('from'), off.get('from', ''))})")
+        gains = off.get("gains", [1, 1, 1])
+        parts.append(f"this frame was shot {off.get('ev', 0):+.2f} EV and R/B {gains[0] / gains[2]:.2f} against "
+                     f"the series' typical frame ({how.get(off.get('from'), off.get('from', ''))})")
     entry.series_note = "; ".join(parts)
     own = [e.get("instruction") or e["op"] for e in s.get("own", [])]
-    entry.own = ", ".join(own) if own else "nothing to white balance or exposure"
+    entry.own = ", ".join(own) if own else "nothing to its white balance or exposure"
 
 
 # --------------------------------------------------------------------------- HTML
@@ -88,7 +88,7 @@ nav a{margin-right:.8em;padding:.15em .5em;border:1px solid #bbb;border-radius:3
 section{margin-top:1.2em}h2{font-size:1.1em;margin:.3em 0}.shared{color:#555;margin:0 0 .5em}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(330px,1fr));gap:1em}
 article{background:#fff;border:1px solid #ddd;border-radius:4px;padding:.6em}
-article h3{font-size:1em;margin:0 0 .4em;word-break:break-all}
+article h3{font-size:1em;margin:0 0 .4em;word-break:break-all}.src{display:block;font-weight:normal;color:#777}
 .pair{display:flex;gap:.4em}figure{margin:0;flex:1;text-align:center}
 figure img{max-width:100%;height:auto;background:#eee}figcaption{font-size:.85em;color:#555}
 .nopic{display:flex;align-items:center;justify-content:center;height:100px;background:#eee;color:#777}
@@ -116,7 +116,7 @@ def _figure(entry: Entry, which: str, sizes: dict[str, tuple[int, int]], files: 
     if name and name in sizes:
         w, h = sizes[name]
         img = (f'<img src="{quote(files)}/{quote(name)}" width="{w}" height="{h}" alt="{which}: '
-               f'{escape(os.path.basename(entry.name))}"{"" if eager else " loading=lazy"}>')
+               f'{escape(entry.name)}"{"" if eager else " loading=lazy"}>')
         if which == "after" and entry.output:
             img = f'<a href="{escape(entry.output)}">{img}</a>'
     else:
@@ -143,8 +143,10 @@ def _article(entry: Entry, sizes, files: str, eager: bool) -> str:
     if entry.refused:
         rows.append(f"<dt>refused</dt><dd>{escape(entry.refused)}</dd>")
     if entry.series:
-        rows.append(f"<dt>series</dt><dd>{escape(entry.series_note)}; the critic alone: {escape(entry.own)}</dd>")
-    return (f'<article class="{entry.state}"><h3>{escape(entry.name)}{badges}</h3><div class="pair">'
+        rows.append(f"<dt>series</dt><dd>{escape(entry.series_note)}; the critic alone would have done: "
+                    f"{escape(entry.own)}</dd>")
+    return (f'<article class="{entry.state}"><h3 title="{escape(entry.source)}">{escape(entry.name)}{badges}'
+            f'<small class=src>{escape(entry.source)}</small></h3><div class="pair">'
             f'{_figure(entry, "before", sizes, files, eager)}{_figure(entry, "after", sizes, files, eager)}</div>'
             f'<dl>{"".join(rows)}</dl></article>')
 

@@ -21,12 +21,15 @@ def choose_plan(photo, critique, critic, artist, strength: float = 1.0, hint_pla
 
     ``shared``: a series' edits for this photo (``engine.series.Share.plan``, possibly empty):
     they replace the critic's own edits of the ops a series decides, are scaled by ``strength``
-    like the rest and kept as they are by the closed loop, which judges the others on top."""
+    like the rest and kept as they are by the closed loop, which judges the others on top. The
+    photo's other edits are planned on the photo as the series leaves it (``after_shared``): a
+    frame shot darker than the others reads flat or dull, and once matched it is not."""
     plan, notes = critique.plan, []
     if shared is not None:
         from .series import SHARED_OPS
 
-        plan = EditPlan([e for e in plan.edits if e.op not in SHARED_OPS])
+        seen = after_shared(photo, critique, critic, artist, shared) if shared else critique
+        plan = EditPlan([e for e in seen.plan.edits if e.op not in SHARED_OPS])
         shared = shared.scaled(strength)
     if hint_plan is not None:
         from ..hints import merge
@@ -44,6 +47,16 @@ def choose_plan(photo, critique, critic, artist, strength: float = 1.0, hint_pla
     elif shared:
         plan = EditPlan(shared.edits + plan.edits)
     return plan, notes
+
+
+def after_shared(photo, critique, critic, artist, shared: EditPlan):
+    """The critic's critique of the photo's proxy with a series' edits rendered (with the photo's
+    own pixel-scale measurements, noise and sharpness, where the critic can take them)."""
+    from ..artist.refine import PROXY_EDGE, _proxy_critic, _render
+    from ..photo import Photo
+
+    small = Photo(pixels=photo.proxy(PROXY_EDGE), meta=photo.meta)
+    return _proxy_critic(photo, critic, PROXY_EDGE, critique)(_render(artist, small, shared))
 
 
 def accepted_score(notes: list[str]) -> float | None:

@@ -12,19 +12,21 @@ rest are down-weighted):
 - ``camera``: the camera's exposure settings (exposure time x ISO / f-number^2) give the
   exposure part, and a white balance set by hand on both says the colour part is 0.
 
-Each group of frames tied by links is centred on its median offset; groups that nothing ties
-(a folder the user called one series, of unrelated framings) are assumed to have the same
-typical rendering: that is what calling them one series says.
+Each group of frames tied by links is centred on its median offset.
 
 Each frame's critic proposed its own correction ``a_i`` (log gains). Expressed for the typical
 rendering, that proposal is ``a_i + r_i``: every frame votes for the correction of the same
-scene. The pooled correction ``T`` is their geometric median (one odd frame, an over-exposed one
-or a critic misled by a framing, does not move it), and frame i renders ``T - r_i``: every frame
-ends up rendered as the typical frame corrected by ``T``. Of all the corrections that make the
-frames match, it is the one that departs least (in summed distance) from what the frames' own
-critics proposed. Where the critics proposed nothing, that is the consensus of the camera's own
-renderings: the median frame's, not the best frame's, which nothing in the pixels identifies
-(benchmarks/series.py measures what that costs).
+scene. The pooled correction ``T`` is their medoid, the vote with the least summed distance to
+the others (one odd frame, an over-exposed one or a critic misled by a framing, does not move
+it; of near-equal votes, the one of the frame whose critic asked least for itself), and frame i
+renders ``T - r_i``: every frame ends up rendered as the typical frame corrected by ``T``, the
+correction one of the frames' critics chose. Where the critics proposed nothing, that is the
+camera's own rendering of the most typical frame, not of the best one, which nothing in the
+pixels identifies (benchmarks/series.py measures what that costs).
+
+Exposure and colour are pooled apart, each within the frames its links tie: a camera on manual
+exposure ties the exposure of unrelated framings (a folder series), not their colour; a frame
+that nothing ties keeps its own critic's correction.
 """
 
 from __future__ import annotations
@@ -96,7 +98,7 @@ def _solve(n: int, links: list[Link]) -> np.ndarray:
         w = w0.copy()
         labels = _labels(n, links)
         anchors = np.unique(labels)
-        for _ in range(4):  # iteratively reweighted: Huber
+        for _ in range(25):  # iteratively reweighted: Huber (with a threshold this small, near L1)
             r = _cg(n, i, j, g, w, anchors)
             res = np.linalg.norm(r[j] - r[i] - g, axis=1)
             w = w0 * np.minimum(1.0, HUBER / np.maximum(res, 1e-9))
@@ -135,20 +137,6 @@ def _cg(n: int, i: np.ndarray, j: np.ndarray, g: np.ndarray, w: np.ndarray, anch
         p = res + (new / np.maximum(rs, 1e-30)) * p
         rs = new
     return x
-
-
-def geometric_median(points: np.ndarray, weights: np.ndarray | None = None, iters: int = 200) -> np.ndarray:
-    """The point with the least weighted summed distance to ``points`` (Weiszfeld's iteration,
-    distances floored at 1e-6 so that it stays defined at a data point)."""
-    w = np.ones(len(points)) if weights is None else np.asarray(weights, dtype=np.float64)
-    y = np.median(points, axis=0)
-    for _ in range(iters):
-        inv = w / np.maximum(np.linalg.norm(points - y, axis=1), 1e-6)
-        nxt = (points * inv[:, None]).sum(axis=0) / inv.sum()
-        if np.linalg.norm(nxt - y) < 1e-8:
-            return nxt
-        y = nxt
-    return y
 
 
 def medoid(votes: np.ndarray, own_size: np.ndarray) -> np.ndarray:

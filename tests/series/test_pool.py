@@ -1,0 +1,75 @@
+"""The pooled estimate: offsets solved from links, one correction voted for by the frames' critics."""
+
+import math
+
+import numpy as np
+
+from spc_cli.engine.series_pool import Link, medoid, pool, split
+
+
+def _links(offsets, pairs, noise=0.0, seed=0):
+    rng = np.random.default_rng(seed)
+    return [Link(i, j, offsets[j] - offsets[i] + rng.normal(0, noise, 3), 1.0, "matched") for i, j in pairs]
+
+
+def test_offsets_are_recovered_from_a_chain_of_links_and_frames_end_up_matching():
+    truth = np.array([[0.0, 0.0, 0.0], [0.3, 0.1, -0.2], [-0.4, -0.35, -0.3], [0.1, 0.0, 0.25]])
+    own = [np.zeros(3)] * 4  # no critic asked for anything: the frames meet at the median rendering
+    p = pool(own, _links(truth, [(0, 1), (1, 2), (2, 3), (0, 2)]))
+    rel = p.offsets - p.offsets[0]
+    assert np.allclose(rel, truth - truth[0], atol=1e-6)
+    rendered = truth + p.corrections  # every frame as it will look
+    assert np.allclose(rendered, rendered[0], atol=1e-6)
+    assert any(np.allclose(rendered[0], truth[k], atol=1e-6) for k in range(4))  # one frame's own rendering
+
+
+def test_a_wrong_link_is_outvoted_by_the_others():
+    truth = np.array([[0.0] * 3, [0.2] * 3, [0.4] * 3, [0.6] * 3])
+    links = _links(truth, [(0, 1), (1, 2), (2, 3), (0, 2), (1, 3), (0, 3)])
+    links[2] = Link(2, 3, np.array([1.5, 1.5, 1.5]), 1.0, "matched")  # a bad registration
+    p = pool([np.zeros(3)] * 4, links)
+    assert np.allclose(p.offsets - p.offsets[0], truth, atol=0.02)
+
+
+def test_one_frame_whose_critic_asks_for_much_does_not_move_the_others():
+    truth = np.zeros((5, 3))
+    own = [np.zeros(3)] * 4 + [np.full(3, 1.2)]  # one critic wants +1.7 EV (an odd frame)
+    p = pool(own, _links(truth, [(0, 1), (1, 2), (2, 3), (3, 4)]))
+    assert np.allclose(p.corrections, 0.0, atol=1e-9)
+
+
+def test_the_frames_critics_agreeing_decide_the_correction():
+    truth = np.array([[0.0] * 3, [0.5] * 3, [-0.3] * 3])
+    # each critic proposes what undoes its frame's offset from a scene 0.2 under: they agree
+    own = [-(truth[k] - truth[0]) + 0.2 for k in range(3)]
+    p = pool(own, _links(truth, [(0, 1), (1, 2)]))
+    assert np.allclose(truth + p.corrections, truth[0] + 0.2, atol=1e-6)
+
+
+def test_frames_nothing_ties_keep_their_own_correction():
+    own = [np.array([0.1, 0.0, -0.1]), np.full(3, 0.5), np.zeros(3)]
+    p = pool(own, [])
+    assert np.allclose(p.corrections, np.stack(own)) and p.how == ["alone"] * 3
+
+
+def test_a_camera_link_ties_exposure_and_not_colour():
+    own = [np.array([0.2, 0.0, -0.2]), np.array([0.0, 0.0, 0.0])]
+    link = Link(0, 1, np.full(3, math.log(2.0)), 0.3, "camera", colour=False)  # frame 1 shot a stop brighter
+    p = pool(own, [link])
+    # they end up equally bright: frame 0 gets a stop more (in the mean of the log gains)
+    assert math.isclose(p.corrections[0].mean() - p.corrections[1].mean(), math.log(2.0), abs_tol=1e-6)
+    colour = p.corrections - p.corrections.mean(axis=1, keepdims=True)
+    assert np.allclose(colour, np.stack(own) - np.stack(own).mean(axis=1, keepdims=True))  # colour their own
+
+
+def test_split_keeps_grey_luminance_in_the_gains():
+    ev, gains = split(np.array([0.3, 0.0, -0.2]))
+    assert math.isclose(float(np.dot([0.2126, 0.7152, 0.0722], gains)), 1.0, rel_tol=1e-9)
+    assert np.allclose(np.log(gains) + ev * math.log(2.0), [0.3, 0.0, -0.2])
+
+
+def test_the_medoid_is_the_most_central_vote_and_ties_go_to_the_frame_needing_least():
+    pts = np.array([[1.0, 0, 0], [0.0, 0, 0], [-1.0, 0, 0], [10.0, 10, 10]])
+    assert np.allclose(medoid(pts, np.array([0.0, 1.0, 0.0, 0.0])), [0.0, 0, 0])
+    two = np.array([[0.0, 0, 0], [0.5, 0, 0]])
+    assert np.allclose(medoid(two, np.array([0.7, 0.0])), [0.5, 0, 0])

@@ -1,0 +1,169 @@
+"""Series: grouping (capture time, camera body, the same scene), the pooled white balance and
+exposure, what the sidecar says, resume, and what --series off costs."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from spc_cli import api
+from spc_cli.engine import Settings, plan_jobs
+from spc_cli.engine.series import plan_series
+from spc_cli.registry import make_critic
+
+from .shoot import CROP, FRAMES, T0, decode, scene, shoot, write
+
+
+def _groups(folder, tmp_path, mode="auto"):
+    settings = Settings(out_dir=tmp_path / "out", series=mode)
+    jobs = plan_jobs([folder], settings)
+    found = plan_series(jobs, settings, make_critic("analytic"))
+    return {frozenset(jobs[k].source.stem for k in s.members) for s in found}, jobs
+
+
+def test_reframings_form_one_series_and_other_scenes_minutes_apart_do_not(tmp_path):
+    # scenes b and c are 2 and 4 minutes after a (within the gap two frames of one series may
+    # have), so only their content keeps them apart; d is scene a again, an hour later
+    shoot(tmp_path / "in", {"a": (1, T0), "b": (2, T0 + 120), "c": (3, T0 + 240), "d": (1, T0 + 3600)})
+    groups, _ = _groups(tmp_path / "in", tmp_path)
+    names = lambda s: frozenset(f"{s}_{k}" for k in range(len(FRAMES)))  # noqa: E731
+    assert groups == {names("a"), names("b"), names("c"), names("d")}
+
+
+def test_other_camera_bodies_and_photos_without_capture_time_stay_alone(tmp_path):
+    lin = scene(5)
+    from .shoot import frame
+
+    write(tmp_path / "in", "r6_0", frame(lin, 0), T0)
+    write(tmp_path / "in", "r6_1", frame(lin, 1), T0 + 2)
+    write(tmp_path / "in", "r5_0", frame(lin, 2), T0 + 1, body="EOS R5", serial="77")
+    write(tmp_path / "in", "notime_0", frame(lin, 1), None)
+    groups, jobs = _groups(tmp_path / "in", tmp_path)
+    assert groups == {frozenset({"r6_0", "r6_1"})}
+    by_name = {j.source.stem: j for j in jobs}
+    assert by_name["r5_0"].series is not None and by_name["r5_0"].series.key is None  # read, in no series
+    assert by_name["notime_0"].series is None  # no capture time: not even read
+
+
+def test_folder_mode_makes_each_folder_one_series(tmp_path):
+    shoot(tmp_path / "in" / "one", {"a": (1, T0)})
+    lin = scene(9)
+    from .shoot import frame
+
+    for k in range(2):
+        write(tmp_path / "in" / "two", f"x_{k}", frame(lin, k), None)  # no EXIF time: folder mode needs none
+    groups, _ = _groups(tmp_path / "in", tmp_path, "folder")
+    assert groups == {frozenset({"a_0", "a_1", "a_2"}), frozenset({"x_0", "x_1"})}
+
+
+def _shared_region(path, k):
+    """The part of the scene every frame holds, in frame k's pixels (linear)."""
+    from PIL import Image
+
+    (x, y), _ = FRAMES[k]
+    x0, y0 = max(f[0][0] for f in FRAMES), max(f[0][1] for f in FRAMES)
+    x1 = min(f[0][0] for f in FRAMES) + CROP[0]
+    y1 = min(f[0][1] for f in FRAMES) + CROP[1]
+    arr = decode(np.asarray(Image.open(path).convert("RGB")))
+    return arr[y0 - y:y1 - y, x0 - x:x1 - x]
+
+
+def _log_ratios(files):
+    """Per frame, the log ratio of its shared region's mean colour to the first frame's."""
+    base = _shared_region(files[0], 0).reshape(-1, 3).mean(0)
+    return np.array([np.log(_shared_region(f, k).reshape(-1, 3).mean(0) / base) for k, f in enumerate(files)])
+
+
+def test_frames_of_a_series_come_out_matching_and_the_sidecar_says_what_was_shared(tmp_path):
+    files = shoot(tmp_path / "in", {"a": (1, T0)})["a"]
+    for mode in ("off", "auto"):
+        api.enhance([tmp_path / "in"], tmp_path / mode, progress=False, series=mode)
+    off = _log_ratios([tmp_path / "off" / f.name for f in files])
+    auto = _log_ratios([tmp_path / "auto" / f.name for f in files])
+    assert np.abs(off).max() > 0.15, off  # corrected one by one, the frames still differ
+    assert np.abs(auto).max() < 0.03, auto  # in a series, they match
+    doc = json.loads((tmp_path / "auto" / "a_1.spc.json").read_text())
+    s = doc["series"]
+    assert doc["schema"] == 3 and s["size"] == 3 and s["shared"] == ["white_balance", "exposure"]
+    assert s["members"] == [str(f) for f in files] and s["offset"]["from"] == "matched"
+    assert {e["op"] for e in s["edits"]} <= {"white_balance", "exposure"} and s["edits"]
+    assert [a["op"] for a in doc["applied"]][:1] in (["white_balance"], ["exposure"])
+    assert json.loads((tmp_path / "off" / "a_1.spc.json").read_text())["series"] is None
+
+
+def test_resume_skips_an_unchanged_series_without_reading_it_and_redoes_one_whose_input_changed(tmp_path,
+                                                                                               monkeypatch):
+    files = shoot(tmp_path / "in", {"a": (1, T0), "b": (2, T0 + 600)})
+    out = tmp_path / "out"
+    first = api.enhance([tmp_path / "in"], out, progress=False)
+    assert first.count("done") == 6
+
+    import spc_cli.io.preview as preview
+
+    reads = []
+    real = preview.read_preview
+    monkeypatch.setattr(preview, "read_preview", lambda *a, **k: reads.append(a[0]) or real(*a, **k))
+    again = api.enhance([tmp_path / "in"], out, progress=False)
+    assert again.count("skipped") == 6 and reads == []  # the frame records came from the sidecars
+
+    from .shoot import frame
+
+    write(tmp_path / "in", "a_2", frame(scene(1), 2) * 1.3, T0 + 8)  # one input of series a changed
+    third = api.enhance([tmp_path / "in"], out, progress=False)
+    done = sorted(o.source.stem for o in third.outcomes if o.status == "done")
+    assert done == ["a_0", "a_1", "a_2"]  # the whole of series a, and nothing of b
+    assert sorted(p.stem for p in reads) == ["a_0", "a_1", "a_2"]  # the changed one and those it is compared with
+    keys = {json.loads((out / f"a_{k}.spc.json").read_text())["series"]["key"] for k in range(3)}
+    assert len(keys) == 1 and keys != {json.loads((out / "b_0.spc.json").read_text())["series"]["key"]}
+    del files
+
+
+def test_series_off_reads_nothing_more(tmp_path, monkeypatch):
+    shoot(tmp_path / "in", {"a": (1, T0)})
+    import spc_cli.engine.series as series
+
+    def boom(*a, **k):
+        raise AssertionError("series planning ran")
+
+    monkeypatch.setattr(series, "plan_series", boom)
+    summary = api.enhance([tmp_path / "in"], tmp_path / "out", progress=False, series="off")
+    assert summary.count("done") == 3
+
+
+def test_an_unknown_series_mode_is_a_usage_error(tmp_path):
+    from typer.testing import CliRunner
+
+    from spc_cli.cli import app
+
+    r = CliRunner().invoke(app, ["enhance", str(tmp_path), "--out", str(tmp_path / "o"), "--series", "sometimes"])
+    assert r.exit_code == 2 and "--series" in r.output
+
+
+@pytest.mark.parametrize("strength", [0.5, 1.0])
+def test_shared_edits_are_scaled_by_strength_and_kept_by_the_closed_loop(strength):
+    import torch
+
+    from spc_cli.engine.planning import choose_plan
+    from spc_cli.ops.params import ContrastParams, ExposureParams, WhiteBalanceParams
+    from spc_cli.photo import Metadata, Photo
+    from spc_cli.plan import Edit, EditPlan
+    from spc_cli.registry import make_artist
+
+    critic, artist = make_critic("analytic"), make_artist("pipeline")
+    rng = np.random.default_rng(0)
+    pixels = torch.from_numpy(np.ascontiguousarray(scene(4).transpose(2, 0, 1))) * 0.5
+    photo = Photo(pixels=pixels + 0.01 * torch.from_numpy(rng.random(pixels.shape).astype(np.float32)),
+                  meta=Metadata(source=__import__("pathlib").Path("x.png"), format="png", sha256="0", width=720,
+                                height=480, bit_depth=8))
+    critique = critic.critique([photo])[0]
+    critique.plan = EditPlan(critique.plan.edits + [Edit("exposure", ExposureParams(ev=1.0)),
+                                                    Edit("contrast", ContrastParams(amount=0.3))])
+    shared = EditPlan([Edit("white_balance", WhiteBalanceParams(1.1, 1.0, 0.9)),
+                       Edit("exposure", ExposureParams(ev=0.4, shoulder=1.0))])
+    plan, _ = choose_plan(photo, critique, critic, artist, strength=strength, shared=shared)
+    by_op = {e.op: e for e in plan.edits}
+    assert by_op["exposure"].params.ev == 0.4 and by_op["exposure"].strength == strength  # the series', not own
+    assert by_op["white_balance"].strength == strength
+    assert sum(e.op == "exposure" for e in plan.edits) == 1
