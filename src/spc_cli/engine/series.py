@@ -349,10 +349,10 @@ def _label(members: list[int], frames: dict[int, Frame]) -> str:
     """"6 photos, 2025-06-01 10:20-10:24, Canon EOS R6" (what is known of them)."""
     times = [frames[k].capture.time for k in members if frames[k].capture.time is not None]
     parts = [f"{len(members)} photos"]
-    if times:
+    if len(times) == len(members):
         lo, hi = time.localtime(min(times)), time.localtime(max(times))
         parts.append(time.strftime("%Y-%m-%d %H:%M", lo) + ("" if hi[:5] == lo[:5] else time.strftime("-%H:%M", hi)))
-    bodies = sorted({frames[k].capture.body for k in members if frames[k].capture.body})
-    if len(bodies) == 1:
+    bodies = sorted({frames[k].capture.body or "" for k in members})
+    if len(bodies) == 1 and bodies[0]:
         parts.append(bodies[0])
     return ", ".join(parts)
