@@ -3,6 +3,7 @@
 
     python benchmarks/series.py            # 24 kodak + 12 cbsd68 scenes and the real renders (~10 min here)
     python benchmarks/series.py --quick    # 6 scenes and the real renders (~3 min)
+    python benchmarks/series.py --memory 150,900   # peak memory of series planning by folder size
 
 Series, as a camera's auto modes make them:
 
@@ -209,13 +210,60 @@ def oracle(frames: list[Frame], folder: Path, out_dir: Path, off_dir: Path) -> d
     return {"worst_increase": float(best.fun), "target": best.x.round(4).tolist()}
 
 
+def memory(counts: list[int], root: Path) -> None:
+    """Peak memory (RSS) and time of ``plan_series`` on folders of each size, each in a fresh
+    process: flat when the first pass keeps no picture beyond its window."""
+    import subprocess
+
+    rng = np.random.default_rng(0)
+    scenes = data.list_images(root / "kodak24")
+    folder = WORK / "memory"
+    t = time.mktime((2025, 6, 1, 10, 0, 0, 0, 0, -1))
+    made = 0
+    print("| photos | peak RSS (MB) | first pass (s) | per photo (ms) | series |\n|---|---|---|---|---|")
+    for n in sorted(counts):
+        while made < n:
+            path = scenes[(made // FRAMES) % len(scenes)]
+            clean = data.load_srgb(path, data.CLEAN_LONG_EDGE)
+            for k, (frame, shot) in enumerate(reframings(clean, f"m{made // FRAMES:05d}", rng)):
+                folder.mkdir(parents=True, exist_ok=True)
+                write_frame(folder, frame.name, shot, t + 180 * (made // FRAMES) + 4 * k)
+            made += FRAMES
+        files = sorted(folder.glob("*.jpg"))[:n]
+        sub = WORK / f"memory-{n}"
+        if sub.exists():
+            shutil.rmtree(sub)
+        sub.mkdir(parents=True)
+        for f in files:
+            (sub / f.name).symlink_to(f)
+        code = ("import json, resource, sys, time\n"
+                "from pathlib import Path\n"
+                "from spc_cli.engine import Settings, plan_jobs\n"
+                "from spc_cli.engine.series import plan_series\n"
+                "from spc_cli.registry import make_critic\n"
+                f"s = Settings(out_dir=Path({str(WORK / 'memory-out')!r}), series='auto')\n"
+                f"jobs = plan_jobs([Path({str(sub)!r})], s)\n"
+                "t0 = time.perf_counter()\n"
+                "found = plan_series(jobs, s, make_critic('analytic'))\n"
+                "dt = time.perf_counter() - t0\n"
+                "rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+                "print(json.dumps({'rss': rss, 'seconds': dt, 'series': len(found)}))\n")
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        print(f"| {n} | {r['rss']:.0f} | {r['seconds']:.1f} | {1000 * r['seconds'] / n:.0f} | {r['series']} |")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="6 scenes and the real renders")
     ap.add_argument("--seed", type=int, default=17)
+    ap.add_argument("--memory", default="", help="folder sizes to measure series planning's memory on, e.g. 150,900")
     args = ap.parse_args()
     root = data.require_data_root()
     if root is None:
+        return 0
+    if args.memory:
+        memory([int(x) for x in args.memory.split(",")], root)
         return 0
     rng = np.random.default_rng(args.seed)
     scenes = data.list_images(root / "kodak24") + data.list_images(root / "cbsd68")[:12]

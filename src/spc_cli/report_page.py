@@ -48,7 +48,8 @@ def fill(entry: Entry, outcome, doc: dict[str, Any] | None, folder: Path) -> Non
                        f.get("reason", "")) for f in (doc.get("critique") or {}).get("findings", [])]
     entry.edits = [(plan.get(a["op"], {}).get("instruction") or a["op"], _params(a.get("params", {})))
                    for a in applied]
-    refused = [e.get("instruction") or e["op"] for e in doc.get("plan", []) if e["op"] not in {a["op"] for a in applied}]
+    done = {a["op"] for a in applied}
+    refused = [e.get("instruction") or e["op"] for e in doc.get("plan", []) if e["op"] not in done]
     why = refusal(doc.get("refine", []))
     if refused and why:
         entry.refused = f"{' and '.join(refused)}: refused by the closed loop ({why})"

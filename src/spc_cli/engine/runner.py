@@ -70,7 +70,8 @@ class Engine:
 
         return parse_hint(self.settings.hint, photo, critique.measurements)
 
-    def _plan_for(self, photo, critique, hint_plan: EditPlan | None, job: Job | None = None) -> tuple[EditPlan, list[str]]:
+    def _plan_for(self, photo, critique, hint_plan: EditPlan | None,
+                  job: Job | None = None) -> tuple[EditPlan, list[str]]:
         shared = job.series.plan() if job is not None and job.series is not None else None
         return choose_plan(photo, critique, self.critic, self.artist, strength=self.settings.strength,
                            hint_plan=hint_plan, refine=self.settings.refine, shared=shared)
@@ -171,6 +172,8 @@ class Engine:
         t0 = time.perf_counter()
 
         def digest() -> str:
+            if job.series is not None and job.series.frame.sha256:
+                return job.series.frame.sha256  # hashed by series planning moments ago: not read twice
             try:
                 return sha256_file(job.source)
             except OSError as e:

@@ -107,7 +107,8 @@ class Share:
     def record(self, own_plan: EditPlan | None = None) -> dict[str, Any]:
         """The sidecar's ``series`` field: the series, what was shared and how this photo was placed
         in it; ``frame`` is the first pass's record (a rerun reads it instead of the photo)."""
-        doc: dict[str, Any] = {"key": self.key, "mode": self.mode, "frame": {**self.frame.to_dict(), "version": VERSION}}
+        frame = {**self.frame.to_dict(), "version": VERSION}
+        doc: dict[str, Any] = {"key": self.key, "mode": self.mode, "frame": frame}
         if self.series is None:
             return doc
         s = self.series
@@ -204,7 +205,8 @@ def _first_pass(jobs, order, captures, settings, critic, mode, on_progress) -> d
                 k = next(it, None)
                 if k is None:
                     return
-                ahead.append((k, None if cached[k] is not None else pool.submit(_read, jobs[k], settings.max_megapixels)))
+                fut = None if cached[k] is not None else pool.submit(_read, jobs[k], settings.max_megapixels)
+                ahead.append((k, fut))
 
         feed()
         done = 0
