@@ -9,6 +9,7 @@ from ..plan import EditPlan
 
 # how the closed loop (artist/refine.py) records a try: "strength 0.7: score 43 -> 88, accepted",
 # "strength 1.0: score 60 -> 58, rejected: new contrast (low)"
+_SERIES = re.compile(r"^series: score (?P<before>-?[0-9.]+) -> (?P<after>-?[0-9.]+) with")
 _TRY = re.compile(r"^strength [0-9.]+: score (?P<before>-?[0-9.]+) -> (?P<after>-?[0-9.]+)"
                   r"(?: with levels)?, (?P<verdict>accepted|rejected)(?:: (?P<why>.*))?$")
 
@@ -28,9 +29,12 @@ def choose_plan(photo, critique, critic, artist, strength: float = 1.0, hint_pla
     if shared is not None:
         from .series import SHARED_OPS
 
+        shared = shared.scaled(strength)
         seen = after_shared(photo, critique, critic, artist, shared) if shared else critique
         plan = EditPlan([e for e in seen.plan.edits if e.op not in SHARED_OPS])
-        shared = shared.scaled(strength)
+        if shared:
+            notes.append(f"series: score {critique.score:.0f} -> {seen.score:.0f} with the series' white balance "
+                         "and exposure")
     if hint_plan is not None:
         from ..hints import merge
 
@@ -64,6 +68,15 @@ def accepted_score(notes: list[str]) -> float | None:
     for n in notes:
         m = _TRY.match(n)
         if m and m["verdict"] == "accepted":
+            return float(m["after"])
+    return None
+
+
+def series_score(notes: list[str]) -> float | None:
+    """The critic's score of the proxy with a series' edits rendered, if the photo is in a series."""
+    for n in notes:
+        m = _SERIES.match(n)
+        if m:
             return float(m["after"])
     return None
 

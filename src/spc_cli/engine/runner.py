@@ -19,7 +19,7 @@ from .. import sidecar
 from ..errors import InputError, SpcError, UsageError
 from ..plan import EditPlan
 from .jobs import Job, is_current, sha256_file
-from .planning import accepted_score, choose_plan
+from .planning import accepted_score, choose_plan, series_score
 from .record import Outcome, Summary, document, what_was_done, write_output
 from .resources import configure_threads, keep_freed_memory
 from .settings import Settings, artist_options, critic_options
@@ -213,6 +213,9 @@ class Engine:
                     w.result = {"score": c.score, "measured_on": "input"}  # nothing will change
                 elif (s := accepted_score(notes)) is not None:
                     w.result = {"score": s, "measured_on": "proxy"}  # the closed loop's accepted try
+                elif (s := series_score(notes)) is not None and j.series is not None and all(
+                        e.op in ("white_balance", "exposure") for e in plan.edits):
+                    w.result = {"score": s, "measured_on": "proxy"}  # the series' edits alone, seen on the proxy
                 work.append(w)
             if self.render_here:
                 stage = "rendering"
