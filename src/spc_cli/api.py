@@ -149,10 +149,13 @@ def _run_jobs(inputs, settings, on_outcome=None, on_plan=None, on_series=None, r
                 on_outcome = page.watching(on_outcome)
             try:
                 summary = engine.run(jobs, on_outcome)
-            finally:
-                if page is not None:
+            except BaseException:
+                if page is not None:  # interrupted: the page says so and stops reloading
                     page.close()
+                    page.finish(None, not_read)
+                raise
             if page is not None:
+                page.close()
                 page.finish(summary, not_read)
     summary.add_not_read(not_read)
     return summary

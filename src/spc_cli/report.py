@@ -206,11 +206,16 @@ class Report:
         self.pool.shutdown(wait=True)
 
     def finish(self, summary, not_read=()) -> None:
-        """The final page: every photo, the files not read, and the run's totals."""
+        """The final page: every photo, the files not read, and the run's totals (``summary``
+        None: the run was interrupted)."""
         self.unread = [f"{n.path}: {n.reason}" for n in not_read]
-        n = summary.count
-        self.summary_line = (f"done {n('done')}, up to date {n('skipped')}, failed {n('failed')}"
-                             f" in {summary.seconds:.1f} s")
+        if summary is None:
+            done = sum(e.state != "pending" for e in self.entries.values())
+            self.summary_line = f"interrupted after {done} of {len(self.entries)} photos; a rerun continues"
+        else:
+            n = summary.count
+            self.summary_line = (f"done {n('done')}, up to date {n('skipped')}, failed {n('failed')}"
+                                 f" in {summary.seconds:.1f} s")
         self.finished = time.time()
         self._clean()
         self.write()

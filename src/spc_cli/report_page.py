@@ -163,7 +163,7 @@ def render(entries: list[Entry], sizes: dict[str, tuple[int, int]], files: str, 
                   f"updated {clock(time.time())}; this page reloads every {REFRESH_SECONDS} s).")
         refresh = f'<meta http-equiv="refresh" content="{REFRESH_SECONDS}">'
     else:
-        status = f"Finished {clock(finished)}: {summary}."
+        status = f"{'Stopped' if summary.startswith('interrupted') else 'Finished'} {clock(finished)}: {summary}."
         refresh = ""
     eager = len(entries) <= 100  # a long page loads its pictures as they scroll into view
     groups: dict[str | None, list[Entry]] = {}

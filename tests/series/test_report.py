@@ -127,3 +127,15 @@ def test_the_page_is_written_while_the_batch_runs(tmp_path, monkeypatch):
     assert "Running: 1 of 3" in seen[0] and 'http-equiv="refresh"' in seen[0]
     assert seen[0].count("not done yet") == 4  # two photos still to do, two pictures each
     assert "Finished" in (tmp_path / "out" / "index.html").read_text()
+
+
+def test_an_interrupted_run_leaves_a_page_that_says_so_and_stops_reloading(tmp_path):
+    shoot(tmp_path / "in", {"a": (1, T0)})
+
+    def stop(o):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        api.enhance([tmp_path / "in"], tmp_path / "out", progress=False, report=True, on_outcome=stop)
+    html = (tmp_path / "out" / "index.html").read_text()
+    assert "Stopped" in html and "interrupted after 1 of 3" in html and 'http-equiv="refresh"' not in html
