@@ -167,3 +167,15 @@ def test_shared_edits_are_scaled_by_strength_and_kept_by_the_closed_loop(strengt
     assert by_op["exposure"].params.ev == 0.4 and by_op["exposure"].strength == strength  # the series', not own
     assert by_op["white_balance"].strength == strength
     assert sum(e.op == "exposure" for e in plan.edits) == 1
+
+
+def test_a_model_artist_gets_no_series(tmp_path):
+    from spc_cli.errors import UsageError
+
+    shoot(tmp_path / "in", {"a": (1, T0)})
+    settings = Settings(out_dir=tmp_path / "out", series="auto", artist="diffusion")
+    jobs = plan_jobs([tmp_path / "in"], settings)
+    assert plan_series(jobs, settings, make_critic("analytic")) == [] and all(j.series is None for j in jobs)
+    with pytest.raises(UsageError):
+        plan_series(jobs, Settings(out_dir=tmp_path / "out", series="folder", artist="diffusion"),
+                    make_critic("analytic"))

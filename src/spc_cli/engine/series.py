@@ -165,13 +165,23 @@ def _read(job, max_megapixels: float) -> tuple[Any, Look, float] | None:
 
 def plan_series(jobs: list, settings, critic, on_progress: ProgressFn | None = None) -> list[Series]:
     """Group ``jobs`` into series (``settings.series``: "auto" or "folder") and set each grouped
-    job's ``series`` to its ``Share``. Returns the series found (two photos or more each)."""
+    job's ``series`` to its ``Share``. Returns the series found (two photos or more each). Only
+    the pipeline artist renders the shared gains exactly: with a model artist ``auto`` does
+    nothing and ``folder`` is refused."""
     mode = settings.series
     if mode not in MODES:
         from ..errors import UsageError
 
         raise UsageError(f"--series must be one of {', '.join(MODES)}, not {mode!r}")
     if mode == "off" or not jobs:
+        return []
+    if settings.artist != "pipeline":
+        # a model artist edits from the plan's words, not its exact gains: frames would not match
+        if mode == "folder":
+            from ..errors import UsageError
+
+            raise UsageError(f"--series folder needs the pipeline artist (--artist {settings.artist} edits from "
+                             "words, so the photos of a series would not come out matching)")
         return []
     captures = [read_capture(j.source) for j in jobs]
     if mode == "auto":
