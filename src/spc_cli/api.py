@@ -52,9 +52,10 @@ def critique_pixels(srgb: np.ndarray, critic: str = "analytic") -> Critique:
 
 
 def enhance_pixels(srgb: np.ndarray, critic: str = "analytic", artist: str = "pipeline",
-                   strength: float = 1.0, refine: bool = True, hint: str | None = None):
+                   strength: float = 1.0, refine: bool = True, hint: str | None = None, hint_only: bool = False):
     """Critique and enhance one sRGB array exactly as ``spc enhance`` would (closed loop included),
-    or as ``spc retouch --hint`` would with ``hint``.
+    or as ``spc retouch --hint`` would with ``hint`` (``hint_only``: the hint alone, as
+    ``retouch --hint-only``).
 
     Returns (sRGB float32 array, Critique, applied list).
     """
@@ -67,8 +68,9 @@ def enhance_pixels(srgb: np.ndarray, critic: str = "analytic", artist: str = "pi
     if hint is not None:
         from .hints import parse_hint
 
-        hint_plan = parse_hint(hint, photo, c.measurements)
-    plan, _ = choose_plan(photo, c, c_backend, a_backend, strength=strength, hint_plan=hint_plan, refine=refine)
+        hint_plan = parse_hint(hint, photo, c.measurements, None if hint_only else c.plan)
+    plan, _ = choose_plan(photo, c, c_backend, a_backend, strength=strength, hint_plan=hint_plan, refine=refine,
+                          hint_only=hint_only)
     r = a_backend.render([photo], [plan])[0]
     return photo_to_array(r.photo), c, [a.to_dict() for a in r.applied]
 
@@ -198,3 +200,31 @@ def critique(inputs, on_result, **options):
     from .engine import Settings, critique_files
 
     return critique_files([Path(p) for p in inputs], Settings(**options), on_result)
+
+
+def explain(inputs, hint: str, on_result, hint_only: bool = False, **options):
+    """How ``hint`` is understood for each photo, writing nothing: ``on_result(path, lines)``
+    with one line per clause (clause -> op, direction, amount) and the plan that would be
+    rendered, or ``on_result(path, failed Outcome)``. ``options``: ``engine.Settings`` fields
+    (critic, device, workers, max_megapixels, ...). Returns the critique run's Summary."""
+    from .engine import Settings, choose_plan, critique_files
+    from .hints import explain_lines, parse_hint
+
+    parse_hint(hint)  # an unknown hint is a usage error before any photo is read
+
+    def each(path, photo, c):
+        if photo is None:
+            on_result(path, c)
+            return
+        hint_plan = parse_hint(hint, photo, c.measurements, None if hint_only else c.plan)
+        plan, notes = choose_plan(photo, c, None, None, hint_plan=hint_plan, refine=False, hint_only=hint_only)
+        lines = explain_lines(hint_plan)
+        hinted = {id(e.params) for e in hint_plan.edits}
+        for e in plan.ordered():
+            who = "hint" if id(e.params) in hinted else ("protection" if e.reason.startswith("keep the") else "critic")
+            params = ", ".join(f"{k}={v:g}" for k, v in e.effective().to_dict().items())
+            lines.append(f"renders {e.op} ({who}: {e.instruction or e.op}): {params}")
+        lines += [f"note: {n}" for n in notes]
+        on_result(path, lines)
+
+    return critique_files([Path(p) for p in inputs], Settings(hint=hint, hint_only=hint_only, **options), each)

@@ -58,6 +58,12 @@ ReportOpt = Annotated[bool, typer.Option("--report", help="Write index.html in -
                                          "photo, kept up to date as the batch runs.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON line per photo on stdout, then a summary line "
                                        "(for scripts and cron).")]
+HintOpt = Annotated[Optional[str], typer.Option("--hint", help='One hint for every photo, on top of its critique: '
+                                                '"warmer", "much brighter, keep the highlights", "+0.7 EV".',
+                                                show_default=False)]
+HintOnly = Annotated[bool, typer.Option("--hint-only", help="Apply the hint alone, without the critic's own fixes.")]
+Explain = Annotated[bool, typer.Option("--explain", help="Print how each clause of the hint is understood for each "
+                                       "photo (clause -> op, direction, amount) and write nothing.")]
 
 
 def _version(value: bool) -> None:
@@ -209,16 +215,20 @@ def enhance(inputs: Inputs,
             no_refine: NoRefine = False, critic_model: CriticModel = None, artist_model: ArtistModel = None,
             allow_download: AllowDownload = False, offload: Offload = False,
             artist_megapixels: ArtistMP = None, series: SeriesOpt = "auto", report: ReportOpt = False,
-            json_out: JsonOpt = False) -> None:
+            json_out: JsonOpt = False, hint: HintOpt = None) -> None:
     """Critique every photo and fix what is wrong; writes the photo and a .spc.json sidecar."""
     from . import api
 
     if series not in ("auto", "off", "folder"):
         _fail_usage(f"--series must be auto, folder or off, not {series!r}")
+    if hint is not None:
+        from .hints import parse_hint
+
+        _guard(lambda: parse_hint(hint))  # an unknown hint is a usage error before any work
     opts = dict(format=format, quality=quality, strength=strength, critic=critic, artist=artist, device=device,
                 precision=precision, batch_size=batch_size, workers=workers, force=force, dry_run=dry_run,
                 max_megapixels=max_megapixels, refine=not no_refine, critic_model=critic_model,
-                artist_model=artist_model, series=series, report=report,
+                artist_model=artist_model, series=series, report=report, hint=hint,
                 **_model_opts(allow_download, offload, artist_megapixels))
     _run_batch(lambda **cb: api.enhance(inputs, out, **cb, **opts), quiet or json_out, "enhancing",
                json_out=json_out, grouping=True)
@@ -237,17 +247,42 @@ def retouch(inputs: Inputs,
             dry_run: DryRun = False, quiet: Quiet = False, max_megapixels: MaxMP = 250.0,
             critic_model: CriticModel = None, artist_model: ArtistModel = None,
             allow_download: AllowDownload = False, offload: Offload = False,
-            artist_megapixels: ArtistMP = None) -> None:
+            artist_megapixels: ArtistMP = None, hint_only: HintOnly = False, explain: Explain = False) -> None:
     """Apply your intent (--hint) on top of the critic's fixes, and explain what was done."""
     from . import api
     from .hints import parse_hint
 
     _guard(lambda: parse_hint(hint))  # an unknown hint is a usage error before any work
+    if explain:
+        _explain(inputs, hint, hint_only, dict(critic=critic, device=device, precision=precision,
+                                               workers=workers, max_megapixels=max_megapixels,
+                                               critic_model=critic_model))
     opts = dict(format=format, quality=quality, strength=strength, critic=critic, artist=artist, device=device,
                 precision=precision, batch_size=batch_size, workers=workers, force=force, dry_run=dry_run,
                 max_megapixels=max_megapixels, critic_model=critic_model, artist_model=artist_model,
-                **_model_opts(allow_download, offload, artist_megapixels))
+                **_model_opts(allow_download, offload, artist_megapixels), hint_only=hint_only)
     _run_batch(lambda **cb: api.retouch(inputs, hint, out, **cb, **opts), quiet, "retouching", explain=True)
+
+
+def _explain(inputs, hint: str, hint_only: bool, options: dict) -> None:
+    """``retouch --explain``: how the hint is understood for each photo; nothing is written."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    from . import api
+
+    console = Console(highlight=False)
+
+    def on_result(path, result):
+        if isinstance(result, list):
+            console.print(f"[bold]{escape(str(path))}[/]" + (" (hint only)" if hint_only else ""))
+            for line in result:
+                console.print(f"  {line}", markup=False, soft_wrap=True)
+        else:
+            _err_console().print(f"[red]failed[/] {escape(result.reason)}", soft_wrap=True)
+
+    summary = _guard(lambda: api.explain(inputs, hint, on_result, hint_only=hint_only, **options))
+    raise typer.Exit(summary.exit_code)
 
 
 @app.command()

@@ -15,9 +15,11 @@ _TRY = re.compile(r"^strength [0-9.]+: score (?P<before>-?[0-9.]+) -> (?P<after>
 
 
 def choose_plan(photo, critique, critic, artist, strength: float = 1.0, hint_plan: EditPlan | None = None,
-                refine: bool = True, shared: EditPlan | None = None) -> tuple[EditPlan, list[str]]:
-    """The plan to render: the critic's, with the user's hint winning on the ops it names, scaled
-    by ``strength``, then checked on a proxy by the closed loop (``artist.refine``) unless a hint
+                refine: bool = True, shared: EditPlan | None = None,
+                hint_only: bool = False) -> tuple[EditPlan, list[str]]:
+    """The plan to render: the critic's, with the user's hint winning on the ops it names (or the
+    hint alone with ``hint_only``; what it asks to keep limits the whole plan), scaled by
+    ``strength``, then checked on a proxy by the closed loop (``artist.refine``) unless a hint
     asked for it explicitly. Returns the plan and notes for the sidecar.
 
     ``shared``: a series' edits for this photo (``engine.series.Share.plan``, possibly empty):
@@ -25,6 +27,8 @@ def choose_plan(photo, critique, critic, artist, strength: float = 1.0, hint_pla
     like the rest and kept as they are by the closed loop, which judges the others on top. The
     photo's other edits are planned on the photo as the series leaves it (``after_shared``): a
     frame shot darker than the others reads flat or dull, and once matched it is not."""
+    if hint_only:
+        shared = None  # the hint alone: neither the critic's nor the series' edits
     plan, notes = critique.plan, []
     if shared is not None:
         from .series import SHARED_OPS
@@ -38,7 +42,7 @@ def choose_plan(photo, critique, critic, artist, strength: float = 1.0, hint_pla
     if hint_plan is not None:
         from ..hints import merge
 
-        plan, notes = merge(plan, hint_plan)
+        plan, notes = merge(EditPlan() if hint_only else plan, hint_plan, photo)
     plan = plan.scaled(strength)
     if refine and plan and hint_plan is None and not getattr(artist, "closed_loop", True):
         notes = notes + [f"closed loop not run: the {artist.name} artist edits from the critic's reasoning, "
@@ -49,7 +53,8 @@ def choose_plan(photo, critique, critic, artist, strength: float = 1.0, hint_pla
         plan, more = closed_loop(photo, plan, critic, artist, full=critique, base=shared)
         notes = notes + more
     elif shared:
-        plan = EditPlan(shared.edits + plan.edits)
+        hinted = {e.op for e in plan.edits} if hint_plan is not None else set()  # the hint wins on its ops
+        plan = EditPlan([e for e in shared.edits if e.op not in hinted] + plan.edits)
     return plan, notes
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from .. import sidecar
 from ..errors import OutputError
+from ..hints import hint_record
 from ..plan import EditPlan
 from .jobs import Job
 from .settings import Settings
@@ -62,7 +63,7 @@ def document(job: Job, photo, critique, plan: EditPlan, rendered, timings: dict[
         settings_key=settings.key(), timings_ms=timings, exif=sidecar.exif_summary(photo.meta.tags),
         refine=[n for n in notes if n.startswith("strength")],
         notes=list(photo.meta.notes) + list(rendered.notes) + [n for n in notes if not n.startswith("strength")],
-        hint=({"text": settings.hint, "edits": hint_plan.to_list()} if hint_plan is not None else None),
+        hint=(hint_record(settings.hint, hint_plan, settings.hint_only) if hint_plan is not None else None),
         result=result, series=series)
 
 

@@ -68,13 +68,15 @@ class Engine:
             return self.hint_plan
         from ..hints import parse_hint
 
-        return parse_hint(self.settings.hint, photo, critique.measurements)
+        base = None if self.settings.hint_only else critique.plan  # solved on the photo as it will stand
+        return parse_hint(self.settings.hint, photo, critique.measurements, base)
 
     def _plan_for(self, photo, critique, hint_plan: EditPlan | None,
                   job: Job | None = None) -> tuple[EditPlan, list[str]]:
         shared = job.series.plan() if job is not None and job.series is not None else None
         return choose_plan(photo, critique, self.critic, self.artist, strength=self.settings.strength,
-                           hint_plan=hint_plan, refine=self.settings.refine, shared=shared)
+                           hint_plan=hint_plan, refine=self.settings.refine, shared=shared,
+                           hint_only=self.settings.hint_only)
 
     def _backends(self) -> dict[str, Any]:
         return {"critic": {"name": self.critic.name, "version": self.critic.version},

@@ -31,6 +31,7 @@ class Settings:
     dry_run: bool = False
     max_megapixels: float = 250.0
     hint: str | None = None
+    hint_only: bool = False  # the hint alone: the critic's own edits are left out
     refine: bool = True
     critic_model: str | None = None  # a hub name or local folder for the model backends
     artist_model: str | None = None
@@ -52,12 +53,14 @@ class Settings:
 
     # the settings that change pixels or sidecar content (not device, workers, batching)
     OUTPUT_FIELDS = ("format", "quality", "strength", "critic", "artist", "hint", "refine",
-                     "critic_model", "artist_model")
+                     "critic_model", "artist_model", "hint_only")
 
     def output_settings(self) -> dict[str, Any]:
         out = {k: getattr(self, k) for k in self.OUTPUT_FIELDS}
         if self.artist_megapixels is not None:  # only when set: the key of earlier outputs is unchanged
             out["artist_megapixels"] = self.artist_megapixels
+        if not self.hint_only:  # recorded only when set: existing outputs keep their settings key
+            del out["hint_only"]
         return out
 
     def key(self) -> str:

@@ -18,8 +18,9 @@ from .contrast import adjust_contrast
 from .dehaze import adjust_dehaze, prepare_dehaze
 from .denoise import adjust_denoise
 from .exposure import adjust_exposure
+from .local_white_balance import adjust_local_white_balance, prepare_local_white_balance
 from .params import (PARAMS_BY_OP, ContrastParams, DehazeParams, DenoiseParams, ExposureParams,
-                     SaturationParams, SharpenParams, ToneParams, WhiteBalanceParams)
+                     LocalWhiteBalanceParams, SaturationParams, SharpenParams, ToneParams, WhiteBalanceParams)
 from .saturation import adjust_saturation
 from .sharpen import adjust_sharpen
 from .tone import adjust_tone, prepare_tone
@@ -45,6 +46,8 @@ class OpSpec:
 ORDER: tuple[tuple[str, str], ...] = (
     ("denoise", "noise is measured on the input; remove it before gains and curves amplify it "
                 "and make it harder to separate from detail"),
+    ("local_white_balance", "mixed light is undone region by region on linear values, before any global "
+                            "gain, so a global warmth asked for on top of it stays global"),
     ("white_balance", "a cast is a per-channel gain of the light; undo it on linear values first, "
                       "so later tone and colour steps see neutral greys"),
     ("exposure", "exposure is a gain of linear light; it sets the level every tone step works from"),
@@ -59,6 +62,8 @@ ORDER: tuple[tuple[str, str], ...] = (
 
 OPS: dict[str, OpSpec] = {
     "denoise": OpSpec("denoise", adjust_denoise, DenoiseParams, halo=_denoise.HALO),
+    "local_white_balance": OpSpec("local_white_balance", adjust_local_white_balance, LocalWhiteBalanceParams,
+                                  prepare=prepare_local_white_balance),
     "white_balance": OpSpec("white_balance", adjust_white_balance, WhiteBalanceParams, channelwise=True),
     "exposure": OpSpec("exposure", adjust_exposure, ExposureParams, channelwise=True),
     "dehaze": OpSpec("dehaze", adjust_dehaze, DehazeParams, prepare=prepare_dehaze),

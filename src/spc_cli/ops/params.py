@@ -24,6 +24,17 @@ class WhiteBalanceParams(Params):
 
 
 @dataclass(frozen=True)
+class LocalWhiteBalanceParams(Params):
+    op = "local_white_balance"
+    warmth: float = param(0.0, -3.0, 3.0, "cast removed everywhere: log R/B of the light (> 0 orange, < 0 blue)")
+    tint: float = param(0.0, -1.0, 1.0, "cast removed everywhere: log G/sqrt(RB) of the light (> 0 green)")
+    local: float = param(0.0, 0.0, 1.0, "share of each region's departure from the photo's mean light removed "
+                                        "(0 = a global white balance)")
+    region: float = param(0.1, 0.03, 0.5, "size of the regions the light is estimated over, share of the long edge",
+                          neutral=0.1)
+
+
+@dataclass(frozen=True)
 class ExposureParams(Params):
     op = "exposure"
     ev: float = param(0.0, -4.0, 4.0, "exposure change in stops, in linear light")
@@ -69,7 +80,7 @@ class SharpenParams(Params):
 
 
 ALL_PARAMS: tuple[type[Params], ...] = (
-    DenoiseParams, WhiteBalanceParams, ExposureParams, DehazeParams,
+    DenoiseParams, LocalWhiteBalanceParams, WhiteBalanceParams, ExposureParams, DehazeParams,
     ToneParams, ContrastParams, SaturationParams, SharpenParams,
 )
 PARAMS_BY_OP: dict[str, type[Params]] = {p.op: p for p in ALL_PARAMS}

@@ -1,0 +1,214 @@
+"""Understood clauses -> one edit per op for one photo, with a record of each clause.
+
+Ops are solved in the artist's order on the photo's proxy, so each is measured on the photo
+as it will stand when the op runs: the critic's edits before it (unless the hint replaces
+them) and the hint's own earlier ops applied. Within an op, knobs are solved in a fixed
+order (warmth then tint, saturation then vibrance, shadows then highlights), each with the
+ones before it set.
+"""
+
+from __future__ import annotations
+
+from ..ops import ORDER
+from ..ops.params import (ContrastParams, DehazeParams, DenoiseParams, ExposureParams, LocalWhiteBalanceParams,
+                          Params, SaturationParams, SharpenParams, ToneParams, WhiteBalanceParams)
+from ..ops.params import PARAMS_BY_OP
+from ..plan import Edit, EditPlan
+from .grammar import Clause
+from .light import estimated_cast, kelvin_chroma
+from .solve import ask, nominal, proxy_of, record, render, solve_knob
+from .vocabulary import DIALS_BY_NAME
+
+KNOB_ORDER = {"white_balance": ("warmth", "tint"), "saturation": ("saturation", "vibrance"),
+              "tone": ("shadows", "highlights")}
+# Local white balance is used when the light-colour field departs from the photo's mean light
+# by more than MIXED_CAST (log units: about ΔE 4 on a mid grey) over more than MIXED_AREA of it.
+MIXED_CAST = 0.25
+MIXED_AREA = 0.25
+DEFAULT_SIGMA = 0.02  # noise sigma a hint's denoise assumes when the critic measured none
+
+
+def op_of(c: Clause) -> str:
+    if c.kind == "dial":
+        return DIALS_BY_NAME[c.dial].op
+    return "saturation" if c.kind == "mono" else "white_balance"
+
+
+def make_params(op: str, knobs: dict[str, float], remove: tuple[float, float] = (0.0, 0.0),
+                sigma: float = DEFAULT_SIGMA) -> Params:
+    """The op's parameters for its knob values (``remove``: a cast the white balance removes)."""
+    if op == "white_balance":
+        from ..critic.advise import wb_gains
+
+        r, g, b = (round(v, 5) for v in wb_gains(remove[0] - knobs.get("warmth", 0.0),
+                                                    remove[1] + knobs.get("tint", 0.0)))
+        return WhiteBalanceParams(red=r, green=g, blue=b)
+    v = {k: round(float(x), 4) for k, x in knobs.items()}
+    if op == "exposure":
+        return ExposureParams(ev=v.get("ev", 0.0))
+    if op == "contrast":
+        return ContrastParams(amount=v.get("amount", 0.0))
+    if op == "saturation":
+        return SaturationParams(saturation=v.get("saturation", 0.0), vibrance=v.get("vibrance", 0.0))
+    if op == "tone":
+        return ToneParams(highlights=v.get("highlights", 0.0), shadows=v.get("shadows", 0.0))
+    if op == "sharpen":
+        return SharpenParams(amount=v.get("amount", 0.0), radius=1.2)
+    if op == "dehaze":
+        return DehazeParams(amount=v.get("amount", 0.0))
+    if op == "denoise":
+        a = v.get("amount", 0.0)
+        return DenoiseParams(luma=min(1.0, a), chroma=min(1.0, 1.4 * a), sigma=sigma)
+    return PARAMS_BY_OP[op](**v)
+
+
+def assemble(clauses: list[Clause], photo=None, measurements: dict | None = None,
+             base: EditPlan | None = None) -> tuple[list[Edit], list[dict]]:
+    """One edit per op the clauses name, and one record per clause."""
+    groups: dict[str, list[Clause]] = {}
+    for c in clauses:
+        if c.kind != "protect":
+            groups.setdefault(op_of(c), []).append(c)
+    x = proxy_of(photo) if photo is not None else None
+    hinted = set(groups) | ({"local_white_balance"} if "white_balance" in groups else set())
+    base_edits = [e for e in (base.edits if base is not None else []) if e.op not in hinted]
+    m = measurements or {}
+    edits: list[Edit] = []
+    records: list[dict] = []
+    for name, _ in ORDER:
+        if x is not None:
+            x = render(x, [e for e in base_edits if e.op == name])
+        op = "white_balance" if name == "local_white_balance" else name
+        if op not in groups or (name == "white_balance"):
+            continue
+        new, recs = _solve_op(op, groups[op], x, photo, m)
+        edits += new
+        records += recs
+        if x is not None:
+            x = render(x, new)
+    for c in clauses:
+        if c.kind == "protect":
+            records.append({"clause": c.text, "understood": f"protect the {c.dial}", "op": "", "protect": c.dial})
+    return edits, records
+
+
+def _solve_op(op: str, group: list[Clause], x, photo, m: dict) -> tuple[list[Edit], list[dict]]:
+    records: list[dict] = []
+    edits: list[Edit] = []
+    remove = (0.0, 0.0)
+    knobs: dict[str, float] = {}
+    words: list[str] = []
+    for c in group:
+        if c.kind == "neutral":
+            local, remove, rec = _neutral(c, x, photo, m)
+            records.append(rec)
+            if local is not None:
+                edits.append(Edit("local_white_balance", local, reason=f"asked for: {c.text!r}",
+                                  instruction=_words(c, "neutralise the mixed light region by region"),
+                                  attribute="white_balance"))
+                x = render(x, [edits[-1]]) if x is not None else None
+            else:
+                words.append(_words(c, "neutralise the colour cast"))
+        elif c.kind == "kelvin":
+            est = estimated_cast(photo, m) if photo is not None else (0.0, 0.0)
+            tgt = kelvin_chroma(c.value)
+            remove = (est[0] - tgt[0], est[1] - tgt[1])
+            records.append({**record(c, op, "white point", c.value), "estimated_light": [round(v, 4) for v in est]})
+            words.append(f"set the white point to {c.value:.0f} K")
+        elif c.kind == "mono":
+            knobs["saturation"] = -1.0
+            records.append(record(c, op, "saturation", -1.0))
+            words.append("remove all colour")
+    sigma = float(m.get("noise.sigma", DEFAULT_SIGMA)) if op == "denoise" else DEFAULT_SIGMA
+    dials = [c for c in group if c.kind == "dial"]
+    order = KNOB_ORDER.get(op, ())
+    dials.sort(key=lambda c: order.index(DIALS_BY_NAME[c.dial].knob) if DIALS_BY_NAME[c.dial].knob in order else 0)
+    for c in dials:
+        d = DIALS_BY_NAME[c.dial]
+
+        def make(v: float, knob=d.knob) -> Params:
+            return make_params(op, {**knobs, knob: v}, remove, sigma)
+
+        solved, note = None, ""
+        if x is None:
+            value = nominal(c)
+        else:
+            from .solve import measure
+
+            m0 = float(measure(x, d.measure)[0]) if d.measure in ("rms", "chroma") else None
+            target, value = ask(c, m0)
+            if value is None:
+                solved = solve_knob(x, op, make, d.knob, target, d.lo, d.hi, d.measure)
+                value = solved["value"]
+                if value is None:
+                    value, note = nominal(c), "the photo cannot show this change; the typical amount is used"
+        knobs[d.knob] = value
+        records.append(record(c, op, d.knob, value, solved, note))
+        words.append(_words(c, d.words[0] if c.sign > 0 else d.words[1]))
+    params = make_params(op, knobs, remove, sigma)
+    if not params.is_neutral() or not edits:
+        edits.append(Edit(op, params, reason="asked for: " + ", ".join(repr(c.text) for c in group if c.kind != "neutral"
+                                                                        or not edits),
+                          instruction=" and ".join(words) or "leave the white balance", attribute=_attribute(group)))
+    return edits, records
+
+
+def _neutral(c: Clause, x, photo, m: dict):
+    """(local white balance params or None, cast removed globally, record) for "neutral colours"."""
+    k = c.k
+    if photo is None:
+        return None, (0.0, 0.0), record(c, "white_balance", "cast", 0.0, note="built per photo")
+    cast = estimated_cast(photo, m)
+    mixed, info = mixed_light(x)
+    if mixed:
+        params = LocalWhiteBalanceParams(warmth=round(k * info["mean"][0], 4), tint=round(k * info["mean"][1], 4),
+                                         local=round(k, 4))
+        rec = record(c, "local_white_balance", "local", k)
+        rec.update(mode="local", light=info)
+        return params, (0.0, 0.0), rec
+    rec = record(c, "white_balance", "cast", k)
+    rec.update(mode="global", light=info, cast=[round(v, 4) for v in cast])
+    return None, (k * cast[0], k * cast[1]), rec
+
+
+def mixed_light(x) -> tuple[bool, dict]:
+    """Whether one global estimate leaves large regions off-neutral: the share of the usable
+    pixels where the regional light departs from the photo's mean light by more than MIXED_CAST."""
+    import torch
+
+    from ..ops.local_white_balance import CLIP, DARK, prepare_local_white_balance
+    from ..ops._util import luma
+    from ..ops.filters import upsample_rows
+
+    ctx = prepare_local_white_balance(x, region=LocalWhiteBalanceParams().region)
+    h, w = x.shape[-2:]
+    coeffs = upsample_rows(ctx["coeffs"], ctx["factor"], 0, h, w)
+    y = luma(x)
+    field = coeffs[:, 0:2] * torch.log2(y.clamp(min=1e-4)) + coeffs[:, 2:4]
+    dev = field - ctx["mean"]
+    dist = torch.sqrt(dev[:, 0] ** 2 + (2 * dev[:, 1]) ** 2)
+    valid = ((x.amax(dim=1) < CLIP) & (y[:, 0] > DARK))
+    share = float((dist > MIXED_CAST)[valid].float().mean()) if bool(valid.any()) else 0.0
+    mean = [float(v) for v in ctx["mean"].flatten()]
+    return share > MIXED_AREA, {"off_share": round(share, 3), "mean": [round(v, 4) for v in mean]}
+
+
+def _words(c: Clause, what: str) -> str:
+    if c.value is not None:
+        unit = {"ev": " EV", "percent": " %", "points": "", "range": "/100"}.get(c.unit, "")
+        return f"{what} ({c.value:+g}{unit})"
+    if c.kind == "neutral":
+        return what if c.k >= 1 else f"partly {what}"
+    k = c.k
+    degree = ("very slightly" if k <= 0.3 else "slightly" if k <= 0.6 else "somewhat" if k <= 0.8
+              else "moderately" if k <= 1.2 else "strongly" if k <= 2.2 else "very strongly")
+    return f"{degree} {what}"
+
+
+def _attribute(group: list[Clause]) -> str:
+    names = []
+    for c in group:
+        a = DIALS_BY_NAME[c.dial].attribute if c.kind == "dial" else ("saturation" if c.kind == "mono" else "white_balance")
+        if a not in names:
+            names.append(a)
+    return "+".join(names)
