@@ -13,11 +13,14 @@ from spc_cli.ops import OPS, ORDER
 # A typical, clearly non-neutral setting for every op.
 ACTIVE: dict[str, dict[str, float]] = {
     "denoise": {"luma": 1.0, "chroma": 1.0, "sigma": 0.03},
+    "local_white_balance": {"warmth": 0.3, "tint": 0.05, "local": 1.0, "region": 0.2},
     "white_balance": {"red": 1.3, "green": 1.0, "blue": 0.8},
     "exposure": {"ev": 0.8, "shoulder": 0.9},
     "dehaze": {"amount": 0.7},
     "tone": {"highlights": -0.6, "shadows": 0.6},
+    "clarity": {"amount": 0.6},
     "contrast": {"amount": 0.5, "black": 0.03, "white": 0.97},
+    "fade": {"lift": 0.08},
     "saturation": {"saturation": 0.4, "vibrance": 0.4},
     "sharpen": {"amount": 1.0, "radius": 1.5, "threshold": 0.01},
 }
@@ -63,6 +66,8 @@ def test_gradients_flow(name):
     params = {k: torch.tensor([v], requires_grad=True) for k, v in ACTIVE[name].items()}
     if name == "sharpen":
         params["radius"] = 1.5  # a kernel size, not differentiable
+    if name == "local_white_balance":
+        params["region"] = 0.2  # a window size, not differentiable
     y = OPS[name].fn(x, **params)
     y.mean().backward()
     assert x.grad is not None and torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0

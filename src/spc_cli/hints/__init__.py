@@ -111,7 +111,8 @@ def explain_lines(plan: HintPlan) -> list[str]:
                 text += f" (eased to {r['eased_to']:+.1f}: the most the op gives is near)"
             text += f", achieved {r['achieved']:+.1f}"
         if r.get("mode"):
-            text += f"; {r['mode']} white balance (regions off the mean light: {r['light']['off_share']:.0%})"
+            text += (f"; {r['mode']} white balance (coolest and warmest regions' light "
+                     f"{r['light']['separation']:.2f} log R/B apart)")
         if r.get("look"):
             text += f" [look: {r['look']}]"
         if r.get("note"):

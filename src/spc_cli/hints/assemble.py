@@ -21,10 +21,6 @@ from .vocabulary import DIALS_BY_NAME
 
 KNOB_ORDER = {"white_balance": ("warmth", "tint"), "saturation": ("saturation", "vibrance"),
               "tone": ("shadows", "highlights")}
-# Local white balance is used when the light-colour field departs from the photo's mean light
-# by more than MIXED_CAST (log units: about ΔE 4 on a mid grey) over more than MIXED_AREA of it.
-MIXED_CAST = 0.25
-MIXED_AREA = 0.25
 DEFAULT_SIGMA = 0.02  # noise sigma a hint's denoise assumes when the critic measured none
 
 
@@ -110,10 +106,11 @@ def _solve_op(op: str, group: list[Clause], x, photo, m: dict) -> tuple[list[Edi
             else:
                 words.append(_words(c, "neutralise the colour cast"))
         elif c.kind == "kelvin":
-            est = estimated_cast(photo, m) if photo is not None else (0.0, 0.0)
+            est = _grey_world(x) if x is not None else (0.0, 0.0)
             tgt = kelvin_chroma(c.value)
             remove = (est[0] - tgt[0], est[1] - tgt[1])
-            records.append({**record(c, op, "white point", c.value), "estimated_light": [round(v, 4) for v in est]})
+            records.append({**record(c, op, "white point", c.value), "estimated_light": [round(v, 4) for v in est],
+                            "target_light": [round(v, 4) for v in tgt]})
             words.append(f"set the white point to {c.value:.0f} K")
         elif c.kind == "mono":
             knobs["saturation"] = -1.0
@@ -161,7 +158,7 @@ def _neutral(c: Clause, x, photo, m: dict):
     cast = estimated_cast(photo, m)
     mixed, info = mixed_light(x)
     if mixed:
-        params = LocalWhiteBalanceParams(warmth=round(k * info["mean"][0], 4), tint=round(k * info["mean"][1], 4),
+        params = LocalWhiteBalanceParams(warmth=_bound(k * info["mean"][0], 3.0), tint=_bound(k * info["mean"][1], 1.0),
                                          local=round(k, 4))
         rec = record(c, "local_white_balance", "local", k)
         rec.update(mode="local", light=info)
@@ -171,26 +168,32 @@ def _neutral(c: Clause, x, photo, m: dict):
     return None, (k * cast[0], k * cast[1]), rec
 
 
-def mixed_light(x) -> tuple[bool, dict]:
-    """Whether one global estimate leaves large regions off-neutral: the share of the usable
-    pixels where the regional light departs from the photo's mean light by more than MIXED_CAST."""
-    import torch
+def _grey_world(x) -> tuple[float, float]:
+    """The light a kelvin target is measured from: the grey world of the usable pixels of the
+    photo as it stands (``ops.local_white_balance.mean_light``). It moves exactly with the
+    light, so a photo lit at 3200 K instead of daylight is measured exactly that much warmer."""
+    from ..ops.local_white_balance import mean_light
 
-    from ..ops.local_white_balance import CLIP, DARK, prepare_local_white_balance
-    from ..ops._util import luma
-    from ..ops.filters import upsample_rows
+    w, t = mean_light(x)[0].tolist()
+    return w, t
+
+
+def mixed_light(x) -> tuple[bool, dict]:
+    """Whether one global estimate would leave large regions off-neutral: the coolest and the
+    warmest regions' light differ enough for the local white balance to take part
+    (``ops.local_white_balance.separation_weight``)."""
+    from ..ops.local_white_balance import prepare_local_white_balance, separation, separation_weight
 
     ctx = prepare_local_white_balance(x, region=LocalWhiteBalanceParams().region)
-    h, w = x.shape[-2:]
-    coeffs = upsample_rows(ctx["coeffs"], ctx["factor"], 0, h, w)
-    y = luma(x)
-    field = coeffs[:, 0:2] * torch.log2(y.clamp(min=1e-4)) + coeffs[:, 2:4]
-    dev = field - ctx["mean"]
-    dist = torch.sqrt(dev[:, 0] ** 2 + (2 * dev[:, 1]) ** 2)
-    valid = ((x.amax(dim=1) < CLIP) & (y[:, 0] > DARK))
-    share = float((dist > MIXED_CAST)[valid].float().mean()) if bool(valid.any()) else 0.0
-    mean = [float(v) for v in ctx["mean"].flatten()]
-    return share > MIXED_AREA, {"off_share": round(share, 3), "mean": [round(v, 4) for v in mean]}
+    lights = [float(v) for v in ctx["lights"].flatten()]
+    mean = [round(float(t), 4) for t in ctx["mean"].flatten()]
+    weight = float(separation_weight(ctx).flatten()[0])
+    return weight > 0, {"separation": round(float(separation(ctx["lights"]).flatten()[0]), 3), "mean": mean,
+                        "cool_light": [round(v, 4) for v in lights[:2]], "warm_light": [round(v, 4) for v in lights[2:]]}
+
+
+def _bound(v: float, limit: float) -> float:
+    return round(min(max(v, -limit), limit), 4)
 
 
 def _words(c: Clause, what: str) -> str:

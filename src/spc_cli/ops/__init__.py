@@ -14,13 +14,16 @@ import torch
 from . import denoise as _denoise
 from . import sharpen as _sharpen
 from .base import Params
+from .clarity import adjust_clarity, prepare_clarity
 from .contrast import adjust_contrast
 from .dehaze import adjust_dehaze, prepare_dehaze
 from .denoise import adjust_denoise
 from .exposure import adjust_exposure
+from .fade import adjust_fade
 from .local_white_balance import adjust_local_white_balance, prepare_local_white_balance
-from .params import (PARAMS_BY_OP, ContrastParams, DehazeParams, DenoiseParams, ExposureParams,
-                     LocalWhiteBalanceParams, SaturationParams, SharpenParams, ToneParams, WhiteBalanceParams)
+from .params import (PARAMS_BY_OP, ClarityParams, ContrastParams, DehazeParams, DenoiseParams, ExposureParams,
+                     FadeParams, LocalWhiteBalanceParams, SaturationParams, SharpenParams, ToneParams,
+                     WhiteBalanceParams)
 from .saturation import adjust_saturation
 from .sharpen import adjust_sharpen
 from .tone import adjust_tone, prepare_tone
@@ -55,7 +58,10 @@ ORDER: tuple[tuple[str, str], ...] = (
                "exposure, before tone curves bend it"),
     ("tone", "highlight and shadow recovery needs the final exposure, and must come before the "
              "global contrast curve so that curve acts on the recovered range"),
+    ("clarity", "local contrast is added to the recovered range, on the base layer tone left, before the "
+                "global curve bends it"),
     ("contrast", "the global curve shapes the perceptual tone scale once levels are right"),
+    ("fade", "a lifted black is a look laid on the finished tone scale, after the curve that shaped it"),
     ("saturation", "chroma is judged on the final tones; contrast changes apparent saturation"),
     ("sharpen", "sharpening is last so nothing after it amplifies or smears its edges"),
 )
@@ -68,7 +74,9 @@ OPS: dict[str, OpSpec] = {
     "exposure": OpSpec("exposure", adjust_exposure, ExposureParams, channelwise=True),
     "dehaze": OpSpec("dehaze", adjust_dehaze, DehazeParams, prepare=prepare_dehaze),
     "tone": OpSpec("tone", adjust_tone, ToneParams, prepare=prepare_tone),
+    "clarity": OpSpec("clarity", adjust_clarity, ClarityParams, prepare=prepare_clarity),
     "contrast": OpSpec("contrast", adjust_contrast, ContrastParams, channelwise=True),
+    "fade": OpSpec("fade", adjust_fade, FadeParams, channelwise=True),
     "saturation": OpSpec("saturation", adjust_saturation, SaturationParams),
     "sharpen": OpSpec("sharpen", adjust_sharpen, SharpenParams, halo=_sharpen.HALO),
 }

@@ -30,8 +30,8 @@ class LocalWhiteBalanceParams(Params):
     tint: float = param(0.0, -1.0, 1.0, "cast removed everywhere: log G/sqrt(RB) of the light (> 0 green)")
     local: float = param(0.0, 0.0, 1.0, "share of each region's departure from the photo's mean light removed "
                                         "(0 = a global white balance)")
-    region: float = param(0.1, 0.03, 0.5, "size of the regions the light is estimated over, share of the long edge",
-                          neutral=0.1)
+    region: float = param(0.08, 0.03, 0.5, "size of the regions the light is estimated over, share of the long edge",
+                          neutral=0.08)
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,18 @@ class ContrastParams(Params):
 
 
 @dataclass(frozen=True)
+class ClarityParams(Params):
+    op = "clarity"
+    amount: float = param(0.0, -1.0, 1.0, "mid-tone local contrast: 1 doubles the detail (in stops), -1 removes it")
+
+
+@dataclass(frozen=True)
+class FadeParams(Params):
+    op = "fade"
+    lift: float = param(0.0, 0.0, 0.25, "sRGB-encoded level black is lifted to (a matte, faded black)")
+
+
+@dataclass(frozen=True)
 class SaturationParams(Params):
     op = "saturation"
     saturation: float = param(0.0, -1.0, 2.0, "chroma scale - 1 around each pixel's luminance, linear light "
@@ -81,6 +93,6 @@ class SharpenParams(Params):
 
 ALL_PARAMS: tuple[type[Params], ...] = (
     DenoiseParams, LocalWhiteBalanceParams, WhiteBalanceParams, ExposureParams, DehazeParams,
-    ToneParams, ContrastParams, SaturationParams, SharpenParams,
+    ToneParams, ClarityParams, ContrastParams, FadeParams, SaturationParams, SharpenParams,
 )
 PARAMS_BY_OP: dict[str, type[Params]] = {p.op: p for p in ALL_PARAMS}
