@@ -139,6 +139,7 @@ def _solve_op(op: str, group: list[Clause], x, photo, m: dict) -> tuple[list[Edi
                 value = solved["value"]
                 if value is None:
                     value, note = nominal(c), "the photo cannot show this change; the typical amount is used"
+                    solved = {**solved, "value": None}
         knobs[d.knob] = value
         records.append(record(c, op, d.knob, value, solved, note))
         words.append(_words(c, d.words[0] if c.sign > 0 else d.words[1]))

@@ -303,6 +303,13 @@ def read(text: str) -> list[Clause]:
     clauses: list[Clause] = []
     previous, previous_degree = None, ""
     for raw in split(text):
+        only = _degree_only(raw)
+        if only and clauses and clauses[-1].kind in ("dial", "look") and not clauses[-1].degree \
+                and clauses[-1].value is None:  # "warmer, but only slightly"
+            last = clauses.pop()
+            clause = replace(last, text=f"{last.text}, {raw.strip()}", degree=only, k=DEGREES[only])
+            clauses.extend(_look(clause) if clause.kind == "look" else [clause])
+            continue
         clause, entry, degree = _read_clause(raw.strip(), previous, previous_degree)
         if clause is None:
             raise _unknown(raw)
@@ -312,6 +319,14 @@ def read(text: str) -> list[Clause]:
         else:
             clauses.append(clause)
     return _resolve(clauses, text)
+
+
+def _degree_only(raw: str) -> str:
+    """The degree phrase a clause consists of alone ("only slightly", "but a lot"), or ""."""
+    for d, rest in _degrees_in(normalise(raw)):
+        if not [w for w in rest.split() if w not in FILLERS]:
+            return d
+    return ""
 
 
 def _look(clause: Clause) -> list[Clause]:

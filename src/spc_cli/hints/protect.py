@@ -1,9 +1,11 @@
 """Protections: "keep the highlights" / "keep the shadows" limit every other edit of the plan.
 
-Measured on the photo's proxy with the whole plan (the critic's edits and the hint's):
-the highlights are kept when the input's brightest PART of pixels rises by at most
-TOLERANCE L* and no more than CLIP_SLACK of the pixels newly clip; the shadows, when the
-darkest PART falls by at most TOLERANCE L* and no more than CLIP_SLACK newly crush to black.
+Measured on the photo's proxy with the whole plan (the critic's edits and the hint's). The
+highlights are kept when no more than CLIP_SLACK of the pixels newly clip and the input's
+brightest PART of pixels neither rise above WHITE_L (L*) nor, if they were there already,
+by more than TOLERANCE: a dark photo's highlights may still brighten, they may not be pushed
+into white. The shadows likewise: no more than CLIP_SLACK newly crushed to black, and the
+darkest PART not sunk below BLACK_L nor, if already there, by more than TOLERANCE.
 A photographer's way first: the tone op pulls the highlights back (lifts the shadows) as
 far as it can while the rest of the plan keeps its strength; only what that cannot hold
 eases every other edit back together.
@@ -20,6 +22,8 @@ from .visible import rgb_to_lab
 
 PART = 0.05
 TOLERANCE = 1.0  # L*
+WHITE_L = 92.0  # L* the brightest part may rise to (paper white with detail left in it)
+BLACK_L = 8.0  # L* the darkest part may sink to
 CLIP_SLACK = 0.002
 CLIPPED = 0.995  # linear level counted as clipped (any channel)
 BLACK = 0.002  # linear luminance counted as crushed
@@ -39,13 +43,15 @@ def _violation(x0: torch.Tensor, y: torch.Tensor, what: str, regions: dict) -> f
     lum, clip, black = _state(y)
     if what == "highlights":
         r = regions["hi"]
-        rise = float((lum[r] - lum0[r]).mean())
+        before, after = float(lum0[r].mean()), float(lum[r].mean())
+        rise = after - max(before, WHITE_L)
         newly = float((clip & ~clip0).float().mean())
-        return max(rise - TOLERANCE, (newly - CLIP_SLACK) * 100)
+        return max(rise - TOLERANCE * (before >= WHITE_L), (newly - CLIP_SLACK) * 100)
     r = regions["lo"]
-    fall = float((lum0[r] - lum[r]).mean())
+    before, after = float(lum0[r].mean()), float(lum[r].mean())
+    fall = min(before, BLACK_L) - after
     newly = float((black & ~black0).float().mean())
-    return max(fall - TOLERANCE, (newly - CLIP_SLACK) * 100)
+    return max(fall - TOLERANCE * (before <= BLACK_L), (newly - CLIP_SLACK) * 100)
 
 
 def protect_plan(plan: EditPlan, protect: tuple[str, ...], photo) -> tuple[EditPlan, list[str]]:

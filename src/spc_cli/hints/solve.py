@@ -166,7 +166,7 @@ def record(c: Clause, op: str, knob: str, value: float, solved: dict | None = No
     if d is not None and d.measure is not None and solved is not None:
         out["measure"] = MEASURE_NAMES[d.measure]
         out["target"] = round(solved["target"], 2)
-        if abs(solved["eased"] - solved["target"]) > 0.05:
+        if solved["value"] is not None and abs(solved["eased"] - solved["target"]) > 0.05:
             out["eased_to"] = round(solved["eased"], 2)
         out["achieved"] = round(solved["achieved"], 2)
     if note:

@@ -4,21 +4,25 @@ One global gain cannot neutralise a room lit by a tungsten lamp and a window at 
 leaves one part orange and turns the other blue. Here the light's colour is estimated per
 region and removed per pixel:
 
-* Prepared once on a copy downscaled to ``LOW_RES``: each pixel's log chromaticity
-  (log R/B, log G / sqrt(R B)), from pixels neither clipped nor near black. A first local
-  mean over windows ``region`` x the long edge wide; pixels far from it (vivid surfaces say
-  more about the scene than about the light) are then down-weighted, and a weighted guided
-  filter of the chromaticity, guided by log luminance, gives the light-colour field: smooth
-  within a region, following strong luminance edges (a window frame, a lamp's pool of light).
-  Where a window holds few usable pixels the field falls back to the photo's mean light.
+* Prepared once on a copy downscaled to ``LOW_RES``, in linear light: each region's light is
+  its grey world (R : G : B summed over usable pixels, neither clipped nor near black, over
+  windows ``region`` x the long edge wide), what a grey card there would show. Pixels far
+  from their region's first estimate (vivid surfaces say more about the scene than about
+  the light) are then down-weighted, and a weighted guided filter of the colour per unit
+  luminance, guided by log luminance, gives the light-colour field: smooth within a region,
+  following strong luminance edges (a window frame, a lamp's pool of light). Where a window
+  holds few usable, near-grey pixels the field leans on the photo's mean light.
 * At full resolution the field's coefficients are upsampled (``filters.upsample_rows``) and
   applied with the full-resolution log luminance as the guide, so a band of rows gives
   exactly the whole image's values.
-* The cast removed at each pixel is ``(warmth, tint) + local * (field - mean light)``: the
-  global cast everywhere plus ``local`` of the region's departure from the mean, removed by
-  von Kries gains that keep a grey's luminance. ``local = 0`` is the global white balance
-  (the gains of ``critic.advise.wb_gains``); a photo under one light has a flat field, so
-  ``local = 1`` then gives the global result too.
+* The cast removed at each pixel is ``(warmth, tint) + local * w * (field - mean light)``: the
+  global cast everywhere plus ``local`` of the region's departure from the photo's mean light,
+  removed by von Kries gains that keep a grey's luminance. ``w`` (``separation_weight``) is
+  0 unless the coolest and the warmest large regions are lit by lights that differ as lights
+  do (mostly in warmth, along the black-body locus) by more than scene colour usually makes
+  them seem to: a photo under one light gets exactly the global white balance, whatever
+  ``local`` says. ``local = 0`` is the global white balance too (the gains of
+  ``critic.advise.wb_gains``).
 """
 
 from __future__ import annotations

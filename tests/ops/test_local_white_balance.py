@@ -1,0 +1,142 @@
+"""Local white balance: mixed light neutralised region by region; one light gives the global result.
+
+The shared contract tests (identity at neutral, gradients, half precision, per-image params,
+bands equal the whole image) run over every op in ``tests/ops/test_ops.py`` and
+``tests/artist/test_pipeline.py``; these are the op's own.
+"""
+
+import numpy as np
+import pytest
+import torch
+
+from spc_cli.critic.advise import wb_gains
+from spc_cli.hints.light import planck_rgb
+from spc_cli.hints.visible import rgb_to_lab
+from spc_cli.ops import OPS
+from spc_cli.ops.local_white_balance import (adjust_local_white_balance, mean_light, prepare_local_white_balance,
+                                             separation_weight)
+
+PATCHES = [(40, 40), (120, 50), (40, 210), (120, 220)]  # two grey cards in each half, away from the seam
+PATCH = 24
+
+
+def neutral_scene(h: int = 192, w: int = 288, seed: int = 1) -> torch.Tensor:
+    """A grey-world-neutral linear scene (1, 3, h, w): textured greys, colour patches that
+    balance out, and neutral mid-grey cards."""
+    g = torch.Generator().manual_seed(seed)
+    yy, xx = torch.meshgrid(torch.linspace(0, 1, h), torch.linspace(0, 1, w), indexing="ij")
+    grey = 0.08 + 0.35 * (0.5 + 0.5 * torch.sin(13 * xx + 7 * yy) * torch.cos(5 * yy)) + 0.05 * torch.rand(h, w,
+                                                                                                           generator=g)
+    x = grey.expand(3, h, w).clone()
+    rng = np.random.default_rng(seed)
+    colours = [(0.4, 0.15, 0.1), (0.1, 0.3, 0.12), (0.12, 0.15, 0.4), (0.35, 0.3, 0.08), (0.3, 0.1, 0.3),
+               (0.1, 0.3, 0.35)]
+    for i in range(24):
+        y0, x0 = int(rng.integers(0, h - 30)), int(rng.integers(0, w - 30))
+        x[:, y0:y0 + 25, x0:x0 + 25] = torch.tensor(colours[i % 6]).view(3, 1, 1)
+    for py, px in PATCHES:
+        x[:, py:py + PATCH, px:px + PATCH] = 0.18
+    m = x.reshape(3, -1).mean(1)
+    return (x * (m.mean() / m).view(3, 1, 1)).clamp(0, 1)[None]
+
+
+def two_lights(x: torch.Tensor, left: float = 3000.0, right: float = 6500.0) -> torch.Tensor:
+    w = x.shape[-1]
+    light = torch.ones_like(x)
+    light[..., : w // 2] = torch.tensor(planck_rgb(left)).view(1, 3, 1, 1)
+    light[..., w // 2:] = torch.tensor(planck_rgb(right)).view(1, 3, 1, 1)
+    return (x * light).clamp(0, 1)
+
+
+def patch_chroma(x: torch.Tensor) -> list[float]:
+    """CIELAB chroma (distance from neutral) of each grey card's inner part."""
+    out = []
+    for py, px in PATCHES:
+        lab = rgb_to_lab(x[0, :, py + 6:py + PATCH - 6, px + 6:px + PATCH - 6].clamp(0, 1)).mean((1, 2))
+        out.append(float(torch.hypot(lab[1], lab[2])))
+    return out
+
+
+def test_mixed_light_is_neutralised_in_both_halves():
+    x = two_lights(neutral_scene())
+    assert min(patch_chroma(x)) > 4  # as lit: one half orange, the other blue
+    ctx = prepare_local_white_balance(x)
+    assert float(separation_weight(ctx)) == 1.0
+    w, t = ctx["mean"].flatten().tolist()
+    glob = adjust_local_white_balance(x, warmth=w, tint=t, local=0.0)
+    assert min(patch_chroma(glob)) > 4  # one global gain leaves both halves off
+    out = adjust_local_white_balance(x, warmth=w, tint=t, local=1.0, context=ctx)
+    assert max(patch_chroma(out)) < 4
+
+
+def test_neutral_colours_hint_uses_it_under_mixed_light():
+    from spc_cli.api import enhance_pixels
+    from spc_cli.hints import parse_hint
+    from spc_cli.api import photo_from_array
+
+    x = two_lights(neutral_scene())
+    srgb = (torch.where(x <= 0.0031308, 12.92 * x, 1.055 * x.clamp(min=1e-8) ** (1 / 2.4) - 0.055)[0]
+            .permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+    plan = parse_hint("neutral colours", photo_from_array(srgb))
+    assert [e.op for e in plan.edits] == ["local_white_balance"] and plan.records[0]["mode"] == "local"
+    out, _, applied = enhance_pixels(srgb, hint="neutral colours", hint_only=True)
+    assert [a["op"] for a in applied] == ["local_white_balance"]
+    lin = torch.from_numpy(np.where(out <= 0.04045, out / 12.92, ((out + 0.055) / 1.055) ** 2.4)).permute(2, 0, 1)
+    assert max(patch_chroma(lin[None].float())) < 4
+
+
+def test_one_light_gives_exactly_the_global_white_balance():
+    x = neutral_scene() * torch.tensor(planck_rgb(4000.0)).view(1, 3, 1, 1)
+    ctx = prepare_local_white_balance(x)
+    assert float(separation_weight(ctx)) == 0.0
+    w, t = 0.7, 0.1
+    out = adjust_local_white_balance(x, warmth=w, tint=t, local=1.0, context=ctx)
+    r, g, b = wb_gains(w, t)
+    ref = OPS["white_balance"].fn(x, red=r, green=g, blue=b)
+    assert torch.allclose(out, ref, atol=1e-6)
+
+
+def test_single_light_neutral_colours_is_todays_global_correction():
+    from spc_cli.api import photo_from_array
+    from spc_cli.hints import parse_hint
+
+    x = (neutral_scene() * torch.tensor(planck_rgb(4300.0)).view(1, 3, 1, 1)).clamp(0, 1)
+    srgb = (torch.where(x <= 0.0031308, 12.92 * x, 1.055 * x.clamp(min=1e-8) ** (1 / 2.4) - 0.055)[0]
+            .permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+    m = {"white_balance.warmth": 0.52, "white_balance.tint": 0.04}  # the critic's whole estimate
+    (e,) = parse_hint("neutral colours", photo_from_array(srgb), m).edits
+    assert e.op == "white_balance"
+    assert (e.params.red, e.params.green, e.params.blue) == pytest.approx(tuple(wb_gains(0.52, 0.04)), abs=1e-4)
+
+
+def test_mean_light_moves_exactly_with_the_light():
+    x = neutral_scene()
+    base = mean_light(x)[0]
+    lit = mean_light(x * torch.tensor(planck_rgb(3200.0)).view(1, 3, 1, 1))[0]
+    from spc_cli.hints.light import kelvin_chroma
+
+    assert (lit - base).tolist() == pytest.approx(list(kelvin_chroma(3200.0)), abs=0.02)
+
+
+def test_bands_equal_the_whole_image_and_local_zero_is_global():
+    x = two_lights(neutral_scene(130, 170))
+    ctx = prepare_local_white_balance(x)
+    whole = adjust_local_white_balance(x, warmth=0.4, tint=0.05, local=0.8, context=ctx)
+    bands = torch.cat([adjust_local_white_balance(x[..., y:y + 24, :], warmth=0.4, tint=0.05, local=0.8, context=ctx,
+                                                  row0=y) for y in range(0, 130, 24)], dim=-2)
+    assert torch.equal(whole, bands)
+    r, g, b = wb_gains(0.4, 0.05)
+    assert torch.allclose(adjust_local_white_balance(x, warmth=0.4, tint=0.05),
+                          OPS["white_balance"].fn(x, red=r, green=g, blue=b), atol=1e-6)
+
+
+def test_half_precision_and_gradients_under_mixed_light():
+    x = two_lights(neutral_scene(96, 144))
+    ref = adjust_local_white_balance(x, warmth=0.5, local=1.0)
+    half = adjust_local_white_balance(x.half(), warmth=0.5, local=1.0)
+    assert half.dtype == torch.float16 and float((half.float() - ref).abs().max()) < 2e-2
+    local = torch.tensor([1.0], requires_grad=True)
+    xg = x.clone().requires_grad_(True)
+    adjust_local_white_balance(xg, warmth=0.5, local=local).mean().backward()
+    assert local.grad is not None and torch.isfinite(local.grad).all() and float(local.grad.abs()) > 0
+    assert xg.grad is not None and torch.isfinite(xg.grad).all()
