@@ -108,7 +108,7 @@ def explain_lines(plan: HintPlan) -> list[str]:
         if "target" in r:
             text += f"; {r['measure']} {r['target']:+.1f}"
             if "eased_to" in r and abs(r["eased_to"]) < 0.97 * abs(r["target"]):
-                text += f" (eased to {r['eased_to']:+.1f}: the most the op gives is near)"
+                text += f" (eased to {r['eased_to']:+.1f}: near the most the op gives)"
             text += f", achieved {r['achieved']:+.1f}"
         if r.get("mode"):
             text += (f"; {r['mode']} white balance (coolest and warmest regions' light "

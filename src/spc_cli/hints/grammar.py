@@ -365,13 +365,13 @@ def _resolve(clauses: list[Clause], text: str) -> list[Clause]:
 
 
 def describe(c: Clause) -> str:
-    """How a clause was understood, in words: "much warmer -> warmth up x1.75"."""
+    """How a clause was understood, in words: "warm up the colours (much, x1.75)"."""
     if c.kind == "dial":
         d = DIALS_BY_NAME[c.dial]
         way = d.words[0] if c.sign > 0 else d.words[1]
         if c.value is not None:
             return f"{way}: {c.value:+g} {dict(ev='EV', points='points', percent='%', range='/100').get(c.unit, c.unit)}"
-        return f"{c.degree + ' ' if c.degree else ''}{way} (x{c.k:g})"
+        return f"{way} ({c.degree + ', ' if c.degree else ''}x{c.k:g})"
     if c.kind == "neutral":
         return "neutralise the light's colour" + (f" ({c.k:.0%} of it)" if c.k < 1 else "")
     if c.kind == "kelvin":
