@@ -177,7 +177,7 @@ def kelvin_card(runner: Runner, photos) -> tuple[list, dict]:
     rows = [["5600K on a photo lit at 3200 K", f"{np.median(before):.1f}", f"{np.median(a):.2f}",
              f"{a.max():.2f}", fmt(float((a <= 3).mean()), pct=True), len(a)]]
     return rows, {"before_median": float(np.median(before)), "median": float(np.median(a)), "max": float(a.max()),
-                  "within_3": float((a <= 3).mean())}
+                  "within_3": float((a <= 3).mean()), "per_photo": [float(v) for v in a]}
 
 
 def mixed_light(runner: Runner, photos) -> tuple[list, dict]:

@@ -18,7 +18,8 @@ from ops.test_ops import ACTIVE, scene  # tests/ is on sys.path (rootdir conftes
 
 LUT_TOL = 2e-4  # fused lookup tables vs the exact ops, sRGB units (an 8-bit step is 3.9e-3)
 PLAN_TOL = 2e-3  # a whole plan, fused, vs the exact ops (later ops amplify the table error)
-HALF_PLAN_TOL = {"fp16": 3e-2, "bf16": 5e-2}  # a whole 8-op plan in half precision vs fp32
+HALF_PLAN_TOL = {"fp16": 3e-2, "bf16": 7e-2}  # a whole plan of every op (11) in half precision vs fp32:
+# bf16 keeps 8 bits, and dehaze (1/t) and saturation amplify each op's rounding (0.035-0.067 measured)
 
 
 def edit(op: str, **params: float) -> Edit:

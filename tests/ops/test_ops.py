@@ -13,7 +13,7 @@ from spc_cli.ops import OPS, ORDER
 # A typical, clearly non-neutral setting for every op.
 ACTIVE: dict[str, dict[str, float]] = {
     "denoise": {"luma": 1.0, "chroma": 1.0, "sigma": 0.03},
-    "local_white_balance": {"warmth": 0.3, "tint": 0.05, "local": 1.0, "region": 0.2},
+    "local_white_balance": {"warmth": -0.2, "tint": 0.05, "local": 1.0, "region": 0.2},
     "white_balance": {"red": 1.3, "green": 1.0, "blue": 0.8},
     "exposure": {"ev": 0.8, "shoulder": 0.9},
     "dehaze": {"amount": 0.7},

@@ -10,9 +10,9 @@ ones before it set.
 from __future__ import annotations
 
 from ..ops import ORDER
-from ..ops.params import (ContrastParams, DehazeParams, DenoiseParams, ExposureParams, LocalWhiteBalanceParams,
-                          Params, SaturationParams, SharpenParams, ToneParams, WhiteBalanceParams)
-from ..ops.params import PARAMS_BY_OP
+from ..ops.params import (PARAMS_BY_OP, ContrastParams, DehazeParams, DenoiseParams, ExposureParams,
+                          LocalWhiteBalanceParams, Params, SaturationParams, SharpenParams, ToneParams,
+                          WhiteBalanceParams)
 from ..plan import Edit, EditPlan
 from .grammar import Clause
 from .light import estimated_cast, kelvin_chroma
@@ -145,8 +145,7 @@ def _solve_op(op: str, group: list[Clause], x, photo, m: dict) -> tuple[list[Edi
         words.append(_words(c, d.words[0] if c.sign > 0 else d.words[1]))
     params = make_params(op, knobs, remove, sigma)
     if not params.is_neutral() or not edits:
-        edits.append(Edit(op, params, reason="asked for: " + ", ".join(repr(c.text) for c in group if c.kind != "neutral"
-                                                                        or not edits),
+        edits.append(Edit(op, params, reason="asked for: " + ", ".join(repr(c.text) for c in group),
                           instruction=" and ".join(words) or "leave the white balance", attribute=_attribute(group)))
     return edits, records
 

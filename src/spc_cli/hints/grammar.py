@@ -106,16 +106,19 @@ SUGGESTIONS = sorted({p for d in DIALS for p in d.up[:3] + d.down[:3]} | {f"more
                      | set(LOOKS) | {"+0.7 EV", "-1 stop", "5600K", "contrast +20", "saturation -30 %",
                                      "slightly increase saturation", "lift the shadows", "recover the highlights"})
 
-# Multi-word tokens rewritten before a hint is split on "and" and numbers read.
-_BEFORE_SPLIT = (
+# Multi-word tokens rewritten before a hint is split on "and" (so "black and white" and "one and
+# a half stops" stay whole) and before numbers are read; then spelling variants.
+_WHOLE = (
     (r"\bblack\s*(?:and|&|n)\s*white\b|\bb\s*&\s*w\b", "black_and_white"),
     (r"\b(?:light and exposure|exposure and light|brightness and exposure)\b", "exposure"),
     (r"\b(?:one and a half|1 and a half)\s+stops?\b", "1.5 stops"),
     (r"\bhalf an? (?:stop|ev)\b|\ba half stop\b", "0.5 stop"),
     (r"\ba third of an? (?:stop|ev)\b", "0.33 stop"),
     (r"\b(?:one|a full|a) stop\b", "1 stop"), (r"\btwo stops\b", "2 stops"), (r"\bthree stops\b", "3 stops"),
+)
+_SPELLING = (
     (r"\bcolor", "colour"), (r"\bgray", "grey"), (r"neutraliz", "neutralis"), (r"minimiz", "minimis"),
-    (r"\bsaturate(?=d?\b)", "saturate"), (r"['\u2019`]", ""), (r"\bdo not\b", "dont"), (r"\bwhite-balance\b", "white balance"),
+    (r"['\u2019`]", ""), (r"\bdo not\b", "dont"), (r"\bwhite-balance\b", "white balance"),
 )
 _SPLIT = re.compile(r"\s*(?:,|;|\.\s|\band\b|\bbut\b|\bwith\b|\bplus(?!\s*\d)\b|\bthen\b|\balso\b|&|\+(?!\s*[\d.]))\s*")
 _NUMBER = re.compile(r"(?P<sign>[+\-\u2212]|\bplus\s+|\bminus\s+)?(?P<val>\d+(?:\.\d+)?|\.\d+)\s*"
@@ -124,7 +127,7 @@ _NUMBER = re.compile(r"(?P<sign>[+\-\u2212]|\bplus\s+|\bminus\s+)?(?P<val>\d+(?:
 
 def normalise(text: str) -> str:
     t = text.lower()
-    for pat, rep in _BEFORE_SPLIT:
+    for pat, rep in _WHOLE + _SPELLING:
         t = re.sub(pat, rep, t)
     t = re.sub(r"[!?\"()\[\]]", " ", t)
     return " ".join(t.split()).strip(" .")
@@ -290,7 +293,7 @@ def split(text: str) -> list[str]:
 
 def normalise_for_split(text: str) -> str:
     t = text
-    for pat, rep in _BEFORE_SPLIT[:7]:  # keep "black and white", "half a stop" whole
+    for pat, rep in _WHOLE:
         t = re.sub(pat, rep, t, flags=re.IGNORECASE)
     return t.strip().rstrip(".")
 
