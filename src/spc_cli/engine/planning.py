@@ -53,7 +53,9 @@ def choose_plan(photo, critique, critic, artist, strength: float = 1.0, hint_pla
         plan, more = closed_loop(photo, plan, critic, artist, full=critique, base=shared)
         notes = notes + more
     elif shared:
-        hinted = {e.op for e in plan.edits} if hint_plan is not None else set()  # the hint wins on its ops
+        hinted = {e.op for e in hint_plan.edits} if hint_plan is not None else set()  # the hint wins on its ops
+        if hinted & {"white_balance", "local_white_balance"}:
+            hinted |= {"white_balance", "local_white_balance"}
         plan = EditPlan([e for e in shared.edits if e.op not in hinted] + plan.edits)
     return plan, notes
 

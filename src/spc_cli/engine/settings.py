@@ -53,14 +53,14 @@ class Settings:
 
     # the settings that change pixels or sidecar content (not device, workers, batching)
     OUTPUT_FIELDS = ("format", "quality", "strength", "critic", "artist", "hint", "refine",
-                     "critic_model", "artist_model", "hint_only")
+                     "critic_model", "artist_model")
 
     def output_settings(self) -> dict[str, Any]:
         out = {k: getattr(self, k) for k in self.OUTPUT_FIELDS}
         if self.artist_megapixels is not None:  # only when set: the key of earlier outputs is unchanged
             out["artist_megapixels"] = self.artist_megapixels
-        if not self.hint_only:  # recorded only when set: existing outputs keep their settings key
-            del out["hint_only"]
+        if self.hint_only:  # only when set: the key of earlier outputs is unchanged
+            out["hint_only"] = True
         return out
 
     def key(self) -> str:
