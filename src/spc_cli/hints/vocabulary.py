@@ -1,8 +1,9 @@
 """The words a hint may use: degrees, dials (what a clause turns, which way), looks, protections.
 
 Data only; ``grammar`` reads clauses with it and ``solve`` turns them into op parameters.
-Every phrase is written in its normalised form: lower case, "colour", "grey", no "the",
-"photo", "please" (``grammar.normalise`` removes those before matching).
+Every phrase is written in its normalised form: lower case, "colour", "grey", "dont" (see
+``grammar.normalise``); filler words ("the", "photo", "please", ...) are dropped before a
+clause is matched a second time, and the softer ones ("tones", "colours") before a third.
 """
 
 from __future__ import annotations
