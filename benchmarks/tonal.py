@@ -123,12 +123,17 @@ def _srgb(lin: np.ndarray) -> np.ndarray:
 def neutral_scene(srgb: np.ndarray, patches: list[tuple[int, int, int]]) -> np.ndarray:
     """The photo made grey-world neutral in linear light, scaled to leave headroom for a warm
     light, with neutral mid-grey (linear 0.18) squares (y, x, size) put in. Linear."""
-    lin = _linear(srgb)
-    lin = lin * (lin.reshape(-1, 3).mean(0).mean() / np.maximum(lin.reshape(-1, 3).mean(0), 1e-4))
+    def balanced(a: np.ndarray) -> np.ndarray:
+        m = a.reshape(-1, 3).mean(0)
+        return a * (m.mean() / np.maximum(m, 1e-4))
+
+    lin = balanced(_linear(srgb))
     lin = lin * (0.6 / max(np.percentile(lin, 99.5), 1e-3))
-    for y, x, s in patches:
-        lin[y:y + s, x:x + s] = 0.18
-    return np.clip(lin, 0, 1)
+    for _ in range(4):  # the clip and the cards move the means a little: balance again
+        lin = np.clip(balanced(lin), 0, 1)
+        for y, x, s in patches:
+            lin[y:y + s, x:x + s] = 0.18
+    return lin
 
 
 def patch_delta_e(lin: torch.Tensor, patch: tuple[int, int, int]) -> float:

@@ -130,9 +130,10 @@ def _solve_op(op: str, group: list[Clause], x, photo, m: dict) -> tuple[list[Edi
         if x is None:
             value = nominal(c)
         else:
-            from .solve import measure
+            from .solve import measure, run_op
 
-            m0 = float(measure(x, d.measure)[0]) if d.measure in ("rms", "chroma") else None
+            # a percentage is of the value as the op's other knobs leave it
+            m0 = float(measure(run_op(x, op, [make(0.0)]), d.measure)[0]) if d.measure in ("rms", "chroma") else None
             target, value = ask(c, m0)
             if value is None:
                 solved = solve_knob(x, op, make, d.knob, target, d.lo, d.hi, d.measure)

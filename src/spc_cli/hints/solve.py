@@ -47,7 +47,7 @@ def render(x: torch.Tensor, edits: list[Edit]) -> torch.Tensor:
     return x
 
 
-def _run(x: torch.Tensor, op: str, params: list) -> torch.Tensor:
+def run_op(x: torch.Tensor, op: str, params: list) -> torch.Tensor:
     """One op over a batch: image i with params[i] (x is one image, expanded)."""
     batch = x.expand(len(params), -1, -1, -1).contiguous()
     names = params[0].to_dict()
@@ -86,12 +86,12 @@ def solve_knob(x: torch.Tensor, op: str, make, knob: str, target: float, lo: flo
     op can reach). ``make(value)`` builds the op's params with this knob at ``value``.
     Returns {value, target, eased, achieved, reach}."""
     region = extreme_region(x, key)
-    m0 = float(measure(_run(x, op, [make(0.0)]), key, region)[0])
+    m0 = float(measure(run_op(x, op, [make(0.0)]), key, region)[0])
     bound = hi if target > 0 else lo
     if bound == 0 or target == 0:
         return {"value": 0.0, "target": target, "eased": 0.0, "achieved": 0.0, "reach": 0.0}
     grid = [bound * (i / GRID) ** 2 for i in range(1, GRID + 1)]
-    f = (measure(_run(x, op, [make(v) for v in grid]), key, region) - m0).tolist()
+    f = (measure(run_op(x, op, [make(v) for v in grid]), key, region) - m0).tolist()
     s = 1.0 if target > 0 else -1.0
     reach = max(v * s for v in f)
     if reach < VISIBLE:
@@ -102,10 +102,10 @@ def solve_knob(x: torch.Tensor, op: str, make, knob: str, target: float, lo: flo
     i = next((j for j, v in enumerate(grid) if abs(v) >= abs(value)), len(grid) - 1)
     a, b = (grid[i - 1] if i > 0 else 0.0), grid[i]
     fine = [a + (b - a) * t / 6 for t in range(1, 7)]
-    ff = (measure(_run(x, op, [make(v) for v in fine]), key, region) - m0).tolist()
+    ff = (measure(run_op(x, op, [make(v) for v in fine]), key, region) - m0).tolist()
     fa = 0.0 if i == 0 else f[i - 1] * s
     value = _cross([a] + fine, [fa] + [v * s for v in ff], goal)
-    achieved = float(measure(_run(x, op, [make(value)]), key, region)[0]) - m0
+    achieved = float(measure(run_op(x, op, [make(value)]), key, region)[0]) - m0
     return {"value": value, "target": target, "eased": goal * s, "achieved": achieved, "reach": reach * s}
 
 
