@@ -66,7 +66,7 @@ def test_enhance_folder_mirrors_paths_writes_sidecars_and_reports_failures(shoot
     assert (out / "good.jpg").is_file() and (out / "day2" / "dark.png").is_file()
     assert not (out / "notes.txt").exists() and not (out / "broken.jpg").exists()
     doc = json.loads((out / "day2" / "dark.spc.json").read_text())
-    assert doc["schema"] == sidecar.SCHEMA == 3
+    assert doc["schema"] == sidecar.SCHEMA == 4 and doc["error"] is None
     assert set(doc["input"]) >= {"path", "sha256", "format", "width", "height"}
     assert doc["output"]["format"] == "png" and doc["output"]["bit_depth"] == 8
     assert 0 <= doc["critique"]["score"] <= 100 and doc["critique"]["summary"]
@@ -100,11 +100,32 @@ def test_rerun_skips_up_to_date_outputs_and_force_redoes(shoot, tmp_path):
     assert "done 2" in r.output
 
 
+def _tree(root):
+    """Every file and folder under ``root`` with its inode and mtime."""
+    return {str(p.relative_to(root)): (p.stat().st_ino, p.stat().st_mtime_ns) for p in sorted(root.rglob("*"))}
+
+
 def test_dry_run_writes_nothing(shoot, tmp_path):
     out = tmp_path / "out"
+    inputs = _tree(shoot)
     r = runner.invoke(app, ["enhance", str(shoot), "--out", str(out), "--dry-run"])
-    assert r.exit_code == 0 and "would be processed" in r.output
-    assert not out.exists() or not any(out.rglob("*.jpg"))
+    assert r.exit_code == 0 and "dry run: 3 photo(s) would be processed" in r.output  # broken.jpg is not decoded
+    assert f"would write {out / 'good.jpg'}" in r.output and f"would write {out / 'day2' / 'dark.png'}" in r.output
+    assert f"not read: {shoot / 'notes.txt'}" in r.output and "would write None" not in r.output
+    assert not out.exists()  # no image of any format, no sidecar, no lock, not even the folder
+    assert _tree(shoot) == inputs
+    # over an earlier run's outputs, even with --force: nothing is rewritten, the lock included
+    (shoot / "broken.jpg").unlink()
+    assert runner.invoke(app, ["enhance", str(shoot), "--out", str(out)]).exit_code == 0
+    before = _tree(out)
+    for extra in ([], ["--force"], ["--format", "tiff"]):
+        r = runner.invoke(app, ["enhance", str(shoot), "--out", str(out), "--dry-run", *extra])
+        assert r.exit_code == 0 and "would write" in r.output
+        assert _tree(out) == before, extra
+    inputs = _tree(shoot)
+    r = runner.invoke(app, ["retouch", str(shoot / "good.jpg"), "--hint", "warmer", "--dry-run"])
+    assert r.exit_code == 0 and f"would write {shoot / 'good.spc.jpg'}" in r.output
+    assert _tree(shoot) == inputs
 
 
 def test_a_second_run_on_the_same_out_refuses(shoot, tmp_path):
