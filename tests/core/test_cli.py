@@ -272,3 +272,18 @@ def test_a_photo_whose_render_fails_is_reported_and_the_batch_goes_on(shoot, tmp
     (bad,) = summary.failed
     assert "dark.png" in bad.reason and "rendering failed" in bad.reason and "outside" in bad.reason
     assert (tmp_path / "out" / "good.jpg").is_file()
+    # the failed photo is not written; its sidecar says why, with what the critic said
+    assert not (tmp_path / "out" / "day2" / "dark.png").exists()
+    doc = json.loads((tmp_path / "out" / "day2" / "dark.spc.json").read_text())
+    assert doc["error"] == bad.reason and doc["output"] is None and doc["applied"] == []
+    assert doc["critique"]["findings"] and [e["op"] for e in doc["plan"]] == ["exposure"]
+    assert doc["settings_key"] == settings.key() and doc["backends"]["artist"]["name"] == "flaky"
+    # an earlier run's output is left as it was, and a rerun does the photo again
+    Engine(settings).run(plan_jobs([shoot], settings))
+    written = (tmp_path / "out" / "day2" / "dark.png").read_bytes()
+    forced = Settings(out_dir=tmp_path / "out", batch_size=2, refine=False, strength=2.0, force=True)
+    summary = Engine(forced, artist=Flaky()).run(plan_jobs([shoot], forced))
+    assert len(summary.failed) == 1 and (tmp_path / "out" / "day2" / "dark.png").read_bytes() == written
+    doc = json.loads((tmp_path / "out" / "day2" / "dark.spc.json").read_text())
+    assert doc["error"] and any("an earlier run's output" in n for n in doc["notes"])
+    assert Engine(settings).run(plan_jobs([shoot], settings)).count("done") == 1  # not taken as up to date

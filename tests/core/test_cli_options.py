@@ -454,3 +454,30 @@ def test_critique_options_reach_the_reader(two, tmp_path, monkeypatch):
     (bad,) = [x for x in lines if "error" in x]
     assert "big.png" in bad["error"] and "too large" in bad["error"]
     assert _run("critique", two, "--critic", "nonesuch").exit_code == 2
+
+
+def test_a_critic_that_fails_on_one_photo_fails_only_that_photo(two, monkeypatch):
+    from spc_cli.critic.analytic import AnalyticCritic
+    from spc_cli.errors import CriticError
+
+    real = AnalyticCritic.critique
+
+    def flaky(self, photos):
+        name = photos[0].meta.source.name
+        if name == "dark.png":
+            raise RuntimeError("boom")
+        if name == "good.png":
+            raise CriticError("the answer was empty")
+        return real(self, photos)
+
+    monkeypatch.setattr(AnalyticCritic, "critique", flaky)
+    Image.fromarray(_scene(seed=3)).save(two / "third.png")
+    r = _run("critique", two, "--json", *ANALYTIC)
+    assert r.exit_code == 1
+    lines = {Path(x["path"]).name: x for x in map(json.loads, r.stdout.splitlines())}
+    assert lines["dark.png"]["error"] == f"{two / 'dark.png'}: RuntimeError: boom"
+    assert lines["good.png"]["error"] == f"{two / 'good.png'}: the answer was empty"
+    assert "critique" in lines["third.png"] and "error" not in lines["third.png"]
+    r = _run("critique", two, *ANALYTIC)  # the table lists the photo that was judged; failures go to stderr
+    assert r.exit_code == 1 and "third.png" in r.output
+    assert f"failed: {two / 'dark.png'}: RuntimeError: boom" in r.output
