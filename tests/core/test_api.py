@@ -72,7 +72,8 @@ def test_enhance_pixels_gives_what_enhance_writes(tmp_path, refine):
     assert critique.score < 90 and applied and applied[0]["op"] == "exposure"
     src = tmp_path / "dark.png"
     Image.fromarray(dark).save(src)
-    args = ["enhance", str(src), "--out", str(tmp_path / "o"), "--critic", "analytic"] + ([] if refine else ["--no-refine"])
+    args = ["enhance", str(src), "--out", str(tmp_path / "o"), "--critic", "analytic"]
+    args += [] if refine else ["--no-refine"]
     assert CliRunner().invoke(app, args).exit_code == 0
     doc = json.loads((tmp_path / "o" / "dark.spc.json").read_text())
     assert applied == doc["applied"]

@@ -1,4 +1,6 @@
-"""The `spc` command end to end: outputs, sidecars, exit codes, resume, lock, dry run, retouch, critique."""
+"""The `spc` command end to end: outputs, sidecars, exit codes, resume, lock, dry run, retouch, critique.
+
+Tests that depend on what the critic decides name ``--critic analytic``: the default critic may change."""
 
 import json
 import subprocess
@@ -60,7 +62,7 @@ def test_version():
 
 def test_enhance_folder_mirrors_paths_writes_sidecars_and_reports_failures(shoot, tmp_path):
     out = tmp_path / "out"
-    r = runner.invoke(app, ["enhance", str(shoot), "--out", str(out)])
+    r = runner.invoke(app, ["enhance", "--critic", "analytic", str(shoot), "--out", str(out)])
     assert r.exit_code == 1, r.output
     assert "broken.jpg" in r.output
     assert (out / "good.jpg").is_file() and (out / "day2" / "dark.png").is_file()
@@ -183,9 +185,9 @@ def test_unknown_hint_is_exit_2(shoot):
 
 
 def test_critique_prints_a_table_and_json_lines(shoot):
-    r = runner.invoke(app, ["critique", str(shoot / "day2" / "dark.png")])
+    r = runner.invoke(app, ["critique", "--critic", "analytic", str(shoot / "day2" / "dark.png")])
     assert r.exit_code == 0 and "score" in r.output and "exposure" in r.output
-    r = runner.invoke(app, ["critique", str(shoot), "--json"])
+    r = runner.invoke(app, ["critique", "--critic", "analytic", str(shoot), "--json"])
     assert r.exit_code == 1  # broken.jpg
     lines = [json.loads(x) for x in r.output.strip().splitlines() if x.startswith("{")]
     ok = [x for x in lines if "critique" in x]
@@ -204,6 +206,7 @@ def test_applied_list_replays_to_the_output(shoot, tmp_path, hint):
 
     out = tmp_path / "out"
     args = ["enhance"] if hint is None else ["retouch", "--hint", hint]
+    args += ["--critic", "analytic"]
     assert runner.invoke(app, [*args, str(shoot / "day2" / "dark.png"), "--out", str(out)]).exit_code == 0
     doc = json.loads((out / "dark.spc.json").read_text())
     if hint is not None:
@@ -228,7 +231,7 @@ def test_sixteen_bit_inputs_stay_sixteen_bit_and_raw_becomes_tiff(tmp_path):
     examples = Path(__file__).resolve().parents[2] / "examples" / "synthetic.dng"
     (src / "raw.dng").write_bytes(examples.read_bytes())
     out = tmp_path / "out"
-    r = runner.invoke(app, ["enhance", str(src), "--out", str(out)])
+    r = runner.invoke(app, ["enhance", "--critic", "analytic", str(src), "--out", str(out)])
     assert r.exit_code == 0, r.output
     deep = cv2.imread(str(out / "deep.png"), cv2.IMREAD_UNCHANGED)
     assert deep.dtype == np.uint16
@@ -241,7 +244,7 @@ def test_sixteen_bit_inputs_stay_sixteen_bit_and_raw_becomes_tiff(tmp_path):
 def test_a_photo_that_needs_nothing_is_copied_byte_for_byte(tmp_path):
     examples = Path(__file__).resolve().parents[2] / "examples"
     out = tmp_path / "out"
-    r = runner.invoke(app, ["enhance", str(examples / "coffee.jpg"), "--out", str(out)])
+    r = runner.invoke(app, ["enhance", "--critic", "analytic", str(examples / "coffee.jpg"), "--out", str(out)])
     assert r.exit_code == 0, r.output
     doc = json.loads((out / "coffee.spc.json").read_text())
     assert doc["applied"] == [] and doc["plan"] == []

@@ -250,7 +250,8 @@ def test_backend_names_reach_the_registry(dark_png, tmp_path, monkeypatch):
     names = []
     for kind in ("make_critic", "make_artist"):
         real = getattr(registry, kind)
-        monkeypatch.setattr(registry, kind, lambda name, _r=real, _k=kind, **kw: names.append((_k, name)) or _r(name, **kw))
+        monkeypatch.setattr(registry, kind,
+                            lambda name, _r=real, _k=kind, **kw: names.append((_k, name)) or _r(name, **kw))
     out = tmp_path / "out"
     assert _run("enhance", dark_png, "--out", out, "--critic", "analytic", "--artist", "pipeline").exit_code == 0
     assert names == [("make_critic", "analytic"), ("make_artist", "pipeline")]

@@ -78,7 +78,8 @@ def test_orientation_of_valid_values_adds_no_note():
     assert md.orientation_of(Image.Exif(), notes) == 1 and notes == []
     exif = Image.Exif()
     exif[md.ORIENTATION] = "up"
-    assert md.orientation_of(exif, notes) == 1 and notes == ["EXIF orientation 'up' is not 1-8: the photo is taken as stored"]
+    assert md.orientation_of(exif, notes) == 1
+    assert notes == ["EXIF orientation 'up' is not 1-8: the photo is taken as stored"]
 
 
 def test_what_a_bmp_cannot_hold_is_said_in_the_sidecar(photo_files, tmp_path):

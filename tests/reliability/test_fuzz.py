@@ -336,9 +336,9 @@ def test_camera_facts_are_positive_numbers_or_none(tags):
     for key, name in (("iso", "EXIF ISOSpeedRatings"), ("exposure_time", "EXIF ExposureTime")):
         if facts[key] is not None:  # a number only where the tag holds one
             assert any(ch.isdigit() for ch in tags[name])
-    assert facts["camera"] is None or facts["camera"] in " ".join(tags.values()) or \
-        facts["camera"] == " ".join(p for p in (tags.get("Image Make", "").strip(),
-                                                (tags.get("Image Model") or tags.get("Image UniqueCameraModel") or "").strip()) if p)
+    model = (tags.get("Image Model") or tags.get("Image UniqueCameraModel") or "").strip()
+    parts = [p for p in (tags.get("Image Make", "").strip(), model) if p]
+    assert facts["camera"] is None or facts["camera"] in " ".join(tags.values()) or facts["camera"] == " ".join(parts)
 
 
 def test_errors_are_ours():

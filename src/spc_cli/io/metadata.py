@@ -235,7 +235,8 @@ def normalise_exif(block: bytes | None, notes: list[str] | None = None) -> bytes
             return strip_header(exif.tobytes())
     except Exception as exc:  # noqa: BLE001 - said in notes; the photo is still written
         if notes is not None:
-            notes.append(f"EXIF block unreadable, not written ({' '.join(str(exc).split())[:60] or type(exc).__name__})")
+            why = " ".join(str(exc).split())[:60] or type(exc).__name__
+            notes.append(f"EXIF block unreadable, not written ({why})")
         return None
     return strip_header(block)
 
