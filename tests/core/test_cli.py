@@ -3,6 +3,7 @@
 Tests that depend on what the critic decides name ``--critic analytic``: the default critic may change."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -135,8 +136,12 @@ def test_a_second_run_on_the_same_out_refuses(shoot, tmp_path):
 
     out = tmp_path / "out"
     with output_lock(out):
+        assert (out / ".spc.lock").read_text() == str(os.getpid())
         r = runner.invoke(app, ["enhance", str(shoot / "good.jpg"), "--out", str(out)])
     assert r.exit_code == 2 and "another spc run" in r.output
+    assert f"{out}: another spc run is writing here (pid {os.getpid()}); wait for it or choose another --out" \
+        in " ".join(r.output.split())
+    assert not (out / "good.jpg").exists()
     assert runner.invoke(app, ["enhance", str(shoot / "good.jpg"), "--out", str(out)]).exit_code == 0
 
 
