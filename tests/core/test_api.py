@@ -91,3 +91,54 @@ def test_enhance_pixels_strength_and_hint():
     _, _, warm = api.enhance_pixels(_scene(), critic="analytic", hint="much warmer")
     (wb,) = [a for a in warm if a["op"] == "white_balance"]
     assert wb["params"]["red"] > 1 > wb["params"]["blue"]
+
+
+def test_enhance_pixels_runs_the_closed_loop_by_default(monkeypatch):
+    from spc_cli import engine
+
+    seen = []
+    real = engine.choose_plan
+    monkeypatch.setattr(engine, "choose_plan", lambda *a, **kw: seen.append(kw["refine"]) or real(*a, **kw))
+    dark = _dark(_scene(seed=1))
+    api.enhance_pixels(dark, critic="analytic")
+    api.enhance_pixels(dark, critic="analytic", refine=False)
+    assert seen == [True, False]
+
+
+def test_outcomes_and_plans_reach_the_callers(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.fromarray(_dark(_scene(48, 64, seed=1))).save(src / "a.png")
+    (src / "broken.jpg").write_bytes(b"\xff\xd8\xff not a jpeg")
+    out = tmp_path / "out"
+    plans, outcomes = [], []
+    summary = api.enhance([src], out, on_plan=plans.append, on_outcome=outcomes.append, critic="analytic")
+    ((jobs),) = plans
+    assert sorted(j.output.name for j in jobs) == ["a.png", "broken.jpg"]
+    by = {o.source.name: o for o in outcomes}
+    assert by["a.png"].status == "done" and by["a.png"].output == out / "a.png" and by["a.png"].score_before < 90
+    assert by["a.png"].did.startswith("score ")
+    assert by["broken.jpg"].status == "failed" and by["broken.jpg"].output == out / "broken.jpg"
+    assert summary.count("done") == 1 and summary.exit_code == 1
+    again = []
+    api.enhance([src / "a.png"], out, on_outcome=again.append, critic="analytic")
+    assert [(o.status, o.reason, o.output) for o in again] == [("skipped", "up to date", out / "a.png")]
+
+
+def test_critique_hands_on_each_photo_and_counts_them(tmp_path):
+    from spc_cli.photo import Photo
+
+    Image.fromarray(_scene(48, 64)).save(tmp_path / "a.png")
+    Image.fromarray(_dark(_scene(48, 64, seed=2))).save(tmp_path / "b.png")
+    got = []
+    summary = api.critique([tmp_path], lambda path, photo, c: got.append((path.name, photo, c)), critic="analytic")
+    assert sorted(name for name, _, _ in got) == ["a.png", "b.png"]
+    assert all(isinstance(photo, Photo) and photo.width == 64 and c.summary for _, photo, c in got)
+    assert summary.count("done") == 2 and summary.exit_code == 0 and summary.seconds > 0
+
+
+def test_progress_bar_notes_each_failure(tmp_path, capsys):
+    (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8\xff not a jpeg")
+    api.enhance([tmp_path / "broken.jpg"], tmp_path / "out", progress=True, critic="analytic")
+    err = capsys.readouterr().err
+    assert f"failed {tmp_path / 'broken.jpg'}:" in err

@@ -295,3 +295,35 @@ def test_a_photo_whose_render_fails_is_reported_and_the_batch_goes_on(shoot, tmp
     doc = json.loads((tmp_path / "out" / "day2" / "dark.spc.json").read_text())
     assert doc["error"] and any("an earlier run's output" in n for n in doc["notes"])
     assert Engine(settings).run(plan_jobs([shoot], settings)).count("done") == 1  # not taken as up to date
+
+
+@pytest.mark.parametrize("batch_size", [1, 2])
+def test_an_unexpected_render_error_names_its_kind(shoot, tmp_path, batch_size):
+    from spc_cli.engine import Engine, Settings, plan_jobs
+
+    class Broken:
+        name, version = "broken", "1"
+
+        def render(self, photos, plans):
+            raise RuntimeError("out of memory on the device")
+
+    (shoot / "broken.jpg").unlink()
+    settings = Settings(out_dir=tmp_path / "out", batch_size=batch_size, refine=False, critic="analytic")
+    summary = Engine(settings, artist=Broken()).run(plan_jobs([shoot / "day2"], settings))
+    (bad,) = summary.failed
+    assert bad.reason == f"{shoot / 'day2' / 'dark.png'}: rendering failed (RuntimeError: out of memory on the device)"
+
+
+def test_an_input_that_cannot_be_read_again_for_its_checksum_fails_with_the_reason(shoot, tmp_path, monkeypatch):
+    from spc_cli.engine import runner as engine_runner
+
+    (shoot / "broken.jpg").unlink()
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["enhance", str(shoot / "good.jpg"), "--out", str(out)]).exit_code == 0
+
+    def denied(path, chunk=1 << 20):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(engine_runner, "sha256_file", denied)
+    r = runner.invoke(app, ["enhance", str(shoot / "good.jpg"), "--out", str(out)])
+    assert r.exit_code == 1 and f"{shoot / 'good.jpg'}: cannot be read (Permission denied)" in " ".join(r.output.split())

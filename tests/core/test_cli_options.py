@@ -453,7 +453,7 @@ def test_critique_options_reach_the_reader(two, tmp_path, monkeypatch):
     lines = [json.loads(x) for x in r.stdout.splitlines()]
     assert sorted(Path(x["path"]).name for x in lines) == ["big.png", "dark.png", "good.png"]
     (bad,) = [x for x in lines if "error" in x]
-    assert "big.png" in bad["error"] and "too large" in bad["error"]
+    assert bad["error"] == f"{two / 'big.png'}: image too large: 160x120 = 0 megapixels (limit 0.015)"
     assert _run("critique", two, "--critic", "nonesuch").exit_code == 2
 
 
@@ -482,3 +482,90 @@ def test_a_critic_that_fails_on_one_photo_fails_only_that_photo(two, monkeypatch
     r = _run("critique", two, *ANALYTIC)  # the table lists the photo that was judged; failures go to stderr
     assert r.exit_code == 1 and "third.png" in r.output
     assert f"failed: {two / 'dark.png'}: RuntimeError: boom" in r.output
+
+
+# ---------------------------------------------------------------- what the summary says
+
+def test_summary_names_every_file_as_it_is(tmp_path):
+    """Names with brackets are printed as they are (no markup), files not read are named, a failure is
+    noted by the progress and in the summary, and upper-case or long extensions are kept."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    Image.fromarray(_dark(_scene(48, 64, seed=1))).save(folder / "shot [b].png")
+    Image.fromarray(_dark(_scene(48, 64, seed=2))).save(folder / "IMG_1.JPG", quality=95)
+    Image.fromarray(_dark(_scene(48, 64, seed=3))).save(folder / "photo.jpeg", quality=95)
+    (folder / "[red]broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not a jpeg")
+    (folder / "notes [x].txt").write_text("not a photo")
+    out = tmp_path / "out"
+    r = _run("enhance", folder, "--out", out, *ANALYTIC)
+    assert r.exit_code == 1
+    text = " ".join(r.output.split())
+    assert "done 3 skipped 0 (up to date) not read 1 failed 1" in text
+    assert f"{folder / 'shot [b].png'} -> {out / 'shot [b].png'}: score" in text
+    assert f"x {folder / '[red]broken.jpg'}:" in text and f"failed {folder / '[red]broken.jpg'}:" in text
+    assert f"not read: {folder / 'notes [x].txt'}: not a photo format spc reads (.txt)" in text
+    assert sorted(p.name for p in out.iterdir() if not p.name.endswith(".json") and p.name != ".spc.lock") == \
+        ["IMG_1.JPG", "photo.jpeg", "shot [b].png"]
+
+
+def test_many_files_not_read_are_counted_by_reason(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    Image.fromarray(_scene(48, 64)).save(folder / "a.png")
+    for i in range(21):
+        (folder / f"n{i}.txt").write_text("x")
+    (folder / "m.pdf").write_bytes(b"%PDF")
+    r = _run("enhance", folder, "--out", tmp_path / "out", *ANALYTIC)
+    assert r.exit_code == 0
+    text = " ".join(r.output.split())
+    assert "not read 22" in text and "not read: 21 files, not a photo format spc reads (.txt)" in text
+    assert "not read: 1 files, not a photo format spc reads (.pdf)" in text and "n3.txt" not in text
+
+
+def test_usage_errors_are_one_plain_line(dark_png, tmp_path):
+    r = _run("enhance", dark_png, "--out", tmp_path / "o", "--critic", "nonesuch")
+    assert r.exit_code == 2
+    assert r.output.startswith("error: unknown critic backend 'nonesuch'") and "[bold" not in r.output
+
+
+def test_ctrl_c_exits_130_and_says_outputs_are_kept(dark_png, tmp_path, monkeypatch):
+    from spc_cli import api
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(api, "enhance", interrupted)
+    r = _run("enhance", dark_png, "--out", tmp_path / "o")
+    assert r.exit_code == 130 and "interrupted; finished outputs are kept, rerun to continue" in r.output
+
+
+@pytest.mark.parametrize("args", [(), ("--batch-size", "2"), ("--no-refine",)])
+def test_timings_are_milliseconds_of_each_stage(dark_png, tmp_path, args):
+    out = tmp_path / "out"
+    assert _run("enhance", dark_png, "--out", out, *ANALYTIC, *args).exit_code == 0
+    t = _doc(out / "dark.spc.json")["timings_ms"]
+    stages = {"decode", "critique", "render", "encode"} | ({"critique_output"} if args == ("--no-refine",) else set())
+    assert set(t) == stages | {"total"}
+    assert all(0 < t[k] < 60_000 for k in stages if k != "render") and 0 <= t["render"] < 60_000
+    assert t["total"] == pytest.approx(sum(t[k] for k in stages), abs=0.1 * len(stages))
+
+
+def test_notes_hold_no_closed_loop_tries(dark_png, tmp_path):
+    out = tmp_path / "out"
+    assert _run("enhance", dark_png, "--out", out, *ANALYTIC).exit_code == 0
+    doc = _doc(out / "dark.spc.json")
+    assert doc["refine"] and all(n.startswith("strength") for n in doc["refine"])
+    assert not [n for n in doc["notes"] if n.startswith("strength")]
+
+
+def test_an_output_folder_that_cannot_be_made_fails_that_photo(tmp_path):
+    folder = tmp_path / "in"
+    (folder / "day2").mkdir(parents=True)
+    Image.fromarray(_dark(_scene(48, 64))).save(folder / "day2" / "a.png")
+    Image.fromarray(_dark(_scene(48, 64, seed=4))).save(folder / "b.png")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "day2").write_text("a file where the folder would go")
+    r = _run("enhance", folder, "--out", out, *ANALYTIC)
+    assert r.exit_code == 1 and (out / "b.png").is_file()
+    assert f"{out / 'day2' / 'a.png'}: cannot create its folder (" in " ".join(r.output.split())

@@ -27,6 +27,12 @@ def test_compute_threads_leave_the_io_threads_their_cores(threads, device, worke
     assert torch.get_num_threads() == compute and cv2.getNumThreads() == opencv
 
 
+def test_an_unknown_core_count_counts_as_one(threads, monkeypatch):
+    monkeypatch.setattr(resources.os, "cpu_count", lambda: None)
+    resources.configure_threads(torch.device("cpu"), 1)
+    assert torch.get_num_threads() == 1 and cv2.getNumThreads() == 1
+
+
 def test_omp_num_threads_set_by_the_user_is_respected(threads, monkeypatch):
     torch.set_num_threads(3)
     monkeypatch.setenv("OMP_NUM_THREADS", "3")
