@@ -293,9 +293,9 @@ def test_batch_size_groups_photos_for_the_critic_and_workers_bound_the_io_thread
         assert r.exit_code == 0, r.output
         outs[args] = {p.name: p.read_bytes() for p in out.glob("*.png")}
         if args:
-            assert 3 in sizes and len(threads) == 1
-        else:
-            assert max(sizes) == 1 and len(threads) == 2  # CPU default: one photo per batch, two I/O threads
+            assert 3 in sizes and threads == {"spc-io_0"}
+        else:  # CPU default: one photo per batch; two I/O threads (how many of them get work is up to timing)
+            assert max(sizes) == 1 and threads and threads <= {"spc-io_0", "spc-io_1"}
     assert outs[()] == outs[("--batch-size", "3", "--workers", "1")]  # batching never changes the pixels
 
 
