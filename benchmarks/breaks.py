@@ -4,6 +4,7 @@ are printed. A break that fails no test is a hole in the suite.
 
     .venv/bin/python benchmarks/breaks.py                 # every break
     .venv/bin/python benchmarks/breaks.py quality strength  # some of them
+    SPC_BREAKS_MAXFAIL=5 .venv/bin/python benchmarks/breaks.py  # stop each run at 5 failures (faster)
 
 The breaks are the ones users would feel and a suite once let pass: the resume check that
 compares the input's SHA-256 removed, --strength ignored, --quality fixed at 95, --precision
@@ -71,8 +72,10 @@ def run_suite(work: Path) -> tuple[int, list[str], str]:
     check = subprocess.run([sys.executable, "-c", "import spc_cli; print(spc_cli.__file__)"], cwd=work, env=env,
                            capture_output=True, text=True, check=True).stdout.strip()
     assert check.startswith(str(work)), f"the suite would import {check}, not the scratch copy"
-    r = subprocess.run(["nice", "-n", "10", sys.executable, "-m", "pytest", "-q", "-rf", "-p", "no:cacheprovider"],
-                       cwd=work, env=env, capture_output=True, text=True)
+    maxfail = os.environ.get("SPC_BREAKS_MAXFAIL")
+    r = subprocess.run(["nice", "-n", "10", sys.executable, "-m", "pytest", "-q", "-rf", "-p", "no:cacheprovider",
+                        *([f"--maxfail={maxfail}"] if maxfail else [])], cwd=work, env=env, capture_output=True,
+                       text=True)
     failed = sorted(set(re.findall(r"^FAILED (\S+)", r.stdout, re.M)))
     tail = r.stdout.strip().splitlines()[-1] if r.stdout.strip() else r.stderr[-300:]
     return r.returncode, failed, tail
