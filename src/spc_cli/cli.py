@@ -165,14 +165,18 @@ def _print_summary(summary, quiet: bool, console, explain: bool = False) -> None
             console.print(f"failed: {o.reason}", soft_wrap=True, markup=False)
         return
     planned = summary.count("planned")
+    unread = [o for o in summary.outcomes if o.status == "unread"]
     if planned:
         for o in summary.outcomes:
-            console.print(f"would write {o.output}  <-  {o.source}", markup=False, soft_wrap=True)
+            if o.status == "planned":
+                console.print(f"would write {o.output}  <-  {o.source}", markup=False, soft_wrap=True)
+        for o in failed:
+            console.print(f"  [red]x[/] {escape(o.reason)}", soft_wrap=True, highlight=False)
+        _print_unread(console, unread)
         console.print(f"dry run: {planned} photo(s) would be processed")
         return
     n = summary.count("done")
     rate = n / summary.seconds if summary.seconds > 0 and n else 0.0
-    unread = [o for o in summary.outcomes if o.status == "unread"]
     console.print(f"[bold]done[/] {n}  [bold]skipped[/] {summary.count('skipped')} (up to date)  "
                   + (f"[bold]not read[/] {len(unread)}  " if unread else "")
                   + f"[bold {'red' if failed else 'green'}]failed[/] {len(failed)}  "

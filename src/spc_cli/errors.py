@@ -25,6 +25,11 @@ class OutputError(SpcError):
         super().__init__(f"{self.path}: {reason}")
 
 
+class CriticError(SpcError):
+    """The critic could not judge a photo (a model's answer that cannot be read as a critique).
+    The photo fails: it is not written, and its sidecar says why."""
+
+
 class UsageError(SpcError):
     """The request itself is wrong (bad flag value, unknown hint, --out over an input). Exit 2."""
 

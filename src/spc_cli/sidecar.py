@@ -4,6 +4,7 @@ Schema history (only fields are ever added; older sidecars still load):
   1 -- input, output, critique, plan, applied, refine, backends, settings, timings_ms, notes
   2 -- result: the critic's score of the photo as written, and what it was measured on
   3 -- series: the series the photo was corrected with (its key, members, what was shared)
+  4 -- error: why a photo that was read then failed (its output is null: no image was written)
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import platform
 from pathlib import Path
 from typing import Any
 
-SCHEMA = 3
+SCHEMA = 4
 SUFFIX = ".spc.json"
 
 
@@ -42,9 +43,11 @@ def build(*, photo_info: dict[str, Any], output_info: dict[str, Any] | None, cri
           settings: dict[str, Any], settings_key: str, timings_ms: dict[str, float],
           exif: dict[str, str] | None = None, refine: list[str] | None = None,
           notes: list[str] | None = None, hint: dict[str, Any] | None = None,
-          result: dict[str, Any] | None = None, series: dict[str, Any] | None = None) -> dict[str, Any]:
+          result: dict[str, Any] | None = None, series: dict[str, Any] | None = None,
+          error: str | None = None) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "schema": SCHEMA,
+        "error": error,
         "input": {**photo_info, "exif": exif or {}},
         "output": output_info,
         "critique": critique,
@@ -79,6 +82,7 @@ def load(path: Path) -> dict[str, Any]:
     doc.setdefault("notes", [])
     doc.setdefault("result", {"score": None, "measured_on": None})
     doc.setdefault("series", None)
+    doc.setdefault("error", None)
     return doc
 
 

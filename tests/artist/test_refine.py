@@ -61,9 +61,16 @@ def test_backs_off_when_full_strength_overshoots():
 
 
 def test_new_clipping_is_rejected_even_if_the_score_rises():
-    critic = MeanCritic(target=0.9)
-    chosen, notes = refine(photo(0.3), plan(2.0), critic, PipelineArtist())
-    assert any("new highlights (clipped)" in n for n in notes)
+    critic = MeanCritic(target=0.9)  # the brighter the better, but clipping is a new finding
+    p = photo(0.3)
+    chosen, notes = refine(p, plan(2.0), critic, PipelineArtist())
+    assert notes[0].startswith("strength 1.0:") and notes[0].endswith("rejected: new highlights (clipped)")
+    s0, s1 = (float(x) for x in notes[0].split("score ")[1].split(",")[0].split(" -> "))
+    assert s1 > s0  # the score rose, and still the try was refused
+    assert notes[1].startswith("strength 0.7:") and notes[1].endswith("accepted")
+    assert [e.strength for e in chosen.edits] == [0.7]  # the strongest try that clips nothing
+    out = PipelineArtist().render([p], [chosen])[0].photo.pixels
+    assert float((out >= 0.999).float().mean()) <= 0.01
 
 
 def test_falls_back_to_untouched():

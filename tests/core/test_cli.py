@@ -1,6 +1,9 @@
-"""The `spc` command end to end: outputs, sidecars, exit codes, resume, lock, dry run, retouch, critique."""
+"""The `spc` command end to end: outputs, sidecars, exit codes, resume, lock, dry run, retouch, critique.
+
+Tests that depend on what the critic decides name ``--critic analytic``: the default critic may change."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -60,13 +63,13 @@ def test_version():
 
 def test_enhance_folder_mirrors_paths_writes_sidecars_and_reports_failures(shoot, tmp_path):
     out = tmp_path / "out"
-    r = runner.invoke(app, ["enhance", str(shoot), "--out", str(out)])
+    r = runner.invoke(app, ["enhance", "--critic", "analytic", str(shoot), "--out", str(out)])
     assert r.exit_code == 1, r.output
     assert "broken.jpg" in r.output
     assert (out / "good.jpg").is_file() and (out / "day2" / "dark.png").is_file()
     assert not (out / "notes.txt").exists() and not (out / "broken.jpg").exists()
     doc = json.loads((out / "day2" / "dark.spc.json").read_text())
-    assert doc["schema"] == sidecar.SCHEMA == 3
+    assert doc["schema"] == sidecar.SCHEMA == 4 and doc["error"] is None
     assert set(doc["input"]) >= {"path", "sha256", "format", "width", "height"}
     assert doc["output"]["format"] == "png" and doc["output"]["bit_depth"] == 8
     assert 0 <= doc["critique"]["score"] <= 100 and doc["critique"]["summary"]
@@ -100,11 +103,32 @@ def test_rerun_skips_up_to_date_outputs_and_force_redoes(shoot, tmp_path):
     assert "done 2" in r.output
 
 
+def _tree(root):
+    """Every file and folder under ``root`` with its inode and mtime."""
+    return {str(p.relative_to(root)): (p.stat().st_ino, p.stat().st_mtime_ns) for p in sorted(root.rglob("*"))}
+
+
 def test_dry_run_writes_nothing(shoot, tmp_path):
     out = tmp_path / "out"
+    inputs = _tree(shoot)
     r = runner.invoke(app, ["enhance", str(shoot), "--out", str(out), "--dry-run"])
-    assert r.exit_code == 0 and "would be processed" in r.output
-    assert not out.exists() or not any(out.rglob("*.jpg"))
+    assert r.exit_code == 0 and "dry run: 3 photo(s) would be processed" in r.output  # broken.jpg is not decoded
+    assert f"would write {out / 'good.jpg'}" in r.output and f"would write {out / 'day2' / 'dark.png'}" in r.output
+    assert f"not read: {shoot / 'notes.txt'}" in r.output and "would write None" not in r.output
+    assert not out.exists()  # no image of any format, no sidecar, no lock, not even the folder
+    assert _tree(shoot) == inputs
+    # over an earlier run's outputs, even with --force: nothing is rewritten, the lock included
+    (shoot / "broken.jpg").unlink()
+    assert runner.invoke(app, ["enhance", str(shoot), "--out", str(out)]).exit_code == 0
+    before = _tree(out)
+    for extra in ([], ["--force"], ["--format", "tiff"]):
+        r = runner.invoke(app, ["enhance", str(shoot), "--out", str(out), "--dry-run", *extra])
+        assert r.exit_code == 0 and "would write" in r.output
+        assert _tree(out) == before, extra
+    inputs = _tree(shoot)
+    r = runner.invoke(app, ["retouch", str(shoot / "good.jpg"), "--hint", "warmer", "--dry-run"])
+    assert r.exit_code == 0 and f"would write {shoot / 'good.spc.jpg'}" in r.output
+    assert _tree(shoot) == inputs
 
 
 def test_a_second_run_on_the_same_out_refuses(shoot, tmp_path):
@@ -112,8 +136,12 @@ def test_a_second_run_on_the_same_out_refuses(shoot, tmp_path):
 
     out = tmp_path / "out"
     with output_lock(out):
+        assert (out / ".spc.lock").read_text() == str(os.getpid())
         r = runner.invoke(app, ["enhance", str(shoot / "good.jpg"), "--out", str(out)])
     assert r.exit_code == 2 and "another spc run" in r.output
+    assert f"{out}: another spc run is writing here (pid {os.getpid()}); wait for it or choose another --out" \
+        in " ".join(r.output.split())
+    assert not (out / "good.jpg").exists()
     assert runner.invoke(app, ["enhance", str(shoot / "good.jpg"), "--out", str(out)]).exit_code == 0
 
 
@@ -162,9 +190,9 @@ def test_unknown_hint_is_exit_2(shoot):
 
 
 def test_critique_prints_a_table_and_json_lines(shoot):
-    r = runner.invoke(app, ["critique", str(shoot / "day2" / "dark.png")])
+    r = runner.invoke(app, ["critique", "--critic", "analytic", str(shoot / "day2" / "dark.png")])
     assert r.exit_code == 0 and "score" in r.output and "exposure" in r.output
-    r = runner.invoke(app, ["critique", str(shoot), "--json"])
+    r = runner.invoke(app, ["critique", "--critic", "analytic", str(shoot), "--json"])
     assert r.exit_code == 1  # broken.jpg
     lines = [json.loads(x) for x in r.output.strip().splitlines() if x.startswith("{")]
     ok = [x for x in lines if "critique" in x]
@@ -183,6 +211,7 @@ def test_applied_list_replays_to_the_output(shoot, tmp_path, hint):
 
     out = tmp_path / "out"
     args = ["enhance"] if hint is None else ["retouch", "--hint", hint]
+    args += ["--critic", "analytic"]
     assert runner.invoke(app, [*args, str(shoot / "day2" / "dark.png"), "--out", str(out)]).exit_code == 0
     doc = json.loads((out / "dark.spc.json").read_text())
     if hint is not None:
@@ -207,7 +236,7 @@ def test_sixteen_bit_inputs_stay_sixteen_bit_and_raw_becomes_tiff(tmp_path):
     examples = Path(__file__).resolve().parents[2] / "examples" / "synthetic.dng"
     (src / "raw.dng").write_bytes(examples.read_bytes())
     out = tmp_path / "out"
-    r = runner.invoke(app, ["enhance", str(src), "--out", str(out)])
+    r = runner.invoke(app, ["enhance", "--critic", "analytic", str(src), "--out", str(out)])
     assert r.exit_code == 0, r.output
     deep = cv2.imread(str(out / "deep.png"), cv2.IMREAD_UNCHANGED)
     assert deep.dtype == np.uint16
@@ -220,7 +249,7 @@ def test_sixteen_bit_inputs_stay_sixteen_bit_and_raw_becomes_tiff(tmp_path):
 def test_a_photo_that_needs_nothing_is_copied_byte_for_byte(tmp_path):
     examples = Path(__file__).resolve().parents[2] / "examples"
     out = tmp_path / "out"
-    r = runner.invoke(app, ["enhance", str(examples / "coffee.jpg"), "--out", str(out)])
+    r = runner.invoke(app, ["enhance", "--critic", "analytic", str(examples / "coffee.jpg"), "--out", str(out)])
     assert r.exit_code == 0, r.output
     doc = json.loads((out / "coffee.spc.json").read_text())
     assert doc["applied"] == [] and doc["plan"] == []
@@ -251,3 +280,50 @@ def test_a_photo_whose_render_fails_is_reported_and_the_batch_goes_on(shoot, tmp
     (bad,) = summary.failed
     assert "dark.png" in bad.reason and "rendering failed" in bad.reason and "outside" in bad.reason
     assert (tmp_path / "out" / "good.jpg").is_file()
+    # the failed photo is not written; its sidecar says why, with what the critic said
+    assert not (tmp_path / "out" / "day2" / "dark.png").exists()
+    doc = json.loads((tmp_path / "out" / "day2" / "dark.spc.json").read_text())
+    assert doc["error"] == bad.reason and doc["output"] is None and doc["applied"] == []
+    assert doc["critique"]["findings"] and [e["op"] for e in doc["plan"]] == ["exposure"]
+    assert doc["settings_key"] == settings.key() and doc["backends"]["artist"]["name"] == "flaky"
+    # an earlier run's output is left as it was, and a rerun does the photo again
+    Engine(settings).run(plan_jobs([shoot], settings))
+    written = (tmp_path / "out" / "day2" / "dark.png").read_bytes()
+    forced = Settings(out_dir=tmp_path / "out", batch_size=2, refine=False, strength=2.0, force=True)
+    summary = Engine(forced, artist=Flaky()).run(plan_jobs([shoot], forced))
+    assert len(summary.failed) == 1 and (tmp_path / "out" / "day2" / "dark.png").read_bytes() == written
+    doc = json.loads((tmp_path / "out" / "day2" / "dark.spc.json").read_text())
+    assert doc["error"] and any("an earlier run's output" in n for n in doc["notes"])
+    assert Engine(settings).run(plan_jobs([shoot], settings)).count("done") == 1  # not taken as up to date
+
+
+@pytest.mark.parametrize("batch_size", [1, 2])
+def test_an_unexpected_render_error_names_its_kind(shoot, tmp_path, batch_size):
+    from spc_cli.engine import Engine, Settings, plan_jobs
+
+    class Broken:
+        name, version = "broken", "1"
+
+        def render(self, photos, plans):
+            raise RuntimeError("out of memory on the device")
+
+    (shoot / "broken.jpg").unlink()
+    settings = Settings(out_dir=tmp_path / "out", batch_size=batch_size, refine=False, critic="analytic")
+    summary = Engine(settings, artist=Broken()).run(plan_jobs([shoot / "day2"], settings))
+    (bad,) = summary.failed
+    assert bad.reason == f"{shoot / 'day2' / 'dark.png'}: rendering failed (RuntimeError: out of memory on the device)"
+
+
+def test_an_input_that_cannot_be_read_again_for_its_checksum_fails_with_the_reason(shoot, tmp_path, monkeypatch):
+    from spc_cli.engine import runner as engine_runner
+
+    (shoot / "broken.jpg").unlink()
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["enhance", str(shoot / "good.jpg"), "--out", str(out)]).exit_code == 0
+
+    def denied(path, chunk=1 << 20):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(engine_runner, "sha256_file", denied)
+    r = runner.invoke(app, ["enhance", str(shoot / "good.jpg"), "--out", str(out)])
+    assert r.exit_code == 1 and f"{shoot / 'good.jpg'}: cannot be read (Permission denied)" in " ".join(r.output.split())

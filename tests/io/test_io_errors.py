@@ -78,16 +78,14 @@ def test_broken_file_is_input_error(tmp_path, png_tools, name):
     assert info.value.path == str(path)
 
 
-def test_truncated_dng_is_input_error(photo_files, tmp_path):
+@pytest.mark.parametrize("keep", [0.05, 0.33, 0.5, 0.9])
+def test_truncated_dng_is_input_error(photo_files, tmp_path, keep):
     data = photo_files["raw"].read_bytes()
     path = tmp_path / "cut.dng"
-    path.write_bytes(data[: len(data) // 3])
-    try:
-        photo = read_photo(path)
-    except InputError as err:
-        assert "cut.dng" in str(err)
-    else:  # LibRaw may fill missing rows with black; then it must still be a valid Photo
-        assert photo.pixels.shape[0] == 3
+    path.write_bytes(data[: int(len(data) * keep)])
+    with pytest.raises(InputError) as info:
+        read_photo(path)
+    assert str(info.value) == f"{path}: not a readable RAW file (Input/output error)"
 
 
 def test_missing_file_and_folder(tmp_path):
@@ -180,11 +178,10 @@ def test_hostile_ifd_loop_in_exif(tmp_path, png_tools):
     path = tmp_path / "loop.png"
     path.write_bytes(png)
     t0 = time.perf_counter()
-    try:
-        read_photo(path)
-    except InputError as err:
-        assert "loop.png" in str(err)
+    photo = read_photo(path)  # the pixels are fine: the photo reads, the looping EXIF is not followed
     assert time.perf_counter() - t0 < 5
+    assert photo.width == 4 and photo.meta.orientation == 1
+    assert float(photo.pixels.min()) == float(photo.pixels.max()) > 0  # the 0x80 grey rows
 
 
 _VALID = {}

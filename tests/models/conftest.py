@@ -87,6 +87,105 @@ def tiny_vlm_dir(tmp_path_factory) -> Path:
     return build_tiny_vlm(tmp_path_factory.mktemp("tiny-qwen2.5-vl"))
 
 
+# What the scripted model answers, in three pieces (each one token): a dark photo's critique.
+SCRIPT = ("Reasoning: The photo is too dark; the subject is lost in the shadows.",
+          "\nSuggestions:\n1. significantly increase exposure",
+          "\nScore: 41/100")
+
+
+def build_scripted_vlm(folder: Path, answer: tuple[str, ...] = SCRIPT) -> Path:
+    """A tiny Qwen2.5-VL whose greedy answer to any photo is ``answer``: each piece is one added
+    token, every layer's output projection is zero (so the last position's state is its own
+    token's embedding) and the output head maps each token of the chain to the next one. The
+    real loading, image processing, prompt and generation code runs; only the words are fixed."""
+    from transformers import Qwen2_5_VLForConditionalGeneration
+
+    tok = build_tokenizer()
+    tok.add_tokens(list(answer))
+    cfg = qwen25vl_config(tok)
+    cfg.tie_word_embeddings = cfg.text_config.tie_word_embeddings = False
+    torch.manual_seed(0)
+    model = Qwen2_5_VLForConditionalGeneration(cfg).eval()
+    text = model.model.language_model
+    # the prompt ends with "assistant\n": its last token is the byte-level newline "\u010a"
+    chain = [tok.convert_tokens_to_ids(t) for t in ("\u010a", *answer, "<|im_end|>")]
+    with torch.no_grad():
+        for layer in text.layers:
+            layer.self_attn.o_proj.weight.zero_()
+            layer.mlp.down_proj.weight.zero_()
+        model.lm_head.weight.zero_()
+        for i, (here, after) in enumerate(zip(chain, chain[1:])):
+            text.embed_tokens.weight[here].zero_()
+            text.embed_tokens.weight[here, i] = 1.0
+            model.lm_head.weight[after, i] = 10.0
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(folder)
+    tok.save_pretrained(folder)
+    build_image_processor().save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def scripted_vlm_dir(tmp_path_factory) -> Path:
+    pytest.importorskip("transformers")
+    return build_scripted_vlm(tmp_path_factory.mktemp("scripted-qwen2.5-vl"))
+
+
+@pytest.fixture(scope="session")
+def garbled_vlm_dir(tmp_path_factory) -> Path:
+    """A model that answers what wrong weights or a half-precision overflow give: no critique."""
+    pytest.importorskip("transformers")
+    return build_scripted_vlm(tmp_path_factory.mktemp("garbled-qwen2.5-vl"), ("\u00bfRT;;q \u00e9\u00e9 0x1a zz",))
+
+
+def build_tiny_pix2pix(folder: Path) -> Path:
+    """A tiny random InstructPix2Pix pipeline saved to ``folder``, loadable by diffusers'
+    ``DiffusionPipeline.from_pretrained`` (what ``--artist-model FOLDER`` does). Its CLIP
+    tokenizer is byte-level without merges, written here (no download)."""
+    import json
+
+    from diffusers import (AutoencoderKL, EulerAncestralDiscreteScheduler, StableDiffusionInstructPix2PixPipeline,
+                           UNet2DConditionModel)
+    from tokenizers import pre_tokenizers
+    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
+
+    vocab = {"<|startoftext|>": 0, "<|endoftext|>": 1}
+    for ch in sorted(pre_tokenizers.ByteLevel.alphabet()):
+        vocab.setdefault(ch, len(vocab))
+        vocab.setdefault(ch + "</w>", len(vocab))
+    words = folder.parent / (folder.name + "-vocab")
+    words.mkdir(parents=True, exist_ok=True)
+    (words / "vocab.json").write_text(json.dumps(vocab))
+    (words / "merges.txt").write_text("#version: 0.2\n")
+    tok = CLIPTokenizer(str(words / "vocab.json"), str(words / "merges.txt"), model_max_length=77,
+                        pad_token="<|endoftext|>")
+    torch.manual_seed(0)
+    unet = UNet2DConditionModel(block_out_channels=(8, 16), layers_per_block=1, sample_size=16, in_channels=8,
+                                out_channels=4, down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+                                up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"), cross_attention_dim=8,
+                                attention_head_dim=4, norm_num_groups=4)
+    torch.manual_seed(0)
+    vae = AutoencoderKL(block_out_channels=[8, 16], in_channels=3, out_channels=3, latent_channels=4,
+                        down_block_types=["DownEncoderBlock2D"] * 2, up_block_types=["UpDecoderBlock2D"] * 2,
+                        norm_num_groups=4)
+    torch.manual_seed(0)
+    text = CLIPTextModel(CLIPTextConfig(bos_token_id=0, eos_token_id=1, pad_token_id=1, hidden_size=8,
+                                        intermediate_size=16, num_attention_heads=2, num_hidden_layers=1,
+                                        vocab_size=len(vocab), max_position_embeddings=77))
+    pipe = StableDiffusionInstructPix2PixPipeline(vae=vae, text_encoder=text, tokenizer=tok, unet=unet,
+                                                  scheduler=EulerAncestralDiscreteScheduler(), safety_checker=None,
+                                                  feature_extractor=None, requires_safety_checker=False)
+    pipe.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_pix2pix_dir(tmp_path_factory) -> Path:
+    pytest.importorskip("transformers")
+    pytest.importorskip("diffusers")
+    return build_tiny_pix2pix(tmp_path_factory.mktemp("tiny-pix2pix") / "model")
+
+
 def make_photo(height: int = 48, width: int = 64, seed: int = 0, name: str = "p.jpg"):
     """A smooth synthetic photo (gradient plus a few blobs), linear light."""
     from spc_cli.photo import Metadata, Photo

@@ -1,5 +1,7 @@
 """The SmartPhotoCrafter critic's answer format read into a Critique (no model needed)."""
 
+import pytest
+
 from spc_cli.critic.base import ATTRIBUTES, Critique
 from spc_cli.critic.release_answer import critique_from_answer, read_answer
 
@@ -48,14 +50,15 @@ def test_answer_without_score():
     assert c.score < 95 and any("no <answer> score" in n for n in c.notes)
 
 
-def test_truncated_inside_think():
+def test_truncated_inside_think_is_a_critic_error_saying_why():
+    """Cut off before any suggestion or score: the critic did not judge the photo (never a 95)."""
+    from spc_cli.errors import CriticError
+
     text = COMPLETE[:230]
-    c = critique_from_answer(text, truncated=True)
-    _valid(c)
-    assert not c.findings and not c.plan
-    assert c.reasoning.startswith("(1) Image Quality")
-    assert any("stopped inside <think>" in n for n in c.notes)
-    assert any("token limit" in n for n in c.notes) and c.measurements["release_truncated"] == 1
+    assert read_answer(text, truncated=True).reasoning.startswith("(1) Image Quality")
+    with pytest.raises(CriticError) as err:
+        critique_from_answer(text, truncated=True)
+    assert "stopped inside <think>" in str(err.value) and "token limit" in str(err.value)
 
 
 def test_suggestions_the_grammar_does_not_know():
@@ -67,13 +70,28 @@ def test_suggestions_the_grammar_does_not_know():
     assert c.measurements["release_dropped"] == 3 and "Not mapped to an edit" in c.summary
 
 
-def test_malformed_answers_never_raise():
-    for text in ("", "   ", "EEEEEEEE", None, "<answer>abc</answer>", "<edit_start>1. increase contrast",
-                 "<think><think></think></edit_end><answer>250</answer>", "<answer>-5</answer>"):
+def test_malformed_answers_that_still_say_something_give_a_critique():
+    for text in ("<edit_start>1. increase contrast", "<think><think></think></edit_end><answer>250</answer>",
+                 "<answer>-5</answer>", "<think>Fine.</think><edit_start>None</edit_end>"):
         c = critique_from_answer(text)
         _valid(c)
     assert critique_from_answer("<answer>250</answer>").score == 100
-    assert critique_from_answer("garbage").summary.startswith("The critic's answer could not be read")
+    assert critique_from_answer("<think>Fine.</think><edit_start>None</edit_end>").score == 95
+
+
+@pytest.mark.parametrize("text", ["", "   ", "EEEEEEEE", None, "garbage", "<answer>abc</answer>",
+                                  "<think>The photo is (1) slightly dark and", "<edit_start>1. add a vignette"])
+def test_an_answer_with_no_score_and_no_edit_is_a_critic_error_never_a_good_photo(text):
+    from spc_cli.errors import CriticError
+
+    with pytest.raises(CriticError) as err:
+        critique_from_answer(text, truncated=text is not None and text.startswith("<think>"))
+    message = str(err.value)
+    assert message.startswith("the smartphotocrafter critic's answer could not be read as a critique (")
+    assert "\n" not in message
+
+
+def test_a_cut_off_edit_block_still_gives_its_suggestions():
     # an open <edit_start> (cut off) still gives its suggestions
     c = critique_from_answer("<think>Flat.</think><edit_start>1. moderately increase contrast\n2. slig", truncated=True)
     assert [e.op for e in c.plan.edits] == ["contrast"]

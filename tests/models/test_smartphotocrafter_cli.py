@@ -82,14 +82,18 @@ def test_critique_end_to_end(shoot, env, canned):
     assert r.exit_code == 0 and "62/100" in r.stdout and "slightly increase exposure" in r.stdout
 
 
-def test_a_random_critics_answer_leaves_the_photo_alone(shoot, tmp_path, env):
+def test_a_random_critics_answer_fails_the_photo_and_leaves_it_alone(shoot, tmp_path, env):
+    """A random release answers garbage: the photo fails where the user sees it (summary line,
+    exit code 1, its sidecar's error) and is not written; never a good photo of score 95."""
     out = tmp_path / "fixed"
+    before = (shoot / "dark.jpg").read_bytes()
     r = CliRunner().invoke(app, ["enhance", str(shoot / "dark.jpg"), "--out", str(out), "--artist",
                                  "smartphotocrafter", "--critic-model", str(env), "--device", "cpu"])
-    assert r.exit_code == 0, r.output
+    assert r.exit_code == 1, r.output
+    assert "critique failed (the smartphotocrafter critic's answer could not be read" in " ".join(r.output.split())
     doc = json.loads((out / "dark.spc.json").read_text())
-    assert doc["applied"] == [] and doc["critique"]["notes"]
-    assert (out / "dark.jpg").read_bytes() == (shoot / "dark.jpg").read_bytes()
+    assert "could not be read as a critique" in doc["error"] and doc["output"] is None and doc["applied"] == []
+    assert not (out / "dark.jpg").exists() and (shoot / "dark.jpg").read_bytes() == before
 
 
 def test_missing_weights_and_wrong_critic_are_usage_errors(shoot, tmp_path, env):

@@ -7,7 +7,7 @@ pytest.importorskip("transformers")
 
 from spc_cli.critic.base import ATTRIBUTES, Critique  # noqa: E402
 from spc_cli.critic.vlm import USER_PROMPT, VLMCritic, critique_from_text  # noqa: E402
-from spc_cli.errors import UsageError  # noqa: E402
+from spc_cli.errors import CriticError, UsageError  # noqa: E402
 
 from .conftest import make_photo  # noqa: E402
 from .test_instructions import TYPICAL  # noqa: E402
@@ -30,28 +30,37 @@ def test_loads_from_folder_generates_and_parses(critic):
     # mixed sizes (padded batches of 2), a thumbnail and a sliver
     photos = [make_photo(48, 64, 0), make_photo(90, 40, 1), make_photo(600, 800, 2), make_photo(3, 300, 4),
               make_photo(1, 1, 5)]
-    out = critic.critique(photos)
-    assert len(out) == 5 and len(critic.last_texts) == 5
-    for c in out:  # a random model writes garbage: a valid critique with nothing to fix, never an exception
-        _valid(c)
-        assert c.findings == [] and not c.plan
+    texts = critic.generate(photos)
+    assert len(texts) == 5 and all(isinstance(t, str) for t in texts)
+    # a random model writes garbage: that is a failure the user sees, never a good photo
+    with pytest.raises(CriticError, match="could not be read as a critique") as err:
+        critic.critique(photos)
+    assert len(critic.last_texts) == 5 and "\n" not in str(err.value)
 
 
 def test_batched_generation_matches_one_by_one(tiny_vlm_dir, critic):
     photos = [make_photo(48, 64, 0), make_photo(100, 60, 3)]
-    critic.critique(photos)
-    together = list(critic.last_texts)
+    together = critic.generate(photos)
     single = VLMCritic(str(tiny_vlm_dir), device="cpu", max_new_tokens=6, batch_size=1)
-    single.critique(photos)
-    assert single.last_texts == together
+    assert single.generate(photos) == together
 
 
 def test_bf16_on_cpu(tiny_vlm_dir):
     c = VLMCritic(str(tiny_vlm_dir), device="cpu", precision="bf16", max_new_tokens=4)
     assert c.model.dtype == torch.bfloat16
-    (res,) = c.critique([make_photo()])
-    _valid(res)
+    (text,) = c.generate([make_photo()])
+    assert isinstance(text, str)
     assert c.to("cpu") is c
+
+
+def test_scripted_model_answers_what_it_was_built_to(scripted_vlm_dir):
+    from .conftest import SCRIPT
+
+    c = VLMCritic(str(scripted_vlm_dir), device="cpu")
+    (res,) = c.critique([make_photo()])
+    assert c.last_texts == ["".join(SCRIPT)]
+    assert res.score == 41 and [e.op for e in res.plan.edits] == ["exposure"]
+    assert res.findings[0].direction == "under" and "too dark" in res.summary
 
 
 def test_prompt_asks_for_reasoning_suggestions_and_score(critic):
@@ -99,11 +108,33 @@ def test_typical_answer_to_critique():
     assert "vignette" in c.summary and c.summary.count(". ") <= 4
 
 
+@pytest.mark.parametrize("text", ["", "   \n ", "\x00\ufffd RT 7 ,,", "The image.", "Reasoning: blurry blob",
+                                  "Suggestions:\n1. add a vignette\n2. crop tighter"])
+def test_an_answer_that_cannot_be_read_is_a_critic_error_never_a_good_score(text):
+    with pytest.raises(CriticError) as err:
+        critique_from_text(text)
+    message = str(err.value)
+    assert "could not be read" in message and "\n" not in message and "--critic-model" in message
+
+
+def test_a_readable_answer_needs_a_score_an_edit_or_an_explicit_none():
+    assert critique_from_text("Score: 88").score == 88  # a score alone is a verdict
+    assert critique_from_text("Suggestions: none").score == 95  # nothing to fix, said in words
+    c = critique_from_text("1. slightly increase contrast")
+    assert [e.op for e in c.plan.edits] == ["contrast"] and c.score < 95
+
+
 def test_score_is_derived_when_missing():
     c = critique_from_text("Reasoning: Dark.\nSuggestions:\n1. significantly increase exposure\n"
                            "2. moderately reduce noise")
     assert c.score < 80 and len(c.findings) == 2
     assert critique_from_text("Reasoning: Fine.\nSuggestions: none\nScore: 90/100").score == 90
+
+
+def test_one_unreadable_answer_in_a_batch_fails_the_call(critic, monkeypatch):
+    monkeypatch.setattr(critic, "generate", lambda photos: [TYPICAL, ""])
+    with pytest.raises(CriticError, match=r"critique: \(empty\)"):
+        critic.critique([make_photo(), make_photo(seed=1)])
 
 
 def test_critique_reads_what_the_model_wrote(critic, monkeypatch):

@@ -102,6 +102,7 @@ class ParsedCritique:
     dropped: list[str] = field(default_factory=list)  # suggestion sentences that map to no edit
     score: float | None = None  # as written, clamped to 0..100
     structured: bool = False  # a section header, a score or a suggestion was found
+    said_none: bool = False  # the answer says in words that no edit is needed ("Suggestions: none")
 
 
 def _norm(text: str) -> str:
@@ -278,6 +279,7 @@ def parse_critique(text: str) -> ParsedCritique:
         m = _ITEM.match(line)
         names_verb = _find_first(_norm(line), UP_VERBS + DOWN_VERBS) is not None
         if _NONE.match(line.strip(" -*_.")):
+            out.said_none = True
             continue
         # a list item is a suggestion, except in the reasoning where it must name an edit verb
         if m is not None and (section != "reasoning" or names_verb):

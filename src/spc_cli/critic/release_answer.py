@@ -12,7 +12,10 @@ built on the hint grammar), so "slightly increase light and exposure" is the sam
 whoever wrote it. The whole reasoning is kept for the sidecar (``Critique.reasoning``),
 its first sentences make the summary. A malformed or truncated answer (the model ran
 out of tokens inside ``<think>``, forgot ``<answer>``, wrote suggestions spc has no edit
-for) still gives a valid critique, with a note saying what was missing: never an error.
+for) still gives a valid critique, with a note saying what was missing, as long as it holds
+a score, a suggestion spc has an edit for or an edit block that says none is needed; an
+answer with none of them cannot be read as a critique and is a ``CriticError`` (the photo
+fails where the user sees it, never a score of 95).
 
 This module needs no model library; ``critic.smartphotocrafter`` calls it.
 """
@@ -47,6 +50,7 @@ class ReleaseAnswer:
     score: float | None = None  # inside <answer>, clamped to 0..100
     notes: list[str] = field(default_factory=list)  # what was missing or malformed
     tagged: bool = False  # any of the release's tags was found
+    said_none: bool = False  # an edit block that lists no edit ("None", or empty)
 
 
 def _items(block: str) -> list[str]:
@@ -95,6 +99,7 @@ def read_answer(text: str, truncated: bool = False) -> ReleaseAnswer:
     m = _EDITS.search(text)
     if m:
         out.items = _items(_TAG.sub("\n", m.group(1)))
+        out.said_none = not out.items and bool(_NONE.match(m.group(1).strip(" \n-*_.")) or not m.group(1).strip())
     else:
         out.notes.append("the answer has no <edit_start> suggestions")
     m = _ANSWER.search(text)
@@ -132,6 +137,12 @@ def critique_from_answer(text: str, truncated: bool = False) -> Critique:
     findings = [Finding(attribute=s.attribute, direction=s.direction, severity=s.severity, confidence=CONFIDENCE,
                         measured={}, reason=s.text) for s in suggestions]
     notes = list(ans.notes)
+    if ans.score is None and not suggestions and not ans.said_none:
+        from ..errors import CriticError
+
+        why = "; ".join(notes) or "no <answer> score and no suggestion spc has an edit for"
+        raise CriticError(f"the smartphotocrafter critic's answer could not be read as a critique ({why}): "
+                          f"{_excerpt(text)}")
     score = ans.score
     if score is None:
         score = score_from_severities([s.severity for s in suggestions])
@@ -147,6 +158,11 @@ def critique_from_answer(text: str, truncated: bool = False) -> Critique:
         measurements["release_score"] = float(ans.score)
     return Critique(score=score, summary=summary, findings=findings, plan=plan, measurements=measurements,
                     reasoning=ans.reasoning, notes=notes)
+
+
+def _excerpt(text, most: int = 60) -> str:
+    flat = " ".join(str(text or "").split())
+    return "(empty)" if not flat else repr(flat if len(flat) <= most else flat[:most] + "...")
 
 
 def _summary(reasoning: str, instructions: list[str], dropped: list[str]) -> str:

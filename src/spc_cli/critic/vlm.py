@@ -21,7 +21,7 @@ import torch
 
 from ..colour import to_srgb8
 from ..device import resolve_device, resolve_dtype
-from ..errors import UsageError
+from ..errors import CriticError, UsageError
 from ..photo import Photo
 from .base import Critique, Finding
 from .instructions import ParsedCritique, merge_edits, parse_critique, trim_sentences
@@ -285,7 +285,7 @@ class VLMCritic:
         if not photos:
             return []
         self.last_texts = self.generate(photos)
-        return [critique_from_text(t) for t in self.last_texts]
+        return [critique_from_text(t) for t in self.last_texts]  # an unreadable answer raises CriticError
 
 
 def score_from_severities(severities: list[float]) -> float:
@@ -294,29 +294,44 @@ def score_from_severities(severities: list[float]) -> float:
 
 
 def critique_from_text(text: str) -> Critique:
-    """Free text -> Critique. Never raises; unreadable text gives no findings and no edits."""
+    """Free text -> Critique.
+
+    An answer that gives no score, no suggestion that maps to an edit and does not say that
+    none is needed cannot be read as a critique (an empty answer, or the garbage of wrong
+    weights or a half-precision overflow): :class:`CriticError`, so the photo fails where
+    the user sees it instead of passing as a good photo.
+    """
     parsed: ParsedCritique = parse_critique(text)
+    if parsed.score is None and not parsed.suggestions and not parsed.said_none:
+        raise CriticError(f"the vlm critic's answer could not be read as a critique: {_excerpt(text)} "
+                          "(no score, no suggestion spc knows, no 'none'); check the model (--critic-model) "
+                          "and try --precision fp32")
     findings = [Finding(attribute=s.attribute, direction=s.direction, severity=s.severity, confidence=CONFIDENCE,
                         measured={}, reason=s.text) for s in parsed.suggestions]
     score = parsed.score
     if score is None:
         score = score_from_severities([s.severity for s in parsed.suggestions])
     plan = merge_edits([s.edit for s in parsed.suggestions])
-    if not parsed.structured:
-        summary = "The vision-language model's answer could not be read as a critique; no edits suggested."
-    else:
-        summary = trim_sentences(parsed.reasoning, 3 if parsed.dropped else 4)
-        if not summary:
-            summary = ("The model suggests: " + "; ".join(s.instruction for s in parsed.suggestions) + "."
-                       if parsed.suggestions else "The model suggests no edits.")
-        if parsed.dropped:
-            listed = "; ".join(f"'{d[:60]}'" for d in parsed.dropped[:3])
-            summary += f" Ignored suggestion(s) with no matching edit: {listed}."
+    summary = trim_sentences(parsed.reasoning, 3 if parsed.dropped else 4)
+    if not summary:
+        summary = ("The model suggests: " + "; ".join(s.instruction for s in parsed.suggestions) + "."
+                   if parsed.suggestions else "The model suggests no edits.")
+    if parsed.dropped:
+        listed = "; ".join(f"'{d[:60]}'" for d in parsed.dropped[:3])
+        summary += f" Ignored suggestion(s) with no matching edit: {listed}."
     measurements = {"vlm_structured": float(parsed.structured), "vlm_suggestions": float(len(parsed.suggestions)),
                     "vlm_dropped": float(len(parsed.dropped))}
     if parsed.score is not None:
         measurements["vlm_score"] = float(parsed.score)
     return Critique(score=score, summary=summary, findings=findings, plan=plan, measurements=measurements)
+
+
+def _excerpt(text: str, most: int = 60) -> str:
+    """The start of a model's answer on one line, quoted; ``(empty)`` for nothing."""
+    flat = " ".join(str(text or "").split())
+    if not flat:
+        return "(empty)"
+    return repr(flat if len(flat) <= most else flat[:most] + "...")
 
 
 __all__ = ["VLMCritic", "QwenVLProcessor", "critique_from_text", "check_photos", "to_pil"]

@@ -9,18 +9,23 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from ..errors import SpcError
+from ..errors import SpcError, UsageError
 from .record import Outcome, Summary
 from .settings import Settings, critic_options
 
 
 def critique_files(inputs: list[Path], settings: Settings, on_result: Callable[[Path, Any, Any], None]) -> Summary:
     """Critique only: decode each photo (threads), critique, hand (path, photo, critique) to on_result."""
+    from ..device import resolve_device, resolve_dtype
     from ..io.decode import read_photo
     from ..io.discover import find_photos
     from ..registry import make_critic
 
     t0 = time.perf_counter()
+    # a bad --device or --precision is an error here too, even where the critic does not use them
+    resolve_dtype(settings.precision, resolve_device(settings.device))
+    if settings.batch_size < 0 or settings.workers < 1:
+        raise UsageError("--batch-size must be 0 (auto) or more, --workers at least 1")
     summary = Summary()
     critic = make_critic(settings.critic, **critic_options(settings))
     photos, not_read = find_photos(inputs, None)

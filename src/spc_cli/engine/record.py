@@ -53,11 +53,8 @@ def document(job: Job, photo, critique, plan: EditPlan, rendered, timings: dict[
              hint_plan: EditPlan | None, settings: Settings, backends: dict[str, Any],
              result: dict[str, Any] | None = None, series: dict[str, Any] | None = None) -> dict[str, Any]:
     """The sidecar record of one photo, before its output is written (``write_output`` adds it)."""
-    info = photo.describe()
-    info.update(bit_depth=photo.meta.bit_depth, colour_space=photo.meta.colour_space,
-                orientation=photo.meta.orientation, frames=photo.meta.frames)
     return sidecar.build(
-        photo_info=info, output_info=None, critique=critique.to_dict(), plan=plan.to_list(),
+        photo_info=_input_info(photo), output_info=None, critique=critique.to_dict(), plan=plan.to_list(),
         applied=[a.to_dict() for a in rendered.applied], backends=backends,
         settings=settings.output_settings(),
         settings_key=settings.key(), timings_ms=timings, exif=sidecar.exif_summary(photo.meta.tags),
@@ -65,6 +62,32 @@ def document(job: Job, photo, critique, plan: EditPlan, rendered, timings: dict[
         notes=list(photo.meta.notes) + list(rendered.notes) + [n for n in notes if not n.startswith("strength")],
         hint=(hint_record(settings.hint, hint_plan, settings.hint_only) if hint_plan is not None else None),
         result=result, series=series)
+
+
+def _input_info(photo) -> dict[str, Any]:
+    info = photo.describe()
+    info.update(bit_depth=photo.meta.bit_depth, colour_space=photo.meta.colour_space,
+                orientation=photo.meta.orientation, frames=photo.meta.frames)
+    return info
+
+
+def write_failure(job: Job, photo, reason: str, critique, plan: EditPlan | None, settings: Settings,
+                  backends: dict[str, Any]) -> None:
+    """The sidecar of a photo that was read and then failed: ``error`` says why, ``output`` is
+    null (no image is written). What the critic said, when it said anything, is kept."""
+    from ..io.atomic import atomic_write_text
+
+    notes = list(photo.meta.notes)
+    if job.output.exists():
+        notes.append(f"{job.output} (an earlier run's output) was left as it was")
+    doc = sidecar.build(
+        photo_info=_input_info(photo), output_info=None,
+        critique=critique.to_dict() if critique is not None else None,
+        plan=plan.to_list() if plan is not None else (critique.plan.to_list() if critique is not None else []),
+        applied=[], backends=backends, settings=settings.output_settings(), settings_key=settings.key(),
+        timings_ms={}, exif=sidecar.exif_summary(photo.meta.tags), notes=notes, error=reason)
+    job.sidecar.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(job.sidecar, sidecar.dumps(doc))
 
 
 def write_output(job: Job, rendered, doc: dict[str, Any], quality: int) -> dict[str, Any]:
@@ -81,6 +104,7 @@ def write_output(job: Job, rendered, doc: dict[str, Any], quality: int) -> dict[
 
         raise OutputError(job.output, f"cannot create its folder ({describe_error(e)})") from e
     meta = rendered.photo.meta
+    said = len(meta.notes)
     if (not rendered.applied and job.fmt == meta.format and job.bit_depth == meta.bit_depth
             and meta.frames == 1):  # a copy would keep every frame; the sidecar says first only
         # Nothing to fix: the output is the input's own bytes, so a good photo loses
@@ -93,6 +117,7 @@ def write_output(job: Job, rendered, doc: dict[str, Any], quality: int) -> dict[
         doc["notes"].append("no edit needed: the input file was copied unchanged")
     else:
         write_photo(rendered.photo, job.output, job.fmt, job.bit_depth, quality=quality)
+        doc["notes"].extend(meta.notes[said:])  # what the writer left out (EXIF in a BMP, ...)
     doc["timings_ms"]["encode"] = (time.perf_counter() - t0) * 1000
     doc["output"] = {"path": str(job.output), "format": job.fmt, "bit_depth": job.bit_depth,
                      "bytes": job.output.stat().st_size}

@@ -20,7 +20,7 @@ from ..errors import InputError, SpcError, UsageError
 from ..plan import EditPlan
 from .jobs import Job, is_current, sha256_file
 from .planning import accepted_score, choose_plan, series_score
-from .record import Outcome, Summary, document, what_was_done, write_output
+from .record import Outcome, Summary, document, what_was_done, write_failure, write_output
 from .resources import configure_threads, keep_freed_memory
 from .settings import Settings, artist_options, critic_options
 
@@ -233,9 +233,20 @@ class Engine:
                 for b in batch:
                     yield from self._process([b])
                 return
-            yield jobs[0], _failed(jobs[0], stage, e)
+            known = critiques[0] if stage != "critique" else None
+            yield jobs[0], self._fail(jobs[0], photos[0], stage, e, known)
             return
         yield from zip(jobs, work)
+
+    def _fail(self, job: Job, photo, stage: str, err: Exception, critique=None, plan=None) -> Outcome:
+        """A photo that was read and then failed: its outcome, and a sidecar saying why. No image
+        is written for it (an earlier run's output stays as it was), so a rerun tries it again."""
+        o = _failed(job, stage, err)
+        try:
+            write_failure(job, photo, o.reason, critique, plan, self.settings, self._backends())
+        except (OSError, SpcError) as e:
+            o.reason += f"; its sidecar could not be written either ({e})"
+        return o
 
     def _finish(self, job: Job, work: Work) -> dict[str, Any]:
         """Render (unless the batch was), document and write one photo; returns its sidecar."""
@@ -249,7 +260,7 @@ class Engine:
                 with torch.inference_mode():
                     work.rendered = self.artist.render([work.photo], [work.plan])[0]
             except Exception as e:  # noqa: BLE001
-                raise StageError(_failed(job, "rendering", e).reason) from e
+                raise StageError(self._fail(job, work.photo, "rendering", e, work.critique, work.plan).reason) from e
             work.timings["render"] = (time.perf_counter() - t0) * 1000
         if work.result is None:
             work.result = self._score_output(work)

@@ -212,8 +212,9 @@ def _cmyk_to_rgb(img: Image.Image, icc: bytes | None) -> tuple[Image.Image, byte
             rgb = ImageCms.profileToProfile(img, src, dst, outputMode="RGB")
             srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
             return rgb, srgb, "CMYK converted to sRGB through its ICC profile"
-        except Exception:
-            pass
+        except Exception as exc:  # noqa: BLE001 - the profile is unusable: converted without it, and said so
+            return img.convert("RGB"), None, ("CMYK converted to RGB without its ICC profile, which could not be "
+                                              f"used ({short(exc)[:60]}); colours are approximate")
     return img.convert("RGB"), None, "CMYK converted to RGB without a profile (approximate)"
 
 
@@ -264,7 +265,7 @@ def _read_raster(path: Path, data: bytes, digest: str, kind: str, max_megapixels
     except Exception as exc:
         exif = Image.Exif()
         notes.append(f"EXIF unreadable, dropped ({short(exc)[:60]})")
-    orientation = md.orientation_of(exif)
+    orientation = md.orientation_of(exif, notes)
 
     # ---- pixels
     if kind == "tiff":
@@ -356,7 +357,7 @@ def _read_raster(path: Path, data: bytes, digest: str, kind: str, max_megapixels
         jpeg_subsampling=_jpeg_subsampling(img) if kind == "jpeg" else None,
     )
     try:
-        meta.exif = md.sanitise_exif(exif, w, h) if len(exif) else None
+        meta.exif = md.sanitise_exif(exif, w, h, notes) if len(exif) else None
     except md.MetadataError:
         raise
     except Exception as exc:

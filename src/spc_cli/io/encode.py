@@ -233,11 +233,13 @@ def _ascii(value) -> str | None:
     return value or None
 
 
-def tiff_tags_from_exif(exif: bytes | None) -> tuple[list[tuple], dict, dict, dict]:
+def tiff_tags_from_exif(exif: bytes | None,
+                        notes: list[str] | None = None) -> tuple[list[tuple], dict, dict, dict]:
     """Split an EXIF block for a TIFF writer.
 
     Returns ``(extratags for IFD0, exif sub-IFD dict, gps sub-IFD dict, other)`` where
-    ``other`` holds ImageDescription / Software for tifffile's own parameters.
+    ``other`` holds ImageDescription / Software for tifffile's own parameters. An
+    interoperability block that cannot be read is left out, and ``notes`` says so.
     """
     if not exif:
         return [], {}, {}, {}
@@ -258,10 +260,7 @@ def tiff_tags_from_exif(exif: bytes | None) -> tuple[list[tuple], dict, dict, di
     interop = {}
     if md.INTEROP_IFD in sub:
         sub.pop(md.INTEROP_IFD)
-        try:
-            interop = dict(e.get_ifd(md.INTEROP_IFD))
-        except Exception:
-            interop = {}
+        interop = md.interop_ifd(e, notes)
     if interop:
         sub[md.INTEROP_IFD] = interop
     gps = dict(e.get_ifd(md.GPS_IFD))
@@ -314,10 +313,10 @@ def attach_sub_ifds(path: Path, subs: dict[int, dict]) -> None:
 
 
 def _write_tiff(path: Path, arr: np.ndarray, exif: bytes | None, icc: bytes | None,
-                xmp: bytes | None) -> None:
+                xmp: bytes | None, notes: list[str] | None = None) -> None:
     import tifffile
 
-    extratags, sub, gps, other = tiff_tags_from_exif(exif)
+    extratags, sub, gps, other = tiff_tags_from_exif(exif, notes)
     subs = {}
     if sub:
         extratags.append((PLACEHOLDER[md.EXIF_IFD], "I", 1, 0, True))
@@ -370,7 +369,7 @@ def write_photo(photo: Photo, path: Path, fmt: str, bit_depth: int, quality: int
         raise OutputError(path, f"{photo.width}x{photo.height} is too large for {fmt.upper()} "
                                 f"(max {limit} px a side)")
     meta = photo.meta
-    exif = md.normalise_exif(meta.exif)
+    exif = md.normalise_exif(meta.exif, meta.notes)
     icc, xmp = meta.icc, meta.xmp
     keep_alpha = photo.alpha is not None and fmt not in ("jpeg", "bmp")
     if output_space(photo, bit_depth) != meta.colour_space:
@@ -387,6 +386,6 @@ def write_photo(photo: Photo, path: Path, fmt: str, bit_depth: int, quality: int
         elif fmt == "png":
             _write_png(tmp, arr, exif, icc, xmp)
         else:
-            _write_tiff(tmp, arr, exif, icc, xmp)
+            _write_tiff(tmp, arr, exif, icc, xmp, meta.notes)
 
     atomic_write(path, write)

@@ -71,7 +71,7 @@ def read_float_tiff(path: Path, data: bytes, digest: str, max_megapixels: float)
                     frames=frames, notes=notes)
     objects = fill_tags(meta, data)
     try:
-        meta.exif = md.exif_from_tags(objects) if objects else None
+        meta.exif = md.exif_from_tags(objects, notes) if objects else None
     except Exception as exc:  # noqa: BLE001 - the photo reads; its EXIF is not carried over, and the sidecar says so
         notes.append(f"EXIF could not be carried over ({short(exc)[:60]})")
     pixels = torch.from_numpy(np.ascontiguousarray(colour.transpose(2, 0, 1)))

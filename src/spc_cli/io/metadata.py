@@ -51,12 +51,15 @@ _EXIF_IN_IFD0 = frozenset({
     0x9207, 0x9208, 0x9209, 0x920A, 0xA431, 0xA432, 0xA433, 0xA434,
 })
 
-_log = logging.getLogger(__name__)
 logging.getLogger("exifread").setLevel(logging.ERROR)
 
 
 class MetadataError(ValueError):
     """A metadata block is hostile or oversized; decode turns it into an InputError."""
+
+
+class TagsError(ValueError):
+    """exifread could not read a file's tags. The photo still reads; its sidecar says what was lost."""
 
 
 # --------------------------------------------------------------------------- exifread
@@ -65,15 +68,16 @@ class MetadataError(ValueError):
 def read_tags(data: bytes) -> tuple[dict[str, str], dict[str, Any]]:
     """exifread's view of a file: ``({name: printable}, {name: IfdTag})``.
 
-    Thumbnails and maker notes are skipped. An unreadable EXIF gives empty dicts.
+    Thumbnails and maker notes are skipped. A file without EXIF gives empty dicts; one whose
+    EXIF exifread cannot read raises :class:`TagsError` with the reason in one line.
     """
     import exifread
 
     try:
         raw = exifread.process_file(io.BytesIO(data), details=False, extract_thumbnail=False)
     except Exception as exc:  # exifread raises many kinds on odd files
-        _log.debug("exifread failed: %s", exc)
-        return {}, {}
+        why = " ".join(str(exc).split())[:80] or type(exc).__name__
+        raise TagsError(f"exifread could not read the EXIF tags ({why})") from exc
     printable: dict[str, str] = {}
     objects: dict[str, Any] = {}
     for key, value in raw.items():
@@ -142,19 +146,28 @@ def check_size(kind: str, block: bytes | None, limit: int) -> None:
         raise MetadataError(f"{kind} block too large ({len(block)} bytes, limit {limit})")
 
 
-def orientation_of(exif: Image.Exif) -> int:
+def orientation_of(exif: Image.Exif, notes: list[str] | None = None) -> int:
+    """The EXIF orientation 1-8; a value outside that is taken as 1 (as stored), and ``notes``
+    says so."""
+    value = exif.get(ORIENTATION, 1)
     try:
-        value = int(exif.get(ORIENTATION, 1))
+        number = int(value)
     except (TypeError, ValueError):
-        return 1
-    return value if 1 <= value <= 8 else 1
+        number = 0
+    if 1 <= number <= 8:
+        return number
+    if notes is not None:
+        notes.append(f"EXIF orientation {repr(value)[:20]} is not 1-8: the photo is taken as stored")
+    return 1
 
 
-def sanitise_exif(exif: Image.Exif, width: int | None = None, height: int | None = None) -> bytes | None:
+def sanitise_exif(exif: Image.Exif, width: int | None = None, height: int | None = None,
+                  notes: list[str] | None = None) -> bytes | None:
     """A fresh EXIF block from ``exif``: descriptive IFD0 tags, Exif and GPS IFDs.
 
     Orientation becomes 1 (pixels are upright), pixel dimensions are updated, thumbnails
-    and image-structure tags are dropped. None when nothing worth keeping remains.
+    and image-structure tags are dropped. None when nothing worth keeping remains. What
+    could not be carried (an unreadable interoperability block) is said in ``notes``.
     """
     out = Image.Exif()
     for tag, value in exif.items():
@@ -167,7 +180,7 @@ def sanitise_exif(exif: Image.Exif, width: int | None = None, height: int | None
         if tag in _EXIF_IN_IFD0 and tag not in sub:
             sub[tag] = value
     if INTEROP_IFD in sub:
-        interop = _interop(exif)
+        interop = interop_ifd(exif, notes)
         if interop:
             sub[INTEROP_IFD] = interop
         else:
@@ -189,10 +202,14 @@ def sanitise_exif(exif: Image.Exif, width: int | None = None, height: int | None
     return block
 
 
-def _interop(exif: Image.Exif) -> dict:
+def interop_ifd(exif: Image.Exif, notes: list[str] | None = None) -> dict:
+    """The EXIF interoperability block, or {} (and a note) when Pillow cannot read it."""
     try:
         return dict(exif.get_ifd(INTEROP_IFD))
-    except Exception:
+    except Exception as exc:  # noqa: BLE001 - a malformed sub-IFD: only that block is lost
+        if notes is not None:
+            notes.append(f"EXIF interoperability block unreadable, not carried over "
+                         f"({' '.join(str(exc).split())[:60] or type(exc).__name__})")
         return {}
 
 
@@ -203,8 +220,12 @@ def load_exif(block: bytes) -> Image.Exif:
     return exif
 
 
-def normalise_exif(block: bytes | None) -> bytes | None:
-    """Make sure a block headed for an output says orientation 1 and has no header."""
+def normalise_exif(block: bytes | None, notes: list[str] | None = None) -> bytes | None:
+    """Make sure a block headed for an output says orientation 1 and has no header.
+
+    A block Pillow cannot read is not written (its orientation could not be reset, and a
+    viewer would turn the upright pixels again); ``notes`` says so.
+    """
     if not block:
         return None
     try:
@@ -212,8 +233,11 @@ def normalise_exif(block: bytes | None) -> bytes | None:
         if ORIENTATION in exif and exif.get(ORIENTATION) != 1:
             exif[ORIENTATION] = 1
             return strip_header(exif.tobytes())
-    except Exception:
-        return strip_header(block)
+    except Exception as exc:  # noqa: BLE001 - said in notes; the photo is still written
+        if notes is not None:
+            why = " ".join(str(exc).split())[:60] or type(exc).__name__
+            notes.append(f"EXIF block unreadable, not written ({why})")
+        return None
     return strip_header(block)
 
 
@@ -238,11 +262,13 @@ def _ifd_value(tag: Any) -> Any:
     return items[0] if len(items) == 1 else tuple(items)
 
 
-def exif_from_tags(objects: dict[str, Any]) -> bytes | None:
+def exif_from_tags(objects: dict[str, Any], notes: list[str] | None = None) -> bytes | None:
     """Rebuild an EXIF block (IFD0 + Exif IFD + GPS IFD) from exifread's tag objects.
 
-    Used for RAW inputs, whose EXIF lives in a camera-specific container.
+    Used for RAW inputs, whose EXIF lives in a camera-specific container. Tags that cannot be
+    rebuilt are left out and named in ``notes``.
     """
+    dropped: list[str] = []
     ifd0: dict[int, Any] = {}
     sub: dict[int, Any] = {}
     gps: dict[int, Any] = {}
@@ -251,18 +277,28 @@ def exif_from_tags(objects: dict[str, Any]) -> bytes | None:
         number = getattr(tag, "tag", None)
         if not isinstance(number, int):
             continue
+        if group == "GPS":
+            dest = gps
+        elif group == "EXIF" and number not in (INTEROP_IFD, 0x927C):
+            dest = sub
+        elif group == "Image" and number in IFD0_KEEP:
+            dest = ifd0
+        elif group == "Image" and number in _EXIF_IN_IFD0:
+            dest = sub  # the Exif IFD's own value wins where both are present
+        else:
+            continue  # image structure, thumbnails, maker notes: not carried from file to file
         try:
             value = _ifd_value(tag)
-        except Exception:
+        except Exception:  # noqa: BLE001 - named in notes below
+            dropped.append(key)
             continue
-        if group == "GPS":
-            gps[number] = value
-        elif group == "EXIF" and number not in (INTEROP_IFD, 0x927C):
-            sub[number] = value
-        elif group == "Image" and number in IFD0_KEEP:
-            ifd0[number] = value
-        elif group == "Image" and number in _EXIF_IN_IFD0:
+        if group == "Image" and dest is sub:
             sub.setdefault(number, value)
+        else:
+            dest[number] = value
+    if dropped and notes is not None:
+        notes.append(f"{len(dropped)} EXIF tag(s) could not be carried over: {', '.join(dropped[:5])}"
+                     + (", ..." if len(dropped) > 5 else ""))
     exif = Image.Exif()
     for number, value in ifd0.items():
         exif[number] = value
@@ -276,8 +312,9 @@ def exif_from_tags(objects: dict[str, Any]) -> bytes | None:
         return None
     try:
         return strip_header(exif.tobytes())
-    except Exception:
-        # A value Pillow cannot type: keep the core tags only.
+    except Exception as exc:  # noqa: BLE001 - a value Pillow cannot type: keep the core tags only
+        if notes is not None:
+            notes.append(f"EXIF rebuilt with camera, model and date only ({' '.join(str(exc).split())[:60]})")
         core = Image.Exif()
         for number in (0x010F, 0x0110, 0x0132):
             if number in ifd0 and isinstance(ifd0[number], str):

@@ -50,7 +50,7 @@ def read_raw(path: Path, data: bytes, digest: str, max_megapixels: float) -> Pho
     )
     objects = fill_tags(meta, data)
     try:
-        meta.exif = md.exif_from_tags(objects)
+        meta.exif = md.exif_from_tags(objects, meta.notes)
     except Exception as exc:
         meta.notes.append(f"EXIF could not be rebuilt from the RAW file ({short(exc)[:60]})")
     return Photo(pixels=torch.from_numpy(planes), meta=meta)

@@ -49,11 +49,25 @@ def check_size(path: Path, width: int, height: int, max_megapixels: float) -> No
 
 
 def fill_tags(meta: Metadata, data: bytes, exif_block: bytes | None = None) -> dict:
-    printable, objects = md.read_tags(data)
+    """exifread's tags of the file (``meta.tags``) and the camera facts from them (camera, ISO,
+    exposure time, f-number). Tags exifread cannot read are said in ``meta.notes``: the critic
+    then judges without the camera's ISO and exposure time, and a RAW file's EXIF is lost."""
+    failure: md.TagsError | None = None
+    try:
+        printable, objects = md.read_tags(data)
+    except md.TagsError as exc:
+        printable, objects, failure = {}, {}, exc
     if not printable and exif_block and exif_block[:2] in (b"II", b"MM"):
         # exifread misses EXIF in some containers (e.g. WebP without the "Exif" prefix):
         # the block itself is a TIFF structure it can read.
-        printable, objects = md.read_tags(exif_block)
+        try:
+            printable, objects = md.read_tags(exif_block)
+        except md.TagsError as exc:
+            failure = failure or exc
+    if failure is not None and not printable:
+        rebuilt = meta.format == "raw" or meta.colour_space == "linear"  # EXIF rebuilt from these tags
+        meta.notes.append(f"{failure}: the critic judged without the camera's ISO and exposure time"
+                          + ("; the output carries no EXIF" if rebuilt else ""))
     meta.tags = printable
     for key, value in md.camera_facts(printable).items():
         setattr(meta, key, value)

@@ -1,0 +1,69 @@
+"""How a run splits the machine: compute threads beside the I/O threads, and the allocator's settings."""
+
+from __future__ import annotations
+
+import cv2
+import pytest
+import torch
+
+from spc_cli.engine import resources
+
+
+@pytest.fixture
+def threads(monkeypatch):
+    """Restores torch's and OpenCV's thread counts; the machine seems to have 8 cores."""
+    before = torch.get_num_threads(), cv2.getNumThreads()
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(resources.os, "cpu_count", lambda: 8)
+    yield
+    torch.set_num_threads(before[0])
+    cv2.setNumThreads(before[1])
+
+
+@pytest.mark.parametrize("device,workers,compute,opencv", [("cpu", 2, 6, 4), ("cpu", 3, 5, 2), ("cpu", 8, 1, 1),
+                                                           ("cpu", 12, 1, 1), ("cuda", 2, 8, 4)])
+def test_compute_threads_leave_the_io_threads_their_cores(threads, device, workers, compute, opencv):
+    resources.configure_threads(torch.device(device), workers)
+    assert torch.get_num_threads() == compute and cv2.getNumThreads() == opencv
+
+
+def test_an_unknown_core_count_counts_as_one(threads, monkeypatch):
+    monkeypatch.setattr(resources.os, "cpu_count", lambda: None)
+    resources.configure_threads(torch.device("cpu"), 1)
+    assert torch.get_num_threads() == 1 and cv2.getNumThreads() == 1
+
+
+def test_omp_num_threads_set_by_the_user_is_respected(threads, monkeypatch):
+    torch.set_num_threads(3)
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    resources.configure_threads(torch.device("cpu"), 2)
+    assert torch.get_num_threads() == 3
+
+
+def test_freed_photo_memory_is_kept_on_the_main_heap(monkeypatch):
+    calls = []
+
+    class Libc:
+        def mallopt(self, param, value):
+            calls.append((param, value))
+            return 1
+
+    import ctypes
+    import sys
+
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: Libc() if name == "libc.so.6" else None)
+    resources.keep_freed_memory()
+    # M_MMAP_THRESHOLD 1 GiB, M_TRIM_THRESHOLD 2 GiB, M_ARENA_MAX 1 (as documented in the function)
+    assert calls == [(-3, 1 << 30), (-1, 1 << 31), (-8, 1)]
+    calls.clear()
+    monkeypatch.setattr(sys, "platform", "darwin")
+    resources.keep_freed_memory()
+    assert calls == []
+
+    def no_libc(name):
+        raise OSError("libc.so.6: cannot open shared object file")
+
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(ctypes, "CDLL", no_libc)
+    resources.keep_freed_memory()  # musl and others: nothing to tune, nothing to say

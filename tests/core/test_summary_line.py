@@ -1,0 +1,53 @@
+"""The one line the summary prints for each photo, from its sidecar (``engine.what_was_done``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from spc_cli.engine import what_was_done
+from spc_cli.engine.planning import accepted_score, refusal
+
+EXPOSURE = {"op": "exposure", "instruction": "strongly increase exposure"}
+CONTRAST = {"op": "contrast", "instruction": "slightly increase contrast"}
+FINDING = {"attribute": "exposure", "direction": "under"}
+
+
+def doc(plan=(), applied=(), refine=(), before=43.0, after=None, findings=(FINDING,)):
+    return {"plan": list(plan), "applied": [{"op": p} for p in applied], "refine": list(refine),
+            "critique": {"score": before, "findings": list(findings)},
+            "result": {"score": after, "measured_on": "proxy" if after is not None else None}}
+
+
+@pytest.mark.parametrize("d,line", [
+    (doc([EXPOSURE, CONTRAST], ["exposure", "contrast"], after=88.4),
+     "score 43 -> 88; strongly increase exposure; slightly increase contrast"),
+    (doc([EXPOSURE], ["exposure"], ["strength 1.0: score 43 -> 40, rejected: new highlights (clipped)",
+                                    "strength 0.7: score 43 -> 81, accepted"], after=81),
+     "score 43 -> 81; strongly increase exposure (eased to strength 0.7)"),
+    (doc([EXPOSURE], ["exposure"], ["strength 1.0: score 43 -> 90, accepted"], after=90),
+     "score 43 -> 90; strongly increase exposure"),
+    (doc([EXPOSURE, CONTRAST], [], ["strength 1.0: score 60 -> 58, rejected: new contrast (low)",
+                                    "strength 0.0: no strength improved the photo; left untouched"], before=60),
+     "score 60; left as it was: the closed loop refused strongly increase exposure and slightly increase contrast "
+     "(new contrast (low))"),
+    (doc([EXPOSURE], [], ["strength 1.0: score 41 -> 41, rejected: score did not rise"], before=41, after=41),
+     "score 41 -> 41; left as it was: the closed loop refused strongly increase exposure (score did not rise)"),
+    (doc([{"op": "dehaze"}], [], ["strength 1.0: score 50 -> 49, rejected"], before=50),
+     "score 50; left as it was: the closed loop refused dehaze (the score did not rise)"),
+    (doc([], [], findings=[], before=99, after=99), "score 99 -> 99; left as it was: nothing needs fixing"),
+    (doc([], [], before=70), "score 70; left as it was"),  # a finding the critic has no edit for
+    (doc([EXPOSURE], [], before=55), "score 55; left as it was"),  # strength 0, no closed loop
+    ({"plan": [], "applied": []}, "left as it was: nothing needs fixing"),  # an old sidecar without scores
+])
+def test_what_was_done(d, line):
+    assert what_was_done(d) == line
+
+
+def test_the_closed_loops_notes_are_read_in_order():
+    notes = ["sharpen: pixel-scale, kept as planned (not judged on the proxy)",
+             "strength 1.0: score 43 -> 40, rejected: new highlights (clipped)",
+             "strength 0.7: score 43 -> 81 with levels, accepted"]
+    assert accepted_score(notes) == 81 and refusal(notes) == "new highlights (clipped)"
+    assert accepted_score(notes[:2]) is None and refusal(notes[2:]) is None
+    assert refusal(["strength 1.0: score 5 -> 4, rejected"]) == "the score did not rise"
+    assert refusal([]) is None and accepted_score(["a note that is not a try"]) is None
