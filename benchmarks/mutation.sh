@@ -32,8 +32,9 @@ else  # tracked and untracked-but-not-ignored files, as they are on disk
 fi
 cd "$WORK"
 
-# The modules under test, and the fast tests that exercise them: the CLI and engine tests and
-# the engine's path and write-failure tests. Left out: the model backends' tests (each mutant
+# The modules under test, and the fast tests that exercise them: the CLI and engine tests,
+# the series and report tests (series planning lives in the engine) and the engine's path and
+# write-failure tests. Left out: the model backends' tests (each mutant
 # would build the tiny models again), hostile-input, soak, kill and load runs (seconds each;
 # they test the decoders and the OS as much as these modules). mutmut runs, for each mutant,
 # only the selected tests that execute the mutated function, stopping at the first failure.
@@ -51,6 +52,9 @@ also_copy =
     benchmarks/
 pytest_add_cli_args_test_selection =
     tests/core/
+    tests/series/test_series.py
+    tests/series/test_pool.py
+    tests/series/test_report.py
     tests/reliability/test_paths.py
     tests/reliability/test_write_failures.py
 pytest_add_cli_args =

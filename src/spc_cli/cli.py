@@ -279,7 +279,7 @@ def _explain(inputs, hint: str, hint_only: bool, options: dict) -> None:
 
     def on_result(path, result):
         if isinstance(result, list):
-            console.print(f"[bold]{escape(str(path))}[/]" + (" (hint only)" if hint_only else ""))
+            console.print(f"[bold]{escape(str(path))}[/]" + (" (hint only)" if hint_only else ""), soft_wrap=True)
             for line in result:
                 console.print(f"  {line}", markup=False, soft_wrap=True)
         else:

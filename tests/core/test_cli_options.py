@@ -453,7 +453,7 @@ def test_critique_options_reach_the_reader(two, tmp_path, monkeypatch):
     lines = [json.loads(x) for x in r.stdout.splitlines()]
     assert sorted(Path(x["path"]).name for x in lines) == ["big.png", "dark.png", "good.png"]
     (bad,) = [x for x in lines if "error" in x]
-    assert bad["error"] == f"{two / 'big.png'}: image too large: 160x120 = 0 megapixels (limit 0.015)"
+    assert bad["error"] == f"{two / 'big.png'}: image too large: 160x120 = 0.0192 megapixels (limit 0.015)"
     assert _run("critique", two, "--critic", "nonesuch").exit_code == 2
 
 

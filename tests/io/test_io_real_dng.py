@@ -22,7 +22,7 @@ def photo():
 
 
 def test_size_comes_from_the_dngs_own_structure_before_any_pixel_is_decoded():
-    with pytest.raises(InputError, match=r"3474x2314 = 8 megapixels \(limit 5\)"):
+    with pytest.raises(InputError, match=r"3474x2314 = 8.04 megapixels \(limit 5\)"):
         read_photo(DNG, max_megapixels=5)
 
 

@@ -52,7 +52,7 @@ def critique_files(inputs: list[Path], settings: Settings, on_result: Callable[[
                 summary.outcomes.append(o)
                 on_result(src, None, o)
                 continue
-            summary.outcomes.append(Outcome(src, "done", None, score_before=c.score))
+            summary.outcomes.append(Outcome(src, "done", score_before=c.score))
             on_result(src, photo, c)
     summary.add_not_read(not_read)
     summary.seconds = time.perf_counter() - t0

@@ -43,7 +43,7 @@ def check_size(path: Path, width: int, height: int, max_megapixels: float) -> No
     megapixels = width * height / 1e6
     if megapixels > max_megapixels:
         raise InputError(
-            path, f"image too large: {width}x{height} = {megapixels:.0f} megapixels "
+            path, f"image too large: {width}x{height} = {megapixels:.3g} megapixels "
                   f"(limit {max_megapixels:g})"
         )
 
