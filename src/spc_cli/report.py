@@ -23,7 +23,6 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 PAGE = "index.html"
 FILES = "index_files"

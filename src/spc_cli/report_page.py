@@ -64,7 +64,7 @@ def _fill_series(entry: Entry, s: dict[str, Any], source: str) -> None:
     entry.series, entry.series_label = s["id"], s.get("label", "")
     members = s.get("members", [])
     entry.series_rank = members.index(source) if source in members else len(members)
-    off, corr = s.get("offset") or {}, s.get("correction") or {}
+    off = s.get("offset") or {}
     how = {"matched": "registered on the others", "camera": "placed by its exposure settings",
            "alone": "related to none of the others: taken as typical"}
     parts = []

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from spc_cli import api
 from spc_cli.cli import app
-from spc_cli.progress import TqdmBar, _Lines
+from spc_cli.progress import TqdmBar
 
 
 def _photos(folder: Path, n: int = 3) -> Path:

@@ -65,7 +65,7 @@ def broken_files() -> dict[str, tuple[bytes, tuple[str, ...]]]:
 
 def test_every_broken_input_is_one_line_and_the_rest_is_done(tmp_path, guard):
     shoot = tmp_path / "shoot"
-    good = [save(shoot / "a_good.jpg", scene(48, 64, 1)), save(shoot / "sub" / "z_good.png", scene(48, 64, 2, ev=-1.5))]
+    [save(shoot / "a_good.jpg", scene(48, 64, 1)), save(shoot / "sub" / "z_good.png", scene(48, 64, 2, ev=-1.5))]
     cases = broken_files()
     for name, (data, _) in cases.items():
         (shoot / name).write_bytes(data)

@@ -98,7 +98,7 @@ def _compensate(x0, edits, what, regions) -> tuple[list[Edit], str]:
     start = float(getattr(tone.effective(), what)) if tone is not None else 0.0
     end = -1.0 if what == "highlights" else 1.0
     if (end - start) * (1 if what == "shadows" else -1) <= 0:
-        return edits, f"the tone op is already at its limit"
+        return edits, "the tone op is already at its limit"
     lo, hi = 0.0, 1.0  # share of the way from start to end
     if _violation(x0, render(x0, _with_tone(edits, what, end)), what, regions) > 0:
         return _with_tone(edits, what, end), f"the {what} pulled back as far as the tone op goes"
