@@ -49,6 +49,19 @@ Offload = Annotated[bool, typer.Option("--offload", help="Model backends on CUDA
 ArtistMP = Annotated[Optional[float], typer.Option("--artist-megapixels", min=0.001, max=4.0,
                                                    help="A model artist's working size in megapixels [default: about "
                                                    "1]; never larger than the photo.", show_default=False)]
+EngineOpt = Annotated[str, typer.Option("--engine", help="Where photos are processed: local (this machine's "
+                                        "threads) or ray (a Ray cluster; pip install 'spc-cli[ray]').")]
+RayAddress = Annotated[Optional[str], typer.Option("--ray-address", envvar="RAY_ADDRESS", help="With --engine "
+                                                   "ray: the cluster to join (host:port, auto, ray://host:10001) "
+                                                   "[default: a local cluster on 127.0.0.1 for this run].",
+                                                   show_default=False)]
+Actors = Annotated[int, typer.Option("--actors", min=0, help="With --engine ray: workers, each with its own critic "
+                                     "and artist (0 = auto: one per GPU, else one per CPU).")]
+ActorCpus = Annotated[float, typer.Option("--actor-cpus", min=0.0, help="With --engine ray: CPUs reserved per "
+                                          "worker (0 = auto: 1 with a GPU, else 0.5).")]
+Collect = Annotated[bool, typer.Option("--collect", help="With --engine ray: workers send the encoded photos and "
+                                       "sidecars here to be written (they cannot see --out).")]
+Verbose = Annotated[bool, typer.Option("--verbose", help="With --engine ray: show Ray's own logs and progress bars.")]
 NoRefine = Annotated[bool, typer.Option("--no-refine", help="Skip the closed-loop check that backs off edits "
                                         "which would not raise the critic's score.")]
 SeriesOpt = Annotated[str, typer.Option("--series", help="Correct photos of one scene together so they match: auto "
@@ -217,9 +230,10 @@ def enhance(inputs: Inputs,
             precision: Precision = "auto", batch_size: BatchSize = 0, workers: Workers = 2, force: Force = False,
             dry_run: DryRun = False, quiet: Quiet = False, max_megapixels: MaxMP = 250.0,
             no_refine: NoRefine = False, critic_model: CriticModel = None, artist_model: ArtistModel = None,
-            allow_download: AllowDownload = False, offload: Offload = False,
             artist_megapixels: ArtistMP = None, series: SeriesOpt = "auto", report: ReportOpt = False,
-            json_out: JsonOpt = False, hint: HintOpt = None) -> None:
+            json_out: JsonOpt = False, hint: HintOpt = None, engine: EngineOpt = "local",
+            ray_address: RayAddress = None, actors: Actors = 0, actor_cpus: ActorCpus = 0.0,
+            collect: Collect = False, verbose: Verbose = False) -> None:
     """Critique every photo and fix what is wrong; writes the photo and a .spc.json sidecar."""
     from . import api
 
@@ -232,7 +246,8 @@ def enhance(inputs: Inputs,
     opts = dict(format=format, quality=quality, strength=strength, critic=critic, artist=artist, device=device,
                 precision=precision, batch_size=batch_size, workers=workers, force=force, dry_run=dry_run,
                 max_megapixels=max_megapixels, refine=not no_refine, critic_model=critic_model,
-                artist_model=artist_model, series=series, report=report, hint=hint,
+                artist_model=artist_model, series=series, report=report, hint=hint, engine=engine,
+                ray_address=ray_address, actors=actors, actor_cpus=actor_cpus, collect=collect, verbose=verbose,
                 **_model_opts(allow_download, offload, artist_megapixels))
     _run_batch(lambda **cb: api.enhance(inputs, out, **cb, **opts), quiet or json_out, "enhancing",
                json_out=json_out, grouping=True)
@@ -295,7 +310,9 @@ def critique(inputs: Inputs,
              critic: CriticOpt = "analytic", device: Device = "auto", precision: Precision = "auto",
              batch_size: BatchSize = 0, workers: Workers = 2, quiet: Quiet = False,
              max_megapixels: MaxMP = 250.0, critic_model: CriticModel = None,
-             allow_download: AllowDownload = False, offload: Offload = False) -> None:
+             allow_download: AllowDownload = False, offload: Offload = False, engine: EngineOpt = "local",
+             ray_address: RayAddress = None, actors: Actors = 0, actor_cpus: ActorCpus = 0.0,
+             verbose: Verbose = False) -> None:
     """Say what is wrong with each photo, why, its score, and the edits that would fix it."""
     from rich.console import Console
 
@@ -321,7 +338,8 @@ def critique(inputs: Inputs,
 
     summary = _guard(lambda: api.critique(inputs, on_result, critic=critic, device=device, precision=precision,
                                           batch_size=batch_size, workers=workers, max_megapixels=max_megapixels,
-                                          critic_model=critic_model,
+                                          critic_model=critic_model, engine=engine, ray_address=ray_address,
+                                          actors=actors, actor_cpus=actor_cpus, verbose=verbose,
                                           **_model_opts(allow_download, offload, None)))
     if not json_out and not quiet:
         if len(rows) == 1:
