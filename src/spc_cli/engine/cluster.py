@@ -112,8 +112,12 @@ def _connect(ray, addr: str | None, verbose: bool) -> None:
 
 def _check_reachable(addr: str) -> None:
     """A plain "host:port" that nothing answers on fails in seconds with a clear reason, instead
-    of Ray's retries for a minute."""
-    if addr == "auto" or "://" in addr or ":" not in addr:
+    of Ray's retries for a minute; so does "auto" where the record a killed head left names one."""
+    if addr == "auto":
+        addr = _recorded_address()
+        if addr is None:
+            return
+    if "://" in addr or ":" not in addr:
         return
     host, _, port = addr.rpartition(":")
     try:
@@ -124,6 +128,21 @@ def _check_reachable(addr: str) -> None:
     except OSError as e:
         raise ClusterError(f"cannot join the Ray cluster at {addr}: nothing answers there "
                            f"({e.strerror or e})") from e
+
+
+def _recorded_address() -> str | None:
+    """The address "auto" resolves to (the record ``ray start`` leaves, or a running head), or
+    None where Ray's look-up is unavailable."""
+    try:
+        from ray._private.services import get_ray_address_from_environment
+
+        return get_ray_address_from_environment("auto", None)
+    except ConnectionError as e:
+        raise ClusterError(f"--ray-address auto: no Ray cluster answers on this machine ({_one_line(e)}); "
+                           "start one with `ray start --head`, or leave out --ray-address for a cluster "
+                           "of this run's own") from e
+    except (ImportError, AttributeError, TypeError):  # another Ray version: let ray.init resolve it
+        return None
 
 
 def _quiet(ray, verbose: bool):

@@ -1,0 +1,212 @@
+"""The Ray engine on a local Ray cluster (127.0.0.1), shared by every test here: the same
+outputs, sidecars and failures as the local engine, resume decided on the driver, --collect,
+a worker killed with SIGKILL mid-run, and critique. Skipped when ray is not installed
+(pip install 'spc-cli[ray]')."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import signal
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from .conftest import make_shoot
+
+pytestmark = pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="ray is not installed")
+
+TEMP_MARK = "spc-tmp"
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """One local Ray cluster for the module, started the way spc starts one, while Ray's record
+    of the last cluster names a head that was killed (nothing answers at its address)."""
+    from spc_cli.engine.cluster import ray_cluster
+
+    tmp = tempfile.mkdtemp(prefix="spcray", dir="/tmp")  # short: Ray's socket paths live under it
+    Path(tmp, "ray_current_cluster").write_text("127.0.0.1:9\n")
+    saved = {k: os.environ.get(k) for k in ("RAY_TMPDIR", "RAY_ADDRESS")}
+    os.environ["RAY_TMPDIR"] = tmp
+    os.environ.pop("RAY_ADDRESS", None)
+    try:
+        with ray_cluster(None) as ray:
+            yield ray
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def shoot_and_local(tmp_path_factory):
+    from spc_cli import api
+
+    root = tmp_path_factory.mktemp("ray")
+    shoot = make_shoot(root / "shoot", 6)
+    out = root / "local"
+    summary = api.enhance([shoot], out, progress=False)
+    return shoot, out, summary
+
+
+@pytest.fixture(scope="module")
+def ray_run(cluster, shoot_and_local):
+    from spc_cli import api
+
+    shoot, local, _ = shoot_and_local
+    out = local.parent / "ray"
+    return out, api.enhance([shoot], out, progress=False, engine="ray")
+
+
+def _images(out: Path) -> dict[str, Path]:
+    return {str(p.relative_to(out)): p for p in sorted(out.rglob("*")) if p.is_file()
+            and not p.name.endswith(".spc.json") and p.name != ".spc.lock"}
+
+
+def _sidecars(out: Path) -> dict[str, dict]:
+    docs = {}
+    for p in sorted(out.rglob("*.spc.json")):
+        doc = json.loads(p.read_text())
+        doc.pop("timings_ms")
+        doc["output"]["path"] = str(Path(doc["output"]["path"]).relative_to(out))
+        docs[str(p.relative_to(out))] = doc
+    return docs
+
+
+def _pixels(path: Path) -> np.ndarray:
+    import cv2
+
+    return cv2.imdecode(np.fromfile(str(path), np.uint8), cv2.IMREAD_UNCHANGED).astype(np.int32)
+
+
+def _outcomes(summary, out: Path) -> dict[str, tuple[str, str]]:
+    return {str(o.source): (o.status, o.reason.replace(str(out), "OUT")) for o in summary.outcomes}
+
+
+def test_a_local_cluster_gives_the_local_engines_outputs_sidecars_and_failures(cluster, shoot_and_local, ray_run):
+    _, local, local_summary = shoot_and_local
+    out, summary = ray_run
+    assert cluster.is_initialized()
+    assert all(n["NodeManagerAddress"] == "127.0.0.1" for n in cluster.nodes())
+    assert _outcomes(summary, out) == _outcomes(local_summary, local)
+    assert summary.exit_code == local_summary.exit_code == 1  # the truncated JPEG, the same one line
+    assert summary.count("done") == 13
+    a, b = _images(local), _images(out)
+    assert a.keys() == b.keys() and len(a) == 13
+    for rel in a:
+        assert np.abs(_pixels(a[rel]) - _pixels(b[rel])).max() <= 1, rel
+    sa, sb = _sidecars(local), _sidecars(out)
+    assert sa == sb
+    assert sum(bool(d["applied"]) for d in sb.values()) >= 3  # real edits were compared, not only copies
+    assert not [p for p in out.rglob("*") if TEMP_MARK in p.name]
+
+
+def test_resume_is_decided_on_the_driver_before_anything_is_scheduled(cluster, shoot_and_local, ray_run, monkeypatch):
+    from spc_cli import api
+    from spc_cli.engine import distributed
+
+    shoot, _, _ = shoot_and_local
+    out, _ = ray_run
+    scheduled: list[str] = []
+    real = distributed.map_on_workers
+
+    def counting(ray, rows, settings, mode):
+        import pickle
+
+        scheduled.extend(str(pickle.loads(r["job"]).source) for r in rows)
+        yield from real(ray, rows, settings, mode)
+
+    monkeypatch.setattr(distributed, "map_on_workers", counting)
+    summary = api.enhance([shoot], out, progress=False, engine="ray")
+    assert summary.count("skipped") == 13 and summary.count("failed") == 1
+    assert [Path(s).name for s in scheduled] == ["broken.jpg"]  # only the photo with no output yet
+
+
+def test_collect_writes_the_same_outputs_as_shared_storage(cluster, shoot_and_local, ray_run):
+    from spc_cli import api
+
+    shoot, _, _ = shoot_and_local
+    shared, shared_summary = ray_run
+    out = shared.parent / "collected"
+    summary = api.enhance([shoot], out, progress=False, engine="ray", collect=True)
+    assert _outcomes(summary, out) == _outcomes(shared_summary, shared)
+    a, b = _images(shared), _images(out)
+    assert a.keys() == b.keys()
+    for rel in a:
+        assert a[rel].read_bytes() == b[rel].read_bytes(), rel
+    assert _sidecars(shared) == _sidecars(out)
+    assert all(json.loads(p.read_text())["output"]["path"].startswith(str(out)) for p in out.rglob("*.spc.json"))
+
+
+def test_critique_on_ray_gives_the_local_critiques_in_order(cluster, shoot_and_local):
+    from spc_cli import api
+
+    shoot, _, _ = shoot_and_local
+    got = {}
+    for engine in ("local", "ray"):
+        rows = []
+        summary = api.critique([shoot], lambda p, photo, c, rows=rows: rows.append((str(p), c)), engine=engine)
+        got[engine] = (rows, summary.exit_code)
+    (local, code_l), (ray, code_r) = got["local"], got["ray"]
+    assert code_l == code_r == 1
+    assert [p for p, _ in local] == [p for p, _ in ray]
+    for (p, a), (_, b) in zip(local, ray):
+        if hasattr(a, "to_dict"):
+            assert a.to_dict() == b.to_dict() and a.plan.to_list() == b.plan.to_list(), p
+        else:
+            assert a.reason == b.reason
+
+
+def _worker_pids() -> list[int]:
+    pids = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                if b"PhotoWorker" in (d / "cmdline").read_bytes():
+                    pids.append(int(d.name))
+            except OSError:
+                pass
+    return pids
+
+
+def test_a_worker_killed_mid_run_loses_no_photo_and_leaves_nothing_half_written(cluster, tmp_path):
+    from spc_cli import api
+    from spc_cli.engine.distributed import lost_reason
+
+    shoot = make_shoot(tmp_path / "shoot", 24, size=(360, 540), examples=False)
+    reference = api.enhance([shoot], tmp_path / "local", progress=False)
+    out = tmp_path / "ray"
+    killed: list[int] = []
+
+    def kill_one(o) -> None:
+        if o.status == "done" and not killed:
+            pids = _worker_pids()
+            assert pids, "no Ray worker process found"
+            os.kill(pids[0], signal.SIGKILL)
+            killed.append(pids[0])
+
+    summary = api.enhance([shoot], out, progress=False, engine="ray", on_outcome=kill_one)
+    assert killed
+    done = summary.count("done")
+    lost = [o for o in summary.outcomes if o.status == "failed"]
+    assert done + len(lost) == 24
+    assert all(o.reason == lost_reason(o.source) for o in lost)
+    if lost:  # a rerun finishes them and skips the rest
+        again = api.enhance([shoot], out, progress=False, engine="ray")
+        assert again.count("done") == len(lost) and again.count("skipped") == 24 - len(lost)
+    assert not [p for p in out.rglob("*") if TEMP_MARK in p.name]
+    a, b = _images(tmp_path / "local"), _images(out)
+    assert a.keys() == b.keys() and len(b) == 24 and reference.count("done") == 24
+    for rel in a:
+        assert np.abs(_pixels(a[rel]) - _pixels(b[rel])).max() <= 1, rel
+    assert _sidecars(tmp_path / "local") == _sidecars(out)
+    final = api.enhance([shoot], out, progress=False, engine="ray")  # every output complete and current
+    assert final.count("skipped") == 24

@@ -1,0 +1,93 @@
+"""The engines without a cluster: Engine.complete (the per-photo path both engines share) against
+the threaded run, the --engine flags, and the Ray engine's sizing and late import."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from spc_cli.cli import app
+from spc_cli.engine import Engine, Settings, plan_run
+from spc_cli.engine.distributed import RayEngine, worker_sizing
+from spc_cli.errors import UsageError
+
+
+def _sidecars(out: Path) -> dict[str, dict]:
+    docs = {}
+    for p in sorted(out.rglob("*.spc.json")):
+        doc = json.loads(p.read_text())
+        doc.pop("timings_ms")
+        doc["output"]["path"] = str(Path(doc["output"]["path"]).relative_to(out))
+        docs[str(p.relative_to(out))] = doc
+    return docs
+
+
+def test_complete_gives_the_threaded_runs_outcomes_outputs_and_sidecars(shoot, tmp_path):
+    runs = {}
+    for how in ("run", "complete"):
+        out = tmp_path / how
+        settings = Settings(out_dir=out)
+        jobs, _ = plan_run([shoot], settings)
+        engine = Engine(settings)
+        outcomes = engine.run(jobs).outcomes if how == "run" else engine.complete(jobs)
+        runs[how] = (out, {str(o.source): (o.status, o.reason.replace(str(out), "OUT"), o.did) for o in outcomes})
+    (out_a, a), (out_b, b) = runs["run"], runs["complete"]
+    assert a == b
+    assert [s for s, _, _ in a.values()].count("failed") == 1  # the truncated JPEG, same words
+    assert _sidecars(out_a) == _sidecars(out_b)
+    for p in out_a.rglob("*"):
+        if p.is_file() and not p.name.endswith(".json") and p.name != ".spc.lock":
+            assert p.read_bytes() == (out_b / p.relative_to(out_a)).read_bytes(), p
+    # and complete() checks resume like run() does
+    jobs, _ = plan_run([shoot], Settings(out_dir=out_b))
+    again = Engine(Settings(out_dir=out_b)).complete(jobs)
+    assert {o.status for o in again if "broken" not in str(o.source)} == {"skipped"}
+
+
+def test_ray_only_flags_are_refused_with_the_local_engine(tmp_path):
+    runner = CliRunner()
+    r = runner.invoke(app, ["enhance", str(tmp_path), "--out", str(tmp_path / "o"), "--collect"])
+    assert r.exit_code == 2 and "--engine ray" in r.output
+    r = runner.invoke(app, ["enhance", str(tmp_path), "--out", str(tmp_path / "o"), "--engine", "spark"])
+    assert r.exit_code == 2 and "--engine spark" in r.output
+    r = runner.invoke(app, ["critique", str(tmp_path), "--actors", "3"])
+    assert r.exit_code == 2
+
+
+def test_help_and_a_local_run_never_import_ray(tmp_path):
+    code = ("import sys\nfrom typer.testing import CliRunner\nfrom spc_cli.cli import app\n"
+            "r = CliRunner().invoke(app, ['enhance', '--help'])\nassert r.exit_code == 0, r.output\n"
+            "assert '--engine' in r.output and '--collect' in r.output\n"
+            "from spc_cli import api\n"
+            f"api.enhance([{str(Path(__file__).parents[2] / 'examples' / 'chelsea.jpg')!r}], "
+            f"{str(tmp_path / 'o')!r}, progress=False)\n"
+            "print(sorted(m for m in sys.modules if m == 'ray' or m.startswith('ray.')))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[]"
+
+
+def test_without_ray_installed_the_engine_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)
+    with pytest.raises(UsageError, match=r"spc-cli\[ray\]"):
+        RayEngine(Settings(engine="ray"))
+
+
+def test_worker_sizing_cpu_and_gpu_clusters():
+    cpu = Settings(engine="ray")
+    # a laptop: one worker per core, half a CPU each, all fit now
+    assert worker_sizing(cpu, {"CPU": 2.0}, 2.0) == (False, 2, 0.5, 2)
+    # GPU nodes: one worker per GPU with one CPU each; --device cpu keeps them off the GPUs
+    assert worker_sizing(cpu, {"CPU": 64.0, "GPU": 4.0}, 32.0) == (True, 4, 1.0, 4)
+    assert worker_sizing(Settings(engine="ray", device="cpu"), {"CPU": 64.0, "GPU": 4.0}, 32.0)[:3] == (False, 64, 0.5)
+    # flags win; what does not fit yet starts when the cluster grows (an autoscaler)
+    assert worker_sizing(Settings(engine="ray", actors=8, actor_cpus=1.0), {"CPU": 4.0}, 4.0) == (False, 8, 1.0, 4)
+    with pytest.raises(UsageError, match="no GPU"):
+        worker_sizing(Settings(engine="ray", device="cuda"), {"CPU": 8.0}, 8.0)
+    with pytest.raises(UsageError, match="largest has 4"):
+        worker_sizing(Settings(engine="ray", actor_cpus=6.0), {"CPU": 8.0}, 4.0)
