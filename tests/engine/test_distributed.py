@@ -1,6 +1,6 @@
 """The Ray engine on a local Ray cluster (127.0.0.1), shared by every test here: the same
-outputs, sidecars and failures as the local engine, resume decided on the driver, --collect,
-a worker killed with SIGKILL mid-run, and critique. Skipped when ray is not installed
+outputs, sidecars and failures as the local engine, --collect, a worker killed with SIGKILL
+mid-run (and resume, decided on the driver, after it), and critique. Skipped when ray is not installed
 (pip install 'spc-cli[ray]')."""
 
 from __future__ import annotations
@@ -109,27 +109,6 @@ def test_a_local_cluster_gives_the_local_engines_outputs_sidecars_and_failures(c
     assert not [p for p in out.rglob("*") if TEMP_MARK in p.name]
 
 
-def test_resume_is_decided_on_the_driver_before_anything_is_scheduled(cluster, shoot_and_local, ray_run, monkeypatch):
-    from spc_cli import api
-    from spc_cli.engine import distributed
-
-    shoot, _, _ = shoot_and_local
-    out, _ = ray_run
-    scheduled: list[str] = []
-    real = distributed.map_on_workers
-
-    def counting(ray, rows, settings, mode):
-        import pickle
-
-        scheduled.extend(str(pickle.loads(r["job"]).source) for r in rows)
-        yield from real(ray, rows, settings, mode)
-
-    monkeypatch.setattr(distributed, "map_on_workers", counting)
-    summary = api.enhance([shoot], out, progress=False, engine="ray")
-    assert summary.count("skipped") == 13 and summary.count("failed") == 1
-    assert [Path(s).name for s in scheduled] == ["broken.jpg"]  # only the photo with no output yet
-
-
 def test_collect_writes_the_same_outputs_as_shared_storage(cluster, shoot_and_local, ray_run):
     from spc_cli import api
 
@@ -153,7 +132,8 @@ def test_critique_on_ray_gives_the_local_critiques_in_order(cluster, shoot_and_l
     got = {}
     for engine in ("local", "ray"):
         rows = []
-        summary = api.critique([shoot], lambda p, photo, c, rows=rows: rows.append((str(p), c)), engine=engine)
+        opts = {"engine": "ray", "actors": 1} if engine == "ray" else {}
+        summary = api.critique([shoot], lambda p, photo, c, rows=rows: rows.append((str(p), c)), **opts)
         got[engine] = (rows, summary.exit_code)
     (local, code_l), (ray, code_r) = got["local"], got["ray"]
     assert code_l == code_r == 1
@@ -177,8 +157,9 @@ def _worker_pids() -> list[int]:
     return pids
 
 
-def test_a_worker_killed_mid_run_loses_no_photo_and_leaves_nothing_half_written(cluster, tmp_path):
+def test_a_worker_killed_mid_run_loses_no_photo_and_leaves_nothing_half_written(cluster, tmp_path, monkeypatch):
     from spc_cli import api
+    from spc_cli.engine import distributed
     from spc_cli.engine.distributed import lost_reason
 
     shoot = make_shoot(tmp_path / "shoot", 24, size=(360, 540), examples=False)
@@ -208,5 +189,16 @@ def test_a_worker_killed_mid_run_loses_no_photo_and_leaves_nothing_half_written(
     for rel in a:
         assert np.abs(_pixels(a[rel]) - _pixels(b[rel])).max() <= 1, rel
     assert _sidecars(tmp_path / "local") == _sidecars(out)
-    final = api.enhance([shoot], out, progress=False, engine="ray")  # every output complete and current
-    assert final.count("skipped") == 24
+    # every output complete and current: resume, decided on the driver, schedules nothing
+    scheduled: list = []
+    real = distributed.map_on_workers
+
+    def counting(ray, jobs, settings, mode):
+        scheduled.extend(jobs)
+        yield from real(ray, jobs, settings, mode)
+
+    monkeypatch.setattr(distributed, "map_on_workers", counting)
+    (shoot / "gen" / "img_000.jpg").write_bytes((shoot / "gen" / "img_002.jpg").read_bytes())  # an input changed
+    final = api.enhance([shoot], out, progress=False, engine="ray")
+    assert final.count("skipped") == 23 and final.count("done") == 1
+    assert [j.source.name for j in scheduled] == ["img_000.jpg"]

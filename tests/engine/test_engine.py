@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from spc_cli.cli import app
 from spc_cli.engine import Engine, Settings, plan_run
-from spc_cli.engine.distributed import RayEngine, worker_sizing
+from spc_cli.engine.distributed import RayEngine, WorkerPool, worker_sizing
 from spc_cli.errors import UsageError
 
 
@@ -80,13 +80,16 @@ def test_without_ray_installed_the_engine_says_how_to_install_it(monkeypatch):
 
 def test_worker_sizing_cpu_and_gpu_clusters():
     cpu = Settings(engine="ray")
-    # a laptop: one worker per core, half a CPU each, all fit now
-    assert worker_sizing(cpu, {"CPU": 2.0}, 2.0) == (False, 2, 0.5, 2)
-    # GPU nodes: one worker per GPU with one CPU each; --device cpu keeps them off the GPUs
-    assert worker_sizing(cpu, {"CPU": 64.0, "GPU": 4.0}, 32.0) == (True, 4, 1.0, 4)
-    assert worker_sizing(Settings(engine="ray", device="cpu"), {"CPU": 64.0, "GPU": 4.0}, 32.0)[:3] == (False, 64, 0.5)
+    # a laptop: one worker per core, half a CPU each, all fit now, one photo per call
+    assert worker_sizing(cpu, {"CPU": 2.0}, 2.0) == WorkerPool(False, 2, 0.5, 2, 1)
+    # GPU nodes: one worker per GPU with one CPU each, the GPU batch; --device cpu keeps them off the GPUs
+    assert worker_sizing(cpu, {"CPU": 64.0, "GPU": 4.0}, 32.0) == WorkerPool(True, 4, 1.0, 4, 8)
+    assert worker_sizing(Settings(engine="ray", batch_size=16), {"CPU": 64.0, "GPU": 4.0}, 32.0).batch == 16
+    assert worker_sizing(Settings(engine="ray", device="cpu"), {"CPU": 64.0, "GPU": 4.0}, 32.0) == \
+        WorkerPool(False, 64, 0.5, 64, 1)
     # flags win; what does not fit yet starts when the cluster grows (an autoscaler)
-    assert worker_sizing(Settings(engine="ray", actors=8, actor_cpus=1.0), {"CPU": 4.0}, 4.0) == (False, 8, 1.0, 4)
+    assert worker_sizing(Settings(engine="ray", actors=8, actor_cpus=1.0), {"CPU": 4.0}, 4.0) == \
+        WorkerPool(False, 8, 1.0, 4, 1)
     with pytest.raises(UsageError, match="no GPU"):
         worker_sizing(Settings(engine="ray", device="cuda"), {"CPU": 8.0}, 8.0)
     with pytest.raises(UsageError, match="largest has 4"):

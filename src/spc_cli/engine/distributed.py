@@ -27,7 +27,7 @@ import time
 import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,8 @@ from .settings import Settings
 TASK_RETRIES = 3  # a job whose worker died this many times more fails (a photo that crashes its decoder)
 CPU_ACTOR_CPUS = 0.5  # below a whole CPU, so Ray Data's own tasks are never starved of a core
 GPU_ACTOR_CPUS = 1.0
+BLOCK_BATCHES = 16  # at most this many batches in one block of jobs
+CHECK_CHUNK = 4096  # jobs whose resume check is in flight at once on the driver
 
 
 class RayEngine:
@@ -89,8 +91,10 @@ class RayEngine:
             except OSError:
                 return False  # unreadable now: the worker's decode says why, in the usual words
 
+        flags: list[bool] = []
         with ThreadPoolExecutor(max(1, s.workers)) as pool:
-            flags = list(pool.map(current, jobs))
+            for k in range(0, len(jobs), CHECK_CHUNK):  # a bounded number of futures at a time
+                flags.extend(pool.map(current, jobs[k:k + CHECK_CHUNK]))
         todo = []
         for j, done in zip(jobs, flags):
             if done:
@@ -106,11 +110,12 @@ class RayEngine:
         writer = ThreadPoolExecutor(max(1, s.workers), thread_name_prefix="spc-collect") if s.collect else None
         try:
             with ray_cluster(s.ray_address, s.verbose) as ray:
-                rows = [{"index": i, "job": pickle.dumps(j)} for i, j in enumerate(todo)]
-                results = map_on_workers(ray, rows, s, "enhance")
+                results = map_on_workers(ray, todo, s, "enhance")
                 pending_writes: list = []
                 seen: set[int] = set()
                 for index, res in results:
+                    if index in seen:  # a retried task that had delivered already
+                        continue
                     seen.add(index)
                     if writer is not None and res.get("image") is not None:
                         pending_writes.append(writer.submit(_deliver, todo[index], res))
@@ -155,10 +160,9 @@ def critique_on_ray(inputs: list[Path], settings: Settings,
 
     if sources:
         with ray_cluster(settings.ray_address, settings.verbose) as ray:
-            rows = [{"index": i, "job": pickle.dumps(Job(src, src))} for i, src in enumerate(sources)]
             waiting: dict[int, dict[str, Any]] = {}
             nxt = 0
-            for index, res in map_on_workers(ray, rows, settings, "critique"):
+            for index, res in map_on_workers(ray, [Job(src, src) for src in sources], settings, "critique"):
                 waiting[index] = res
                 while nxt in waiting:  # in the photos' order, as they arrive
                     give(sources[nxt], waiting.pop(nxt))
@@ -209,29 +213,43 @@ def _deliver(job: Job, res: dict[str, Any]) -> Outcome:
 # ---------------------------------------------------------------- the workers
 
 
-def map_on_workers(ray, rows: list[dict[str, Any]], settings: Settings, mode: str):
-    """Yields ``(index, result)`` for each row as workers finish it (completion order). ``mode``:
+def map_on_workers(ray, jobs: list[Job], settings: Settings, mode: str):
+    """Yields ``(index, result)`` for each job as workers finish it (completion order). ``mode``:
     "enhance" (``result["outcome"]``, with ``--collect`` also "image" and "sidecar_text") or
     "critique" (``result["critique"]`` or a failed ``result["outcome"]``)."""
-    from ray.data import ActorPoolStrategy, DataContext
+    from ray.data import DataContext
+
+    pool = worker_sizing(settings, ray.cluster_resources(), _largest_node_cpus(ray))
+    relative = any(not j.source.is_absolute() or not (settings.collect or j.output.is_absolute()) for j in jobs)
+    worker = {"settings": replace(settings, device="cuda" if pool.gpus else "cpu", actor_cpus=pool.cpus),
+              "mode": mode, "version": __version__, "cwd": os.getcwd(), "relative": relative}
+    rows = [{"index": i, "job": pickle.dumps(j)} for i, j in enumerate(jobs)]
+    ctx = DataContext.get_current()
+    saved = (ctx.max_errored_blocks, ctx.target_max_block_size)
+    ctx.max_errored_blocks = -1  # a job lost with its worker is reported by the driver; the rest go on
+    ctx.target_max_block_size = 1  # each batch's results go to the driver as soon as they exist
+    try:
+        yield from _stream(ray, rows, pool, worker)
+    finally:
+        ctx.max_errored_blocks, ctx.target_max_block_size = saved
+
+
+def _stream(ray, rows: list[dict[str, Any]], pool: WorkerPool, worker: dict[str, Any]):
+    from ray.data import ActorPoolStrategy
 
     from .cluster import ClusterError, describe_failure
 
-    ctx = DataContext.get_current()
-    ctx.max_errored_blocks = -1  # a job lost with its worker is reported by the driver; the rest go on
-    resources = ray.cluster_resources()
-    gpus, actors, cpus, fit = worker_sizing(settings, resources, _largest_node_cpus(ray))
-    batch = (settings.batch_size or 8) if gpus else 1
-    worker_settings = replace(settings, device="cuda" if gpus else "cpu", actor_cpus=cpus)
-    ds = ray.data.from_items(rows, override_num_blocks=max(1, -(-len(rows) // batch)))
+    # Blocks of a few batches: enough blocks to keep every worker fed to the end of the run, few
+    # enough that a million photos are not a million objects.
+    per_block = pool.batch * max(1, min(BLOCK_BATCHES, len(rows) // (pool.batch * pool.actors * 8)))
+    ds = ray.data.from_items(rows, override_num_blocks=max(1, -(-len(rows) // per_block)))
     with warnings.catch_warnings():  # max_task_retries is passed as a plain Ray option (deprecated spelling)
         warnings.simplefilter("ignore")
         ds = ds.map_batches(
-            PhotoWorker, batch_size=batch, batch_format="numpy",
-            compute=ActorPoolStrategy(min_size=1, max_size=actors, initial_size=min(actors, fit)),
-            num_cpus=cpus, num_gpus=1 if gpus else None, max_task_retries=TASK_RETRIES,
-            fn_constructor_kwargs={"settings": worker_settings, "mode": mode, "version": __version__,
-                                   "cwd": os.getcwd()})
+            PhotoWorker, batch_size=pool.batch, batch_format="numpy",
+            compute=ActorPoolStrategy(min_size=1, max_size=pool.actors, initial_size=pool.fit),
+            num_cpus=pool.cpus, num_gpus=1 if pool.gpus else None, max_task_retries=TASK_RETRIES,
+            fn_constructor_kwargs=worker)
     try:
         for row in ds.iter_rows():
             yield int(row["index"]), pickle.loads(row["result"])
@@ -241,28 +259,37 @@ def map_on_workers(ray, rows: list[dict[str, Any]], settings: Settings, mode: st
         raise ClusterError(f"the Ray workers could not run spc: {describe_failure(e)}") from e
 
 
-def worker_sizing(settings: Settings, resources: dict[str, float], node_cpus: float) -> tuple[bool, int, float, int]:
-    """``(gpus, actors, cpus_per_actor, how_many_fit_now)`` for a cluster's resources.
+@dataclass(frozen=True)
+class WorkerPool:
+    gpus: bool  # one GPU per worker
+    actors: int  # workers at most
+    cpus: float  # CPUs reserved per worker
+    fit: int  # workers the cluster has room for now (the others start when it grows)
+    batch: int  # photos per call of a worker
+
+
+def worker_sizing(settings: Settings, resources: dict[str, float], node_cpus: float) -> WorkerPool:
+    """The workers for a cluster's resources.
 
     GPU clusters (unless ``--device cpu``): one GPU per worker and one worker per GPU, 1 CPU
-    each. CPU clusters: one worker per CPU, each reserving half a CPU, so Ray Data's own tasks
-    (feeding the pool, gathering results) always find room.
+    each, batches of ``--batch-size`` (8 by default) as the local engine on a GPU. CPU clusters:
+    one worker per CPU, each reserving half a CPU, so Ray Data's own tasks (feeding the pool,
+    gathering results) always find room, one photo per call.
     """
     total_gpus = int(resources.get("GPU", 0))
     total_cpus = float(resources.get("CPU", 0))
-    wants_gpu = settings.device.startswith("cuda")
     gpus = settings.device != "cpu" and total_gpus > 0
-    if wants_gpu and not gpus:
+    if settings.device.startswith("cuda") and not gpus:
         raise UsageError(f"--device {settings.device}: the Ray cluster has no GPU")
     cpus = settings.actor_cpus or (GPU_ACTOR_CPUS if gpus else CPU_ACTOR_CPUS)
     if cpus > node_cpus:
         raise UsageError(f"--actor-cpus {cpus:g}: no node of the Ray cluster has that many CPUs "
                          f"(the largest has {node_cpus:g})")
     actors = settings.actors or (total_gpus if gpus else max(1, int(total_cpus)))
-    fit = int(total_cpus // cpus) if cpus else actors
+    fit = int(total_cpus // cpus)
     if gpus:
         fit = min(fit, total_gpus)
-    return gpus, actors, cpus, max(1, min(actors, fit))
+    return WorkerPool(gpus, actors, cpus, max(1, min(actors, fit)), (settings.batch_size or 8) if gpus else 1)
 
 
 def _largest_node_cpus(ray) -> float:
@@ -273,12 +300,15 @@ def _largest_node_cpus(ray) -> float:
 class PhotoWorker:
     """A Ray Data actor: one critic and one artist, built once; its jobs from paths to outputs."""
 
-    def __init__(self, settings: Settings, mode: str, version: str, cwd: str):
+    def __init__(self, settings: Settings, mode: str, version: str, cwd: str, relative: bool):
         if version != __version__:
             raise UsageError(f"this Ray worker has spc {__version__} and the driver spc {version}: "
                              "install the same spc-cli on every node")
         if os.path.isdir(cwd):
             os.chdir(cwd)  # relative paths name the same files as on the driver (shared storage)
+        elif relative:
+            raise UsageError(f"a Ray worker cannot see the folder spc was started in ({cwd}): give the "
+                             "inputs and --out as absolute paths on storage every node sees")
         self.settings = settings
         self.mode = mode
         self.collect_dir = tempfile.TemporaryDirectory(prefix="spc-collect-") if settings.collect else None
