@@ -77,6 +77,8 @@ class RayEngine:
             # travels with the job to its worker.
             if todo:
                 self._spread(todo, finish)
+            order = {j.source: i for i, j in enumerate(jobs)}  # the summary in the photos' order, as local
+            summary.outcomes.sort(key=lambda o: order.get(o.source, len(order)))
         summary.seconds = time.perf_counter() - t0
         return summary
 
