@@ -124,7 +124,7 @@ def _check_reachable(addr: str) -> None:
         with socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S):
             pass
     except ValueError as e:
-        raise UsageError(f"--ray-address {addr}: expected host:port, auto or ray://host:port") from e
+        raise UsageError(f"--ray-address {addr!r} is not host:port, auto or ray://host:port") from e
     except OSError as e:
         raise ClusterError(f"cannot join the Ray cluster at {addr}: nothing answers there "
                            f"({e.strerror or e})") from e
