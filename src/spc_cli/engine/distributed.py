@@ -222,6 +222,8 @@ def map_on_workers(ray, jobs: list[Job], settings: Settings, mode: str):
     from ray.data import DataContext
 
     pool = worker_sizing(settings, ray.cluster_resources(), _largest_node_cpus(ray))
+    needed = -(-len(jobs) // pool.batch)  # no more workers than batches (a rerun that redoes two photos)
+    pool = replace(pool, actors=min(pool.actors, needed), fit=min(pool.fit, needed))
     relative = any(not j.source.is_absolute() or not (settings.collect or j.output.is_absolute()) for j in jobs)
     worker = {"settings": replace(settings, device="cuda" if pool.gpus else "cpu", actor_cpus=pool.cpus),
               "mode": mode, "version": __version__, "cwd": os.getcwd(), "relative": relative}
