@@ -10,7 +10,6 @@ import logging
 import os
 import socket
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -95,11 +94,11 @@ def _connect(ray, addr: str | None, verbose: bool) -> None:
     if quiet_core:  # Ray's C++ core logs to stderr on its own; read when it starts, here
         os.environ["RAY_BACKEND_LOG_LEVEL"] = "fatal"
     try:
-        with _stderr_to_file(not verbose) as captured:
+        with _stderr_to_devnull(not verbose):
             ray.init(**opts)
     except Exception as e:  # noqa: BLE001 - any failure to join or start is one line for the user
         where = f"the Ray cluster at {addr}" if addr else "a local Ray cluster"
-        detail = _one_line(e) or captured.last_line()
+        detail = _one_line(e)
         hint = ""
         if addr == "auto":
             hint = ("; the record `ray start` left on this machine may name a head that is no longer "
@@ -171,34 +170,23 @@ def _quiet(ray, verbose: bool):
     return restore
 
 
-class _Captured:
-    def __init__(self) -> None:
-        self.text = ""
-
-    def last_line(self) -> str:
-        lines = [ln.strip() for ln in self.text.splitlines() if ln.strip()]
-        return lines[-1][:300] if lines else "no reason given"
-
-
 @contextmanager
-def _stderr_to_file(on: bool) -> Iterator[_Captured]:
-    """While ``on``: file descriptor 2 goes to a temporary file (Ray's C++ core writes its start-up
-    lines there directly), kept for the error message when starting fails."""
-    captured = _Captured()
+def _stderr_to_devnull(on: bool) -> Iterator[None]:
+    """While ``on``: file descriptor 2 goes nowhere (Ray's C++ core writes its start-up lines
+    there directly; a failure to start still reaches the user as the exception's text)."""
     if not on:
-        yield captured
+        yield
         return
     sys.stderr.flush()
     saved = os.dup(2)
-    with tempfile.TemporaryFile(mode="w+b") as tmp:
-        os.dup2(tmp.fileno(), 2)
-        try:
-            yield captured
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            tmp.seek(0)
-            captured.text = tmp.read().decode(errors="replace")
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
 
 
 def _one_line(e: BaseException) -> str:
