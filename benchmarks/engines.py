@@ -2,6 +2,7 @@
 
     python benchmarks/speed.py --engine ray                    # 48 x 3 MP JPEGs, actors 1, 2, 4
     python benchmarks/speed.py --engine ray --actors 2 -n 24 --repeats 1
+    python benchmarks/speed.py --engine ray --actors 2 --actor-cpus 1   # a whole CPU per actor
 
 Each configuration is a whole ``spc enhance --force --quiet`` process on N and on 2N photos
 (the Ray runs start and stop their own local cluster on 127.0.0.1, as a user's would), so two
@@ -48,7 +49,10 @@ def compare(args, files: list[Path], link_subset, measured, count, spc: str, env
     folders = {k: link_subset(files[:k], work / f"in_{k}") for k in (n, 2 * n)}
     actors = [int(a) for a in str(args.actors).split(",") if a.strip()]
     configs: list[tuple[str, list[str]]] = [("local", [])]
-    configs += [(f"ray, {a} actor{'s' if a > 1 else ''}", ["--engine", "ray", "--actors", str(a)]) for a in actors]
+    cpus = ["--actor-cpus", f"{args.actor_cpus:g}"] if args.actor_cpus else []
+    each = f" x {args.actor_cpus:g} CPU" if args.actor_cpus else ""
+    configs += [(f"ray, {a} actor{'s' if a > 1 else ''}{each}", ["--engine", "ray", "--actors", str(a), *cpus])
+                for a in actors]
     results: dict[str, Any] = {}
     for name, extra in configs:
         res: dict[str, Any] = {"runs": {}}

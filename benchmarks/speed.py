@@ -203,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--engine", choices=("local", "ray"), default="local",
                     help="ray: photos/s of spc --engine ray against the local engine on the same folder")
     ap.add_argument("--actors", default="1,2,4", help="--engine ray: the actor counts to measure")
+    ap.add_argument("--actor-cpus", type=float, default=0.0, help="--engine ray: CPUs per actor (0 = spc's default)")
     ap.add_argument("--device", default="cpu", help="device passed to spc: cpu (default) or cuda")
     ap.add_argument("--no-flatness", action="store_true", help="skip the spc 2N and 4N runs (memory and steady state)")
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds allowed per method run")
@@ -342,7 +343,8 @@ def _engines(args) -> int:
     files = make_inputs(root, 2 * n, args.megapixels, report.WORK_DIR / "engines" / "pool")
     res = engines.compare(args, files, link_subset, measured, count_outputs, exe, env)
     out = report.write_json({"benchmark": "engines", "environment": env,
-                             "config": {"megapixels": args.megapixels, "actors": args.actors}, **res},
+                             "config": {"megapixels": args.megapixels, "actors": args.actors,
+                                        "actor_cpus": args.actor_cpus}, **res},
                             "engines", args.json)
     print(f"results: {out}")
     return 0
