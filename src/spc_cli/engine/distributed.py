@@ -57,6 +57,19 @@ class RayEngine:
         if not settings.dry_run:
             import_ray()  # a missing extra is a usage error before any work
         self.settings = settings
+        self.on_rendered = None  # the report's hook: the rendered pixels stay on the workers
+        self._critic = None
+
+    @property
+    def critic(self):
+        """A critic on the driver, built when first asked for: series planning (``engine.series``)
+        critiques the photos' previews here, before the photos are spread."""
+        if self._critic is None:
+            from ..registry import make_critic
+            from .settings import critic_options
+
+            self._critic = make_critic(self.settings.critic, **critic_options(self.settings))
+        return self._critic
 
     def run(self, jobs: list[Job], on_outcome: Callable[[Outcome], None] | None = None) -> Summary:
         t0 = time.perf_counter()
@@ -71,10 +84,10 @@ class RayEngine:
             for j in jobs:
                 finish(Outcome(j.source, "planned", j.output))
         else:
+            # Series planning (``engine.series.plan_series``, called by api._run_jobs before this
+            # run) has set each job's ``series`` on the driver; the pickled Job carries it to its
+            # worker, whose Engine.complete plans and records the photo with it.
             todo = self.pending(jobs, finish)
-            # A planning step over the whole job list (series of one scene planned together)
-            # runs here, on the driver, before the photos are spread: what it sets on each Job
-            # travels with the job to its worker.
             if todo:
                 self._spread(todo, finish)
             order = {j.source: i for i, j in enumerate(jobs)}  # the summary in the photos' order, as local
