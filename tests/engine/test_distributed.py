@@ -1,5 +1,5 @@
 """The Ray engine on a local Ray cluster (127.0.0.1), shared by every test here: the same
-outputs, sidecars and failures as the local engine, --collect, a worker killed with SIGKILL
+outputs, sidecars and failures as the local engine (series planned on the driver included), --collect, a worker killed with SIGKILL
 mid-run (and resume, decided on the driver, after it), and critique. Skipped when ray is not installed
 (pip install 'spc-cli[ray]')."""
 
@@ -54,7 +54,7 @@ def shoot_and_local(tmp_path_factory):
     root = tmp_path_factory.mktemp("ray")
     shoot = make_shoot(root / "shoot", 6)
     out = root / "local"
-    summary = api.enhance([shoot], out, progress=False)
+    summary = api.enhance([shoot], out, progress=False, series="folder")
     return shoot, out, summary
 
 
@@ -64,7 +64,7 @@ def ray_run(cluster, shoot_and_local):
 
     shoot, local, _ = shoot_and_local
     out = local.parent / "ray"
-    return out, api.enhance([shoot], out, progress=False, engine="ray")
+    return out, api.enhance([shoot], out, progress=False, engine="ray", series="folder")
 
 
 def _images(out: Path) -> dict[str, Path]:
@@ -107,6 +107,8 @@ def test_a_local_cluster_gives_the_local_engines_outputs_sidecars_and_failures(c
     sa, sb = _sidecars(local), _sidecars(out)
     assert sa == sb
     assert sum(bool(d["applied"]) for d in sb.values()) >= 3  # real edits were compared, not only copies
+    # series planned on the driver travelled with each job to its worker
+    assert sum(bool((d.get("series") or {}).get("key")) for d in sb.values()) >= 6
     assert not [p for p in out.rglob("*") if TEMP_MARK in p.name]
 
 
@@ -136,7 +138,7 @@ def test_collect_writes_the_same_outputs_as_shared_storage(cluster, shoot_and_lo
         yield from real(ray, jobs, settings, mode)
 
     monkeypatch.setattr(distributed, "map_on_workers", counting)
-    summary = api.enhance([shoot], out, progress=False, engine="ray", collect=True)
+    summary = api.enhance([shoot], out, progress=False, engine="ray", collect=True, series="folder")
     assert summary.count("skipped") == len(present)
     assert {str(j.output.relative_to(out)) for j in scheduled} == set(_images(shared)) - set(present) | {"broken.jpg"}
     a, b = _images(shared), _images(out)
