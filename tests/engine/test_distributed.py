@@ -77,7 +77,8 @@ def _sidecars(out: Path) -> dict[str, dict]:
     for p in sorted(out.rglob("*.spc.json")):
         doc = json.loads(p.read_text())
         doc.pop("timings_ms")
-        doc["output"]["path"] = str(Path(doc["output"]["path"]).relative_to(out))
+        if doc["output"] is not None:  # None: the photo failed after it was read
+            doc["output"]["path"] = str(Path(doc["output"]["path"]).relative_to(out))
         docs[str(p.relative_to(out))] = doc
     return docs
 

@@ -22,7 +22,8 @@ def _sidecars(out: Path) -> dict[str, dict]:
     for p in sorted(out.rglob("*.spc.json")):
         doc = json.loads(p.read_text())
         doc.pop("timings_ms")
-        doc["output"]["path"] = str(Path(doc["output"]["path"]).relative_to(out))
+        if doc["output"] is not None:  # None: the photo failed after it was read
+            doc["output"]["path"] = str(Path(doc["output"]["path"]).relative_to(out))
         docs[str(p.relative_to(out))] = doc
     return docs
 
@@ -94,3 +95,65 @@ def test_worker_sizing_cpu_and_gpu_clusters():
         worker_sizing(Settings(engine="ray", device="cuda"), {"CPU": 8.0}, 8.0)
     with pytest.raises(UsageError, match="largest has 4"):
         worker_sizing(Settings(engine="ray", actor_cpus=6.0), {"CPU": 8.0}, 4.0)
+
+
+class _FailsOnUnderExposed:
+    """The pipeline artist, except that it fails on the first (under-exposed) generated photo."""
+
+    name, version = "fails-on-img_000", "1"
+
+    def __init__(self, real):
+        self.real = real
+
+    def render(self, photos, plans):
+        if any("img_000" in str(p.meta.source) for p in photos):
+            raise RuntimeError("out of memory on the device")
+        return self.real.render(photos, plans)
+
+
+def test_collected_photos_that_fail_after_reading_bring_their_sidecar_to_the_driver(shoot, tmp_path, monkeypatch):
+    """A Ray worker with --collect (run here in this process) hands back each output and, for a
+    photo read and then failed, the sidecar saying why: the driver writes what the local engine writes."""
+    import os
+    import pickle
+
+    import numpy as np
+
+    from spc_cli import __version__, registry
+    from spc_cli.engine.distributed import PhotoWorker, _deliver
+
+    real = registry.make_artist("pipeline", device="cpu")
+    monkeypatch.setattr(registry, "make_artist", lambda *a, **k: _FailsOnUnderExposed(real))
+    local = Settings(out_dir=tmp_path / "local")
+    jobs, _ = plan_run([shoot], local)
+    want = {str(o.source): (o.status, o.reason.replace(str(local.out_dir), "OUT"))
+            for o in Engine(local).run(jobs).outcomes}
+    assert sum("rendering failed" in reason for _, reason in want.values()) == 1
+
+    def collect(out: Path) -> dict:
+        settings = Settings(out_dir=out, engine="ray", collect=True, actor_cpus=0.5)
+        jobs, _ = plan_run([shoot], settings)
+        worker = PhotoWorker(settings, "enhance", __version__, os.getcwd(), False)
+        got = worker({"index": np.arange(len(jobs)), "job": np.array([pickle.dumps(j) for j in jobs], object)})
+        outcomes = {}
+        for job, blob in zip(jobs, got["result"]):
+            res = pickle.loads(blob)
+            o = _deliver(job, res) if res["image"] is not None or res["sidecar_text"] else res["outcome"]
+            outcomes[str(o.source)] = (o.status, o.reason.replace(str(out), "OUT"))
+        return outcomes
+
+    out = tmp_path / "collected"
+    assert collect(out) == want
+    assert _sidecars(out) == _sidecars(local.out_dir)
+    failed = json.loads((out / "gen" / "img_000.spc.json").read_text())
+    assert "rendering failed" in failed["error"] and failed["output"] is None
+    assert not (out / "gen" / "img_000.jpg").exists() and not list(out.rglob("*spc-tmp*"))
+    for p in local.out_dir.rglob("*"):
+        if p.is_file() and not p.name.endswith(".json") and p.name != ".spc.lock":
+            assert p.read_bytes() == (out / p.relative_to(local.out_dir)).read_bytes(), p
+    # an earlier run's output the driver can see stays as it was, and the sidecar says so
+    (out / "gen" / "img_000.jpg").write_bytes(b"an earlier output")
+    collect(out)
+    assert (out / "gen" / "img_000.jpg").read_bytes() == b"an earlier output"
+    notes = json.loads((out / "gen" / "img_000.spc.json").read_text())["notes"]
+    assert any("an earlier run's output" in n for n in notes)

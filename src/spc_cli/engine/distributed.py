@@ -20,6 +20,7 @@ Ray Data's streaming map over an actor pool, the pattern Ray documents for batch
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import tempfile
@@ -132,7 +133,7 @@ class RayEngine:
                     if index in seen:  # a retried task that had delivered already
                         continue
                     seen.add(index)
-                    if writer is not None and res.get("image") is not None:
+                    if writer is not None and (res.get("image") is not None or res.get("sidecar_text")):
                         pending_writes.append(writer.submit(_deliver, todo[index], res))
                         pending_writes = _drain(pending_writes, finish, wait=False)
                     else:
@@ -218,11 +219,29 @@ def _deliver(job: Job, res: dict[str, Any]) -> Outcome:
             job.output.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise OutputError(job.output, f"cannot create its folder ({describe_error(e)})") from e
+        if res["image"] is None:  # a photo that failed after it was read: only its sidecar
+            _write_failure_sidecar(job, res["sidecar_text"])
+            return o
         atomic_write_bytes(job.output, res["image"])
         atomic_write_text(job.sidecar, res["sidecar_text"])
     except SpcError as e:
-        o.status, o.reason, o.did = "failed", str(e), ""
+        if res["image"] is None:
+            o.reason += f"; its sidecar could not be written either ({e})"
+        else:
+            o.status, o.reason, o.did = "failed", str(e), ""
     return o
+
+
+def _write_failure_sidecar(job: Job, text: str) -> None:
+    """The sidecar of a collected photo that failed, with the note the local engine adds where
+    an earlier run's output is left in place (which only the driver can see)."""
+    from .. import sidecar
+    from ..io.atomic import atomic_write_text
+    from .record import kept_output_note
+
+    doc = json.loads(text)
+    doc["notes"] = doc.get("notes", []) + kept_output_note(job.output)
+    atomic_write_text(job.sidecar, sidecar.dumps(doc))
 
 
 # ---------------------------------------------------------------- the workers
@@ -373,12 +392,21 @@ class PhotoWorker:
         results = []
         for job, tmp, o in zip(jobs, local, self.engine.complete(local, check=False)):
             res: dict[str, Any] = {"image": None, "sidecar_text": None}
+
+            def here_to_there(text: str) -> str:
+                return text.replace(str(tmp.output), str(job.output)).replace(str(tmp.sidecar), str(job.sidecar))
+
             if o.status == "done" and o.sidecar is not None:
                 o.sidecar["output"]["path"] = str(job.output)
                 res["image"] = tmp.output.read_bytes()
                 res["sidecar_text"] = sidecar.dumps(o.sidecar)
+            elif tmp.sidecar.exists():  # read, then failed: the sidecar saying why (no image)
+                doc = json.loads(tmp.sidecar.read_text(encoding="utf-8"))
+                doc["error"] = here_to_there(doc.get("error") or "")
+                doc["notes"] = [here_to_there(n) for n in doc.get("notes", [])]
+                res["sidecar_text"] = sidecar.dumps(doc)
             o.output = job.output
-            o.reason = o.reason.replace(str(tmp.output), str(job.output)).replace(str(tmp.sidecar), str(job.sidecar))
+            o.reason = here_to_there(o.reason)
             for p in (tmp.output, tmp.sidecar):
                 p.unlink(missing_ok=True)
             res["outcome"] = o
