@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import __version__
+from .cli_engine import ActorCpus, Actors, Collect, EngineOpt, RayAddress, Verbose
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
                   help="Batch photo enhancer: a critic says what is wrong with each photo, an artist fixes exactly that.")
@@ -18,7 +19,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="
 Inputs = Annotated[list[Path], typer.Argument(help="Photos and folders (searched recursively).",
                                               show_default=False)]
 Format = Annotated[Optional[str], typer.Option("--format", "-f", help="Output format: jpeg, png, tiff, webp "
-                                               "[default: same as input; RAW -> 16-bit TIFF].",
+                                               "\\[default: same as input; RAW -> 16-bit TIFF].",
                                                show_default=False)]
 Quality = Annotated[int, typer.Option(min=1, max=100, help="JPEG/WebP quality.")]
 Strength = Annotated[float, typer.Option(min=0.0, max=2.0, help="Scale every edit (0 = untouched, 1 = as planned).")]
@@ -47,21 +48,8 @@ AllowDownload = Annotated[bool, typer.Option("--allow-download", help="Let a mod
 Offload = Annotated[bool, typer.Option("--offload", help="Model backends on CUDA: keep each model in host memory "
                                        "until it runs (GPUs under ~60 GB; slower).")]
 ArtistMP = Annotated[Optional[float], typer.Option("--artist-megapixels", min=0.001, max=4.0,
-                                                   help="A model artist's working size in megapixels [default: about "
+                                                   help="A model artist's working size in megapixels \\[default: about "
                                                    "1]; never larger than the photo.", show_default=False)]
-EngineOpt = Annotated[str, typer.Option("--engine", help="Where photos are processed: local (this machine's "
-                                        "threads) or ray (a Ray cluster; pip install 'spc-cli[ray]').")]
-RayAddress = Annotated[Optional[str], typer.Option("--ray-address", envvar="RAY_ADDRESS", help="With --engine "
-                                                   "ray: the cluster to join (host:port, auto, ray://host:10001) "
-                                                   "[default: a local cluster on 127.0.0.1 for this run].",
-                                                   show_default=False)]
-Actors = Annotated[int, typer.Option("--actors", min=0, help="With --engine ray: workers, each with its own critic "
-                                     "and artist (0 = auto: one per GPU, else one per CPU).")]
-ActorCpus = Annotated[float, typer.Option("--actor-cpus", min=0.0, help="With --engine ray: CPUs reserved per "
-                                          "worker (0 = auto: 1 with a GPU, else 0.5).")]
-Collect = Annotated[bool, typer.Option("--collect", help="With --engine ray: workers send the encoded photos and "
-                                       "sidecars here to be written (they cannot see --out).")]
-Verbose = Annotated[bool, typer.Option("--verbose", help="With --engine ray: show Ray's own logs and progress bars.")]
 NoRefine = Annotated[bool, typer.Option("--no-refine", help="Skip the closed-loop check that backs off edits "
                                         "which would not raise the critic's score.")]
 SeriesOpt = Annotated[str, typer.Option("--series", help="Correct photos of one scene together so they match: auto "
@@ -259,7 +247,7 @@ def retouch(inputs: Inputs,
             hint: Annotated[str, typer.Option("--hint", help='What you want, in words: "warmer tones", '
                                               '"a bit brighter and more contrast".')],
             out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output file or folder "
-                                                        "[default: <stem>.spc<ext> beside the input].",
+                                                        "\\[default: <stem>.spc<ext> beside the input].",
                                                         show_default=False)] = None,
             format: Format = None, quality: Quality = 95, strength: Strength = 1.0,
             critic: CriticOpt = "analytic", artist: ArtistOpt = "pipeline", device: Device = "auto",

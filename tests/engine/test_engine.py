@@ -73,6 +73,17 @@ def test_help_and_a_local_run_never_import_ray(tmp_path):
     assert r.stdout.strip() == "[]"
 
 
+def test_help_shows_the_defaults_written_in_brackets():
+    """Square brackets in help text are rich markup unless escaped: the words must survive."""
+    runner = CliRunner(env={"COLUMNS": "250"})
+    enhance = runner.invoke(app, ["enhance", "--help"]).output
+    for words in ("pip install 'spc-cli[ray]'", "[default: a local cluster on 127.0.0.1 for this run]",
+                  "[default: same as input; RAW -> 16-bit TIFF]", "[default: about 1]"):
+        assert words in enhance, words
+    assert "[default: <stem>.spc<ext> beside the input]" in runner.invoke(app, ["retouch", "--help"]).output
+    assert "--ray-address" in runner.invoke(app, ["critique", "--help"]).output
+
+
 def test_without_ray_installed_the_engine_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)
     with pytest.raises(UsageError, match=r"spc-cli\[ray\]"):
