@@ -168,3 +168,29 @@ def test_collected_photos_that_fail_after_reading_bring_their_sidecar_to_the_dri
     assert (out / "gen" / "img_000.jpg").read_bytes() == b"an earlier output"
     notes = json.loads((out / "gen" / "img_000.spc.json").read_text())["notes"]
     assert any("an earlier run's output" in n for n in notes)
+
+
+def test_a_cluster_that_wants_a_token_is_named_with_what_to_set(monkeypatch):
+    from spc_cli.engine import cluster
+
+    class AuthenticationError(Exception):
+        pass
+
+    class Ray:
+        @staticmethod
+        def init(**opts):
+            try:
+                raise AuthenticationError("RPC error: InvalidAuthToken: Authentication token is missing or incorrect")
+            except AuthenticationError as e:
+                raise ConnectionError("Failed to connect to Ray cluster at 10.0.0.5:6379") from e
+
+    monkeypatch.delenv("RAY_AUTH_MODE", raising=False)
+    with pytest.raises(cluster.ClusterError) as err:
+        cluster._connect(Ray, "ray://10.0.0.5:10001", verbose=False)
+    message = str(err.value)
+    assert "cannot join the Ray cluster at ray://10.0.0.5:10001" in message and "\n" not in message
+    assert "RAY_AUTH_MODE=token" in message and "~/.ray/auth_token" in message
+    monkeypatch.setenv("RAY_AUTH_MODE", "token")  # set already: the token itself is wrong, no advice to set it
+    with pytest.raises(cluster.ClusterError) as err:
+        cluster._connect(Ray, "ray://10.0.0.5:10001", verbose=False)
+    assert "RAY_AUTH_MODE=token" not in str(err.value)

@@ -100,13 +100,27 @@ def _connect(ray, addr: str | None, verbose: bool) -> None:
         where = f"the Ray cluster at {addr}" if addr else "a local Ray cluster"
         detail = _one_line(e)
         hint = ""
-        if addr == "auto":
+        if _needs_token(e):
+            hint = ("; the cluster uses Ray's token authentication (`ray start` turns it on from Ray 2.59): "
+                    "run spc with RAY_AUTH_MODE=token and the cluster's token in ~/.ray/auth_token, "
+                    "RAY_AUTH_TOKEN_PATH or RAY_AUTH_TOKEN")
+        elif addr == "auto":
             hint = ("; the record `ray start` left on this machine may name a head that is no longer "
                     "running (run `ray stop`, or leave out --ray-address to start a local cluster)")
         raise ClusterError(f"cannot {'join' if addr else 'start'} {where}: {detail}{hint}") from e
     finally:
         if quiet_core:
             del os.environ["RAY_BACKEND_LOG_LEVEL"]
+
+
+def _needs_token(e: BaseException) -> bool:
+    """Whether joining failed because the cluster wants a token this process did not send."""
+    seen = 0
+    while e is not None and seen < 8:  # Ray wraps the authentication error in the connection error
+        if type(e).__name__ == "AuthenticationError" or "InvalidAuthToken" in str(e):
+            return os.environ.get("RAY_AUTH_MODE", "disabled") != "token"
+        e, seen = e.__cause__ or e.__context__, seen + 1
+    return False
 
 
 def _check_reachable(addr: str) -> None:
