@@ -4,6 +4,7 @@
     python benchmarks/speed.py                 # 6 x 24 MP JPEGs, median of 3 runs
     python benchmarks/speed.py --quick         # 3 images, 1 run
     python benchmarks/speed.py --device cuda   # spc on the GPU (when there is one)
+    python benchmarks/speed.py --engine ray    # the Ray engine against the local one (benchmarks/engines.py)
 
 Every method runs as its own process on the same folder of large JPEGs (made once from
 the Kodak photos by bicubic upscaling plus a little noise, cached in benchmarks/_work/):
@@ -198,12 +199,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="3 images, 1 run each")
     ap.add_argument("-n", "--images", type=int, help="how many images (default 6, quick 3)")
     ap.add_argument("--repeats", type=int, help="runs per method, the median is reported (default 3, quick 1)")
-    ap.add_argument("--megapixels", type=float, default=24.0, help="size of each synthesized JPEG")
+    ap.add_argument("--megapixels", type=float, help="size of each synthesized JPEG (default 24; --engine ray 3)")
+    ap.add_argument("--engine", choices=("local", "ray"), default="local",
+                    help="ray: photos/s of spc --engine ray against the local engine on the same folder")
+    ap.add_argument("--actors", default="1,2,4", help="--engine ray: the actor counts to measure")
+    ap.add_argument("--actor-cpus", type=float, default=0.0, help="--engine ray: CPUs per actor (0 = spc's default)")
     ap.add_argument("--device", default="cpu", help="device passed to spc: cpu (default) or cuda")
     ap.add_argument("--no-flatness", action="store_true", help="skip the spc 2N and 4N runs (memory and steady state)")
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds allowed per method run")
     ap.add_argument("--json", type=Path, help="where to write the results (default benchmarks/results/)")
     args = ap.parse_args(argv)
+    if args.megapixels is None:
+        args.megapixels = 3.0 if args.engine == "ray" else 24.0
+    if args.engine == "ray":
+        return _engines(args)
     n = args.images or (3 if args.quick else 6)
     repeats = args.repeats or (1 if args.quick else 3)
 
@@ -307,6 +316,36 @@ def main(argv: list[str] | None = None) -> int:
                                         "rss_source": "/usr/bin/time -v" if TIME_V.exists() else "getrusage"},
                              "methods": results, "spc_startup": startup, "flatness": flat,
                              "tables_markdown": texts}, "speed", args.json)
+    print(f"results: {out}")
+    return 0
+
+
+def _engines(args) -> int:
+    """``--engine ray``: benchmarks/engines.py on 2N synthesized JPEGs."""
+    from benchmarks import engines
+
+    root = data.require_data_root()
+    exe = spc_executable()
+    if root is None:
+        return 0
+    if exe is None:
+        print("the spc console script is not installed (pip install -e '.[ray]'); nothing to measure.")
+        return 0
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        print("ray is not installed (pip install -e '.[ray]'); nothing to measure.")
+        return 0
+    env = report.environment()
+    n = args.images or 48
+    print(f"spc engines benchmark, {env['date']}, {env['cpus']} CPUs, {n} and {2 * n} x {args.megapixels:g} MP JPEG",
+          flush=True)
+    files = make_inputs(root, 2 * n, args.megapixels, report.WORK_DIR / "engines" / "pool")
+    res = engines.compare(args, files, link_subset, measured, count_outputs, exe, env)
+    out = report.write_json({"benchmark": "engines", "environment": env,
+                             "config": {"megapixels": args.megapixels, "actors": args.actors,
+                                        "actor_cpus": args.actor_cpus}, **res},
+                            "engines", args.json)
     print(f"results: {out}")
     return 0
 

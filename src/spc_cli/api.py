@@ -119,12 +119,39 @@ def _run(inputs, settings, on_outcome=None, on_plan=None, progress: bool | None 
         close()
 
 
+ENGINES = ("local", "ray")
+
+
+def _check_engine(settings) -> None:
+    from .errors import UsageError
+
+    if settings.engine not in ENGINES:
+        raise UsageError(f"--engine {settings.engine}: expected one of {', '.join(ENGINES)}")
+    if settings.engine != "ray":
+        asked = [flag for flag, on in (("--collect", settings.collect), ("--actors", settings.actors),
+                                       ("--actor-cpus", settings.actor_cpus)) if on]
+        if asked:
+            raise UsageError(f"{', '.join(asked)} only apply with --engine ray")
+
+
+def _engine(settings):
+    """The engine a run uses: this process's threads, or a Ray cluster (ray imported only then)."""
+    _check_engine(settings)
+    if settings.engine == "ray":
+        from .engine.distributed import RayEngine
+
+        return RayEngine(settings)
+    from .engine import Engine
+
+    return Engine(settings)
+
+
 def _run_jobs(inputs, settings, on_outcome=None, on_plan=None, on_series=None, report: bool = False):
-    from .engine import Engine, output_lock, plan_run
+    from .engine import output_lock, plan_run
 
     paths = [Path(p) for p in inputs]
     jobs, not_read = plan_run(paths, settings)
-    engine = Engine(settings)
+    engine = _engine(settings)
     lock_dir = settings.out_dir or (settings.out_file.parent if settings.out_file else None)
     if lock_dir is None or settings.dry_run:
         if on_plan is not None:
@@ -148,6 +175,7 @@ def _run_jobs(inputs, settings, on_outcome=None, on_plan=None, on_series=None, r
 
                 page = Report(settings.out_dir, jobs, settings.key())
                 engine.on_rendered = page.thumbnails
+                page.thumbs_from_files = settings.engine == "ray"  # the pixels stay on the Ray workers
                 on_outcome = page.watching(on_outcome)
             try:
                 summary = engine.run(jobs, on_outcome)
@@ -196,10 +224,17 @@ def retouch(inputs, hint: str, out=None, on_outcome=None, on_plan=None, progress
 
 
 def critique(inputs, on_result, **options):
-    """Critique every photo; ``on_result(path, photo, critique_or_failed_outcome)`` per file."""
+    """Critique every photo; ``on_result(path, photo, critique_or_failed_outcome)`` per file (with
+    ``engine="ray"`` the photo is None: its pixels stay on the worker that critiqued it)."""
     from .engine import Settings, critique_files
 
-    return critique_files([Path(p) for p in inputs], Settings(**options), on_result)
+    settings = Settings(**options)
+    _check_engine(settings)
+    if settings.engine == "ray":
+        from .engine.distributed import critique_on_ray
+
+        return critique_on_ray([Path(p) for p in inputs], settings, on_result)
+    return critique_files([Path(p) for p in inputs], settings, on_result)
 
 
 def explain(inputs, hint: str, on_result, hint_only: bool = False, **options):

@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import __version__
+from .cli_engine import ActorCpus, Actors, Collect, EngineOpt, RayAddress, Verbose
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
                   help="Batch photo enhancer: a critic says what is wrong with each photo, an artist fixes exactly that.")
@@ -18,7 +19,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="
 Inputs = Annotated[list[Path], typer.Argument(help="Photos and folders (searched recursively).",
                                               show_default=False)]
 Format = Annotated[Optional[str], typer.Option("--format", "-f", help="Output format: jpeg, png, tiff, webp "
-                                               "[default: same as input; RAW -> 16-bit TIFF].",
+                                               "\\[default: same as input; RAW -> 16-bit TIFF].",
                                                show_default=False)]
 Quality = Annotated[int, typer.Option(min=1, max=100, help="JPEG/WebP quality.")]
 Strength = Annotated[float, typer.Option(min=0.0, max=2.0, help="Scale every edit (0 = untouched, 1 = as planned).")]
@@ -47,7 +48,7 @@ AllowDownload = Annotated[bool, typer.Option("--allow-download", help="Let a mod
 Offload = Annotated[bool, typer.Option("--offload", help="Model backends on CUDA: keep each model in host memory "
                                        "until it runs (GPUs under ~60 GB; slower).")]
 ArtistMP = Annotated[Optional[float], typer.Option("--artist-megapixels", min=0.001, max=4.0,
-                                                   help="A model artist's working size in megapixels [default: about "
+                                                   help="A model artist's working size in megapixels \\[default: about "
                                                    "1]; never larger than the photo.", show_default=False)]
 NoRefine = Annotated[bool, typer.Option("--no-refine", help="Skip the closed-loop check that backs off edits "
                                         "which would not raise the critic's score.")]
@@ -219,7 +220,9 @@ def enhance(inputs: Inputs,
             no_refine: NoRefine = False, critic_model: CriticModel = None, artist_model: ArtistModel = None,
             allow_download: AllowDownload = False, offload: Offload = False,
             artist_megapixels: ArtistMP = None, series: SeriesOpt = "auto", report: ReportOpt = False,
-            json_out: JsonOpt = False, hint: HintOpt = None) -> None:
+            json_out: JsonOpt = False, hint: HintOpt = None, engine: EngineOpt = "local",
+            ray_address: RayAddress = None, actors: Actors = 0, actor_cpus: ActorCpus = 0.0,
+            collect: Collect = False, verbose: Verbose = False) -> None:
     """Critique every photo and fix what is wrong; writes the photo and a .spc.json sidecar."""
     from . import api
 
@@ -232,7 +235,8 @@ def enhance(inputs: Inputs,
     opts = dict(format=format, quality=quality, strength=strength, critic=critic, artist=artist, device=device,
                 precision=precision, batch_size=batch_size, workers=workers, force=force, dry_run=dry_run,
                 max_megapixels=max_megapixels, refine=not no_refine, critic_model=critic_model,
-                artist_model=artist_model, series=series, report=report, hint=hint,
+                artist_model=artist_model, series=series, report=report, hint=hint, engine=engine,
+                ray_address=ray_address, actors=actors, actor_cpus=actor_cpus, collect=collect, verbose=verbose,
                 **_model_opts(allow_download, offload, artist_megapixels))
     _run_batch(lambda **cb: api.enhance(inputs, out, **cb, **opts), quiet or json_out, "enhancing",
                json_out=json_out, grouping=True)
@@ -243,7 +247,7 @@ def retouch(inputs: Inputs,
             hint: Annotated[str, typer.Option("--hint", help='What you want, in words: "warmer tones", '
                                               '"a bit brighter and more contrast".')],
             out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output file or folder "
-                                                        "[default: <stem>.spc<ext> beside the input].",
+                                                        "\\[default: <stem>.spc<ext> beside the input].",
                                                         show_default=False)] = None,
             format: Format = None, quality: Quality = 95, strength: Strength = 1.0,
             critic: CriticOpt = "analytic", artist: ArtistOpt = "pipeline", device: Device = "auto",
@@ -295,7 +299,9 @@ def critique(inputs: Inputs,
              critic: CriticOpt = "analytic", device: Device = "auto", precision: Precision = "auto",
              batch_size: BatchSize = 0, workers: Workers = 2, quiet: Quiet = False,
              max_megapixels: MaxMP = 250.0, critic_model: CriticModel = None,
-             allow_download: AllowDownload = False, offload: Offload = False) -> None:
+             allow_download: AllowDownload = False, offload: Offload = False, engine: EngineOpt = "local",
+             ray_address: RayAddress = None, actors: Actors = 0, actor_cpus: ActorCpus = 0.0,
+             verbose: Verbose = False) -> None:
     """Say what is wrong with each photo, why, its score, and the edits that would fix it."""
     from rich.console import Console
 
@@ -321,7 +327,8 @@ def critique(inputs: Inputs,
 
     summary = _guard(lambda: api.critique(inputs, on_result, critic=critic, device=device, precision=precision,
                                           batch_size=batch_size, workers=workers, max_megapixels=max_megapixels,
-                                          critic_model=critic_model,
+                                          critic_model=critic_model, engine=engine, ray_address=ray_address,
+                                          actors=actors, actor_cpus=actor_cpus, verbose=verbose,
                                           **_model_opts(allow_download, offload, None)))
     if not json_out and not quiet:
         if len(rows) == 1:

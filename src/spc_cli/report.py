@@ -101,6 +101,7 @@ class Report:
         self.files = self.folder / FILES
         self.files.mkdir(parents=True, exist_ok=True)
         self.settings_key = settings_key
+        self.thumbs_from_files = False  # True where the photos are rendered elsewhere (the Ray engine)
         self.jobs = {j.source: j for j in jobs}
         self.entries = {j.source: Entry(k, str(j.source), _relative(j.output, self.folder))
                         for k, j in enumerate(jobs)}
@@ -192,7 +193,8 @@ class Report:
             stem = "failed-" + hashlib.sha256(str(o.source).encode()).hexdigest()[:16]
         if stem is not None:
             entry.thumbs = {"before": f"{stem}-b.jpg", "after": f"{stem}-a.jpg"}
-            if o.status != "done":  # a photo done now had its pictures made from the pixels in hand
+            if o.status != "done" or self.thumbs_from_files:  # a photo done here had its pictures
+                # made from the pixels in hand
                 out = Path(doc["output"]["path"]) if doc is not None and doc.get("output") else None
                 self.pending.append(self.pool.submit(self._from_files, o.source, out, stem))
         if time.monotonic() - self.last_write >= UPDATE_EVERY:

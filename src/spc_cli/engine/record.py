@@ -77,9 +77,7 @@ def write_failure(job: Job, photo, reason: str, critique, plan: EditPlan | None,
     null (no image is written). What the critic said, when it said anything, is kept."""
     from ..io.atomic import atomic_write_text
 
-    notes = list(photo.meta.notes)
-    if job.output.exists():
-        notes.append(f"{job.output} (an earlier run's output) was left as it was")
+    notes = list(photo.meta.notes) + kept_output_note(job.output)
     doc = sidecar.build(
         photo_info=_input_info(photo), output_info=None,
         critique=critique.to_dict() if critique is not None else None,
@@ -88,6 +86,11 @@ def write_failure(job: Job, photo, reason: str, critique, plan: EditPlan | None,
         timings_ms={}, exif=sidecar.exif_summary(photo.meta.tags), notes=notes, error=reason)
     job.sidecar.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(job.sidecar, sidecar.dumps(doc))
+
+
+def kept_output_note(output: Path) -> list[str]:
+    """The note of a failed photo's sidecar where an earlier run's output stays in place."""
+    return [f"{output} (an earlier run's output) was left as it was"] if output.exists() else []
 
 
 def write_output(job: Job, rendered, doc: dict[str, Any], quality: int) -> dict[str, Any]:

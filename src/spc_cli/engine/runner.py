@@ -37,13 +37,10 @@ class Engine:
         self.settings = settings
         self.device = resolve_device(settings.device)
         self.dtype = resolve_dtype(settings.precision, self.device)
-        if settings.batch_size < 0 or settings.workers < 1:
-            raise UsageError("--batch-size must be 0 (auto) or more, --workers at least 1")
+        check_settings(settings)
         self.batch_size = settings.batch_size or (8 if self.device.type == "cuda" else 1)
         configure_threads(self.device, settings.workers)
         keep_freed_memory()
-        if not 0.0 <= settings.strength <= 2.0:
-            raise UsageError("--strength must be between 0 and 2")
         self.hint_plan = None
         self.hint_from_photo = False
         if settings.hint is not None:
@@ -123,14 +120,7 @@ class Engine:
             def drain_encodes(limit: int) -> None:
                 while len(pending_enc) > limit:
                     j, fut, o = pending_enc.popleft()
-                    try:
-                        o.sidecar = fut.result()
-                        o.did = what_was_done(o.sidecar)
-                    except SpcError as e:
-                        o.status, o.reason = "failed", _reason(e, j)
-                    except Exception as e:  # noqa: BLE001 - one bad file never stops a batch
-                        o.status, o.reason = "failed", f"internal error while writing: {type(e).__name__}: {e}"
-                    finish(o)
+                    finish(_written(j, o, fut.result))
                     o.sidecar = None  # on_outcome saw it; kept for every photo, memory would grow with the count
 
             feed()
@@ -139,17 +129,9 @@ class Engine:
                 while pending_dec and len(batch) < self.batch_size:
                     j, fut = pending_dec.popleft()
                     feed()
-                    try:
-                        res = fut.result()
-                    except SpcError as e:
-                        finish(Outcome(j.source, "failed", j.output, _reason(e, j)))
-                        continue
-                    except Exception as e:  # noqa: BLE001
-                        finish(Outcome(j.source, "failed", j.output,
-                                       f"{j.source}: could not be read ({type(e).__name__}: {e})"))
-                        continue
-                    if res is None:
-                        finish(Outcome(j.source, "skipped", j.output, "up to date"))
+                    res = _loaded(j, fut.result)
+                    if isinstance(res, Outcome):
+                        finish(res)
                         continue
                     batch.append((j, res[0], res[1]))
                 if not batch:
@@ -166,8 +148,32 @@ class Engine:
         summary.seconds = time.perf_counter() - t_start
         return summary
 
-    def _load(self, job: Job):
-        """Decode unless the output is current. Returns None to skip."""
+    def complete(self, jobs: list[Job], check: bool = True) -> list[Outcome]:
+        """Each job from its input path to its written output and sidecar, in this thread: decode,
+        critique and plan (in batches of ``batch_size``), render, score and write, with the same
+        stages and the same one-line failure reasons as ``run`` (which spreads these stages over
+        its threads). ``check=False`` skips the resume check (the caller made it). Returns one
+        Outcome per job, in order; the Ray engine's workers run their share of a batch through it.
+        """
+        outcomes: dict[int, Outcome] = {}
+        ready: list[tuple[Job, Any, float]] = []
+        for j in jobs:
+            res = _loaded(j, lambda j=j: self._load(j, check))
+            if isinstance(res, Outcome):
+                outcomes[id(j)] = res
+            else:
+                ready.append((j, res[0], res[1]))
+        for k in range(0, len(ready), self.batch_size):
+            for j, work in self._process(ready[k:k + self.batch_size]):
+                if isinstance(work, Outcome):
+                    outcomes[id(j)] = work
+                    continue
+                o = Outcome(j.source, "done", j.output, score_before=work.critique.score)
+                outcomes[id(j)] = _written(j, o, lambda j=j, work=work: self._finish(j, work))
+        return [outcomes[id(j)] for j in jobs]
+
+    def _load(self, job: Job, check: bool = True):
+        """Decode unless the output is current (when ``check``). Returns None to skip."""
         from ..io.decode import read_photo
         from ..io.encode import output_depth
 
@@ -181,7 +187,7 @@ class Engine:
             except OSError as e:
                 raise InputError(job.source, f"cannot be read ({e.strerror or e})") from e
 
-        if is_current(job, self.settings, digest):
+        if check and is_current(job, self.settings, digest):
             return None
         photo = read_photo(job.source, max_megapixels=self.settings.max_megapixels)
         job.bit_depth = output_depth(job.fmt, photo.meta.bit_depth)
@@ -304,6 +310,43 @@ class Work:
 
 class StageError(SpcError):
     """A photo failed in a stage run in an I/O thread; the message is the whole reason."""
+
+
+def check_settings(settings: Settings) -> None:
+    """The usage errors a run refuses before any work (whichever engine runs it)."""
+    if settings.batch_size < 0 or settings.workers < 1:
+        raise UsageError("--batch-size must be 0 (auto) or more, --workers at least 1")
+    if not 0.0 <= settings.strength <= 2.0:
+        raise UsageError("--strength must be between 0 and 2")
+    if settings.hint is not None:
+        from ..hints import parse_hint
+
+        parse_hint(settings.hint)  # an unknown hint is a usage error
+
+
+def _loaded(job: Job, load: Callable[[], Any]):
+    """``load()``'s decoded (photo, ms), or the job's Outcome: skipped (up to date) or failed."""
+    try:
+        res = load()
+    except SpcError as e:
+        return Outcome(job.source, "failed", job.output, _reason(e, job))
+    except Exception as e:  # noqa: BLE001 - one bad file never stops a batch
+        return Outcome(job.source, "failed", job.output, f"{job.source}: could not be read ({type(e).__name__}: {e})")
+    if res is None:
+        return Outcome(job.source, "skipped", job.output, "up to date")
+    return res
+
+
+def _written(job: Job, o: Outcome, write: Callable[[], dict[str, Any]]) -> Outcome:
+    """``o`` once ``write()`` (``Engine._finish``) returned the sidecar, or failed with its reason."""
+    try:
+        o.sidecar = write()
+        o.did = what_was_done(o.sidecar)
+    except SpcError as e:
+        o.status, o.reason = "failed", _reason(e, job)
+    except Exception as e:  # noqa: BLE001 - one bad file never stops a batch
+        o.status, o.reason = "failed", f"internal error while writing: {type(e).__name__}: {e}"
+    return o
 
 
 def _failed(job: Job, stage: str, e: Exception) -> Outcome:

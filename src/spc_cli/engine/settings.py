@@ -41,6 +41,15 @@ class Settings:
     offload: bool = False  # model backends keep each model in host memory until it runs (CUDA)
     artist_megapixels: float | None = None  # a model artist's working size (None: its own, about 1 MP)
 
+    # where the photos are processed: "local" (this process's threads) or "ray" (a Ray cluster,
+    # engine/distributed.py); none of these shape an output
+    engine: str = "local"
+    ray_address: str | None = None  # None: RAY_ADDRESS, else a local cluster started for the run
+    actors: int = 0  # Ray workers, each with its own critic and artist (0 = auto)
+    actor_cpus: float = 0.0  # CPUs reserved per Ray worker (0 = auto)
+    collect: bool = False  # Ray workers hand the encoded outputs to this process, which writes them
+    verbose: bool = False  # Ray's own logs and progress bars
+
     def __post_init__(self) -> None:
         # the smartphotocrafter artist is conditioned on its own critic's hidden states
         if self.artist == MODEL_COUPLED and self.critic != MODEL_COUPLED:
