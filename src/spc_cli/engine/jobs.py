@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from typing import Any
 
 from .. import sidecar
 from ..errors import UsageError
+from ..manifest import sha256_of
 from .settings import Settings
 
 
@@ -28,12 +28,9 @@ class Job:
         return self.side or sidecar.sidecar_path(self.output)
 
 
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
+def sha256_file(path: Path) -> str:
+    """The SHA-256 of a file's bytes, read in chunks (the resume check's content hash)."""
+    return sha256_of(path)
 
 
 def plan_jobs(inputs: list[Path], settings: Settings) -> list[Job]:
