@@ -61,6 +61,26 @@ def box_mean(x: torch.Tensor, r: int) -> torch.Tensor:
     return s.div_(n)
 
 
+def box_filter(x: torch.Tensor, r: int) -> torch.Tensor:
+    """Mean over a (2r+1)^2 window with reflected borders (101: the edge pixel is not repeated);
+    float32. CPU tensors that need no gradient take OpenCV's box filter (same values)."""
+    x = x.float()
+    if r <= 0:
+        return x
+    if x.device.type == "cpu" and not x.requires_grad:
+        import cv2
+
+        b, c, h, w = x.shape
+        planes = x.reshape(b * c, h, w).contiguous()
+        out = torch.empty_like(planes)
+        for i in range(b * c):
+            cv2.boxFilter(planes[i].numpy(), -1, (2 * r + 1, 2 * r + 1), dst=out[i].numpy(),
+                          normalize=True, borderType=cv2.BORDER_REFLECT_101)
+        return out.reshape(b, c, h, w)
+    mode = "reflect" if min(x.shape[-2:]) > r else "replicate"
+    return F.avg_pool2d(F.pad(x, (r, r, r, r), mode=mode), 2 * r + 1, stride=1)
+
+
 def guided_coeffs(guide: torch.Tensor, src: torch.Tensor, r: int,
                   eps: float | torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean linear coefficients (a, b) of the guided filter: output = a * guide + b.
