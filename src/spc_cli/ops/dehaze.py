@@ -22,21 +22,21 @@ At full resolution the op is one per-pixel expression.
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 
 from ._util import any_active, luma, per_image
-from .filters import downscale, factor_for, guided_coeffs, upsample_rows
+from .filters import downscale, factor_for, guided_coeffs, min_filter, rows_from_cols, upsample_cols
 
 OMEGA = 1.0  # share of the dark-channel veil taken as haze
 T_FLOOR = 0.1  # transmission never below this: noise amplified at most 10x
 SKY_K = 0.08  # linear distance to the airlight under which t is raised (sky guard)
 LOW_RES = 512
+DARK_WINDOW = 50
+LEVEL_WIDE = 3  # the dark channel is read over windows of 2 / DARK_WINDOW of the long edge
 EPS = 1e-3
 
 
 def _dark_channel(x: torch.Tensor, r: int) -> torch.Tensor:
-    m = x.amin(dim=1, keepdim=True)
-    return -F.max_pool2d(-m, 2 * r + 1, stride=1, padding=r)
+    return min_filter(x.amin(dim=1, keepdim=True), r)
 
 
 def airlight(small: torch.Tensor, dark: torch.Tensor) -> torch.Tensor:
@@ -57,7 +57,7 @@ def veil_colour(small: torch.Tensor, r: int) -> torch.Tensor:
     wide window is (1 - t) A_c wherever the scene holds something dark in that channel, so
     their ratios are the airlight's, whatever the haze's depth; averaged where the veil is
     thickest."""
-    mins = -F.max_pool2d(-small, 2 * r + 1, stride=1, padding=r)  # (B, 3, h, w)
+    mins = min_filter(small, r)  # (B, 3, h, w)
     wgt = mins.amin(dim=1, keepdim=True) ** 2
     col = (mins * wgt).sum(dim=(2, 3), keepdim=True) / wgt.sum(dim=(2, 3), keepdim=True).clamp(min=1e-9)
     return col / col.amax(dim=1, keepdim=True).clamp(min=1e-6)
@@ -69,14 +69,16 @@ def prepare_dehaze(image: torch.Tensor, amount: float | torch.Tensor = 0.0,
     h, w = image.shape[-2:]
     factor = factor_for(h, w, LOW_RES)
     small = downscale(image, factor).clamp(min=0.0)
-    r = max(2, round(max(small.shape[-2:]) / 70))
+    r = max(2, round(max(small.shape[-2:]) / DARK_WINDOW))
     colour = veil_colour(small, 3 * r)
-    dark_c = _dark_channel(small / colour, r)
-    level = airlight(small, _dark_channel(small, r))
+    # the veil read over wide windows: a bright object (a white wall, a cloud) fills a small
+    # window and reads as haze, a wide one reaches past it to something dark
+    wide = _dark_channel(small / colour, LEVEL_WIDE * r)
+    level = airlight(small, wide)
     level = (level / colour).amax(dim=1, keepdim=True)  # the haziest pixels fix the brightness
     target = 1.0 - per_image(transmission, small).float()
     # with the scene's mean transmission known, the brightness follows: mean(dark(I / A)) = 1 - T
-    known = dark_c.mean(dim=(1, 2, 3), keepdim=True) / target.clamp(min=1e-3)
+    known = wide.mean(dim=(1, 2, 3), keepdim=True) / target.clamp(min=1e-3)
     level = torch.where(target > 0, known, level)
     air = (colour * level).clamp(min=0.05)
     veil = OMEGA * _dark_channel(small / air, r).clamp(0.0, 1.0)
@@ -88,7 +90,7 @@ def prepare_dehaze(image: torch.Tensor, amount: float | torch.Tensor = 0.0,
     floor = (0.5 * torch.quantile(t.reshape(t.shape[0], -1)[:, ::max(1, t[0].numel() // 65536)], 0.01, dim=1))
     floor = floor.clamp(min=T_FLOOR).view(-1, 1, 1, 1)
     a, bb = guided_coeffs(luma(small), t, 4 * r, EPS)
-    return {"air": air, "floor": floor, "coeffs": torch.cat([a, bb], dim=1), "factor": factor}
+    return {"air": air, "floor": floor, "cols": upsample_cols(torch.cat([a, bb], dim=1), factor, w), "factor": factor}
 
 
 def adjust_dehaze(image: torch.Tensor, amount: float | torch.Tensor = 0.0, transmission: float | torch.Tensor = 1.0,
@@ -104,9 +106,9 @@ def adjust_dehaze(image: torch.Tensor, amount: float | torch.Tensor = 0.0, trans
         return image
     if context is None:
         context = prepare_dehaze(image, amount, transmission)
-    rows, width = image.shape[-2:]
-    coeffs = upsample_rows(context["coeffs"], context["factor"], row0, rows, width)
-    t = torch.maximum(coeffs[:, 0:1] * luma(image).float() + coeffs[:, 1:2], context["floor"]).clamp(max=1.0)
+    coeffs = rows_from_cols(context["cols"], context["factor"], row0, image.shape[-2])
+    t = torch.addcmul(coeffs[:, 1:2], coeffs[:, 0:1], luma(image).float())
+    t = torch.maximum(t, context["floor"]).clamp_(max=1.0)
     air = context["air"]
-    out = (image.float() - air) / t + air  # fp32: 1/t amplifies any rounding
-    return out.clamp(min=0.0).to(image.dtype)
+    out = (image.float() - air).div_(t).add_(air)  # fp32: 1/t amplifies any rounding
+    return out.clamp_(min=0.0).to(image.dtype)

@@ -76,20 +76,37 @@ E1, E2 = band_noise()
 def _shrink(band: torch.Tensor, noise_var: torch.Tensor, r: int) -> torch.Tensor:
     """Local Wiener gain max(0, v - n) / v of a detail band, v its mean energy over a window."""
     v = box_filter(band * band, r)
-    return (v - noise_var).clamp(min=0.0) / (v + 1e-12)
+    return (v - noise_var).clamp_(min=0.0).div_(v.add_(1e-12))
+
+
+def _gradients(y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Central differences (one-sided at the borders, as with replicated edges), halved."""
+    gx = torch.zeros_like(y)
+    gy = torch.zeros_like(y)
+    if y.shape[-1] > 1:
+        torch.sub(y[..., :, 2:], y[..., :, :-2], out=gx[..., :, 1:-1])
+        gx[..., :, :1] = y[..., :, 1:2] - y[..., :, :1]
+        gx[..., :, -1:] = y[..., :, -1:] - y[..., :, -2:-1]
+    if y.shape[-2] > 1:
+        torch.sub(y[..., 2:, :], y[..., :-2, :], out=gy[..., 1:-1, :])
+        gy[..., :1, :] = y[..., 1:2, :] - y[..., :1, :]
+        gy[..., -1:, :] = y[..., -1:, :] - y[..., -2:-1, :]
+    return gx.mul_(0.5), gy.mul_(0.5)
 
 
 def _coherence(y: torch.Tensor) -> torch.Tensor:
     """How oriented the local gradients are: 0 for noise or flat areas, 1 for parallel lines."""
-    gx = F.pad(y, (1, 1, 0, 0), mode="replicate")
-    gy = F.pad(y, (0, 0, 1, 1), mode="replicate")
-    gx = 0.5 * (gx[..., :, 2:] - gx[..., :, :-2])
-    gy = 0.5 * (gy[..., 2:, :] - gy[..., :-2, :])
-    jxx = box_filter(gx * gx, GUARD_R)
-    jyy = box_filter(gy * gy, GUARD_R)
+    gx, gy = _gradients(y)
     jxy = box_filter(gx * gy, GUARD_R)
-    tr = jxx + jyy
-    return ((jxx - jyy) ** 2 + 4.0 * jxy * jxy) / (tr * tr + 1e-12)
+    jxx = box_filter(gx.square_(), GUARD_R)
+    jyy = box_filter(gy.square_(), GUARD_R)
+    tr = (jxx + jyy).square_().add_(1e-12)
+    return jxx.sub_(jyy).square_().add_(jxy.square_().mul_(4.0)).div_(tr)
+
+
+def _up2(x: torch.Tensor, h: int, w: int) -> torch.Tensor:
+    """Bilinear 2x upsampling (pixel centres aligned), cropped to (h, w)."""
+    return F.interpolate(x, scale_factor=2.0, mode="bilinear", align_corners=False)[..., :h, :w]
 
 
 def _mix(x: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
@@ -130,26 +147,25 @@ def adjust_denoise(image: torch.Tensor, luma: float | torch.Tensor = 0.0, chroma
         low2 = gaussian_blur(low1, S2)
         d1, d2 = y - low1, low1 - low2
         var = LUMA_K * s * s
-        g1 = _shrink(d1, var * E1, R1)
-        g2 = _shrink(d2, var * E2, R2)
-        guard = GUARD_KEEP * smoothstep((_coherence(low1) - COHERENCE[0]) / (COHERENCE[1] - COHERENCE[0]))
-        g1 = torch.maximum(g1, guard)
-        g2 = torch.maximum(g2, guard)
-        y2 = y + kl * ((low2 + g2 * d2 + g1 * d1) - y)
+        with torch.no_grad():  # a mask read off the photo, not a function to train through
+            guard = smoothstep((_coherence(low1.detach()) - COHERENCE[0]) / (COHERENCE[1] - COHERENCE[0]))
+            guard.mul_(GUARD_KEEP)
+        kept = torch.maximum(_shrink(d1, var * E1, R1), guard).mul_(d1)
+        kept += torch.maximum(_shrink(d2, var * E2, R2), guard).mul_(d2)
+        # y + kl * (low2 + kept - y)
+        y2 = torch.addcmul(y, kl, kept.add_(low2).sub_(y))
     else:
         y2 = y
     if any_active(chroma) and any_active(chroma_sigma):
         y_half = F.avg_pool2d(y, 2, ceil_mode=True, count_include_pad=False)
         d_half = F.avg_pool2d(diff, 2, ceil_mode=True, count_include_pad=False)
         a_c, b_c = guided_coeffs(y_half, d_half, CHROMA_RADIUS, (CHROMA_EPS * sc) ** 2 + 1e-8)
-        coeffs = F.interpolate(torch.cat([a_c, b_c], 1), scale_factor=2.0, mode="bilinear",
-                               align_corners=False)[..., :h, :w]
-        d_f = coeffs[:, 0:2] * y + coeffs[:, 2:4]
+        d_f = torch.addcmul(_up2(b_c, h, w), _up2(a_c, h, w), y)
         # colour texture the luma does not share is wiped by the guided filter: keep the part of
         # the residual whose local energy is more than the noise's (a Wiener gain, as for luma)
         res = diff - d_f
-        d_f = d_f + _shrink(res, sc * sc, CHROMA_KEEP_R) * res
-        d2c = diff + kc * (d_f - diff)
+        d_f.addcmul_(_shrink(res, sc * sc, CHROMA_KEEP_R), res)
+        d2c = torch.addcmul(diff, kc, d_f.sub_(diff))
     else:
         d2c = diff
     out = _mix(torch.cat([y2, d2c], dim=1), _INV).clamp_(min=0.0)

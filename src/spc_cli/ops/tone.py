@@ -22,7 +22,7 @@ import math
 import torch
 
 from ._util import any_active, luma, per_image, smoothstep
-from .filters import downscale, factor_for, guided_coeffs, upsample_rows
+from .filters import downscale, factor_for, guided_coeffs, rows_from_cols, upsample_cols
 
 MID_LOG = math.log2(0.18)  # mid-grey, linear 18 %
 SHADOW_SPAN = 4.5  # stops below mid-grey where the shadow weight reaches 1
@@ -46,7 +46,7 @@ def prepare_tone(image: torch.Tensor, **_: object) -> dict:
     a, b = guided_coeffs(log_y, log_y, r, EPS_LOG)
     base = (a * log_y + b).reshape(a.shape[0], -1)
     top = torch.quantile(base[:, ::max(1, base.shape[1] // 65536)], TOP_Q, dim=1).view(-1, 1, 1, 1)
-    return {"coeffs": torch.cat([a, b], dim=1), "factor": factor, "top": top}
+    return {"cols": upsample_cols(torch.cat([a, b], dim=1), factor, w), "factor": factor, "top": top}
 
 
 def compress_stops(base: torch.Tensor, top: torch.Tensor) -> torch.Tensor:
@@ -82,13 +82,14 @@ def adjust_tone(image: torch.Tensor, highlights: float | torch.Tensor = 0.0,
         context = prepare_tone(image)
     hl = per_image(highlights, image).float()
     sh = per_image(shadows, image).float()
-    rows, width = image.shape[-2:]
-    coeffs = upsample_rows(context["coeffs"], context["factor"], row0, rows, width)
-    log_y = torch.log2(luma(image).float().clamp(min=_FLOOR))
-    base = coeffs[:, 0:1] * log_y + coeffs[:, 1:2]
-    w_sh = smoothstep((MID_LOG - base) / SHADOW_SPAN)
-    w_hl = smoothstep((base - MID_LOG) / HIGHLIGHT_SPAN)
-    stops = (SHADOW_STOPS * sh) * w_sh + (HIGHLIGHT_STOPS * hl) * w_hl
+    coeffs = rows_from_cols(context["cols"], context["factor"], row0, image.shape[-2])
+    log_y = torch.log2(luma(image).float().clamp_(min=_FLOOR))
+    base = torch.addcmul(coeffs[:, 1:2], coeffs[:, 0:1], log_y)
+    stops = torch.zeros_like(base)
+    if any_active(shadows):  # each part only where it is asked for: a third of the cost each
+        stops += (SHADOW_STOPS * sh) * smoothstep((MID_LOG - base) / SHADOW_SPAN)
+    if any_active(highlights):
+        stops += (HIGHLIGHT_STOPS * hl) * smoothstep((base - MID_LOG) / HIGHLIGHT_SPAN)
     if any_active(compress):
-        stops = stops + per_image(compress, image).float() * compress_stops(base, context["top"])
-    return image * torch.exp2(stops).to(image.dtype)
+        stops += per_image(compress, image).float() * compress_stops(base, context["top"])
+    return image * torch.exp2_(stops).to(image.dtype)

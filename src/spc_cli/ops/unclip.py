@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 
 from ._util import any_active, luma, per_image, smoothstep
-from .filters import downscale, factor_for, upsample_rows
+from .filters import downscale, factor_for, rows_from_cols, upsample_cols
 
 CLIP_LO, CLIP_HI = 0.93, 0.985  # linear level where a channel starts / has fully counted as clipped
 LOW_RES = 512
@@ -87,7 +87,7 @@ def prepare_unclip(image: torch.Tensor, amount: float | torch.Tensor = 0.0, head
     full = clip_weight(small).amin(dim=1, keepdim=True).detach()
     dome = torch.stack([torch.from_numpy(_dome(full[i, 0].cpu().numpy())) for i in range(image.shape[0])])
     maps = torch.cat([ratios, dome[:, None].to(ratios.device)], dim=1)
-    return {"maps": maps, "factor": factor}
+    return {"cols": upsample_cols(maps, factor, w), "factor": factor}
 
 
 def adjust_unclip(image: torch.Tensor, amount: float | torch.Tensor = 0.0, headroom: float | torch.Tensor = 1.0, *,
@@ -106,8 +106,7 @@ def adjust_unclip(image: torch.Tensor, amount: float | torch.Tensor = 0.0, headr
         context = prepare_unclip(image, amount, headroom)
     dtype = image.dtype
     x = image.float()
-    rows, width = x.shape[-2:]
-    maps = upsample_rows(context["maps"], context["factor"], row0, rows, width)
+    maps = rows_from_cols(context["cols"], context["factor"], row0, x.shape[-2])
     ratio, dome = maps[:, :3], maps[:, 3:4]
     w = clip_weight(x)  # (B, 3, H, W) how clipped each channel is
     keep = 1.0 - w
