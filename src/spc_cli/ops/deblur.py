@@ -40,7 +40,7 @@ from ._util import any_active, luma, per_image
 MAX_SIGMA = 8.0
 LAM0 = 3e-3  # gradient-prior weight for a clean 8-bit photo (synthetic Gaussian blur: best of 1e-3..1e-2)
 LAM_NOISE = 40.0  # added per unit of noise variance (sRGB sigma squared)
-OVERSHOOT = 0.1  # share of the local range an edge may overshoot it by
+OVERSHOOT = 0.0  # share of the local range an edge may overshoot it by (real camera shake: any visible halo)
 CROP_TOL = 3e-3  # share of the inverse kernel's absolute mass left outside its crop
 MAX_RADIUS = 100  # largest 2-D inverse kernel (the DFT filter's cost barely grows up to here)
 RATIO_MAX = 4.0

@@ -32,7 +32,8 @@ HIGHLIGHT_STOPS = 1.5  # highlights = -1 pulls the brightest areas down by this 
 LOW_RES = 384  # long edge of the grid the base layer is computed on
 EPS_LOG = 0.25  # guided-filter epsilon in squared stops: edges stronger than ~0.5 stop are kept
 KNEE_LOG = -1.0  # compress: base levels above half of white are compressed ...
-TOP_Q = 0.999  # ... so that this quantile of the base lands on white
+TOP_Q = 0.999  # ... so that this quantile of the base lands ...
+WHITE_LOG = -0.15  # ... this far under white (0.9), leaving the detail riding on it room
 _FLOOR = 1e-4
 
 
@@ -51,8 +52,8 @@ def prepare_tone(image: torch.Tensor, **_: object) -> dict:
 
 def compress_stops(base: torch.Tensor, top: torch.Tensor) -> torch.Tensor:
     """Stops (<= 0) that bring base levels above KNEE_LOG under white, the level ``top`` exactly
-    onto it: d -> d / (1 + c d) above the knee (slope 1 there, concave), c = (D - E) / (D E)."""
-    span = -KNEE_LOG  # E: stops from the knee to white
+    onto WHITE_LOG: d -> d / (1 + c d) above the knee (slope 1 there, concave), c = (D - E) / (D E)."""
+    span = WHITE_LOG - KNEE_LOG  # E: stops from the knee to where the top goes
     over = (top - KNEE_LOG).clamp(min=span)  # D: stops from the knee to the top (at least E)
     c = (over - span) / (over * span)
     d = (base - KNEE_LOG).clamp(min=0.0)
