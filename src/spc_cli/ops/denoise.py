@@ -32,7 +32,7 @@ WR, WG, WB = 0.2126, 0.7152, 0.0722
 S1, S2 = 1.0, 2.0  # Gaussian sigmas of the two pyramid steps (full-resolution pixels)
 LUMA_K = 1.0  # the noise energy subtracted, per unit of white noise of ``sigma`` in the band
 R1, R2 = 2, 3  # radii of the windows the bands' local energy is read over
-GUARD_R = 4  # window of the structure tensor (9x9: white noise's coherence stays under 0.35 at the 99th percentile)
+GUARD_R = 2  # window of the structure tensor, half-resolution pixels (about 9x9 at full resolution)
 COHERENCE = (0.5, 0.8)  # coherence where the texture guard starts / fully holds
 GUARD_KEEP = 0.7  # share of the detail the guard holds at least, where it fully holds
 CHROMA_RADIUS = 3  # half-resolution pixels (a 14-pixel window at full resolution)
@@ -114,6 +114,18 @@ def _mix(x: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
     return torch.einsum("ij,bjhw->bihw", m, x)
 
 
+def _mix3(src: tuple[torch.Tensor, torch.Tensor, torch.Tensor], m: torch.Tensor) -> torch.Tensor:
+    """``_mix`` of three (B, 1, H, W) planes without stacking them: each output channel summed
+    in place (no gradient)."""
+    y = src[0]
+    out = torch.empty(y.shape[0], 3, *y.shape[-2:], dtype=torch.float32, device=y.device)
+    for i in range(3):
+        o = out[:, i:i + 1]
+        torch.mul(src[0], float(m[i, 0]), out=o)
+        o.add_(src[1], alpha=float(m[i, 1])).add_(src[2], alpha=float(m[i, 2]))
+    return out
+
+
 def adjust_denoise(image: torch.Tensor, luma: float | torch.Tensor = 0.0, chroma: float | torch.Tensor = 0.0,
                    sigma: float | torch.Tensor = 0.0, chroma_sigma: float | torch.Tensor = 0.0) -> torch.Tensor:
     """Remove ``luma``/``chroma`` shares of noise of standard deviation ``sigma`` in luminance
@@ -136,7 +148,7 @@ def adjust_denoise(image: torch.Tensor, luma: float | torch.Tensor = 0.0, chroma
     dtype = image.dtype
     h, w = image.shape[-2:]
     enc = image.float().clamp(min=0.0).sqrt()
-    yoo = _mix(enc, _FWD)
+    yoo = _mix(enc, _FWD) if torch.is_grad_enabled() else _mix3((enc[:, 0:1], enc[:, 1:2], enc[:, 2:3]), _FWD)
     y, diff = yoo[:, 0:1], yoo[:, 1:3]
     s = per_image(sigma, y).float()
     sc = per_image(chroma_sigma, y).float()
@@ -148,8 +160,10 @@ def adjust_denoise(image: torch.Tensor, luma: float | torch.Tensor = 0.0, chroma
         d1, d2 = y - low1, low1 - low2
         var = LUMA_K * s * s
         with torch.no_grad():  # a mask read off the photo, not a function to train through
-            guard = smoothstep((_coherence(low1.detach()) - COHERENCE[0]) / (COHERENCE[1] - COHERENCE[0]))
-            guard.mul_(GUARD_KEEP)
+            # on a half-resolution copy of the (already smoothed) luma: a quarter of the work
+            half = F.avg_pool2d(low1.detach(), 2, ceil_mode=True, count_include_pad=False)
+            coh = smoothstep((_coherence(half) - COHERENCE[0]) / (COHERENCE[1] - COHERENCE[0]))
+            guard = _up2(coh, h, w).mul_(GUARD_KEEP)
         kept = torch.maximum(_shrink(d1, var * E1, R1), guard).mul_(d1)
         kept += torch.maximum(_shrink(d2, var * E2, R2), guard).mul_(d2)
         # y + kl * (low2 + kept - y)
@@ -168,7 +182,8 @@ def adjust_denoise(image: torch.Tensor, luma: float | torch.Tensor = 0.0, chroma
         d2c = torch.addcmul(diff, kc, d_f.sub_(diff))
     else:
         d2c = diff
-    out = _mix(torch.cat([y2, d2c], dim=1), _INV).clamp_(min=0.0)
+    out = _mix(torch.cat([y2, d2c], dim=1), _INV).clamp_(min=0.0) if torch.is_grad_enabled() else \
+        _mix3((y2, d2c[:, 0:1], d2c[:, 1:2]), _INV).clamp_(min=0.0)
     out = (out * out).to(dtype)
     active = (kl > 0) | (kc > 0)
     return torch.where(active, out, image) if active.dim() else out

@@ -106,19 +106,51 @@ def adjust_unclip(image: torch.Tensor, amount: float | torch.Tensor = 0.0, headr
         context = prepare_unclip(image, amount, headroom)
     dtype = image.dtype
     x = image.float()
-    maps = rows_from_cols(context["cols"], context["factor"], row0, x.shape[-2])
+    top = torch.exp2(per_image(headroom, x).float())
+    amt = per_image(amount, x).float()
+    if torch.is_grad_enabled():
+        maps = rows_from_cols(context["cols"], context["factor"], row0, x.shape[-2])
+        return _rebuild(x, maps, top, amt).to(dtype)
+    # Only pixels with a channel near the clip level can change: the rest of the band is left
+    # as it is and the maps are read only where they are needed.
+    near = x.amax(dim=1) > CLIP_LO  # (B, H, W)
+    if not bool(near.any()):
+        return image
+    b, r, c = near.nonzero(as_tuple=True)
+    px = x.permute(0, 2, 3, 1)[b, r, c]  # (N, 3)
+    maps = _maps_at(context, b, r + row0, c)  # (N, 4)
+    pick = (lambda v: v.reshape(-1)[b].view(-1, 1) if v.dim() else v)
+    out = x.clone()
+    out.permute(0, 2, 3, 1)[b, r, c] = _rebuild(px, maps, pick(top), pick(amt))
+    return out.to(dtype)
+
+
+def _maps_at(context: dict, b: torch.Tensor, rows: torch.Tensor, cols_idx: torch.Tensor) -> torch.Tensor:
+    """The upsampled maps at full-resolution pixels (b, row, col): (N, C), the values
+    ``rows_from_cols`` gives there."""
+    from .filters import _lerp_index
+
+    cols, factor = context["cols"], context["factor"]
+    if factor == 1:
+        return cols[b, :, rows, cols_idx]
+    i0, i1, wy = _lerp_index(cols.shape[-2] * factor + factor, cols.shape[-2], factor, 0, cols.device)
+    m0 = cols[b, :, i0[rows], cols_idx]
+    return m0 + (cols[b, :, i1[rows], cols_idx] - m0) * wy[rows].to(cols.dtype).view(-1, 1)
+
+
+def _rebuild(x: torch.Tensor, maps: torch.Tensor, top: torch.Tensor, amt: torch.Tensor) -> torch.Tensor:
+    """The per-pixel reconstruction, channels on dim 1 (a band (B, 3, H, W) or pixels (N, 3))."""
     ratio, dome = maps[:, :3], maps[:, 3:4]
-    w = clip_weight(x)  # (B, 3, H, W) how clipped each channel is
+    w = clip_weight(x)  # how clipped each channel is
     keep = 1.0 - w
     # the pixel's brightness as its unclipped channels tell it: each unclipped channel j over its
     # ratio is a luminance estimate; weighted by how unclipped it is
     est_y = (keep * x / ratio.clamp(min=_EPS)).sum(dim=1, keepdim=True) / keep.sum(dim=1, keepdim=True).clamp(min=_EPS)
-    top = torch.exp2(per_image(headroom, x).float())
     all_clipped = w.amin(dim=1, keepdim=True)
     dome_y = 1.0 + (top - 1.0) * dome.clamp(0.0, 1.0)
     # with every channel clipped the estimate above is no bound at all: the dome takes over
-    y_new = torch.maximum(est_y * (1.0 - all_clipped) + dome_y * all_clipped, luma(x))
+    lum = x[:, 0:1] * 0.2126 + x[:, 1:2] * 0.7152 + x[:, 2:3] * 0.0722
+    y_new = torch.maximum(est_y * (1.0 - all_clipped) + dome_y * all_clipped, lum)
     rebuilt = torch.minimum(y_new * ratio, top)
     out = x + w * (torch.maximum(rebuilt, x) - x)  # only clipped channels change, never downward
-    amt = per_image(amount, x).float()
-    return (x + amt * (out - x)).to(dtype)
+    return x + amt * (out - x)
