@@ -79,13 +79,17 @@ def _uniform(x: torch.Tensor, k: float) -> torch.Tensor:
     if float(lo) >= 0.0 and float(hi) <= 1.0:  # nothing left the gamut (NaN fails this and is redone)
         return out
     omin, omax = torch.aminmax(out, dim=1, keepdim=True)
-    bad = ((omin < 0) | (omax > x.amax(dim=1, keepdim=True).clamp_(min=1.0)) | torch.isnan(omax)).squeeze(1)
-    if bool(bad.any()):
-        px = x.permute(0, 2, 3, 1)[bad]  # (N, 3) pixels to redo exactly
-        py = (px * torch.tensor(WEIGHTS, dtype=px.dtype)).sum(dim=1, keepdim=True)
-        mx = px.amax(dim=1, keepdim=True)
-        mn = px.amin(dim=1, keepdim=True)
-        lim = torch.minimum((py / (py - mn).clamp(min=1e-9)), (mx.clamp(min=1.0) - py) / (mx - py).clamp(min=1e-9))
+    bad = (omin < 0) | (omax > x.amax(dim=1, keepdim=True).clamp_(min=1.0)) | torch.isnan(omax)
+    b, _, h, w = x.shape
+    for i in range(b):
+        idx = bad[i].reshape(-1).nonzero().squeeze(1)
+        if idx.numel() == 0:
+            continue
+        px = x[i].reshape(3, -1).index_select(1, idx)  # (3, N): the pixels to redo exactly
+        py = (px * torch.tensor(WEIGHTS, dtype=px.dtype, device=px.device).view(3, 1)).sum(dim=0, keepdim=True)
+        mx = px.amax(dim=0, keepdim=True)
+        mn = px.amin(dim=0, keepdim=True)
+        lim = torch.minimum(py / (py - mn).clamp(min=1e-9), (mx.clamp(min=1.0) - py) / (mx - py).clamp(min=1e-9))
         fixed = (py + torch.clamp(lim, max=k) * (px - py)).clamp(min=0.0)
-        out.permute(0, 2, 3, 1)[bad] = fixed
+        out[i].reshape(3, -1).index_copy_(1, idx, fixed)
     return out.clamp_(min=0.0)
