@@ -39,7 +39,11 @@ CAMERA_CHROMA = 1.2
 DEBLUR_NOISE_FLOOR = 4.0 / 255
 DEBLUR_SCALE = 0.7
 DEBLUR_SHARE = 0.6
-LOW_LIGHT_EV = 1.0  # a brightening by more than this many stops also denoises what it reveals
+LOW_LIGHT_EV = 1.0  # a brightening by more than this many stops also denoises what it reveals ...
+LOW_LIGHT_SHARE = 0.25  # ... once the share it takes, (ev - LOW_LIGHT_EV) / 2, reaches this (1.5 EV)
+COMPRESS_TOP = 1.4  # a brightening that pushes the brightest pixels past this (linear) is tone-mapped
+# locally (tone.compress); below it the exposure's own per-pixel shoulder rolls them off, as one
+# table lookup (a plain 1-2 EV correction of a photo whose whites were white)
 
 
 def _clamp(x: float, lo: float, hi: float) -> float:
@@ -81,9 +85,11 @@ def _edit_for(f: Finding, m: dict[str, float], noisy: bool) -> Edit | None:
             return None
         # the highlight shoulder only matters when the gain pushes the brightest pixels past
         # white; below that it would needlessly compress the top of an honest correction
-        # brightening past white is brought back by the local tone mapping planned with it
-        # (restoration_edits), so the exposure itself never rolls off
-        shoulder = 1.0
+        # the highlight shoulder only matters when the gain pushes the brightest pixels past
+        # white; a push far past it is brought back by local tone mapping instead
+        # (restoration_edits), where a per-pixel shoulder would flatten whole lit areas
+        top = m.get("exposure.p_top", 1.0) * 2.0 ** ev
+        shoulder = 1.0 if ev <= 0 or top <= 0.95 or top > COMPRESS_TOP else 0.9
         return Edit("exposure", ExposureParams(ev=round(ev, 3), shoulder=shoulder), f.reason,
                     instruction_for(ev / 2.0, "increase", "decrease", "exposure"), a, _strength(f))
     if a == "white_balance":
@@ -185,9 +191,9 @@ def _deblur_edit(f: Finding, m: dict[str, float]) -> Edit:
 def restoration_edits(edits: list[Edit], m: dict[str, float]) -> list[Edit]:
     """What an exposure change needs besides itself: a darkening rebuilds the clipped highlights
     first (unclip, as far above white as it darkens), so they show gradation, not a flat grey;
-    a brightening that pushes the brightest regions past white brings them back under it on the
-    base layer (tone.compress), and one of more than LOW_LIGHT_EV stops also denoises the
-    shadows it reveals, with the measured sigmas, in proportion to the gain."""
+    a brightening that pushes the brightest regions far past white (COMPRESS_TOP) brings them
+    back under it on the base layer (tone.compress), and one of 1.5 stops or more also denoises
+    the shadows it reveals, with the measured sigmas, in proportion to the gain above LOW_LIGHT_EV."""
     out = []
     for e in edits:
         if e.op != "exposure":
@@ -196,12 +202,12 @@ def restoration_edits(edits: list[Edit], m: dict[str, float]) -> list[Edit]:
         if ev < 0:
             out.append(Edit("unclip", UnclipParams(amount=1.0, headroom=round(_clamp(-ev, 0.0, 3.0), 3)),
                             e.reason, "rebuild the clipped highlights", e.attribute, e.strength))
-        elif m.get("exposure.p_top", 1.0) * 2.0 ** ev > 0.95:
+        elif m.get("exposure.p_top", 1.0) * 2.0 ** ev > COMPRESS_TOP:
             out.append(Edit("tone", ToneParams(compress=1.0), e.reason, "keep the bright areas below white",
                             e.attribute, e.strength))
-        if ev > LOW_LIGHT_EV:
+        share = _clamp((ev - LOW_LIGHT_EV) / 2.0, 0.0, 1.0)
+        if share >= LOW_LIGHT_SHARE:
             sl, sc = m.get("noise.luma_sigma", 0.0), m.get("noise.chroma_sigma", 0.0)
-            share = _clamp((ev - LOW_LIGHT_EV) / 2.0, 0.0, 1.0)
             if sl > 0 or sc > 0:
                 out.append(Edit("denoise", DenoiseParams(luma=round(share, 3), chroma=round(share, 3),
                                                          sigma=round(_clamp(sl, 0.0, 0.2), 4),
