@@ -227,12 +227,15 @@ def run_method(name: str, cmd: list[str], src: Path, n: int, repeats: int, timeo
 OP_PARAMS: dict[str, dict[str, float]] = {
     "denoise": {"luma": 1.0, "chroma": 1.0, "sigma": 0.01, "chroma_sigma": 0.008},
     "unclip": {"amount": 1.0, "headroom": 1.0},
+    "local_white_balance": {"warmth": -0.2, "tint": 0.05, "local": 1.0, "region": 0.08},
     "deblur": {"amount": 0.6, "sigma": 1.4, "kind": 0.0, "noise": 4 / 255},
     "white_balance": {"red": 1.2, "green": 1.0, "blue": 0.8},
     "exposure": {"ev": 0.8, "shoulder": 1.0},
     "dehaze": {"amount": 1.0, "transmission": 0.7},
     "tone": {"shadows": 0.3, "compress": 1.0},
+    "clarity": {"amount": 0.4},
     "contrast": {"amount": 0.3, "black": 0.02, "white": 0.98},
+    "fade": {"lift": 0.05},
     "saturation": {"saturation": 0.3},
     "sharpen": {"amount": 1.0, "radius": 1.5},
 }
