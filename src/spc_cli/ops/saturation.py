@@ -40,8 +40,12 @@ def adjust_saturation(image: torch.Tensor, saturation: float | torch.Tensor = 0.
         return image
     dtype = image.dtype
     x = image.float()
-    if not torch.is_grad_enabled() and not any_active(vibrance) and not isinstance(saturation, torch.Tensor):
-        return _uniform(x, 1.0 + float(saturation)).to(dtype)
+    grad = torch.is_grad_enabled() and any(isinstance(v, torch.Tensor) and v.requires_grad
+                                           for v in (image, saturation, vibrance))
+    if not grad and not any_active(vibrance):
+        one = _single(saturation)  # the artist passes (B,) tensors; one value for the batch is the common case
+        if one is not None:
+            return _uniform(x, 1.0 + one).to(dtype)
     sat = per_image(saturation, x)
     k = 1.0 + sat
     y = luma(x)
@@ -58,7 +62,7 @@ def adjust_saturation(image: torch.Tensor, saturation: float | torch.Tensor = 0.
         k = k * (1.0 + vib * muted * gate)
     # Largest k that keeps every channel inside [0, top] (top = 1, or the pixel's own max above 1).
     top = mx.clamp(min=1.0)
-    if torch.is_grad_enabled():  # differentiable form
+    if grad:  # differentiable form
         lim = torch.minimum(y / (y - mn).clamp(min=1e-9), (top - y) / (mx - y).clamp(min=1e-9))
         out = (y + torch.minimum(k, lim) * (x - y)).clamp(min=0.0)
     else:  # the same, in place: fewer full-size temporaries
@@ -67,6 +71,16 @@ def adjust_saturation(image: torch.Tensor, saturation: float | torch.Tensor = 0.
     if sat.dim() and not any_active(vibrance):
         out = torch.where(sat == 0, x, out)  # images of the batch left alone stay bit-exact
     return out.to(dtype)
+
+
+def _single(value: float | torch.Tensor) -> float | None:
+    """``value`` as one float when it holds one value for every image, else None."""
+    if not isinstance(value, torch.Tensor):
+        return float(value)
+    flat = value.detach().reshape(-1)
+    if flat.numel() == 0 or not bool((flat == flat[0]).all()):
+        return None
+    return float(flat[0])
 
 
 def _uniform(x: torch.Tensor, k: float) -> torch.Tensor:
