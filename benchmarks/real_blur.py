@@ -100,6 +100,13 @@ def main(argv: list[str] | None = None) -> int:
     sharper = [r for r in recs if any(a["op"] in ("deblur", "sharpen") for a in r["applied"])]
     print(f"changed (deblur or sharpen) {len(sharper)} of {len(recs)}; sharper by blur_effect: "
           f"{sum(r['blur_out'] < r['blur_in'] for r in sharper)} of {len(sharper)}")
+    # every photo spc changed at all, by any edit: a denoise or a tone change moves blur_effect too
+    edited = [r for r in recs if r["applied"]]
+    blurrier = [r for r in edited if r["blur_out"] > r["blur_in"] + 1e-4]
+    print(f"changed by any edit {len(edited)} of {len(recs)}; sharper: "
+          f"{sum(r['blur_out'] < r['blur_in'] - 1e-4 for r in edited)}, blurrier: {len(blurrier)}"
+          + "".join(f"; {r['name']} ({', '.join(a['op'] for a in r['applied'])}) "
+                    f"{r['blur_in']:.3f} -> {r['blur_out']:.3f}" for r in blurrier))
     if changed:
         changed.sort(key=lambda c: -c[0])
         picks = changed[:: max(1, len(changed) // 3)][:3]
