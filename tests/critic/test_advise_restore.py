@@ -25,6 +25,14 @@ def test_a_big_brightening_is_tone_mapped_and_denoised_a_small_one_is_not():
     assert advise.restoration_edits([_exposure(0.3)], {"exposure.p_top": 0.5}) == []
 
 
+def test_a_brightening_of_a_clean_photo_denoises_nothing():
+    # 0.7/255 of luma noise and none in colour, brightened 1.8 EV: 1.2/255, under what shows
+    m = {"exposure.p_top": 0.3, "noise.luma_sigma": 0.0029, "noise.chroma_sigma": 0.0}
+    assert [e.op for e in advise.restoration_edits([_exposure(1.8)], m)] == []
+    m["noise.chroma_sigma"] = 0.003  # colour noise of 0.8/255 becomes 1.3/255: it shows
+    assert [e.op for e in advise.restoration_edits([_exposure(1.8)], m)] == ["denoise"]
+
+
 def test_haze_transmission_is_read_off_the_finding():
     # dark regions lifted to linear 0.2 under an airlight of linear 0.8: t = 0.75
     t = advise.haze_transmission({"dark_p10": 0.4845, "airlight": 0.9063})

@@ -41,6 +41,11 @@ DEBLUR_SCALE = 0.7
 DEBLUR_SHARE = 0.6
 LOW_LIGHT_EV = 1.0  # a brightening by more than this many stops also denoises what it reveals ...
 LOW_LIGHT_SHARE = 0.25  # ... once the share it takes, (ev - LOW_LIGHT_EV) / 2, reaches this (1.5 EV)
+# ... and only when the noise it reveals shows: the measured sigmas (sRGB units) times the gain's
+# effect on sRGB values, 2^(ev / 2.4), reach 2/255 in luminance or 1/255 in colour (the critic's own
+# "clean" colour level). Less is at the 8-bit rounding's level, and a denoise of it costs seconds
+# at 24 MP for nothing visible (a clean photo 1.8 EV under: luma 0.7/255 -> 1.2/255).
+REVEALED_VISIBLE = (2.0 / 255, 1.0 / 255)
 COMPRESS_TOP = 1.4  # a brightening that pushes the brightest pixels past this (linear) is tone-mapped
 # locally (tone.compress); below it the exposure's own per-pixel shoulder rolls them off, as one
 # table lookup (a plain 1-2 EV correction of a photo whose whites were white)
@@ -193,7 +198,8 @@ def restoration_edits(edits: list[Edit], m: dict[str, float]) -> list[Edit]:
     first (unclip, as far above white as it darkens), so they show gradation, not a flat grey;
     a brightening that pushes the brightest regions far past white (COMPRESS_TOP) brings them
     back under it on the base layer (tone.compress), and one of 1.5 stops or more also denoises
-    the shadows it reveals, with the measured sigmas, in proportion to the gain above LOW_LIGHT_EV."""
+    the shadows it reveals, with the measured sigmas, in proportion to the gain above LOW_LIGHT_EV,
+    when that noise will show (REVEALED_VISIBLE)."""
     out = []
     for e in edits:
         if e.op != "exposure":
@@ -208,7 +214,8 @@ def restoration_edits(edits: list[Edit], m: dict[str, float]) -> list[Edit]:
         share = _clamp((ev - LOW_LIGHT_EV) / 2.0, 0.0, 1.0)
         if share >= LOW_LIGHT_SHARE:
             sl, sc = m.get("noise.luma_sigma", 0.0), m.get("noise.chroma_sigma", 0.0)
-            if sl > 0 or sc > 0:
+            gain = 2.0 ** (ev / 2.4)
+            if sl * gain >= REVEALED_VISIBLE[0] or sc * gain >= REVEALED_VISIBLE[1]:
                 out.append(Edit("denoise", DenoiseParams(luma=round(share, 3), chroma=round(share, 3),
                                                          sigma=round(_clamp(sl, 0.0, 0.2), 4),
                                                          chroma_sigma=round(_clamp(sc, 0.0, 0.2), 4)),
