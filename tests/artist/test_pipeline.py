@@ -170,7 +170,8 @@ def test_per_channel_plans_on_8_bit_codes_render_as_tables_matching_the_float_pa
                           atol=1e-6)
 
 
-@pytest.mark.parametrize("steps", [["sharpen"], ["denoise", "exposure", "saturation", "sharpen"], ["saturation"]])
+@pytest.mark.parametrize("steps", [["sharpen"], ["denoise", "exposure", "saturation", "sharpen"], ["saturation"],
+                                   ["deblur"], ["denoise", "deblur", "white_balance"]])
 def test_other_plans_on_8_bit_codes_render_band_by_band_like_the_whole_image(steps):
     from spc_cli.io.encode import encode_pixels
 
@@ -184,7 +185,7 @@ def test_other_plans_on_8_bit_codes_render_band_by_band_like_the_whole_image(ste
     assert np.abs(out.codes.astype(int) - want).max() <= 1 and (out.codes != want).mean() < 1e-3
 
 
-@pytest.mark.parametrize("op", ["tone", "dehaze"])
+@pytest.mark.parametrize("op", ["tone", "dehaze", "unclip"])
 def test_plans_with_whole_image_statistics_on_codes_take_the_float_path(op):
     coded = _coded()
     plan = EditPlan([edit("exposure", ev=0.5), edit(op)])
@@ -198,3 +199,21 @@ def test_rendering_in_place_forgets_the_stale_codes():
     coded.pixels  # decoded: the in-place render writes into these
     PipelineArtist(inplace=True).render([coded], [EditPlan([edit("tone")])])
     assert coded.codes is None
+
+
+def test_a_shake_deblur_takes_the_float_path_and_its_notes_reach_the_render():
+    coded = _coded()
+    plan = EditPlan([edit("deblur", amount=1.0, sigma=1.5, kind=2.0)])
+    r = PipelineArtist().render([coded], [plan])[0]
+    assert r.photo.codes is None and r.notes and "camera shake" in r.notes[0]
+
+
+def test_replay_refuses_an_older_version_it_cannot_reproduce_and_replays_one_it_can():
+    from spc_cli.errors import ParamError
+
+    x = scene(1, 32, 40)[0]
+    with pytest.raises(ParamError, match="dehaze version 1 cannot be replayed"):
+        replay(x, [{"op": "dehaze", "version": 1, "params": {"amount": 0.5}}])
+    old = replay(x, [{"op": "tone", "version": 1, "params": {"highlights": -0.5, "shadows": 0.3}}])
+    new = replay(x, [{"op": "tone", "version": 2, "params": {"highlights": -0.5, "shadows": 0.3, "compress": 0.0}}])
+    assert torch.equal(old, new)

@@ -306,7 +306,10 @@ def test_camera_processed_noise_is_found_and_denoised_at_its_scale(chart):
     assert f.measured.get("camera_route") == 1.0 and "correlated" in f.reason
     (edit,) = [e for e in c.plan.edits if e.op == "denoise"]
     grain = c.measurements["noise.grain"]
-    assert edit.params.luma == 1.0 and abs(edit.params.sigma - 5.0 * grain) < 1e-3
+    from spc_cli.critic.advise import CAMERA_CHROMA, CAMERA_LUMA
+
+    assert edit.params.luma == 1.0 and abs(edit.params.sigma - CAMERA_LUMA * grain) < 1e-3
+    assert abs(edit.params.chroma_sigma - CAMERA_CHROMA * grain) < 1e-3
     # white noise of the same size is the ordinary route's, with its own sigma
     w = crit(_smooth_noise(chart, 4 / 255, 0.0))
     assert all(not f.measured.get("camera_route") for f in w.findings if f.attribute == "noise")

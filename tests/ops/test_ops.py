@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -12,12 +13,14 @@ from spc_cli.ops import OPS, ORDER
 
 # A typical, clearly non-neutral setting for every op.
 ACTIVE: dict[str, dict[str, float]] = {
-    "denoise": {"luma": 1.0, "chroma": 1.0, "sigma": 0.03},
+    "denoise": {"luma": 1.0, "chroma": 1.0, "sigma": 0.03, "chroma_sigma": 0.02},
+    "unclip": {"amount": 1.0, "headroom": 1.0},
+    "deblur": {"amount": 1.0, "sigma": 1.5, "kind": 0.0, "noise": 0.01},
     "local_white_balance": {"warmth": -0.2, "tint": 0.05, "local": 1.0, "region": 0.2},
     "white_balance": {"red": 1.3, "green": 1.0, "blue": 0.8},
     "exposure": {"ev": 0.8, "shoulder": 0.9},
-    "dehaze": {"amount": 0.7},
-    "tone": {"highlights": -0.6, "shadows": 0.6},
+    "dehaze": {"amount": 0.7, "transmission": 0.7},
+    "tone": {"highlights": -0.6, "shadows": 0.6, "compress": 0.5},
     "clarity": {"amount": 0.6},
     "contrast": {"amount": 0.5, "black": 0.03, "white": 0.97},
     "fade": {"lift": 0.08},
@@ -28,14 +31,18 @@ HALF_TOL = 2e-2  # max |sRGB(fp16/bf16 result) - sRGB(fp32 result)|, on a 0..1 s
 
 
 def scene(b: int = 2, h: int = 48, w: int = 64, seed: int = 0) -> torch.Tensor:
-    """Linear test images: smooth gradients, a hard edge, colour patches and a little noise."""
+    """Linear test images: smooth gradients, a hard edge, colour patches, a little noise, and
+    highlights clipped in one channel and in all three."""
     g = torch.Generator().manual_seed(seed)
     yy, xx = torch.meshgrid(torch.linspace(0, 1, h), torch.linspace(0, 1, w), indexing="ij")
     base = torch.stack([xx, yy, 1 - xx * yy], 0) * 0.7 + 0.02
     base[:, :, w // 2:] *= 0.4  # an edge
     base[:, : h // 4, : w // 4] = torch.tensor([0.6, 0.2, 0.1]).view(3, 1, 1)
     imgs = base.expand(b, 3, h, w) * torch.linspace(0.6, 1.0, b).view(b, 1, 1, 1)
-    return (imgs + 0.01 * torch.rand(b, 3, h, w, generator=g)).clamp(0, 1).contiguous()
+    imgs = (imgs + 0.01 * torch.rand(b, 3, h, w, generator=g)).clamp(0, 1)
+    imgs[..., h - h // 5:, w - w // 6:] = 1.0  # clipped white
+    imgs[:, 0, h - h // 5:, w // 2: w // 2 + w // 8] = 1.0  # red clipped on a darker colour
+    return imgs.contiguous()
 
 
 def test_every_ordered_op_is_registered():
@@ -68,11 +75,14 @@ def test_gradients_flow(name):
         params["radius"] = 1.5  # a kernel size, not differentiable
     if name == "local_white_balance":
         params["region"] = 0.2  # a window size, not differentiable
+    if name == "deblur":
+        params["sigma"], params["kind"] = 1.5, 0.0  # the kernel: a measurement, not differentiable
     y = OPS[name].fn(x, **params)
     y.mean().backward()
     assert x.grad is not None and torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0
+    measured = {f for f, m in ((f.name, f.metadata) for f in dataclasses.fields(OPS[name].params)) if m["measured"]}
     for k, v in params.items():
-        if isinstance(v, torch.Tensor) and k != "sigma":
+        if isinstance(v, torch.Tensor) and k not in measured:
             assert v.grad is not None and torch.isfinite(v.grad).all(), k
 
 
@@ -204,7 +214,7 @@ def test_denoise_smooths_flat_areas_and_keeps_edges():
     from spc_cli.colour import srgb_to_linear
 
     noisy = srgb_to_linear(enc.clamp(0, 1))
-    out = OPS["denoise"].fn(noisy, luma=1.0, chroma=1.0, sigma=0.03)
+    out = OPS["denoise"].fn(noisy, luma=1.0, chroma=1.0, sigma=0.03, chroma_sigma=0.03)
     e_in = (linear_to_srgb(noisy) - linear_to_srgb(clean)).pow(2).mean()
     e_out = (linear_to_srgb(out) - linear_to_srgb(clean)).pow(2).mean()
     assert e_out < 0.5 * e_in

@@ -124,11 +124,13 @@ class PipelineArtist:
                 out.append(e)
         return out
 
-    def apply(self, batch: torch.Tensor, plans: list[list[Edit]], band_pixels: int | None = None) -> torch.Tensor:
+    def apply(self, batch: torch.Tensor, plans: list[list[Edit]], band_pixels: int | None = None,
+              notes: list[list[str]] | None = None) -> torch.Tensor:
         """Run per-image step lists over a (B,3,H,W) batch, **in place**; returns it.
 
         Images lacking an op get its neutral params. ``band_pixels``: pixels per band of the
-        streaming (default the artist's).
+        streaming (default the artist's). ``notes``: one list per image, extended with what
+        the ops have to say (a shake kernel that could not be estimated, ...).
         """
         band_pixels = band_pixels or self.band_pixels
         names = sorted({e.op for steps in plans for e in steps}, key=lambda n: RANK[n])
@@ -143,16 +145,29 @@ class PipelineArtist:
             ops.append((spec, {k: _stack_param([p.to_dict()[k] for p in per]) for k in per[0].to_dict()}))
             active.append([not p.is_neutral() for p in per])
 
+        def prepared(spec: OpSpec, kwargs: dict) -> dict | None:
+            if not spec.needs_prepare(kwargs):
+                return None
+            context = spec.prepare(batch, **kwargs)
+            if notes is not None:
+                for i, said in enumerate(context.get("notes", [])):
+                    notes[i].extend(said)
+            return context
+
         i = 0
         while i < len(ops):
             spec, kwargs = ops[i]
-            if spec.halo > 0:
-                stream_halo(batch, lambda x, s=spec, k=kwargs: s.fn(x, **k), spec.halo, band_pixels)
+            if spec.halo > 0 or spec.halo_of is not None:
+                # a neighbourhood op: its own segment, bands read its halo (statistics first)
+                context = prepared(spec, kwargs)
+                fn = (lambda x, s=spec, k=kwargs: s.fn(x, **k)) if context is None else \
+                    (lambda x, s=spec, k=kwargs, c=context: s.fn(x, **k, context=c))
+                stream_halo(batch, fn, spec.halo_for(kwargs, context), band_pixels)
                 i += 1
                 continue
-            context = spec.prepare(batch, **kwargs) if spec.prepare is not None else None
+            context = prepared(spec, kwargs)
             j = i + 1
-            while j < len(ops) and ops[j][0].halo == 0 and ops[j][0].prepare is None:
+            while j < len(ops) and ops[j][0].pointwise:
                 j += 1
             # Segment ops[i:j]; fuse runs of per-channel curves into lookup tables.
             stages: list[Stage] = []
@@ -186,13 +201,14 @@ class PipelineArtist:
 
         codes = photo.codes
         h, w, _ = codes.shape
-        halo = (sum(OPS[e.op].halo for e in steps) + 7) // 8 * 8  # bands start on multiples of 8
+        halo = (sum(_halo(e) for e in steps) + 7) // 8 * 8  # bands start on multiples of 8
         rows = max(4 * halo, 64, (4 * self.band_pixels // w + 7) // 8 * 8)
         out = np.empty_like(codes)
         for y0 in range(0, h, rows):
             y1 = min(h, y0 + rows)
             a, b = max(0, y0 - halo), min(h, y1 + halo)
-            x = photo.region(a, 0, b - a, w)[None].to(self.dtype)
+            dtype = torch.float32 if any(OPS[e.op].full_precision for e in steps) else self.dtype
+            x = photo.region(a, 0, b - a, w)[None].to(dtype)
             # the band is the unit of streaming: split again, each split would add its own halos
             x = self.apply(x, [steps], band_pixels=x.numel())[0, :, y0 - a:y1 - a].float().contiguous().numpy()
             cv2.merge(list(encode_planes_u8(x, photo.meta.colour_space)), dst=out[y0:y1])
@@ -209,25 +225,36 @@ class PipelineArtist:
             elif photo.codes is not None and all(OPS[e.op].channelwise for e in st):
                 table = code_tables(st, photo.meta.colour_space)
                 out[i] = Rendered(photo.with_codes(cv2.LUT(photo.codes, table)), _applied(st))
-            elif photo.codes is not None and self.device.type == "cpu" and all(OPS[e.op].prepare is None for e in st):
+            elif photo.codes is not None and self.device.type == "cpu" and not any(map(_whole_image, st)):
                 out[i] = Rendered(photo.with_codes(self.render_codes(photo, st)), _applied(st))
         left = [i for i in range(len(photos)) if out[i] is None]
         for group in batches([tuple(photos[i].pixels.shape) for i in left], self.batch_size):
             todo = [left[i] for i in group]
+            said: list[list[str]] = [[] for _ in todo]
             with torch.no_grad():
                 # to_compute stacks into a new tensor: apply may work in place without
                 # touching the callers' pixels (unless they allowed it).
                 src = photos[todo[0]].pixels
-                if self.inplace and len(todo) == 1 and src.dtype == self.dtype and src.device == self.device \
+                dtype = torch.float32 if any(OPS[e.op].full_precision for i in todo for e in steps[i]) else self.dtype
+                if self.inplace and len(todo) == 1 and src.dtype == dtype and src.device == self.device \
                         and src.is_contiguous():
                     x = src.unsqueeze(0)
                     photos[todo[0]].codes = None  # rendered into: its stored codes no longer match
                 else:
-                    x = to_compute([photos[i].pixels for i in todo], self.device, self.dtype)
-                y = self.apply(x, [steps[i] for i in todo])
-            for i, pix in zip(todo, from_compute(y)):
-                out[i] = Rendered(photos[i].with_pixels(pix), _applied(steps[i]))
+                    x = to_compute([photos[i].pixels for i in todo], self.device, dtype)
+                y = self.apply(x, [steps[i] for i in todo], notes=said)
+            for i, pix, note in zip(todo, from_compute(y), said):
+                out[i] = Rendered(photos[i].with_pixels(pix), _applied(steps[i]), note)
         return out  # type: ignore[return-value]
+
+
+def _whole_image(e: Edit) -> bool:
+    """The edit needs statistics of the whole image (it cannot render band by band from codes)."""
+    return OPS[e.op].needs_prepare(e.effective().to_dict())
+
+
+def _halo(e: Edit) -> int:
+    return OPS[e.op].halo_for(e.effective().to_dict())
 
 
 def _applied(steps: list[Edit]) -> list[Applied]:
@@ -261,9 +288,14 @@ def steps_from_applied(applied: list[dict]) -> list[Edit]:
         if step["op"] not in OPS:
             raise ParamError(f"unknown op {step['op']!r} in applied list")
         spec = OPS[step["op"]]
-        if int(step.get("version", 1)) > spec.params.version:
+        version = int(step.get("version", 1))
+        if version > spec.params.version:
             raise ParamError(f"{step['op']} version {step['version']} is newer than this spc "
                              f"(knows {spec.params.version})")
+        if version < spec.params.version and version not in spec.params.replays:
+            raise ParamError(f"{step['op']} version {version} cannot be replayed: this spc renders {step['op']} "
+                             f"version {spec.params.version}, whose pixels differ (see docs/artist.md); "
+                             f"enhance the input again instead")
         edits.append(Edit(step["op"], spec.params.from_dict(step["params"])))
     return edits
 
@@ -277,6 +309,7 @@ def replay(pixels: torch.Tensor, applied: list[dict], artist: PipelineArtist | N
     artist = artist or PipelineArtist("cpu", "fp32")
     edits = [e for e in steps_from_applied(applied) if not e.params.is_neutral()]
     with torch.no_grad():
-        x = to_compute([pixels], artist.device, artist.dtype).clone()
+        dtype = torch.float32 if any(OPS[e.op].full_precision for e in edits) else artist.dtype
+        x = to_compute([pixels], artist.device, dtype).clone()
         y = artist.apply(x, [edits]) if edits else x
     return from_compute(y)[0]

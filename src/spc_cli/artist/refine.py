@@ -40,11 +40,11 @@ PROXY_EDGE = 512
 # Ops that act at the pixel scale (their radii and noise sigma are full-resolution
 # quantities): a downscaled proxy can neither show their effect nor render them
 # faithfully, so they are neither rendered on the proxy nor scaled by the loop.
-PIXEL_SCALE_OPS = frozenset({"denoise", "sharpen"})
+PIXEL_SCALE_OPS = frozenset({"denoise", "sharpen", "deblur"})
 # what each of them answers: with one planned, the proxy cannot show that attribute's fix, so the
 # loop leaves it out of the comparison (dehaze on a noisy proxy shows more noise, which the
 # denoise, not rendered there, takes away)
-PIXEL_SCALE_ATTRIBUTES = {"denoise": "noise", "sharpen": "sharpness"}
+PIXEL_SCALE_ATTRIBUTES = {"denoise": "noise", "sharpen": "sharpness", "deblur": "sharpness"}
 
 
 def _issues(critique: Critique, skip: frozenset[str] = frozenset()) -> set[tuple[str, str]]:

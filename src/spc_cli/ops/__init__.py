@@ -11,6 +11,7 @@ from typing import Callable
 
 import torch
 
+from . import deblur as _deblur
 from . import denoise as _denoise
 from . import sharpen as _sharpen
 from .base import Params
@@ -21,12 +22,13 @@ from .denoise import adjust_denoise
 from .exposure import adjust_exposure
 from .fade import adjust_fade
 from .local_white_balance import adjust_local_white_balance, prepare_local_white_balance
-from .params import (PARAMS_BY_OP, ClarityParams, ContrastParams, DehazeParams, DenoiseParams, ExposureParams,
-                     FadeParams, LocalWhiteBalanceParams, SaturationParams, SharpenParams, ToneParams,
-                     WhiteBalanceParams)
+from .params import (PARAMS_BY_OP, ClarityParams, ContrastParams, DeblurParams, DehazeParams, DenoiseParams,
+                     ExposureParams, FadeParams, LocalWhiteBalanceParams, SaturationParams, SharpenParams,
+                     ToneParams, UnclipParams, WhiteBalanceParams)
 from .saturation import adjust_saturation
 from .sharpen import adjust_sharpen
 from .tone import adjust_tone, prepare_tone
+from .unclip import adjust_unclip, prepare_unclip
 from .white_balance import adjust_white_balance
 
 
@@ -42,6 +44,27 @@ class OpSpec:
     # out[:, c] depends only on in[:, c] at the same pixel (a per-channel curve): runs of such
     # ops may be fused into one lookup table per image and channel.
     channelwise: bool = False
+    # When the neighbourhood or the need for whole-image statistics depends on the parameters:
+    # halo_of(**params, context=...) -> rows, prepare_when(**params) -> bool (default: always).
+    halo_of: Callable[..., int] | None = None
+    prepare_when: Callable[..., bool] | None = None
+    # Amplifies its input's rounding (a deconvolution): the artist renders plans holding it in
+    # float32 whatever the requested precision (a half-precision image deconvolved shows its
+    # quantisation as noise: bf16 0.18 sRGB off fp32 on the test scene).
+    full_precision: bool = False
+
+    def needs_prepare(self, params: dict) -> bool:
+        """Whether these (per-image stacked) parameters need the whole-image ``prepare``."""
+        return self.prepare is not None and (self.prepare_when is None or self.prepare_when(**params))
+
+    def halo_for(self, params: dict, context: dict | None = None) -> int:
+        """Rows of neighbourhood read at full resolution for these parameters."""
+        return self.halo_of(**params, context=context) if self.halo_of is not None else self.halo
+
+    @property
+    def pointwise(self) -> bool:
+        """Reads only its own pixel, with no whole-image statistics (may share a segment)."""
+        return self.halo == 0 and self.halo_of is None and self.prepare is None
 
 
 # The one ordering table. A plan's edits always render in this order, whatever
@@ -49,6 +72,10 @@ class OpSpec:
 ORDER: tuple[tuple[str, str], ...] = (
     ("denoise", "noise is measured on the input; remove it before gains and curves amplify it "
                 "and make it harder to separate from detail"),
+    ("unclip", "the sensor clipped every channel at the same white; rebuild what it cut off where that "
+               "white still means the clip level, before gains move each channel's"),
+    ("deblur", "the lens and the shake blurred linear light before the sensor added noise and clipped: "
+               "deconvolve once both are undone, before any curve bends the edges' profiles"),
     ("local_white_balance", "mixed light is undone region by region on linear values, before any global "
                             "gain, so a global warmth asked for on top of it stays global"),
     ("white_balance", "a cast is a per-channel gain of the light; undo it on linear values first, "
@@ -68,6 +95,9 @@ ORDER: tuple[tuple[str, str], ...] = (
 
 OPS: dict[str, OpSpec] = {
     "denoise": OpSpec("denoise", adjust_denoise, DenoiseParams, halo=_denoise.HALO),
+    "unclip": OpSpec("unclip", adjust_unclip, UnclipParams, prepare=prepare_unclip),
+    "deblur": OpSpec("deblur", _deblur.adjust_deblur, DeblurParams, prepare=_deblur.prepare_deblur,
+                     halo_of=_deblur.halo, prepare_when=_deblur.needs_prepare, full_precision=True),
     "local_white_balance": OpSpec("local_white_balance", adjust_local_white_balance, LocalWhiteBalanceParams,
                                   prepare=prepare_local_white_balance),
     "white_balance": OpSpec("white_balance", adjust_white_balance, WhiteBalanceParams, channelwise=True),

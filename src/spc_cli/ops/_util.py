@@ -34,4 +34,5 @@ def smoothstep(t: torch.Tensor) -> torch.Tensor:
 
 def luma(image: torch.Tensor) -> torch.Tensor:
     """Rec.709 luminance (B, 1, H, W) of a (B, 3, H, W) image, in the image's dtype."""
-    return 0.2126 * image[:, 0:1] + 0.7152 * image[:, 1:2] + 0.0722 * image[:, 2:3]
+    y = image[:, 0:1] * 0.2126  # accumulated in place: three passes, one allocation
+    return y.add_(image[:, 1:2], alpha=0.7152).add_(image[:, 2:3], alpha=0.0722)

@@ -56,9 +56,47 @@ def box_mean(x: torch.Tensor, r: int) -> torch.Tensor:
     if r <= 0:
         return x
     h, w = x.shape[-2:]
-    s = _box_sum(_box_sum(x, r, -2), r, -1)
     n = _counts(h, r, x.device).view(-1, 1) * _counts(w, r, x.device).view(1, -1)
+    if x.device.type == "cpu" and not x.requires_grad and x.dim() == 4:
+        import cv2  # the same sums (zeros beyond the border), several times faster
+
+        planes = x.reshape(-1, h, w).contiguous()
+        s = torch.empty_like(planes)
+        for i in range(planes.shape[0]):
+            cv2.boxFilter(planes[i].numpy(), -1, (2 * r + 1, 2 * r + 1), dst=s[i].numpy(), normalize=False,
+                          borderType=cv2.BORDER_CONSTANT)
+        return s.reshape(x.shape).div_(n)
+    s = _box_sum(_box_sum(x, r, -2), r, -1)
     return s.div_(n)
+
+
+def box_filter(x: torch.Tensor, r: int) -> torch.Tensor:
+    """Mean over a (2r+1)^2 window with reflected borders (101: the edge pixel is not repeated);
+    float32. CPU tensors that need no gradient take OpenCV's box filter (same values)."""
+    x = x.float()
+    if r <= 0:
+        return x
+    if x.device.type == "cpu" and not x.requires_grad:
+        import cv2
+
+        b, c, h, w = x.shape
+        planes = x.reshape(b * c, h, w).contiguous()
+        out = torch.empty_like(planes)
+        for i in range(b * c):
+            cv2.boxFilter(planes[i].numpy(), -1, (2 * r + 1, 2 * r + 1), dst=out[i].numpy(),
+                          normalize=True, borderType=cv2.BORDER_REFLECT_101)
+        return out.reshape(b, c, h, w)
+    mode = "reflect" if min(x.shape[-2:]) > r else "replicate"
+    return F.avg_pool2d(F.pad(x, (r, r, r, r), mode=mode), 2 * r + 1, stride=1)
+
+
+def min_filter(x: torch.Tensor, r: int) -> torch.Tensor:
+    """Minimum over a (2r+1)^2 window (borders: the window shrinks), as two 1-D passes: the cost
+    grows with r, not r^2 (a square max_pool2d of radius 20 is ~20x slower)."""
+    if r <= 0:
+        return x
+    y = -F.max_pool2d(-x, (1, 2 * r + 1), stride=1, padding=(0, r))
+    return -F.max_pool2d(-y, (2 * r + 1, 1), stride=1, padding=(r, 0))
 
 
 def guided_coeffs(guide: torch.Tensor, src: torch.Tensor, r: int,
@@ -127,6 +165,26 @@ def upsample_rows(maps: torch.Tensor, factor: int, row0: int, rows: int, width: 
     j0, j1, wx = _lerp_index(width, w, factor, 0, maps.device)
     b0 = band.index_select(-1, j0)
     return b0 + (band.index_select(-1, j1) - b0) * wx.to(maps.dtype)
+
+
+def upsample_cols(maps: torch.Tensor, factor: int, width: int) -> torch.Tensor:
+    """The first half of ``upsample_rows``, done once for a whole image: low-res ``maps`` (B, C,
+    h, w) bilinearly upsampled along the columns to ``width`` (B, C, h, width)."""
+    if factor == 1:
+        return maps[..., :width]
+    j0, j1, wx = _lerp_index(width, maps.shape[-1], factor, 0, maps.device)
+    b0 = maps.index_select(-1, j0)
+    return b0 + (maps.index_select(-1, j1) - b0) * wx.to(maps.dtype)
+
+
+def rows_from_cols(cols: torch.Tensor, factor: int, row0: int, rows: int) -> torch.Tensor:
+    """Full-resolution rows ``row0 .. row0 + rows`` of maps already upsampled along the columns
+    (``upsample_cols``): the same values for a band as for the whole image."""
+    if factor == 1:
+        return cols[..., row0:row0 + rows, :]
+    i0, i1, wy = _lerp_index(rows, cols.shape[-2], factor, row0, cols.device)
+    m0 = cols.index_select(-2, i0)
+    return m0.add_((cols.index_select(-2, i1) - m0).mul_(wy.to(cols.dtype).view(-1, 1)))
 
 
 def gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:

@@ -10,9 +10,33 @@ from .base import Params, param
 @dataclass(frozen=True)
 class DenoiseParams(Params):
     op = "denoise"
+    version = 2  # 2: wavelet shrinkage with a texture guard (1: a self-guided filter)
     luma: float = param(0.0, 0.0, 1.0, "luminance noise reduction strength")
     chroma: float = param(0.0, 0.0, 1.0, "colour noise reduction strength")
-    sigma: float = param(0.0, 0.0, 0.2, "noise standard deviation measured by the critic, sRGB-encoded units")
+    sigma: float = param(0.0, 0.0, 0.2, "luminance noise standard deviation, sRGB-encoded units", measured=True)
+    chroma_sigma: float = param(0.0, 0.0, 0.2, "colour noise standard deviation in each opponent channel "
+                                               "((R - G)/sqrt 2, (R + G - 2B)/sqrt 6), sRGB-encoded units",
+                                measured=True)
+
+
+@dataclass(frozen=True)
+class UnclipParams(Params):
+    op = "unclip"
+    amount: float = param(0.0, 0.0, 1.0, "share of the reconstruction above white blended in (0 = clipped as shot)")
+    headroom: float = param(1.0, 0.0, 3.0, "stops above white the middle of a wholly clipped area may reach "
+                                           "(about the over-exposure a darkening will take back)", measured=True)
+
+
+@dataclass(frozen=True)
+class DeblurParams(Params):
+    op = "deblur"
+    amount: float = param(0.0, 0.0, 1.0, "share of the deconvolution applied (1 = the full regularised inverse)")
+    sigma: float = param(1.0, 0.3, 8.0, "the blur's Gaussian-equivalent sigma, full-resolution pixels",
+                         measured=True)
+    kind: float = param(0.0, 0.0, 2.0, "point-spread function: 0 Gaussian, 1 defocus disc (radius 2 sigma), "
+                                       "2 camera shake (kernel estimated from the photo)", measured=True)
+    noise: float = param(0.0, 0.0, 0.1, "noise sigma left in the photo (sRGB units): more regularisation",
+                         measured=True)
 
 
 @dataclass(frozen=True)
@@ -44,14 +68,21 @@ class ExposureParams(Params):
 @dataclass(frozen=True)
 class DehazeParams(Params):
     op = "dehaze"
+    version = 2  # 2: coloured airlight, adaptive transmission floor, sky guard (1: grey-pulled airlight, t >= 0.4)
     amount: float = param(0.0, 0.0, 1.0, "share of the estimated haze veil removed")
+    transmission: float = param(1.0, 0.02, 1.0, "mean transmission of the scene when the critic measured it "
+                                                "(1 = not given: the dark-channel estimate stands)", measured=True)
 
 
 @dataclass(frozen=True)
 class ToneParams(Params):
     op = "tone"
+    version = 2  # 2: adds compress (neutral 0); version 1 steps render exactly as they did
+    replays = (1,)
     highlights: float = param(0.0, -1.0, 1.0, "negative pulls bright areas down (recovery), positive lifts them")
     shadows: float = param(0.0, -1.0, 1.0, "positive lifts dark areas, negative deepens them")
+    compress: float = param(0.0, 0.0, 1.0, "share of the regions an earlier gain pushed past white brought back "
+                                           "below it by a gain on the base layer (local tone mapping)")
 
 
 @dataclass(frozen=True)
@@ -92,7 +123,7 @@ class SharpenParams(Params):
 
 
 ALL_PARAMS: tuple[type[Params], ...] = (
-    DenoiseParams, LocalWhiteBalanceParams, WhiteBalanceParams, ExposureParams, DehazeParams,
-    ToneParams, ClarityParams, ContrastParams, FadeParams, SaturationParams, SharpenParams,
+    DenoiseParams, UnclipParams, DeblurParams, LocalWhiteBalanceParams, WhiteBalanceParams, ExposureParams,
+    DehazeParams, ToneParams, ClarityParams, ContrastParams, FadeParams, SaturationParams, SharpenParams,
 )
 PARAMS_BY_OP: dict[str, type[Params]] = {p.op: p for p in ALL_PARAMS}

@@ -19,6 +19,7 @@ SATURATED = 0.8  # linear-light purity (max - min) / max counted as fully satura
 SKIN_RATIO = 0.35  # (g - b) / (r - b) of skin tones (hue ~ 20-30 degrees)
 SKIN_WIDTH = 0.25
 SKIN_PROTECT = 0.8  # share of vibrance withheld from skin
+WEIGHTS = (0.2126, 0.7152, 0.0722)  # Rec.709 luminance
 
 
 def adjust_saturation(image: torch.Tensor, saturation: float | torch.Tensor = 0.0,
@@ -39,6 +40,12 @@ def adjust_saturation(image: torch.Tensor, saturation: float | torch.Tensor = 0.
         return image
     dtype = image.dtype
     x = image.float()
+    grad = torch.is_grad_enabled() and any(isinstance(v, torch.Tensor) and v.requires_grad
+                                           for v in (image, saturation, vibrance))
+    if not grad and not any_active(vibrance):
+        one = _single(saturation)  # the artist passes (B,) tensors; one value for the batch is the common case
+        if one is not None:
+            return _uniform(x, 1.0 + one).to(dtype)
     sat = per_image(saturation, x)
     k = 1.0 + sat
     y = luma(x)
@@ -55,7 +62,7 @@ def adjust_saturation(image: torch.Tensor, saturation: float | torch.Tensor = 0.
         k = k * (1.0 + vib * muted * gate)
     # Largest k that keeps every channel inside [0, top] (top = 1, or the pixel's own max above 1).
     top = mx.clamp(min=1.0)
-    if torch.is_grad_enabled():  # differentiable form
+    if grad:  # differentiable form
         lim = torch.minimum(y / (y - mn).clamp(min=1e-9), (top - y) / (mx - y).clamp(min=1e-9))
         out = (y + torch.minimum(k, lim) * (x - y)).clamp(min=0.0)
     else:  # the same, in place: fewer full-size temporaries
@@ -64,3 +71,39 @@ def adjust_saturation(image: torch.Tensor, saturation: float | torch.Tensor = 0.
     if sat.dim() and not any_active(vibrance):
         out = torch.where(sat == 0, x, out)  # images of the batch left alone stay bit-exact
     return out.to(dtype)
+
+
+def _single(value: float | torch.Tensor) -> float | None:
+    """``value`` as one float when it holds one value for every image, else None."""
+    if not isinstance(value, torch.Tensor):
+        return float(value)
+    flat = value.detach().reshape(-1)
+    if flat.numel() == 0 or not bool((flat == flat[0]).all()):
+        return None
+    return float(flat[0])
+
+
+def _uniform(x: torch.Tensor, k: float) -> torch.Tensor:
+    """The same result for one chroma scale ``k`` and no vibrance, in fewer passes: scale every
+    pixel, then redo with the gamut limit only the pixels that left [0, max(1, own max)]."""
+    y = x[:, 0:1] * WEIGHTS[0]
+    y.add_(x[:, 1:2], alpha=WEIGHTS[1]).add_(x[:, 2:3], alpha=WEIGHTS[2])
+    out = torch.sub(x, y).mul_(k).add_(y)
+    lo, hi = torch.aminmax(out)
+    if float(lo) >= 0.0 and float(hi) <= 1.0:  # nothing left the gamut (NaN fails this and is redone)
+        return out
+    omin, omax = torch.aminmax(out, dim=1, keepdim=True)
+    bad = (omin < 0) | (omax > x.amax(dim=1, keepdim=True).clamp_(min=1.0)) | torch.isnan(omax)
+    b, _, h, w = x.shape
+    for i in range(b):
+        idx = bad[i].reshape(-1).nonzero().squeeze(1)
+        if idx.numel() == 0:
+            continue
+        px = x[i].reshape(3, -1).index_select(1, idx)  # (3, N): the pixels to redo exactly
+        py = (px * torch.tensor(WEIGHTS, dtype=px.dtype, device=px.device).view(3, 1)).sum(dim=0, keepdim=True)
+        mx = px.amax(dim=0, keepdim=True)
+        mn = px.amin(dim=0, keepdim=True)
+        lim = torch.minimum(py / (py - mn).clamp(min=1e-9), (mx.clamp(min=1.0) - py) / (mx - py).clamp(min=1e-9))
+        fixed = (py + torch.clamp(lim, max=k) * (px - py)).clamp(min=0.0)
+        out[i].reshape(3, -1).index_copy_(1, idx, fixed)
+    return out.clamp_(min=0.0)

@@ -44,14 +44,15 @@ def adjust_sharpen(image: torch.Tensor, amount: float | torch.Tensor = 0.0, radi
         radius = radii[0]
     radius = float(radius)
     dtype = image.dtype
-    y = luma(image.float()).clamp(min=0.0)
+    y = luma(image.float()).clamp_(min=0.0)
     ye = y.sqrt()  # gamma-2 encoding: close to perceptual, and far cheaper than a power
-    detail = ye - gaussian_blur(ye, min(float(radius), MAX_RADIUS))
-    th = per_image(threshold, ye).float()
-    d2 = detail * detail
-    gated = detail * d2 / (d2 + th * th + 1e-12)
+    detail = torch.sub(ye, gaussian_blur(ye, min(float(radius), MAX_RADIUS)))
+    if any_active(threshold):
+        th = per_image(threshold, ye).float()
+        d2 = detail * detail
+        detail = detail * d2 / (d2 + th * th + 1e-12)
     amt = per_image(amount, ye).float()
-    y_new = (ye + amt * gated).clamp(min=0.0).square()
-    ratio = y_new / y.clamp(min=1e-4)
+    y_new = torch.addcmul(ye, amt, detail).clamp_(min=0.0).square_()
+    ratio = y_new.div_(y.clamp_(min=1e-4))
     out = image * ratio.to(dtype)
     return out if amt.dim() == 0 else torch.where(amt > 0, out, image)

@@ -1,0 +1,50 @@
+"""The critic's mapping of findings to the restoration ops (critic/advise.py)."""
+
+from __future__ import annotations
+
+from spc_cli.critic import advise
+from spc_cli.critic.base import Finding
+from spc_cli.ops.params import ExposureParams
+from spc_cli.plan import Edit
+
+
+def _exposure(ev: float) -> Edit:
+    return Edit("exposure", ExposureParams(ev=ev, shoulder=1.0), "r", "i", "exposure", 1.0)
+
+
+def test_a_darkening_rebuilds_the_clipped_highlights_as_far_as_it_darkens():
+    (e,) = advise.restoration_edits([_exposure(-1.2)], {"exposure.p_top": 1.0})
+    assert e.op == "unclip" and e.params.amount == 1.0 and abs(e.params.headroom - 1.2) < 1e-9
+
+
+def test_a_big_brightening_is_tone_mapped_and_denoised_a_small_one_is_not():
+    m = {"exposure.p_top": 0.9, "noise.luma_sigma": 0.004, "noise.chroma_sigma": 0.003}
+    ops = {e.op: e for e in advise.restoration_edits([_exposure(2.7)], m)}
+    assert ops["tone"].params.compress == 1.0
+    assert ops["denoise"].params.sigma == 0.004 and 0.8 < ops["denoise"].params.luma <= 1.0
+    assert advise.restoration_edits([_exposure(0.3)], {"exposure.p_top": 0.5}) == []
+
+
+def test_a_brightening_of_a_clean_photo_denoises_nothing():
+    # 0.7/255 of luma noise and none in colour, brightened 1.8 EV: 1.2/255, under what shows
+    m = {"exposure.p_top": 0.3, "noise.luma_sigma": 0.0029, "noise.chroma_sigma": 0.0}
+    assert [e.op for e in advise.restoration_edits([_exposure(1.8)], m)] == []
+    m["noise.chroma_sigma"] = 0.003  # colour noise of 0.8/255 becomes 1.3/255: it shows
+    assert [e.op for e in advise.restoration_edits([_exposure(1.8)], m)] == ["denoise"]
+
+
+def test_haze_transmission_is_read_off_the_finding():
+    # dark regions lifted to linear 0.2 under an airlight of linear 0.8: t = 0.75
+    t = advise.haze_transmission({"dark_p10": 0.4845, "airlight": 0.9063})
+    assert abs(t - 0.75) < 0.01
+    assert advise.haze_transmission({"dark_p10": 0.95, "airlight": 0.96}) == 0.3  # bounded
+
+
+def test_blur_and_noise_findings_map_to_measured_sigmas():
+    blur = Finding("sharpness", "blurred", 0.8, 0.8, {"blur_px": 2.0, "grain_risk": 0.0}, "soft")
+    e = advise._deblur_edit(blur, {"noise.luma_sigma": 0.001})
+    assert e.op == "deblur" and e.params.kind == 0.0
+    assert abs(e.params.sigma - advise.DEBLUR_SCALE * 2.0) < 1e-6 and e.params.noise >= advise.DEBLUR_NOISE_FLOOR
+    noise = Finding("noise", "present", 0.8, 0.8, {"luma_sigma": 0.01, "chroma_sigma": 0.02}, "noisy")
+    d = advise._denoise_edit(noise)
+    assert (d.params.sigma, d.params.chroma_sigma) == (0.01, 0.02)
