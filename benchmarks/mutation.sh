@@ -55,6 +55,7 @@ pytest_add_cli_args_test_selection =
     tests/series/test_series.py
     tests/series/test_pool.py
     tests/series/test_report.py
+    tests/series/test_share.py
     tests/reliability/test_paths.py
     tests/reliability/test_write_failures.py
 pytest_add_cli_args =

@@ -17,7 +17,7 @@ from .test_cli_hints import _dark_scene
 
 runner = CliRunner()
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-HINT = "much warmer, keep the highlights"
+HINT = "much warmer, more saturated, keep the highlights"  # saturation is solved on the photo as the critic leaves it
 
 
 @pytest.fixture()
@@ -54,7 +54,7 @@ def test_explain_names_exactly_what_retouch_then_renders(dark, tmp_path):
     for a in applied:
         assert said[a["op"]][1] == _params(a), a["op"]
     # who asked for each edit: the hint, the critic (the photo is dark), the protection
-    assert said["white_balance"][0] == "hint" and said["exposure"][0] == "critic"
+    assert said["white_balance"][0] == said["saturation"][0] == "hint" and said["exposure"][0] == "critic"
     assert said["tone"][0] == "protection"
 
 
@@ -63,11 +63,12 @@ def test_explain_with_hint_only_says_so_and_renders_only_the_hint(dark, tmp_path
     assert r.exit_code == 0, r.output
     assert r.output.splitlines()[0] == f"{dark} (hint only)"
     said = _rendered(r.output)
-    assert list(said) == ["white_balance"]
     out = tmp_path / "o.png"
     assert runner.invoke(app, ["retouch", str(dark), "--hint", HINT, "--hint-only", "--out", str(out)]).exit_code == 0
-    (applied,) = json.loads(out.with_suffix(".spc.json").read_text())["applied"]
-    assert said["white_balance"][1] == _params(applied)
+    applied = json.loads(out.with_suffix(".spc.json").read_text())["applied"]
+    assert [a["op"] for a in applied] == list(said) and "exposure" not in said
+    for a in applied:
+        assert said[a["op"]][1] == _params(a), a["op"]
 
 
 def test_explain_of_a_photo_it_cannot_read_names_it_and_fails(tmp_path, dark):
@@ -161,3 +162,51 @@ def test_a_failed_photo_keeps_its_camera_details_in_its_record(tmp_path):
     doc = json.loads((tmp_path / "out" / "dark.spc.json").read_text())
     assert doc["error"] and doc["output"] is None
     assert doc["input"]["exif"]["Image Make"] == "Testmaker" and doc["input"]["exif"]["Image Model"] == "Model 7"
+
+
+def test_a_failed_photo_records_the_plan_it_was_to_render_hint_included(tmp_path):
+    from spc_cli.engine import Engine, Settings, plan_jobs
+
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.fromarray(_dark_scene()).save(src / "dark.png")
+
+    class Broken:
+        name, version = "broken", "1"
+
+        def render(self, photos, plans):
+            raise RuntimeError("no memory left")
+
+    settings = Settings(out_dir=tmp_path / "out", refine=False, critic="analytic", hint="much cooler")
+    Engine(settings, artist=Broken()).run(plan_jobs([src], settings))
+    doc = json.loads((tmp_path / "out" / "dark.spc.json").read_text())
+    assert sorted(e["op"] for e in doc["plan"]) == ["exposure", "white_balance"]  # the critic's and the hint's
+
+
+def test_an_artist_that_applies_nothing_leaves_the_input_score_as_the_result(tmp_path):
+    from spc_cli.artist.base import Rendered
+    from spc_cli.engine import Engine, Settings, plan_jobs
+
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.fromarray(_dark_scene()).save(src / "dark.png")
+
+    class Declines:
+        name, version = "declines", "1"
+
+        def render(self, photos, plans):
+            return [Rendered(p, [], ["declined"]) for p in photos]
+
+    settings = Settings(out_dir=tmp_path / "out", refine=False, critic="analytic")
+    Engine(settings, artist=Declines()).run(plan_jobs([src], settings))
+    doc = json.loads((tmp_path / "out" / "dark.spc.json").read_text())
+    assert doc["plan"] and doc["applied"] == []
+    assert doc["result"] == {"score": doc["critique"]["score"], "measured_on": "input"}
+
+
+def test_the_critique_api_reports_each_photos_score():
+    got = []
+    summary = api.critique([str(_write_scene())], lambda p, photo, c: got.append(c), critic="analytic")
+    (c,) = got
+    (o,) = summary.outcomes
+    assert o.status == "done" and o.score_before == c.score
