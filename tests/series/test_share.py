@@ -120,3 +120,36 @@ def test_exif_links_frames_no_registration_connects():
     # frames already registered on each other take no EXIF link
     matched = [Link(0, 1, np.zeros(3), 1.0, "matched")]
     assert _camera_links(members, frames, pos, matched) == []
+
+
+def test_the_critics_own_correction_is_its_white_balance_times_its_exposure():
+    from spc_cli.engine.series_frames import own_correction
+    from spc_cli.ops.params import WhiteBalanceParams
+
+    plan = EditPlan([Edit("white_balance", WhiteBalanceParams(1.2, 1.0, 0.8), "cast", "", "white_balance"),
+                     Edit("exposure", ExposureParams(ev=1.5), "dark", "", "exposure"),
+                     Edit("contrast", ContrastParams(amount=0.3), "flat", "", "contrast")])
+    np.testing.assert_allclose(own_correction(plan), np.log([1.2, 1.0, 0.8]) + 1.5 * math.log(2.0))
+    np.testing.assert_array_equal(own_correction(EditPlan([])), np.zeros(3))
+    ev, gains = split(own_correction(plan))
+    assert ev == pytest.approx(1.5 + math.log2(float(np.dot(LUMA, [1.2, 1.0, 0.8]))))
+
+
+def test_a_series_label_says_how_many_when_and_which_camera():
+    import time
+
+    from spc_cli.engine.series import _label
+
+    t0 = time.mktime((2025, 6, 1, 10, 20, 0, 0, 0, -1))  # local time, as the camera writes it
+
+    def frames(times, bodies):
+        return {k: Frame(k, Path(f"/s/{k}.jpg"), capture=Capture(t, b)) for k, (t, b) in enumerate(zip(times, bodies))}
+
+    three = frames([t0, t0 + 30, t0 + 250], ["Canon EOS R6"] * 3)
+    assert _label([0, 1, 2], three) == "3 photos, 2025-06-01 10:20-10:24, Canon EOS R6"
+    same_minute = frames([t0, t0 + 20], ["Canon EOS R6", "Canon EOS R6"])
+    assert _label([0, 1], same_minute) == "2 photos, 2025-06-01 10:20, Canon EOS R6"
+    mixed = frames([t0, None], ["Canon EOS R6", "Nikon Z6"])  # a time unknown, two bodies
+    assert _label([0, 1], mixed) == "2 photos"
+    unknown = frames([t0, t0 + 5], [None, None])
+    assert _label([0, 1], unknown) == "2 photos, 2025-06-01 10:20"
