@@ -33,7 +33,8 @@ fi
 cd "$WORK"
 
 # The modules under test, and the fast tests that exercise them: the CLI and engine tests,
-# the series and report tests (series planning lives in the engine) and the engine's path and
+# the series and report tests (series planning lives in the engine), the notes that reach the
+# sidecar and the engine's path and
 # write-failure tests. Left out: the model backends' tests (each mutant
 # would build the tiny models again), hostile-input, soak, kill and load runs (seconds each;
 # they test the decoders and the OS as much as these modules). mutmut runs, for each mutant,
@@ -56,6 +57,7 @@ pytest_add_cli_args_test_selection =
     tests/series/test_pool.py
     tests/series/test_report.py
     tests/series/test_share.py
+    tests/io/test_io_notes.py
     tests/reliability/test_paths.py
     tests/reliability/test_write_failures.py
 pytest_add_cli_args =

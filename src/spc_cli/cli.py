@@ -181,7 +181,7 @@ def _print_summary(summary, quiet: bool, console, explain: bool = False) -> None
     console.print(f"[bold]done[/] {n}  [bold]skipped[/] {summary.count('skipped')} (up to date)  "
                   + (f"[bold]not read[/] {len(unread)}  " if unread else "")
                   + f"[bold {'red' if failed else 'green'}]failed[/] {len(failed)}  "
-                  f"in {summary.seconds:.1f} s ({rate:.2f} img/s)")
+                  f"in {summary.seconds:.1f} s ({rate:.2f} img/s)", soft_wrap=True)  # one line, for grep
     for o in failed:
         console.print(f"  [red]x[/] {escape(o.reason)}", soft_wrap=True, highlight=False)
     _print_unread(console, unread)

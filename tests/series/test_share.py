@@ -153,3 +153,29 @@ def test_a_series_label_says_how_many_when_and_which_camera():
     assert _label([0, 1], mixed) == "2 photos"
     unknown = frames([t0, t0 + 5], [None, None])
     assert _label([0, 1], unknown) == "2 photos, 2025-06-01 10:20"
+
+
+def test_capture_facts_from_exif_tags():
+    from datetime import datetime
+
+    from spc_cli.engine.series_frames import capture_of
+
+    t = datetime(2025, 6, 1, 10, 20, 5).timestamp()
+    full = capture_of({"EXIF DateTimeOriginal": "2025:06:01 10:20:05", "EXIF SubSecTimeOriginal": "25",
+                       "EXIF DateTimeDigitized": "2030:01:01 00:00:00", "Image Make": " Canon ",
+                       "Image Model": "Canon EOS R6 ", "EXIF BodySerialNumber": "0123",
+                       "EXIF ExposureTime": "1/100", "EXIF FNumber": "28/10", "EXIF ISOSpeedRatings": "400",
+                       "EXIF WhiteBalance": "Manual"})
+    assert full.time == pytest.approx(t + 0.25) and full.body == "Canon Canon EOS R6 0123"
+    assert full.gain_ev == pytest.approx(math.log2(0.01 * 400 / 2.8 ** 2)) and full.wb_manual is True
+    other = capture_of({"EXIF DateTimeDigitized": "2025:06:01 10:20:05", "EXIF SubSecTimeDigitized": "5",
+                        "Image Model": "X100", "Image CameraSerialNumber": "77",
+                        "EXIF ExposureTime": "1/50", "EXIF FNumber": "2", "EXIF PhotographicSensitivity": "200",
+                        "EXIF WhiteBalance": "Auto"})
+    assert other.time == pytest.approx(t + 0.5) and other.body == "X100 77" and other.wb_manual is False
+    assert other.gain_ev == pytest.approx(math.log2(0.02 * 200 / 4))
+    assert capture_of({}) == Capture()
+    odd = capture_of({"EXIF DateTimeOriginal": "0000:00:00 00:00:00", "EXIF SubSecTimeOriginal": "12",
+                      "EXIF ExposureTime": "0", "EXIF FNumber": "2.8", "EXIF ISOSpeedRatings": "100",
+                      "EXIF WhiteBalance": "?"})
+    assert odd == Capture()  # no usable time, no exposure, white balance mode unknown
