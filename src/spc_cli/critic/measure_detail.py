@@ -1,8 +1,8 @@
 """Noise and sharpness, measured on a few full-resolution tiles: pure functions.
 
 Both vanish under downscaling, so unlike the global measurements (``measure.py``, on the
-512-px proxy) they are read on up to eight 256-px tiles of the photo at its own resolution,
-picked where the proxy shows texture (``tile_cells``), and encoded to sRGB first, where
+512-px proxy) they are read on a few tiles of the photo at its own resolution (the analytic
+critic takes six of 192 px), picked where the proxy shows texture (``tile_cells``), and encoded to sRGB first, where
 noise is judged (``encode_tiles``).
 """
 
