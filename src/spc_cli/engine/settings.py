@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..registry import DEFAULT_CRITIC
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class Settings:
     format: str | None = None
     quality: int = 95
     strength: float = 1.0
-    critic: str = "analytic"
+    critic: str = DEFAULT_CRITIC
     artist: str = "pipeline"
     device: str = "auto"
     precision: str = "auto"
