@@ -64,11 +64,14 @@ def test_new_clipping_is_rejected_even_if_the_score_rises():
     critic = MeanCritic(target=0.9)  # the brighter the better, but clipping is a new finding
     p = photo(0.3)
     chosen, notes = refine(p, plan(2.0), critic, PipelineArtist())
-    assert notes[0].startswith("strength 1.0:") and notes[0].endswith("rejected: new highlights (clipped)")
+    assert notes[0].startswith("strength 1.0:") and "rejected: new highlights (clipped)" in notes[0]
+    assert "pushed from below white to white" in notes[0]
     s0, s1 = (float(x) for x in notes[0].split("score ")[1].split(",")[0].split(" -> "))
     assert s1 > s0  # the score rose, and still the try was refused
-    assert notes[1].startswith("strength 0.7:") and notes[1].endswith("accepted")
-    assert [e.strength for e in chosen.edits] == [0.7]  # the strongest try that clips nothing
+    # the same plan with its exposure capped where nothing new clips, the rest as a shadows lift
+    assert notes[1].startswith("strength 1.0, exposure capped") and notes[1].endswith("accepted")
+    (ev,) = [e.params.ev for e in chosen.edits if e.op == "exposure"]
+    assert 1.0 < ev < 2.0
     out = PipelineArtist().render([p], [chosen])[0].photo.pixels
     assert float((out >= 0.999).float().mean()) <= 0.01
 
