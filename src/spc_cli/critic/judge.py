@@ -51,7 +51,8 @@ def _pct(x: float) -> str:
 def judge(m: dict[str, float], meta: Metadata | None = None) -> list[Finding]:
     """All findings with severity > 0 (present or minor), each citing its numbers."""
     out: list[Finding] = []
-    for fn in (_exposure, _white_balance, _haze, _contrast, _saturation, noise_findings, sharpness_findings, _clipping):
+    for fn in (_exposure, _white_balance, _haze, _contrast, _saturation, noise_findings, sharpness_findings,
+               clipping_findings):
         out += [f for f in fn(m, meta, out) if f.severity > 0.0]
     return out
 
@@ -414,7 +415,7 @@ def _haze(m, meta, found):
 
 
 # ------------------------------------------------------------------ highlights, shadows
-def _clipping(m, meta, found):
+def clipping_findings(m, meta, found):
     out = []
     exp = {f.direction for f in found if f.attribute == "exposure" and f.severity >= PRESENT}
     c = m["exposure.clipped"]

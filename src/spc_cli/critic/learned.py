@@ -33,7 +33,7 @@ from ..photo import Photo
 from .advise import plan_for, score_for, summary_for
 from .analytic import AnalyticCritic
 from .base import Critique, Finding
-from .judge import PRESENT, _clipping
+from .judge import PRESENT, clipping_findings
 from .learned_net import (ATTRIBUTES, DIRECTIONS, PIXEL_SCALE, CriticNet, direction_slices, log_chroma_histogram,
                           side_vector, thumb_channels, thumbnail_codes)
 
@@ -162,7 +162,7 @@ class LearnedCritic:
             sev = (PRESENT + (1 - PRESENT) * min(1.0, max(0.0, mag))) if p >= t \
                 else PRESENT * 0.99 * max(0.0, p - MINOR) / max(1e-6, t - MINOR)
             out.append(Finding(a, direction, sev, p, {"probability": p, **measured}, reason))
-        out += [f for f in _clipping(m, photo.meta, out) if f.severity > 0]
+        out += [f for f in clipping_findings(m, photo.meta, out) if f.severity > 0]
         return out
 
 
