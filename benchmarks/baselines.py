@@ -6,6 +6,7 @@
 - clahe: OpenCV CLAHE on CIELAB lightness (clip 2.0, 8x8 tiles)
 - imagemagick: ``convert -auto-level -auto-gamma`` through a temporary 8-bit PPM
 - spc: ``spc_cli.api.enhance_pixels`` with the default backends
+- spc-analytic, spc-learned (only when named): spc with that critic, to compare critics
 - spc+neutral (only when named): spc with the hint "neutral colours", as
   ``spc retouch --hint "neutral colours"``: what a photographer gets who says the photo
   has a cast (it undoes the whole estimated illuminant, so it belongs on cast sets only)
@@ -93,11 +94,14 @@ def imagemagick(srgb: np.ndarray) -> np.ndarray:
     return out
 
 
-def spc_run(srgb: np.ndarray):
-    """spc's Python API with the default critic and artist: (sRGB float out, critique, applied)."""
+def spc_run(srgb: np.ndarray, critic: str | None = None):
+    """spc's Python API with the default artist and the default critic (or ``critic``):
+    (sRGB float out, critique, applied)."""
     from spc_cli import api
 
     kwargs = {"refine": True} if "refine" in _params(api.enhance_pixels) else {}  # as the CLI does
+    if critic is not None:
+        kwargs["critic"] = critic
     out, critique, applied = api.enhance_pixels(np.ascontiguousarray(srgb, dtype=np.float32), **kwargs)
     return np.asarray(out, dtype=np.float32), critique, applied
 
@@ -113,11 +117,12 @@ def spc_enhance(srgb: np.ndarray) -> np.ndarray:
     return spc_run(srgb)[0]
 
 
-def spc_critique(srgb: np.ndarray):
-    """spc's default critic alone (used when enhancement itself fails)."""
+def spc_critique(srgb: np.ndarray, critic: str | None = None):
+    """spc's default critic (or ``critic``) alone (used when enhancement itself fails)."""
     from spc_cli import api
 
-    return api.critique_pixels(np.ascontiguousarray(srgb, dtype=np.float32))
+    kwargs = {} if critic is None else {"critic": critic}
+    return api.critique_pixels(np.ascontiguousarray(srgb, dtype=np.float32), **kwargs)
 
 
 def spc_neutral(srgb: np.ndarray) -> np.ndarray:
@@ -135,8 +140,12 @@ METHODS: dict[str, Method] = {
     "imagemagick": imagemagick,
     "spc": spc_enhance,
 }
+# spc with a named critic (the default artist), to compare critics side by side
+SPC_CRITICS = {"spc-analytic": "analytic", "spc-learned": "learned"}
 # run only when named in --methods: not automatic methods, so not part of a default comparison
-OPTIONAL_METHODS: dict[str, Method] = {"spc+neutral": spc_neutral}
+OPTIONAL_METHODS: dict[str, Method] = {"spc+neutral": spc_neutral,
+                                       **{m: functools.partial(lambda c, x: spc_run(x, c)[0], c)
+                                          for m, c in SPC_CRITICS.items()}}
 
 
 def available_methods(names: list[str] | None = None) -> tuple[dict[str, Method], dict[str, str]]:

@@ -27,7 +27,7 @@ import numpy as np
 if __package__ in (None, ""):  # run as a script: make the `benchmarks` package importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import baselines, data, degrade, metrics, report  # noqa: E402
+from benchmarks import baselines, data, degrade, metrics, report, validate_defects  # noqa: E402
 
 SEVERITY_THRESHOLD = 0.3  # a critic finding counts as a diagnosis at or above this severity
 LEFT_ALONE_DB = 40.0  # an untouched photo is "left alone" when output vs input PSNR >= this
@@ -53,13 +53,16 @@ def run_methods(srgb: np.ndarray, ref: np.ndarray | None, methods: dict[str, Any
     figures: dict[str, dict] = {}
     outputs: dict[str, np.ndarray] = {}
     critique = None
+    critiques: dict[str, Any] = {}
     for name, fn in methods.items():
         t0 = time.perf_counter()
         try:
-            if name == "spc":
-                out, crit, applied = baselines.spc_run(srgb)
-                critique = _critique_dict(crit)
-                critique["applied"] = [a.get("op", "?") if isinstance(a, dict) else str(a) for a in applied]
+            if name == "spc" or name in baselines.SPC_CRITICS:
+                out, crit, applied = baselines.spc_run(srgb, baselines.SPC_CRITICS.get(name))
+                critiques[name] = _critique_dict(crit)
+                critiques[name]["applied"] = [a.get("op", "?") if isinstance(a, dict) else str(a) for a in applied]
+                if name == "spc":
+                    critique = critiques[name]
             else:
                 out = fn(srgb)
             if out.shape != srgb.shape:
@@ -78,6 +81,8 @@ def run_methods(srgb: np.ndarray, ref: np.ndarray | None, methods: dict[str, Any
         f: dict[str, Any] = {"seconds": time.perf_counter() - t0}
         if ref is not None:
             f.update(metrics.full_reference(out, ref))
+        if name in critiques:
+            f["critique"] = critiques[name]
         figures[name] = f
         outputs[name] = out
     return figures, critique, outputs
@@ -105,13 +110,18 @@ def predicted(critique: dict[str, Any] | None) -> dict[str, str]:
 # --------------------------------------------------------------------------- synthetic set
 
 
-def _synthetic_photo(i: int, path: Path, method_names: list[str], save_dir: Path | None) -> list[dict[str, Any]]:
-    """All variants of clean photo number ``i`` through every method."""
+def _synthetic_photo(i: int, path: Path, method_names: list[str], save_dir: Path | None,
+                     generator: str = "dev", key: str | None = None) -> list[dict[str, Any]]:
+    """All variants of clean photo number ``i`` through every method: ``degrade.py``'s (``dev``) or
+    ``validate_defects.py``'s (``validation``)."""
     methods, _ = baselines.available_methods(method_names)
-    key = f"{path.parent.name}/{path.stem}"
+    key = key or f"{path.parent.name}/{path.stem}"
     clean = data.load_srgb(path, data.CLEAN_LONG_EDGE)
-    kinds = [KIND_ROTATION[(2 * i) % len(KIND_ROTATION)], KIND_ROTATION[(2 * i + 1) % len(KIND_ROTATION)]]
-    variants = degrade.make_variants(clean, seed=key, kinds=kinds, name=key)
+    if generator == "validation":
+        variants = validate_defects.variants_of(np.round(clean * 255).astype(np.uint8), key, i)
+    else:
+        kinds = [KIND_ROTATION[(2 * i) % len(KIND_ROTATION)], KIND_ROTATION[(2 * i + 1) % len(KIND_ROTATION)]]
+        variants = degrade.make_variants(clean, seed=key, kinds=kinds, name=key)
     ref = variants[0].image.astype(np.float32) / 255.0  # the untouched photo, 8-bit like the rest
     records = []
     for v in variants:
@@ -130,12 +140,19 @@ def _synthetic_photo(i: int, path: Path, method_names: list[str], save_dir: Path
 
 
 def synthetic(root: Path, method_names: list[str], quick: bool, limit: int | None,
-              save_dir: Path | None, pool: Any) -> list[dict[str, Any]]:
-    photos = data.clean_photos(root, quick=quick)[:limit]
-    print(f"synthetic: {len(photos)} clean photos x 4 variants, long edge <= {data.CLEAN_LONG_EDGE} px",
-          flush=True)
+              save_dir: Path | None, pool: Any, generator: str = "dev") -> list[dict[str, Any]]:
+    if generator == "validation":
+        named = validate_defects.validation_photos(root)
+        named = (named[::6] if quick else named)[:limit]
+        photos, keys = [p for _, p in named], [n for n, _ in named]
+        per = 6
+    else:
+        photos = data.clean_photos(root, quick=quick)[:limit]
+        keys, per = [None] * len(photos), 4
+    print(f"synthetic ({generator}): {len(photos)} clean photos x {per} variants, long edge <= "
+          f"{data.CLEAN_LONG_EDGE} px", flush=True)
     records: list[dict[str, Any]] = []
-    jobs = [(i, p, method_names, save_dir) for i, p in enumerate(photos)]
+    jobs = [(i, p, method_names, save_dir, generator, k) for i, (p, k) in enumerate(zip(photos, keys))]
     for k, recs in enumerate(_map(pool, _synthetic_photo, jobs)):
         records += recs
         print(f"  [{k + 1}/{len(photos)}] {recs[0]['variant'].split('__')[0]}: "
@@ -167,15 +184,16 @@ def _init_worker() -> None:
         pass
 
 
-def diagnosis(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """Precision / recall per attribute on the labelled set, false alarms on untouched."""
+def diagnosis(records: list[dict[str, Any]], method: str = "spc") -> dict[str, Any]:
+    """Precision / recall per attribute on the labelled set, false alarms on untouched, of ``method``'s
+    critic (spc's default, or an ``spc-<critic>`` method's)."""
     tp, fp, fn, dir_ok = (defaultdict(int) for _ in range(4))
     n_lab: dict[str, int] = defaultdict(int)
     untouched = alarms = 0
     alarm_attrs: dict[str, int] = defaultdict(int)
     scored = 0
     for r in records:
-        c = r.get("spc_critique")
+        c = r.get("spc_critique") if method == "spc" else r["methods"].get(method, {}).get("critique")
         if not c or "findings" not in c:
             continue
         scored += 1
@@ -261,7 +279,8 @@ def summarise(syn: list[dict], rl: list[dict], methods: list[str]) -> tuple[dict
     """Aggregate figures and print the tables; returns (summary dict, table texts)."""
     summary: dict[str, Any] = {"synthetic": {}, "real": {}, "errors": {}}
     texts: list[str] = []
-    groups = ["untouched"] + [k for k in KIND_ROTATION if any(r["group"] == k for r in syn)]
+    kinds = list(dict.fromkeys(list(KIND_ROTATION) + list(validate_defects.KINDS)))
+    groups = ["untouched"] + [k for k in kinds if any(r["group"] == k for r in syn)]
     if any(r["group"] == "pair" for r in syn):
         groups.append("pair")
     groups.append("all degraded")
@@ -344,44 +363,61 @@ def summarise(syn: list[dict], rl: list[dict], methods: list[str]) -> tuple[dict
 
     diag = diagnosis(syn) if syn else None
     summary["diagnosis"] = diag
-    if diag and diag["images_scored"]:
+    critic_methods = [m for m in methods if m == "spc" or m in baselines.SPC_CRITICS]
+    for m in critic_methods:
+        d_m = diag if m == "spc" else diagnosis(syn, m)
+        summary.setdefault("diagnosis_by_method", {})[m] = d_m
+        if not (d_m and d_m["images_scored"]):
+            continue
         rows = []
-        for a, d in diag["per_attribute"].items():
+        for a, d in d_m["per_attribute"].items():
             rows.append([a, d["labelled"], d["tp"], d["fp"], d["fn"], report.fmt(d["precision"], pct=True),
                          report.fmt(d["recall"], pct=True), report.fmt(d["direction_ok"], pct=True)])
-        fa = diag["false_alarm_attributes"]
+        tp = sum(d["tp"] for d in d_m["per_attribute"].values())
+        fp = sum(d["fp"] for d in d_m["per_attribute"].values())
+        fn = sum(d["fn"] for d in d_m["per_attribute"].values())
+        rows.append(["all", sum(d["labelled"] for d in d_m["per_attribute"].values()), tp, fp, fn,
+                     report.fmt(tp / (tp + fp) if tp + fp else None, pct=True),
+                     report.fmt(tp / (tp + fn) if tp + fn else None, pct=True), ""])
+        fa = d_m["false_alarm_attributes"]
         texts.append(report.print_table(
-            f"spc diagnosis on the labelled set (finding counts at severity >= {SEVERITY_THRESHOLD})",
+            f"{m} diagnosis on the labelled set (finding counts at severity >= {SEVERITY_THRESHOLD})",
             ["attribute", "labelled", "TP", "FP", "FN", "precision", "recall", "direction ok"], rows,
-            f"False alarms on untouched photos: {report.fmt(diag['false_alarm_rate'], pct=True)} of "
-            f"{diag['untouched']} flagged at least one finding"
+            f"False alarms on untouched photos: {report.fmt(d_m['false_alarm_rate'], pct=True)} of "
+            f"{d_m['untouched']} flagged at least one finding"
             + (f" ({', '.join(f'{k} {v}' for k, v in sorted(fa.items(), key=lambda kv: -kv[1]))})" if fa else "")
             + ". Highlights / shadows / contrast / saturation on variants whose label lists them as "
               "`related` count as neither TP nor FP."))
-    elif syn:
+    if syn and not critic_methods:
         print("\n(no spc critique available: diagnosis figures skipped)")
 
     if rl:
         crit_rows = []
-        for s, attr in REAL_EXPECTED.items():
-            recs = [r for r in rl if r["set"] == s and r.get("spc_critique") and "findings" in r["spc_critique"]]
-            if not recs:
-                continue
-            flagged = [attr in predicted(r["spc_critique"]) for r in recs]
-            row = [s, attr, len(recs), report.fmt(float(np.mean(flagged)), pct=True)]
-            if s == "fivek_ev":
-                want = {"brighten": "under", "darken": "over"}
-                ok = [predicted(r["spc_critique"]).get("exposure") == want[r["label"]] for r in recs]
-                row.append(report.fmt(float(np.mean(ok)), pct=True))
-                summary["real"].setdefault("critic", {})[s] = {"flagged": float(np.mean(flagged)),
-                                                               "direction_ok": float(np.mean(ok))}
-            else:
-                row.append("–")
-                summary["real"].setdefault("critic", {})[s] = {"flagged": float(np.mean(flagged))}
-            crit_rows.append(row)
+        for m in critic_methods:
+            def crit(r, m=m):
+                c = r.get("spc_critique") if m == "spc" else r.get("methods", {}).get(m, {}).get("critique")
+                return c if c and "findings" in c else None
+
+            for s, attr in REAL_EXPECTED.items():
+                recs = [r for r in rl if r["set"] == s and crit(r)]
+                if not recs:
+                    continue
+                flagged = [attr in predicted(crit(r)) for r in recs]
+                row = [m, s, attr, len(recs), report.fmt(float(np.mean(flagged)), pct=True)]
+                key = "critic" if m == "spc" else f"critic:{m}"
+                if s == "fivek_ev":
+                    want = {"brighten": "under", "darken": "over"}
+                    ok = [predicted(crit(r)).get("exposure") == want[r["label"]] for r in recs]
+                    row.append(report.fmt(float(np.mean(ok)), pct=True))
+                    summary["real"].setdefault(key, {})[s] = {"flagged": float(np.mean(flagged)),
+                                                              "direction_ok": float(np.mean(ok))}
+                else:
+                    row.append("–")
+                    summary["real"].setdefault(key, {})[s] = {"flagged": float(np.mean(flagged))}
+                crit_rows.append(row)
         if crit_rows:
-            texts.append(report.print_table("spc critic on the real sets", ["set", "expected attribute", "n",
-                                                                             "flagged", "right direction"],
+            texts.append(report.print_table("spc critics on the real sets", ["method", "set", "expected attribute",
+                                                                              "n", "flagged", "right direction"],
                                             crit_rows))
 
     for m in methods:
@@ -402,6 +438,9 @@ def main(argv: list[str] | None = None) -> int:
                     f"also, only when named: {', '.join(baselines.OPTIONAL_METHODS)}")
     ap.add_argument("--limit", type=int, help="at most this many photos per set (for debugging)")
     ap.add_argument("--no-synthetic", action="store_true")
+    ap.add_argument("--synthetic", choices=("dev", "validation"), default="dev",
+                    help="the defect generator: degrade.py on the 72 development photos (dev), or "
+                         "validate_defects.py on the validation photos (never trained or tuned on)")
     ap.add_argument("--no-real", action="store_true")
     ap.add_argument("--save-variants", action="store_true",
                     help=f"also write the synthetic variants as PNG to {report.WORK_DIR / 'variants'}")
@@ -431,7 +470,8 @@ def main(argv: list[str] | None = None) -> int:
                                                       initializer=_init_worker)
     try:
         syn = [] if args.no_synthetic else synthetic(
-            root, names, args.quick, args.limit, report.WORK_DIR / "variants" if args.save_variants else None, pool)
+            root, names, args.quick, args.limit, report.WORK_DIR / "variants" if args.save_variants else None, pool,
+            args.synthetic)
         rl = [] if args.no_real else real(root, names, args.quick, args.limit, pool)
     except KeyboardInterrupt:
         print("interrupted")
@@ -445,7 +485,8 @@ def main(argv: list[str] | None = None) -> int:
     summary, texts = summarise(syn, rl, list(methods))
     elapsed = time.perf_counter() - t0
     print(f"\nwall time {elapsed:.0f} s")
-    out = report.write_json({"benchmark": "quality", "quick": args.quick, "environment": env,
+    out = report.write_json({"benchmark": "quality", "quick": args.quick, "synthetic_set": args.synthetic,
+                             "environment": env,
                              "config": {"severity_threshold": SEVERITY_THRESHOLD, "left_alone_db": LEFT_ALONE_DB,
                                         "ev_dead_band": EV_DEAD_BAND, "clean_long_edge": data.CLEAN_LONG_EDGE,
                                         "real_long_edge": data.REAL_LONG_EDGE, "methods": list(methods), "jobs": args.jobs,

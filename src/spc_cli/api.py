@@ -16,7 +16,7 @@ import torch
 from .colour import linear_to_srgb, srgb_to_linear
 from .critic.base import Critique
 from .photo import Metadata, Photo
-from .registry import make_artist, make_critic
+from .registry import DEFAULT_CRITIC, make_artist, make_critic
 
 
 def photo_from_array(srgb: np.ndarray, name: str = "<array>") -> Photo:
@@ -47,11 +47,11 @@ def _backends(critic: str, artist: str):
     return make_critic(critic), make_artist(artist)
 
 
-def critique_pixels(srgb: np.ndarray, critic: str = "analytic") -> Critique:
+def critique_pixels(srgb: np.ndarray, critic: str = DEFAULT_CRITIC) -> Critique:
     return _backends(critic, "pipeline")[0].critique([photo_from_array(srgb)])[0]
 
 
-def enhance_pixels(srgb: np.ndarray, critic: str = "analytic", artist: str = "pipeline",
+def enhance_pixels(srgb: np.ndarray, critic: str = DEFAULT_CRITIC, artist: str = "pipeline",
                    strength: float = 1.0, refine: bool = True, hint: str | None = None, hint_only: bool = False):
     """Critique and enhance one sRGB array exactly as ``spc enhance`` would (closed loop included),
     or as ``spc retouch --hint`` would with ``hint`` (``hint_only``: the hint alone, as

@@ -11,6 +11,7 @@ import typer
 
 from . import __version__
 from .cli_engine import ActorCpus, Actors, Collect, EngineOpt, RayAddress, Verbose
+from .registry import DEFAULT_CRITIC
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
                   help="Batch photo enhancer: a critic says what is wrong with each photo, an artist fixes exactly that.")
@@ -23,8 +24,9 @@ Format = Annotated[Optional[str], typer.Option("--format", "-f", help="Output fo
                                                show_default=False)]
 Quality = Annotated[int, typer.Option(min=1, max=100, help="JPEG/WebP quality.")]
 Strength = Annotated[float, typer.Option(min=0.0, max=2.0, help="Scale every edit (0 = untouched, 1 = as planned).")]
-CriticOpt = Annotated[str, typer.Option("--critic", help="Critic backend: analytic (default, no download), vlm or "
-                                        "smartphotocrafter (see `spc models`).")]
+CriticOpt = Annotated[str, typer.Option("--critic", help="Critic backend: analytic (default, measured thresholds), "
+                                        "learned (a small network shipped with spc), vlm or smartphotocrafter "
+                                        "(see `spc models`).")]
 ArtistOpt = Annotated[str, typer.Option("--artist", help="Artist backend: pipeline (default), diffusion or "
                                         "smartphotocrafter (implies --critic smartphotocrafter).")]
 Device = Annotated[str, typer.Option(help="Compute device: auto, cpu, cuda or cuda:N.")]
@@ -214,7 +216,7 @@ def _print_unread(console, unread) -> None:
 def enhance(inputs: Inputs,
             out: Annotated[Path, typer.Option("--out", "-o", help="Output folder; input paths are mirrored.")],
             format: Format = None, quality: Quality = 95, strength: Strength = 1.0,
-            critic: CriticOpt = "analytic", artist: ArtistOpt = "pipeline", device: Device = "auto",
+            critic: CriticOpt = DEFAULT_CRITIC, artist: ArtistOpt = "pipeline", device: Device = "auto",
             precision: Precision = "auto", batch_size: BatchSize = 0, workers: Workers = 2, force: Force = False,
             dry_run: DryRun = False, quiet: Quiet = False, max_megapixels: MaxMP = 250.0,
             no_refine: NoRefine = False, critic_model: CriticModel = None, artist_model: ArtistModel = None,
@@ -250,7 +252,7 @@ def retouch(inputs: Inputs,
                                                         "\\[default: <stem>.spc<ext> beside the input].",
                                                         show_default=False)] = None,
             format: Format = None, quality: Quality = 95, strength: Strength = 1.0,
-            critic: CriticOpt = "analytic", artist: ArtistOpt = "pipeline", device: Device = "auto",
+            critic: CriticOpt = DEFAULT_CRITIC, artist: ArtistOpt = "pipeline", device: Device = "auto",
             precision: Precision = "auto", batch_size: BatchSize = 0, workers: Workers = 2, force: Force = False,
             dry_run: DryRun = False, quiet: Quiet = False, max_megapixels: MaxMP = 250.0,
             critic_model: CriticModel = None, artist_model: ArtistModel = None,
@@ -296,7 +298,7 @@ def _explain(inputs, hint: str, hint_only: bool, options: dict) -> None:
 @app.command()
 def critique(inputs: Inputs,
              json_out: Annotated[bool, typer.Option("--json", help="One JSON line per photo: critique and plan.")] = False,
-             critic: CriticOpt = "analytic", device: Device = "auto", precision: Precision = "auto",
+             critic: CriticOpt = DEFAULT_CRITIC, device: Device = "auto", precision: Precision = "auto",
              batch_size: BatchSize = 0, workers: Workers = 2, quiet: Quiet = False,
              max_megapixels: MaxMP = 250.0, critic_model: CriticModel = None,
              allow_download: AllowDownload = False, offload: Offload = False, engine: EngineOpt = "local",

@@ -105,8 +105,15 @@ class Photo:
             from .colour import area_downscale, area_downscale_rows
 
             if self._pixels is None:  # from the codes, a band at a time: no full float image
-                self._proxy[long_edge] = area_downscale_rows(
-                    lambda y0, y1: self._decode(y0, y1, 0, self.width), self.height, self.width, long_edge)
+                from .colour import area_downscale_codes
+                from .io.spaces import decode_lut, to_rec709
+
+                if to_rec709(self.meta.colour_space) is None:  # the codes' own linear values, 16-bit
+                    self._proxy[long_edge] = area_downscale_codes(self.codes, decode_lut(self.meta.colour_space, 8),
+                                                                  long_edge)
+                else:
+                    self._proxy[long_edge] = area_downscale_rows(
+                        lambda y0, y1: self._decode(y0, y1, 0, self.width), self.height, self.width, long_edge)
             else:
                 self._proxy[long_edge] = area_downscale(self._pixels, long_edge)
         return self._proxy[long_edge]

@@ -11,7 +11,9 @@ from typing import Any
 
 from .errors import UsageError
 
+DEFAULT_CRITIC = "analytic"  # what --critic is when not given
 CRITICS: dict[str, str] = {
+    "learned": "spc_cli.critic.learned:LearnedCritic",
     "analytic": "spc_cli.critic.analytic:AnalyticCritic",
     "vlm": "spc_cli.critic.vlm:VLMCritic",
     "smartphotocrafter": "spc_cli.critic.smartphotocrafter:SmartPhotoCrafterCritic",
@@ -30,7 +32,7 @@ def _load(table: dict[str, str], kind: str, name: str) -> Any:
     return getattr(importlib.import_module(module), attr)
 
 
-def make_critic(name: str = "analytic", **options: Any):
+def make_critic(name: str = DEFAULT_CRITIC, **options: Any):
     return _load(CRITICS, "critic", name)(**options)
 
 

@@ -64,11 +64,14 @@ def test_new_clipping_is_rejected_even_if_the_score_rises():
     critic = MeanCritic(target=0.9)  # the brighter the better, but clipping is a new finding
     p = photo(0.3)
     chosen, notes = refine(p, plan(2.0), critic, PipelineArtist())
-    assert notes[0].startswith("strength 1.0:") and notes[0].endswith("rejected: new highlights (clipped)")
+    assert notes[0].startswith("strength 1.0:") and "rejected: new highlights (clipped)" in notes[0]
+    assert "pushed from below white to white" in notes[0]
     s0, s1 = (float(x) for x in notes[0].split("score ")[1].split(",")[0].split(" -> "))
     assert s1 > s0  # the score rose, and still the try was refused
-    assert notes[1].startswith("strength 0.7:") and notes[1].endswith("accepted")
-    assert [e.strength for e in chosen.edits] == [0.7]  # the strongest try that clips nothing
+    # the same plan with its exposure capped where nothing new clips, the rest as a shadows lift
+    assert notes[1].startswith("strength 1.0, exposure capped") and notes[1].endswith("accepted")
+    (ev,) = [e.params.ev for e in chosen.edits if e.op == "exposure"]
+    assert 1.0 < ev < 2.0
     out = PipelineArtist().render([p], [chosen])[0].photo.pixels
     assert float((out >= 0.999).float().mean()) <= 0.01
 
@@ -157,7 +160,7 @@ class NoisyCritic:
 def test_noise_is_left_to_the_planned_denoise():
     p = photo(0.1)
     alone, notes = refine(p, plan(1.0), NoisyCritic(), PipelineArtist())
-    assert alone.edits[0].strength < 1.0 and "new noise (present)" in notes[0]  # backs off below the noise
+    assert alone.edits[0].strength < 1.0 and "new noise (present)" in notes[0]  # answers no finding: any new one vetoes
     both = plan(1.0)
     both.edits.append(Edit("denoise", OPS["denoise"].params(luma=1.0, chroma=1.0, sigma=0.02)))
     chosen, notes = refine(p, both, NoisyCritic(), PipelineArtist())
@@ -232,3 +235,86 @@ def test_the_engine_reads_the_accepted_score_and_the_refusal_from_the_loops_note
     assert "new highlights (clipped)" in (refusal(notes) or "")
     _, notes = refine(photo(0.1), plan(1.0), MeanCritic(target=0.05), PipelineArtist())
     assert accepted_score(notes) is None and refusal(notes) == "score did not rise"
+
+
+def exposure_plan(ev: float) -> EditPlan:
+    return EditPlan([Edit("exposure", OPS["exposure"].params(ev=ev, shoulder=1.0), attribute="exposure")])
+
+
+def test_a_milder_finding_the_fix_reveals_never_refuses_it():
+    # brightening a very dark photo (under-exposure, severity 1) shows its noise (0.6): the fix stands
+    chosen, notes = refine(photo(0.1), exposure_plan(1.0), NoisyCritic(), PipelineArtist())
+    assert chosen.edits[0].strength == 1.0
+    assert notes[0].endswith("accepted; reveals milder noise (present)")
+
+
+class SevereNoiseCritic(NoisyCritic):
+    """As NoisyCritic, but the noise a brightening shows is as severe as the darkness."""
+
+    def critique(self, photos):
+        out = super().critique(photos)
+        for c in out:
+            c.findings = [Finding(f.attribute, f.direction, 1.0, 1.0, {}, f.reason) if f.attribute == "noise" else f
+                          for f in c.findings]
+        return out
+
+
+def test_a_new_finding_as_severe_as_the_fix_still_vetoes():
+    chosen, notes = refine(photo(0.1), exposure_plan(1.0), SevereNoiseCritic(), PipelineArtist())
+    assert chosen.edits[0].strength < 1.0 and "rejected: new noise (present)" in notes[0]
+
+
+class LevelCritic:
+    """Under below a mean of ``lo``, over above ``hi`` (severity 0.4 either way)."""
+
+    name, version = "fake", "0"
+
+    def __init__(self, lo: float, hi: float):
+        self.lo, self.hi = lo, hi
+
+    def critique(self, photos):
+        from spc_cli.critic.advise import score_for
+
+        out = []
+        for p in photos:
+            m = float(p.pixels.mean())
+            fs = ([Finding("exposure", "under", 0.4, 1.0, {}, "dark")] if m < self.lo else
+                  [Finding("exposure", "over", 0.35, 1.0, {}, "bright")] if m > self.hi else [])
+            out.append(Critique(score=score_for(fs), summary="", findings=fs))
+        return out
+
+
+def test_an_overshoot_vetoes_however_mild():
+    chosen, notes = refine(photo(0.1), exposure_plan(2.0), LevelCritic(0.1, 0.2), PipelineArtist())
+    assert "rejected: new exposure (over)" in notes[0]
+    assert chosen.edits[0].strength < 1.0
+
+
+def lamps(level: float = 0.02, lamp: float = 0.92, share: float = 0.05) -> Photo:
+    """A dark frame with lamps at ``lamp`` of white over ``share`` of it (a night street)."""
+    pixels = torch.full((3, 600, 400), level) * torch.linspace(0.5, 1.5, 400)
+    rows = int(600 * share)
+    pixels[:, :rows, :] = lamp
+    return Photo(pixels, Metadata(source=Path("x.png"), format="png", sha256="0", width=400, height=600, bit_depth=8))
+
+
+def test_a_brightening_never_burns_highlights_that_were_below_white():
+    from spc_cli.artist.refine import CLIP_SHARE, newly_clipped
+
+    night = lamps()
+    chosen, notes = refine(night, exposure_plan(2.7), MeanCritic(target=0.2), PipelineArtist())
+    assert "pushed from below white to white" in notes[0]
+    small = Photo(night.proxy(512), night.meta)
+    out = PipelineArtist().render([small.with_pixels(small.pixels.clone())], [chosen])[0].photo
+    assert newly_clipped(small, out) <= CLIP_SHARE
+    # brightened up to where the lamps stay below white, not left dark
+    assert float(out.pixels.mean()) > 1.2 * float(small.pixels.mean())
+    assert any("exposure capped" in n and n.endswith("accepted") for n in notes)
+
+
+def test_exposure_cap_reads_the_top_of_what_is_below_white():
+    from spc_cli.artist.refine import exposure_cap
+
+    night = lamps(lamp=0.49, share=0.05)
+    small = Photo(night.proxy(512), night.meta)
+    assert exposure_cap(small) == pytest.approx(1.0, abs=0.02)  # 0.49 * 2 = 0.98: one stop

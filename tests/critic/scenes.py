@@ -53,3 +53,41 @@ def quantise(lin: torch.Tensor) -> torch.Tensor:
     enc = torch.round(linear_to_srgb(lin.clamp(0, 1)).clamp(0, 1) * 255) / 255
     return srgb_to_linear(enc)
 
+
+
+def landscape_srgb(h: int = 480, w: int = 720, seed: int = 0) -> np.ndarray:
+    """A daylight outdoor scene, neutrally balanced and well exposed (sRGB float): a blue sky
+    brightening to the horizon with white clouds, a grey stone wall, green grass with fine texture
+    (grain 0.7 px across: a texture blurred over 1.2 px already reads as a soft photo), a red door,
+    a brown path and a dark doorway, sharp edges; its greys are grey."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    lin = np.zeros((h, w, 3), np.float32)
+    yy = np.linspace(0, 1, h, dtype=np.float32)[:, None, None]
+    horizon = int(0.42 * h)
+    sky = np.array([0.18, 0.32, 0.62], np.float32) * (1 - 0.5 * yy[:horizon]) + np.array([0.55, 0.6, 0.68],
+                                                                                          np.float32) * 0.5 * yy[:horizon]
+    lin[:horizon] = sky
+    clouds = cv2.GaussianBlur(rng.random((h, w)).astype(np.float32), (0, 0), 18)
+    clouds = np.clip((clouds - clouds.mean()) * 12, 0, 1)[:horizon, :, None]
+    lin[:horizon] = lin[:horizon] * (1 - clouds) + 0.85 * clouds
+    grass = np.array([0.06, 0.13, 0.03], np.float32)
+    tex = 1 + 0.35 * cv2.GaussianBlur(rng.standard_normal((h, w)).astype(np.float32), (0, 0), 0.7)[..., None]
+    lin[horizon:] = grass * tex[horizon:]
+    x0, x1, y0 = int(0.3 * w), int(0.8 * w), int(0.25 * h)
+    stone = 0.22 * (1 + 0.15 * cv2.GaussianBlur(rng.standard_normal((h, w)).astype(np.float32), (0, 0), 2.0))
+    lin[y0:int(0.78 * h), x0:x1] = stone[y0:int(0.78 * h), x0:x1, None]
+    lin[int(0.45 * h):int(0.78 * h), int(0.5 * w):int(0.58 * w)] = (0.35, 0.03, 0.025)  # red door
+    lin[int(0.45 * h):int(0.7 * h), int(0.36 * w):int(0.42 * w)] = 0.012  # dark doorway
+    lin[int(0.3 * h):int(0.38 * h), int(0.62 * w):int(0.74 * w)] = 0.8  # a white window frame
+    path = np.array([0.2, 0.13, 0.07], np.float32)
+    for r in range(int(0.78 * h), h):
+        half = int((r - 0.78 * h) * 0.6) + 10
+        lin[r, w // 2 - half:w // 2 + half] = path * tex[r, w // 2 - half:w // 2 + half]
+    return linear_to_srgb_np(np.clip(lin, 0, 1))
+
+
+def linear_to_srgb_np(lin: np.ndarray) -> np.ndarray:
+    x = np.clip(lin, 0.0, 1.0)
+    return np.where(x <= 0.0031308, 12.92 * x, 1.055 * x ** (1 / 2.4) - 0.055).astype(np.float32)

@@ -395,7 +395,7 @@ def test_levels_planned_with_dehaze_leave_the_black_point_to_it():
 
 
 def test_camera_fingerprint_is_full_at_the_top_of_the_camera_range_and_absent_above_it():
-    from spc_cli.critic.judge import camera_noise
+    from spc_cli.critic.judge_detail import camera_noise
 
     def m(ratio):
         return {"noise.grain_fine_ratio": ratio, "noise.grain_share": 0.3, "noise.grain": 2 / 255}
@@ -407,7 +407,7 @@ def test_camera_fingerprint_is_full_at_the_top_of_the_camera_range_and_absent_ab
 
 
 def test_weakest_texture_route_needs_the_camera_spectrum_and_isotropy_and_the_larger_read_counts():
-    from spc_cli.critic.judge import camera_noise, high_gain
+    from spc_cli.critic.judge_detail import camera_noise, high_gain
 
     def m(ratio, iso, floor=2 / 255, **more):
         return {"noise.floor_fine_ratio": ratio, "noise.floor_iso": iso, "noise.floor": floor, **more}
@@ -536,7 +536,8 @@ def _three_level_frame(clipped: float, floor: float, key: float) -> torch.Tensor
 def test_a_lifted_floor_with_clipping_reads_over_exposed_a_deep_one_does_not():
     # same key (+0.5 stop) and the same 10% clipped: a gain lifts the floor with the rest, a bright
     # scene with a clipped sky keeps deep shadows
-    from spc_cli.critic.judge import PRESENT, exposure_offsets, ramp
+    from spc_cli.critic.judge import PRESENT, exposure_offsets
+    from spc_cli.critic.thresholds import ramp
     from spc_cli.critic.measure import measure_exposure
 
     def over(clipped, floor):

@@ -9,6 +9,7 @@ import torch
 
 from spc_cli.colour import linear_to_srgb, srgb_to_linear
 from spc_cli.critic import measure as M
+from spc_cli.critic import measure_detail as D
 
 from .scenes import photo_from_linear
 
@@ -60,18 +61,18 @@ def test_noise_sigma_within_20_percent():
     for sigma in (0.01, 0.02, 0.05):
         enc = (0.45 + sigma * torch.randn(3, 512, 512)).clamp(0, 1)
         lin = srgb_to_linear(enc)
-        tiles = M.pick_tiles(lin, lin[:, ::2, ::2])
-        m = M.measure_noise(tiles)
+        tiles = D.pick_tiles(lin, lin[:, ::2, ::2])
+        m = D.measure_noise(tiles)
         assert abs(m["luma_sigma"] / (sigma * math.sqrt(0.2126**2 + 0.7152**2 + 0.0722**2)) - 1) < 0.2
         assert abs(m["chroma_sigma"] / sigma - 1) < 0.2
 
 
 def test_noise_on_textured_chart_is_low_and_grows_with_noise(chart):
     photo = photo_from_linear(chart)
-    clean = M.measure_noise(M.pick_tiles(chart, photo.proxy()))
+    clean = D.measure_noise(D.pick_tiles(chart, photo.proxy()))
     torch.manual_seed(1)
     noisy = srgb_to_linear((linear_to_srgb(chart) + 0.03 * torch.randn_like(chart)).clamp(0, 1))
-    m = M.measure_noise(M.pick_tiles(noisy, photo.proxy()))
+    m = D.measure_noise(D.pick_tiles(noisy, photo.proxy()))
     assert clean["luma_sigma"] < 0.004
     assert abs(m["luma_sigma"] / (0.03 * 0.758) - 1) < 0.2
 
@@ -80,13 +81,13 @@ def test_blur_raises_scale_gain(chart):
     import torch.nn.functional as F
 
     photo = photo_from_linear(chart)
-    sharp = M.measure_sharpness(M.pick_tiles(chart, photo.proxy()))
+    sharp = D.measure_sharpness(D.pick_tiles(chart, photo.proxy()))
     k = torch.exp(-torch.arange(-7, 8, dtype=torch.float32) ** 2 / (2 * 2.0**2))
     k = k / k.sum()
     x = chart[None]
     x = F.conv2d(F.pad(x, (7, 7, 0, 0), mode="reflect"), k.view(1, 1, 1, -1).repeat(3, 1, 1, 1), groups=3)
     x = F.conv2d(F.pad(x, (0, 0, 7, 7), mode="reflect"), k.view(1, 1, -1, 1).repeat(3, 1, 1, 1), groups=3)[0]
-    blurred = M.measure_sharpness(M.pick_tiles(x, photo.proxy()))
+    blurred = D.measure_sharpness(D.pick_tiles(x, photo.proxy()))
     assert sharp["scale_gain"] < 1.3
     assert blurred["scale_gain"] > 1.6
     assert 1.2 < blurred["blur_px"] < 3.0
@@ -142,8 +143,8 @@ def _coarse_grain(lin: torch.Tensor, sigma: float, seed: int = 0) -> torch.Tenso
 
 def test_grain_reads_coarse_camera_noise_and_not_clean_edges(chart):
     photo = photo_from_linear(chart)
-    clean = M.measure_noise(M.pick_tiles(chart, photo.proxy()))
-    grainy = M.measure_noise(M.pick_tiles(_coarse_grain(chart, 3 / 255), photo.proxy()))
+    clean = D.measure_noise(D.pick_tiles(chart, photo.proxy()))
+    grainy = D.measure_noise(D.pick_tiles(_coarse_grain(chart, 3 / 255), photo.proxy()))
     assert clean["grain"] < 0.3 / 255
     assert grainy["grain"] > 1.0 / 255
     # the finest-scale estimator barely sees this noise: that is why grain exists
@@ -198,8 +199,8 @@ def _smooth_noise(lin: torch.Tensor, sigma: float, px: float, seed: int = 0) -> 
 
 def test_grain_fine_ratio_tells_camera_processed_noise_from_white_noise(chart):
     photo = photo_from_linear(chart)
-    white = M.measure_noise(M.pick_tiles(_smooth_noise(chart, 3 / 255, 0.0), photo.proxy()))
-    camera = M.measure_noise(M.pick_tiles(_smooth_noise(chart, 4 / 255, 1.0), photo.proxy()))
+    white = D.measure_noise(D.pick_tiles(_smooth_noise(chart, 3 / 255, 0.0), photo.proxy()))
+    camera = D.measure_noise(D.pick_tiles(_smooth_noise(chart, 4 / 255, 1.0), photo.proxy()))
     # white noise: averaging 2x2 halves it, so the finest band holds twice the half-res one
     assert 1.7 < white["grain_fine_ratio"] < 2.3
     # noise correlated over ~2 px (demosaicing, noise reduction) is nearly gone at full res
@@ -227,14 +228,14 @@ def _stripes(n: int = 4, size: int = 192, amp: float = 0.02, seed: int = 0) -> t
 
 
 def test_weakest_texture_read_finds_camera_noise_on_a_frame_textured_everywhere():
-    from spc_cli.critic.judge import camera_noise, high_gain
+    from spc_cli.critic.judge_detail import camera_noise, high_gain
 
     tex = _stripes()
     cam = _luma_noise(tex.shape, 4 / 255, 1.3)
-    alone = M.grain_stats(0.5 + cam)  # the same noise on a flat grey: the level to recover
-    noisy = M.grain_stats(tex + cam)
-    clean = M.grain_stats(tex)
-    white = M.grain_stats(tex + _luma_noise(tex.shape, 3 / 255, 0.0))
+    alone = D.grain_stats(0.5 + cam)  # the same noise on a flat grey: the level to recover
+    noisy = D.grain_stats(tex + cam)
+    clean = D.grain_stats(tex)
+    white = D.grain_stats(tex + _luma_noise(tex.shape, 3 / 255, 0.0))
     # no block of the textured frame looks like noise: the isotropic-block route reads nothing
     assert noisy["grain_share"] < 0.025 and noisy["grain"] == 0.0
     # its weakest-texture blocks carry the camera's spectrum and its level within 25%

@@ -353,7 +353,8 @@ def test_8_bit_rgb_keeps_its_codes_and_decodes_float_only_where_asked(tmp_path):
     proxy = photo.proxy(256)  # banded, from the codes
     tile = photo.region(100, 200, 64, 32)
     assert photo._pixels is None  # neither needed the whole image in float
-    assert torch.equal(proxy, area_downscale(photo.pixels, 256))  # the same to the bit
+    # through a 16-bit table of the linear values: within a step of it (1/65535) of the float path
+    assert (proxy - area_downscale(photo.pixels, 256)).abs().max() < 1.6e-5
     assert torch.equal(tile, photo.pixels[:, 100:164, 200:232])
     assert np.abs(_hwc(photo) - srgb_to_linear(rgb)).max() < 1e-6
 

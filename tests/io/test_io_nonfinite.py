@@ -129,7 +129,7 @@ def test_exact_code_tables_are_finite_and_in_range():
 
 def test_model_inputs_and_critic_tiles_define_special_values():
     from spc_cli.colour import to_srgb8, unit_range
-    from spc_cli.critic.measure import encode_tiles
+    from spc_cli.critic.measure_detail import encode_tiles
 
     px = _photo().pixels
     arr = to_srgb8(px)

@@ -1,9 +1,15 @@
 """Closed loop with the critic: check an edit plan on a proxy, back off if it does not help.
 
 Before the full-resolution render, the plan is rendered on the photo's 512-pixel proxy and
-the result critiqued again. A strength is accepted when the score rises and no new
-deficiency appears (a finding whose attribute and direction the original did not have:
-new highlight clipping, an overshoot from "under" to "over", a cast turned the other way).
+the result critiqued again by the same critic. A strength is accepted when the score rises and
+no new deficiency vetoes it. A new finding (an attribute and direction the original did not
+have) vetoes when it is an overshoot of what the plan fixes ("under" turned "over", a cast
+turned the other way) or at least as severe as the worst finding the plan answers; a milder
+one that the correction reveals (a darkened over-exposure that now reads a little flat, a
+brightened dark photo that shows its noise) is noted and left out of the score: a fix is never
+refused for it. A brightening may not push highlights that were below white into clipping
+beyond ``CLIP_SHARE`` of the frame; when it would, the same plan with its exposure capped where
+the highlights stay below white is tried before weaker strengths.
 Strengths are tried from strong to weak; the first acceptable one wins, and 0 (leave the
 photo as it is) is the fallback. Every try is written to ``notes`` for the sidecar.
 Pixel-scale ops (denoise, sharpen) are left out of the loop and kept as planned, and the
@@ -28,15 +34,20 @@ edits on top of them, and never scales them (a frame that backed off would no lo
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from ..critic.base import Critic, Critique
 from ..photo import Photo
-from ..plan import Edit, EditPlan
+from ..plan import Edit, EditPlan, instruction_for
 from .base import Artist
 
 STRENGTHS: tuple[float, ...] = (1.0, 0.7, 0.4, 0.0)
 PROXY_EDGE = 512
+WHITE = 0.98  # linear level counted as white (clipped), as the critic measures it
+CLIP_SHARE = 0.01  # share of the frame a brightening may newly push to white (specular glints, lamps)
+OPPOSITE = {"under": "over", "over": "under", "warm": "cool", "cool": "warm", "green": "magenta",
+            "magenta": "green", "low": "high", "high": "low"}
 # Ops that act at the pixel scale (their radii and noise sigma are full-resolution
 # quantities): a downscaled proxy can neither show their effect nor render them
 # faithfully, so they are neither rendered on the proxy nor scaled by the loop.
@@ -52,17 +63,56 @@ def _issues(critique: Critique, skip: frozenset[str] = frozenset()) -> set[tuple
 
 
 def _new(after: Critique, had: set[tuple[str, str]], skip: frozenset[str]) -> list[tuple[str, str]]:
-    """Findings of ``after`` (attribute and direction) the photo did not have: each vetoes a try."""
+    """Findings of ``after`` (attribute and direction) the photo did not have."""
     return sorted(_issues(after, skip) - had)
 
 
-def _score(critique: Critique, skip: frozenset[str]) -> float:
-    """The critique's score; with attributes to ``skip``, the score of its other (reported) findings."""
-    if not skip:
+def _split_new(after: Critique, new: list[tuple[str, str]], before: Critique,
+               fixes: set[str]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(vetoing, tolerated) new findings. An overshoot of an attribute the plan fixes vetoes, and so
+    does a new finding at least as severe as the worst finding the plan answers (with none answered,
+    every new finding vetoes); a milder one the correction reveals is tolerated."""
+    worst = max((f.severity for f in before.findings if f.attribute in fixes), default=0.0)
+    sev = {(f.attribute, f.direction): f.severity for f in after.findings}
+    had = {(f.attribute, f.direction) for f in before.findings}
+    veto, tolerated = [], []
+    for a, d in new:
+        overshoot = (a, OPPOSITE.get(d, "")) in had and a in fixes
+        (veto if overshoot or sev[(a, d)] >= worst else tolerated).append((a, d))
+    return veto, tolerated
+
+
+def _score(critique: Critique, skip: frozenset[str], drop: frozenset[tuple[str, str]] = frozenset(),
+           reported: bool = False) -> float:
+    """The critique's score; with attributes to ``skip`` or findings to ``drop`` (or ``reported``, to
+    compare with such a score), the score of its other reported findings."""
+    if not skip and not drop and not reported:
         return critique.score
     from ..critic.advise import score_for
 
-    return score_for([f for f in critique.findings if f.attribute not in skip])
+    return score_for([f for f in critique.findings if f.attribute not in skip and (f.attribute, f.direction) not in drop])
+
+
+def newly_clipped(before: Photo, after: Photo) -> float:
+    """Share of the frame below white in ``before`` that reaches white in ``after`` (same size)."""
+    was = before.pixels.amax(dim=0) < WHITE
+    now = after.pixels.amax(dim=0) >= WHITE
+    return float((was & now).float().mean())
+
+
+def exposure_cap(small: Photo, share: float = CLIP_SHARE) -> float:
+    """The largest brightening (stops) that pushes at most ``share`` of the frame from below white to
+    white: the top of what is below white, read where ``share`` of the frame lies above it."""
+    m = small.pixels.amax(dim=0).flatten()
+    below = m[m < WHITE]
+    n = below.numel()
+    if n == 0:
+        return 0.0
+    k = int(round(share * m.numel()))
+    if k >= n:
+        return 4.0
+    top = float(below.kthvalue(n - k).values)
+    return max(0.0, min(4.0, math.log2(WHITE / max(top, 1e-6))))
 
 
 def refine(photo: Photo, plan: EditPlan, critic: Critic, artist: Artist,
@@ -163,13 +213,11 @@ def _loop(photo: Photo, plan: EditPlan, critic: Critic, artist: Artist, strength
         base = [_levels_after(small, EditPlan([]), artist, levels)]
         before = critique(_render(artist, small, EditPlan(base)))
         had |= _issues(before, skip)
+    fixes = {a for e in plan.edits for a in e.attribute.split("+") if a}
     notes: list[str] = []
-    for s in strengths:
-        if s <= 0.0:
-            notes.append("strength 0.0: no strength improved the photo; left untouched"
-                         + (" but for the levels" if base else ""))
-            return EditPlan(plan.scaled(0.0).edits + base), notes
-        candidate = plan.scaled(s)
+
+    def attempt(candidate: EditPlan, label: str) -> tuple[EditPlan | None, float]:
+        """Render and judge one try; (the plan when accepted, else None; newly clipped share)."""
         # a try that dehazes and whose only new finding is low contrast gets a black point: what
         # the veil still lifts (dehaze keeps 5% of it and a transmission floor) once other edits
         # have moved white (darkening an over-exposed, hazy photo); a light-toned photo without
@@ -179,20 +227,92 @@ def _loop(photo: Photo, plan: EditPlan, critic: Critic, artist: Artist, strength
         for lv in tries:
             extra = [] if lv is None else [_levels_after(small, candidate, artist, levels)]
             full_plan = EditPlan(candidate.edits + extra)
-            after = critique(_render(artist, small, full_plan))
+            rendered = _render(artist, small, full_plan)
+            after = critique(rendered)
             new = _new(after, had, skip)
             if new != [("contrast", "low")]:
                 break  # only a washed-out result is worth a second try with levels
-        s0, s1 = _score(before, skip), _score(after, skip)
-        head = f"strength {s:.1f}: score {s0:.0f} -> {s1:.0f}"
-        if lv == "added":
-            head += " with levels"
-        if new:
-            notes.append(f"{head}, rejected: new " + ", ".join(f"{a} ({d})" for a, d in new))
-        elif s1 <= s0:
-            notes.append(f"{head}, rejected: score did not rise")
-        else:
-            notes.append(f"{head}, accepted")
-            return full_plan, notes
+        veto, tolerated = _split_new(after, new, before, fixes)
+        drop = frozenset(tolerated)
+        s0, s1 = _score(before, skip, reported=bool(drop)), _score(after, skip, drop)
+        clipped = _clipped_by_brightening(artist, small, full_plan)
+        head = f"{label}: score {s0:.0f} -> {s1:.0f}" + (" with levels" if lv == "added" else "")
+        why = []
+        if veto:
+            why.append("new " + ", ".join(f"{a} ({d})" for a, d in veto))
+        if clipped > CLIP_SHARE:
+            why.append(f"{100 * clipped:.0f}% of the frame pushed from below white to white")
+        if not why and s1 <= s0:
+            why.append("score did not rise")
+        reveals = ("; reveals milder " + ", ".join(f"{a} ({d})" for a, d in tolerated)) if tolerated else ""
+        if why:
+            notes.append(f"{head}, rejected: " + "; ".join(why) + reveals)
+            return None, clipped
+        notes.append(f"{head}, accepted" + reveals)
+        return full_plan, clipped
+
+    for s in strengths:
+        if s <= 0.0:
+            notes.append("strength 0.0: no strength improved the photo; left untouched"
+                         + (" but for the levels" if base else ""))
+            return EditPlan(plan.scaled(0.0).edits + base), notes
+        candidate = plan.scaled(s)
+        chosen, clipped = attempt(candidate, f"strength {s:.1f}")
+        if chosen is not None:
+            return chosen, notes
+        if clipped > CLIP_SHARE:  # the brightening burns highlights: the same plan, brightened less
+            capped = _capped(candidate, exposure_cap(_render(artist, small, EditPlan(
+                [e for e in candidate.edits if e.op != "exposure"])) if len(candidate.edits) > 1 else small))
+            if capped is not None:
+                chosen, _ = attempt(capped, f"strength {s:.1f}, exposure capped, shadows lifted")
+                if chosen is not None:
+                    return chosen, notes
     notes.append("no strength was accepted; left untouched")
     return EditPlan(plan.scaled(0.0).edits + base), notes
+
+
+def _brightens(plan: EditPlan) -> bool:
+    return any(e.op == "exposure" and float(e.effective().ev) > 0 for e in plan.edits)
+
+
+def _capped(plan: EditPlan, cap: float) -> EditPlan | None:
+    """``plan`` with its brightening no more than ``cap`` stops, and what it brightened beyond that
+    given to the shadows instead (the tone op lifts dark regions, up to 2 stops, and leaves
+    everything above mid-grey alone); None when there is no brightening to cap."""
+    from dataclasses import replace
+
+    from ..ops.params import ToneParams
+
+    edits, rest = [], 0.0
+    for e in plan.edits:
+        ev = float(e.effective().ev) if e.op == "exposure" else 0.0
+        if e.op == "exposure" and ev > cap:
+            rest = ev - cap
+            if cap < 0.1:
+                continue
+            e = Edit(e.op, replace(e.effective(), ev=round(cap, 3)), e.reason, e.instruction, e.attribute, 1.0)
+        edits.append(e)
+    if rest <= 0.0:
+        return None
+    lift = round(min(1.0, max(0.2, rest / 2.0)), 3)
+    tone = next((e for e in edits if e.op == "tone"), None)
+    if tone is not None:
+        edits.remove(tone)
+        lift = max(lift, float(tone.effective().shadows))
+        edits.append(Edit("tone", replace(tone.effective(), shadows=lift), tone.reason, tone.instruction,
+                          tone.attribute, 1.0))
+    else:
+        edits.append(Edit("tone", ToneParams(shadows=lift), "the lights are near white: lift the shadows instead",
+                          instruction_for(0.2 + 0.8 * lift, "lift", "deepen", "shadows"), "exposure", 1.0))
+    return EditPlan(edits)
+
+
+def _clipped_by_brightening(artist: Artist, small: Photo, plan: EditPlan) -> float:
+    """Share of the proxy a brightening pushes from below white to white: the plan's edits up to and
+    including the exposure (a levels stretch that sets the brightest pixel at white clips nothing)."""
+    if not _brightens(plan):
+        return 0.0
+    from ..ops import RANK
+
+    upto = EditPlan([e for e in plan.edits if RANK.get(e.op, 99) <= RANK["exposure"]])
+    return newly_clipped(small, _render(artist, small, upto))

@@ -72,6 +72,8 @@ def haze_transmission(v: dict[str, float]) -> float:
     (1 - t) of the airlight in linear light, so t = 1 - dark / airlight (synthetic hazy photos:
     within 0.05 of the true mean on 17 of 21, dense haze read 0.02-0.12 high). Kept within
     [0.3, 0.95]: a misread bright scene is not dehazed as if it were fog."""
+    if "transmission" in v:  # estimated by the critic itself (the learned critic's)
+        return _clamp(v["transmission"], 0.3, 0.95)
     dark, air = _linear(v.get("dark_p10", 0.0)), _linear(v.get("airlight", 1.0))
     return _clamp(1.0 - dark / max(air, 1e-3), 0.3, 0.95)
 
@@ -123,7 +125,10 @@ def _edit_for(f: Finding, m: dict[str, float], noisy: bool) -> Edit | None:
             return Edit("contrast", ContrastParams(amount=round(amount, 3), black=round(black, 4),
                                                    white=round(white, 4)),
                         f.reason, instruction_for(0.2 + 0.8 * s, "increase", "reduce", "contrast"), a, 1.0)
-        amount = -_clamp(0.1 + 0.3 * s, 0.0, 0.5)
+        # a curve the critic estimated (the learned critic's), else one scaled by severity
+        amount = _clamp(v["amount"], -1.0, 0.0) if "amount" in v else -_clamp(0.1 + 0.3 * s, 0.0, 0.5)
+        if abs(amount) < 0.02:
+            return None
         return Edit("contrast", ContrastParams(amount=round(amount, 3)), f.reason,
                     instruction_for(-(0.2 + 0.8 * s), "increase", "reduce", "contrast"), a, _strength(f))
     if a == "saturation":

@@ -18,6 +18,7 @@ import torch
 from ..colour import area_downscale, linear_to_srgb, rgb_to_oklab
 from ..photo import Photo
 from . import measure as M
+from . import measure_detail as D
 from .advise import plan_for, score_for, summary_for
 from .base import Critique
 from .judge import PRESENT, judge
@@ -77,11 +78,11 @@ class AnalyticCritic:
             out.update(pixel_scale)
         else:
             # noise and sharpness vanish under downscaling: a few full-resolution tiles
-            cells = M.tile_cells((photo.height, photo.width), small, self.tile_size, self.tiles)
-            tiles = M.encode_tiles([photo.region(y0, x0, s, s) for y0, x0, s in cells])
-            noise = M.measure_noise(tiles)
+            cells = D.tile_cells((photo.height, photo.width), small, self.tile_size, self.tiles)
+            tiles = D.encode_tiles([photo.region(y0, x0, s, s) for y0, x0, s in cells])
+            noise = D.measure_noise(tiles)
             out.update({f"noise.{k}": v for k, v in noise.items()})
-            sharp = M.measure_sharpness(tiles, noise["luma_sigma"])
+            sharp = D.measure_sharpness(tiles, noise["luma_sigma"])
             out.update({f"sharpness.{k}": v for k, v in sharp.items()})
         out["image.megapixels"] = photo.width * photo.height / 1e6
         return out

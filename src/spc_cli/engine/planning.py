@@ -8,10 +8,11 @@ import re
 from ..plan import EditPlan
 
 # how the closed loop (artist/refine.py) records a try: "strength 0.7: score 43 -> 88, accepted",
-# "strength 1.0: score 60 -> 58, rejected: new contrast (low)"
+# "strength 1.0: score 60 -> 58, rejected: new contrast (low)", "strength 1.0, exposure capped, shadows
+# lifted: score 20 -> 70, accepted; reveals milder noise (present)"
+_TRY = re.compile(r"^strength [0-9.]+(?:, [a-z ,]+)?: score (?P<before>-?[0-9.]+) -> (?P<after>-?[0-9.]+)"
+                  r"(?: with levels)?, (?P<verdict>accepted|rejected)(?:: (?P<why>.*?))?(?:; reveals milder .*)?$")
 _SERIES = re.compile(r"^series: score (?P<before>-?[0-9.]+) -> (?P<after>-?[0-9.]+) with")
-_TRY = re.compile(r"^strength [0-9.]+: score (?P<before>-?[0-9.]+) -> (?P<after>-?[0-9.]+)"
-                  r"(?: with levels)?, (?P<verdict>accepted|rejected)(?:: (?P<why>.*))?$")
 
 
 def choose_plan(photo, critique, critic, artist, strength: float = 1.0, hint_plan: EditPlan | None = None,

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..registry import DEFAULT_CRITIC
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class Settings:
     format: str | None = None
     quality: int = 95
     strength: float = 1.0
-    critic: str = "analytic"
+    critic: str = DEFAULT_CRITIC
     artist: str = "pipeline"
     device: str = "auto"
     precision: str = "auto"
@@ -53,7 +54,7 @@ class Settings:
     def __post_init__(self) -> None:
         # the smartphotocrafter artist is conditioned on its own critic's hidden states
         if self.artist == MODEL_COUPLED and self.critic != MODEL_COUPLED:
-            if self.critic not in ("analytic", MODEL_COUPLED):
+            if self.critic not in (DEFAULT_CRITIC, MODEL_COUPLED):
                 from ..errors import UsageError
 
                 raise UsageError(f"--artist {MODEL_COUPLED} edits from its own critic's hidden states; "
@@ -95,7 +96,7 @@ def critic_options(settings: Settings) -> dict[str, Any]:
         opts.update(allow_download=settings.allow_download, offload=settings.offload)
         if settings.artist_megapixels is not None:
             opts["megapixels"] = settings.artist_megapixels
-    else:
+    elif settings.critic != "learned":  # the learned critic's weights ship with spc: nothing to download
         opts["local_files_only"] = not settings.allow_download
     return opts
 
@@ -115,6 +116,6 @@ def artist_options(settings: Settings, device, batch_size: int) -> dict[str, Any
         opts["megapixels"] = settings.artist_megapixels
     if settings.artist == MODEL_COUPLED:
         opts["allow_download"] = settings.allow_download
-    else:
+    elif settings.critic != "learned":  # the learned critic's weights ship with spc: nothing to download
         opts["local_files_only"] = not settings.allow_download
     return opts

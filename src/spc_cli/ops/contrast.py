@@ -16,9 +16,16 @@ def s_curve(x: torch.Tensor, amount: torch.Tensor) -> torch.Tensor:
     Built from a power curve mirrored around MID, so it is monotone for |amount| <= 1.
     """
     gamma = torch.exp2(amount)  # > 1 steepens the middle
-    lo = MID * (x.clamp(0, MID) / MID) ** gamma
-    hi = 1.0 - (1.0 - MID) * ((1.0 - x.clamp(MID, 1.0)) / (1.0 - MID)) ** gamma
+    lo = MID * _power(x.clamp(0, MID) / MID, gamma)
+    hi = 1.0 - (1.0 - MID) * _power((1.0 - x.clamp(MID, 1.0)) / (1.0 - MID), gamma)
     return torch.where(x < MID, lo, hi)
+
+
+def _power(base: torch.Tensor, gamma: torch.Tensor) -> torch.Tensor:
+    """base ** gamma for base in [0, 1], 0 at 0, with finite gradients there (a plain power's
+    gradient with respect to gamma is 0 * log 0 at 0; the critic trains through this op)."""
+    positive = base > 0
+    return torch.where(positive, torch.where(positive, base, torch.ones_like(base)) ** gamma, torch.zeros_like(base))
 
 
 def adjust_contrast(image: torch.Tensor, amount: float | torch.Tensor = 0.0,
