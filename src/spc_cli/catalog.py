@@ -38,7 +38,8 @@ class Found:
 
     def describe(self) -> str:
         rev = f" @ {self.revision[:12]}" if self.revision else ""
-        return f"{self.path} ({self.bytes / 1e9:.1f} GB{rev})"
+        size = f"{self.bytes / 1e9:.1f} GB" if self.bytes >= 1e8 else f"{self.bytes / 1e6:.1f} MB"
+        return f"{self.path} ({size}{rev})"
 
 
 @dataclass

@@ -29,6 +29,7 @@ def test_the_manifest_lists_valid_entries():
 
 def test_every_shipped_file_is_present_and_matches_its_checksum():
     shipped = [(e["name"], f) for e in manifest.entries() for f in e["files"] if f.get("shipped")]
+    assert ("spc-critic-learned", "critic-learned.pt") in [(n, f["path"]) for n, f in shipped]
     for name, f in shipped:
         path = manifest.folder() / f["path"]
         assert path.is_file(), path
