@@ -211,3 +211,19 @@ def area_downscale_codes(codes, table, long_edge: int, band: int = 512) -> torch
     if (x.shape[-2], x.shape[-1]) != (th, tw):
         x = F.interpolate(x[None], size=(th, tw), mode="area")[0]
     return x
+
+
+def planck_xy(kelvin: float) -> tuple[float, float]:
+    """CIE 1931 xy of a black body at ``kelvin`` (1667-25000 K; Kim et al.'s cubic fit)."""
+    t = min(max(float(kelvin), 1667.0), 25000.0)
+    if t <= 4000:
+        x = -0.2661239e9 / t ** 3 - 0.2343589e6 / t ** 2 + 0.8776956e3 / t + 0.179910
+    else:
+        x = -3.0258469e9 / t ** 3 + 2.1070379e6 / t ** 2 + 0.2226347e3 / t + 0.240390
+    if t <= 2222:
+        y = -1.1063814 * x ** 3 - 1.34811020 * x ** 2 + 2.18555832 * x - 0.20219683
+    elif t <= 4000:
+        y = -0.9549476 * x ** 3 - 1.37418593 * x ** 2 + 2.09137015 * x - 0.16748867
+    else:
+        y = 3.0817580 * x ** 3 - 5.87338670 * x ** 2 + 3.75112997 * x - 0.37001483
+    return x, y

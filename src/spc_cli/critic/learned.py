@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..colour import planck_xy
 from ..device import resolve_device, resolve_dtype
 from ..manifest import WeightsError, shipped_file
 from ..photo import Photo
@@ -264,17 +265,7 @@ _FINDERS = {"exposure": _exposure, "white_balance": _white_balance, "contrast": 
 # ------------------------------------------------------------------ colour temperature
 def _planck_rgb(kelvin: float) -> np.ndarray:
     """Linear Rec.709 RGB of a blackbody (Kim et al.'s fit of the Planckian locus)."""
-    t = kelvin
-    if t <= 4000:
-        x = -0.2661239e9 / t**3 - 0.2343589e6 / t**2 + 0.8776956e3 / t + 0.179910
-    else:
-        x = -3.0258469e9 / t**3 + 2.1070379e6 / t**2 + 0.2226347e3 / t + 0.240390
-    if t <= 2222:
-        y = -1.1063814 * x**3 - 1.34811020 * x**2 + 2.18555832 * x - 0.20219683
-    elif t <= 4000:
-        y = -0.9549476 * x**3 - 1.37418593 * x**2 + 2.09137015 * x - 0.16748867
-    else:
-        y = 3.0817580 * x**3 - 5.87338670 * x**2 + 3.75112997 * x - 0.37001483
+    x, y = planck_xy(kelvin)
     xyz = np.array([x / y, 1.0, (1 - x - y) / y])
     m = np.array([[3.2404542, -1.5371385, -0.4985314], [-0.9692660, 1.8760108, 0.0415560],
                   [0.0556434, -0.2040259, 1.0572252]])
