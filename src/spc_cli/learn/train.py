@@ -195,7 +195,7 @@ def render(x: torch.Tensor, c: dict[str, torch.Tensor]) -> torch.Tensor:
 
 
 def losses(out: dict, batch: dict, st: Settings) -> dict[str, torch.Tensor]:
-    from ..critic.learned_net import ATTRIBUTES, DIRECTIONS, direction_slices
+    from ..critic.learned_net import ATTRIBUTES, direction_slices
 
     pres, want = out["presence"], batch["presence"]
     known = want >= 0
