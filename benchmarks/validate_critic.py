@@ -25,7 +25,6 @@ Parts (each prints a markdown table; all figures go to benchmarks/results/valida
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from collections import defaultdict

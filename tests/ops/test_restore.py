@@ -124,7 +124,6 @@ def test_shake_without_a_reliable_kernel_leaves_the_photo_and_says_why():
 
 def test_unclip_rebuilds_a_clipped_channel_from_the_others():
     # a warm highlight whose red clipped: true red is 1.4x green everywhere around
-    x = torch.full((1, 3, 64, 64), 0.0)
     yy, xx = torch.meshgrid(torch.linspace(0, 1, 64), torch.linspace(0, 1, 64), indexing="ij")
     g = 0.3 + 0.65 * torch.exp(-((yy - 0.5) ** 2 + (xx - 0.5) ** 2) / 0.08)  # a bright blob
     true = torch.stack([1.4 * g, g, 0.5 * g])[None]
