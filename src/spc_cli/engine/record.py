@@ -49,7 +49,7 @@ class Summary:
             self.outcomes.append(Outcome(n.path, "failed" if n.named else "unread", None, f"{n.path}: {n.reason}"))
 
 
-def document(job: Job, photo, critique, plan: EditPlan, rendered, timings: dict[str, float], notes: list[str],
+def document(photo, critique, plan: EditPlan, rendered, timings: dict[str, float], notes: list[str],
              hint_plan: EditPlan | None, settings: Settings, backends: dict[str, Any],
              result: dict[str, Any] | None = None, series: dict[str, Any] | None = None) -> dict[str, Any]:
     """The sidecar record of one photo, before its output is written (``write_output`` adds it)."""

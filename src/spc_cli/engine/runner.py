@@ -271,7 +271,7 @@ class Engine:
         if work.result is None:
             work.result = self._score_output(work)
         series = job.series.record(work.critique.plan) if job.series is not None else None
-        doc = document(job, work.photo, work.critique, work.plan, work.rendered, work.timings,
+        doc = document(work.photo, work.critique, work.plan, work.rendered, work.timings,
                        work.notes, work.hint, self.settings, self._backends(), work.result, series)
         if self.on_rendered is not None:
             self.on_rendered(job, before, work.rendered.photo)
