@@ -2,6 +2,7 @@
 and untouched photos, and retouch's output naming with several inputs."""
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -210,3 +211,14 @@ def test_the_critique_api_reports_each_photos_score():
     (c,) = got
     (o,) = summary.outcomes
     assert o.status == "done" and o.score_before == c.score
+
+
+@pytest.mark.parametrize("options,words", [({"workers": 0}, "--batch-size must be 0 (auto) or more, --workers at least 1"),
+                                           ({"batch_size": -1}, "--batch-size must be 0 (auto) or more"),
+                                           ({"strength": 2.5}, "--strength must be between 0 and 2")])
+def test_the_api_refuses_bad_settings_before_any_work_saying_why(tmp_path, options, words):
+    from spc_cli.errors import UsageError
+
+    with pytest.raises(UsageError, match=re.escape(words)):
+        api.enhance([str(_write_scene())], tmp_path / "out", **options)
+    assert not (tmp_path / "out").exists()
