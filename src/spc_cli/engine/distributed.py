@@ -75,15 +75,9 @@ class RayEngine:
     def run(self, jobs: list[Job], on_outcome: Callable[[Outcome], None] | None = None) -> Summary:
         t0 = time.perf_counter()
         summary = Summary()
-        report = on_outcome or (lambda o: None)
-
-        def finish(o: Outcome) -> None:
-            summary.outcomes.append(o)
-            report(o)
-
+        finish = summary.recorder(on_outcome)
         if self.settings.dry_run:
-            for j in jobs:
-                finish(Outcome(j.source, "planned", j.output))
+            summary.add_planned(jobs, finish)
         else:
             # Series planning (``engine.series.plan_series``, called by api._run_jobs before this
             # run) has set each job's ``series`` on the driver; the pickled Job carries it to its

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,21 @@ class Summary:
     @property
     def exit_code(self) -> int:
         return 1 if self.failed else 0
+
+    def recorder(self, on_outcome: Callable[[Outcome], None] | None = None) -> Callable[[Outcome], None]:
+        """``finish(outcome)`` for a run: adds the outcome to this summary, then reports it."""
+
+        def finish(o: Outcome) -> None:
+            self.outcomes.append(o)
+            if on_outcome is not None:
+                on_outcome(o)
+
+        return finish
+
+    def add_planned(self, jobs, finish: Callable[[Outcome], None]) -> None:
+        """A dry run: every job is reported as planned, nothing is read or written."""
+        for j in jobs:
+            finish(Outcome(j.source, "planned", j.output))
 
     def add_not_read(self, not_read) -> None:
         """Record the files found and not read (``io.discover.NotRead``): a file given by name

@@ -85,15 +85,9 @@ class Engine:
     def run(self, jobs: list[Job], on_outcome: ProgressFn | None = None) -> Summary:
         t_start = time.perf_counter()
         summary = Summary()
-        report = on_outcome or (lambda o: None)
-
-        def finish(o: Outcome) -> None:
-            summary.outcomes.append(o)
-            report(o)
-
+        finish = summary.recorder(on_outcome)
         if self.settings.dry_run:
-            for j in jobs:
-                finish(Outcome(j.source, "planned", j.output))
+            summary.add_planned(jobs, finish)
             summary.seconds = time.perf_counter() - t_start
             return summary
 
