@@ -141,46 +141,43 @@ def test_retouch_of_several_photos_to_a_name_with_an_extension_writes_a_folder(d
     assert out.is_dir() and sorted(p.name for p in out.glob("*.png")) == ["a.png", "b.png"]
 
 
-def test_a_failed_photo_keeps_its_camera_details_in_its_record(tmp_path):
+class _Broken:
+    """An artist that fails every render, as one out of memory would."""
+
+    name, version = "broken", "1"
+
+    def render(self, photos, plans):
+        raise RuntimeError("no memory left")
+
+
+def _run_broken(tmp_path, photo: str, **settings) -> tuple[object, dict]:
+    """Run the engine with ``_Broken`` on tmp_path/in; returns the summary and the photo's sidecar."""
     from spc_cli.engine import Engine, Settings, plan_jobs
 
+    s = Settings(out_dir=tmp_path / "out", refine=False, critic="analytic", **settings)
+    summary = Engine(s, artist=_Broken()).run(plan_jobs([tmp_path / "in"], s))
+    doc = json.loads((tmp_path / "out" / Path(photo).with_suffix(".spc.json")).read_text())
+    return summary, doc
+
+
+def test_a_failed_photo_keeps_its_camera_details_in_its_record(tmp_path):
     src = tmp_path / "in"
     src.mkdir()
     exif = Image.Exif()
     exif[0x010F] = "Testmaker"  # Make
     exif[0x0110] = "Model 7"  # Model
     Image.fromarray(_dark_scene()).save(src / "dark.jpg", quality=92, exif=exif)
-
-    class Broken:
-        name, version = "broken", "1"
-
-        def render(self, photos, plans):
-            raise RuntimeError("no memory left")
-
-    settings = Settings(out_dir=tmp_path / "out", refine=False, critic="analytic")
-    summary = Engine(settings, artist=Broken()).run(plan_jobs([src], settings))
+    summary, doc = _run_broken(tmp_path, "dark.jpg")
     assert len(summary.failed) == 1
-    doc = json.loads((tmp_path / "out" / "dark.spc.json").read_text())
     assert doc["error"] and doc["output"] is None
     assert doc["input"]["exif"]["Image Make"] == "Testmaker" and doc["input"]["exif"]["Image Model"] == "Model 7"
 
 
 def test_a_failed_photo_records_the_plan_it_was_to_render_hint_included(tmp_path):
-    from spc_cli.engine import Engine, Settings, plan_jobs
-
     src = tmp_path / "in"
     src.mkdir()
     Image.fromarray(_dark_scene()).save(src / "dark.png")
-
-    class Broken:
-        name, version = "broken", "1"
-
-        def render(self, photos, plans):
-            raise RuntimeError("no memory left")
-
-    settings = Settings(out_dir=tmp_path / "out", refine=False, critic="analytic", hint="much cooler")
-    Engine(settings, artist=Broken()).run(plan_jobs([src], settings))
-    doc = json.loads((tmp_path / "out" / "dark.spc.json").read_text())
+    _, doc = _run_broken(tmp_path, "dark.png", hint="much cooler")
     assert sorted(e["op"] for e in doc["plan"]) == ["exposure", "white_balance"]  # the critic's and the hint's
 
 

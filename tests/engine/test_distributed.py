@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from .conftest import make_shoot
+from .records import sidecars
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="ray is not installed")
 
@@ -72,17 +73,6 @@ def _images(out: Path) -> dict[str, Path]:
             and not p.name.endswith(".spc.json") and p.name != ".spc.lock"}
 
 
-def _sidecars(out: Path) -> dict[str, dict]:
-    docs = {}
-    for p in sorted(out.rglob("*.spc.json")):
-        doc = json.loads(p.read_text())
-        doc.pop("timings_ms")
-        if doc["output"] is not None:  # None: the photo failed after it was read
-            doc["output"]["path"] = str(Path(doc["output"]["path"]).relative_to(out))
-        docs[str(p.relative_to(out))] = doc
-    return docs
-
-
 def _pixels(path: Path) -> np.ndarray:
     import cv2
 
@@ -105,7 +95,7 @@ def test_a_local_cluster_gives_the_local_engines_outputs_sidecars_and_failures(c
     assert a.keys() == b.keys() and len(a) == 13
     for rel in a:
         assert np.abs(_pixels(a[rel]) - _pixels(b[rel])).max() <= 1, rel
-    sa, sb = _sidecars(local), _sidecars(out)
+    sa, sb = sidecars(local), sidecars(out)
     assert sa == sb
     assert sum(bool(d["applied"]) for d in sb.values()) >= 3  # real edits were compared, not only copies
     # series planned on the driver travelled with each job to its worker
@@ -146,7 +136,7 @@ def test_collect_writes_the_same_outputs_as_shared_storage(cluster, shoot_and_lo
     assert a.keys() == b.keys()
     for rel in a:
         assert a[rel].read_bytes() == b[rel].read_bytes(), rel
-    assert _sidecars(shared) == _sidecars(out)
+    assert sidecars(shared) == sidecars(out)
     assert {o.reason.replace(str(out), "OUT") for o in summary.failed} == \
         {o.reason.replace(str(shared), "OUT") for o in shared_summary.failed}
 
@@ -214,7 +204,7 @@ def test_a_worker_killed_mid_run_loses_no_photo_and_leaves_nothing_half_written(
     assert a.keys() == b.keys() and len(b) == N_KILL and reference.count("done") == N_KILL
     for rel in a:
         assert np.abs(_pixels(a[rel]) - _pixels(b[rel])).max() <= 1, rel
-    assert _sidecars(tmp_path / "local") == _sidecars(out)
+    assert sidecars(tmp_path / "local") == sidecars(out)
     # every output complete and current: resume, decided on the driver, schedules nothing
     scheduled: list = []
     real = distributed.map_on_workers

@@ -16,16 +16,7 @@ from spc_cli.engine import Engine, Settings, plan_run
 from spc_cli.engine.distributed import RayEngine, WorkerPool, worker_sizing
 from spc_cli.errors import UsageError
 
-
-def _sidecars(out: Path) -> dict[str, dict]:
-    docs = {}
-    for p in sorted(out.rglob("*.spc.json")):
-        doc = json.loads(p.read_text())
-        doc.pop("timings_ms")
-        if doc["output"] is not None:  # None: the photo failed after it was read
-            doc["output"]["path"] = str(Path(doc["output"]["path"]).relative_to(out))
-        docs[str(p.relative_to(out))] = doc
-    return docs
+from .records import sidecars
 
 
 def test_complete_gives_the_threaded_runs_outcomes_outputs_and_sidecars(shoot, tmp_path):
@@ -40,7 +31,7 @@ def test_complete_gives_the_threaded_runs_outcomes_outputs_and_sidecars(shoot, t
     (out_a, a), (out_b, b) = runs["run"], runs["complete"]
     assert a == b
     assert [s for s, _, _ in a.values()].count("failed") == 1  # the truncated JPEG, same words
-    assert _sidecars(out_a) == _sidecars(out_b)
+    assert sidecars(out_a) == sidecars(out_b)
     for p in out_a.rglob("*"):
         if p.is_file() and not p.name.endswith(".json") and p.name != ".spc.lock":
             assert p.read_bytes() == (out_b / p.relative_to(out_a)).read_bytes(), p
@@ -155,7 +146,7 @@ def test_collected_photos_that_fail_after_reading_bring_their_sidecar_to_the_dri
 
     out = tmp_path / "collected"
     assert collect(out) == want
-    assert _sidecars(out) == _sidecars(local.out_dir)
+    assert sidecars(out) == sidecars(local.out_dir)
     failed = json.loads((out / "gen" / "img_000.spc.json").read_text())
     assert "rendering failed" in failed["error"] and failed["output"] is None
     assert not (out / "gen" / "img_000.jpg").exists() and not list(out.rglob("*spc-tmp*"))
