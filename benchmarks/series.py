@@ -257,6 +257,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="6 scenes and the real renders")
     ap.add_argument("--seed", type=int, default=17)
+    ap.add_argument("--train", type=int, default=0, metavar="N",
+                    help="series from N photos of the training set instead (for calibrating constants)")
     ap.add_argument("--memory", default="", help="folder sizes to measure series planning's memory on, e.g. 150,900")
     args = ap.parse_args()
     root = data.require_data_root()
@@ -269,6 +271,12 @@ def main() -> int:
     scenes = data.list_images(root / "kodak24") + data.list_images(root / "cbsd68")[:12]
     if args.quick:
         scenes = [scenes[i] for i in (0, 4, 9, 14, 19, 23)]
+    if args.train:
+        pool = sorted(p for p in (root / "train").rglob("*") if p.suffix.lower() in data.IMAGE_EXTS)
+        scenes = [pool[i] for i in np.random.default_rng(args.seed).choice(len(pool), args.train, replace=False)]
+    if args.train:
+        global WORK
+        WORK = WORK.parent / "series-train"
     if WORK.exists():
         shutil.rmtree(WORK)
     shoot = WORK / "shoot"
@@ -291,7 +299,8 @@ def main() -> int:
         renders.append(Frame(p.stem, "renders", gt, None))
 
     results: dict = {"frames": FRAMES, "scenes": len(scenes), "seed": args.seed, "sets": {}}
-    for label, folder, groups in (("reframings", shoot, by_scene), ("renders", wb_dir, {"renders": renders})):
+    sets = [("reframings", shoot, by_scene)] + ([] if args.train else [("renders", wb_dir, {"renders": renders})])
+    for label, folder, groups in sets:
         runs = {}
         for mode in ("off", "auto"):
             out = WORK / f"out-{label}-{mode}"
@@ -319,13 +328,16 @@ def _print_set(label: str, groups: dict[str, list[Frame]], inputs: dict, runs: d
           "| worst frame (series - per-photo) | best a matching method could do |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     best = runs["auto"].get("oracle", {})
-    ratios, worst, n_worse = [], [], 0
+    ratios, worst, n_worse, n_half, n_one, n_better = [], [], 0, 0, 0, 0
     for s in groups:
         r = auto[s]["spread"] / max(off[s]["spread"], 1e-9)
         ratios.append(r)
         d = np.array(auto[s]["delta_e"]) - np.array(off[s]["delta_e"])
         worst.append(float(d.max()))
         n_worse += int((d > 0.05).sum())
+        n_half += int((d > 0.5).sum())
+        n_one += int((d > 1.0).sum())
+        n_better += int((d < -0.05).sum())
         print(f"| {s} | {inputs[s]['spread']:.2f} | {off[s]['spread']:.2f} | {auto[s]['spread']:.2f} | {r:.2f} "
               f"| {np.mean(inputs[s]['delta_e']):.2f} | {np.mean(off[s]['delta_e']):.2f} "
               f"| {np.mean(auto[s]['delta_e']):.2f} | {d.max():+.2f} "
@@ -334,8 +346,10 @@ def _print_set(label: str, groups: dict[str, list[Frame]], inputs: dict, runs: d
     sp_auto = np.mean([auto[s]["spread"] for s in groups])
     print(f"\nmean spread: per-photo {sp_off:.2f}, series {sp_auto:.2f} (ratio {sp_auto / max(sp_off, 1e-9):.2f}); "
           f"series with ratio <= 1/3: {sum(r <= 1 / 3 for r in ratios)}/{len(ratios)}; "
-          f"frames further from their original than per-photo (by > 0.05): {n_worse}; "
-          f"largest increase {max(worst):+.2f} dE00")
+          f"frames closer to their original than per-photo / further (by > 0.05): {n_better} / {n_worse}, "
+          f"further by > 0.5: {n_half}, by > 1: {n_one}; largest increase {max(worst):+.2f} dE00; mean dE00 "
+          f"per-photo {np.mean([np.mean(off[s]['delta_e']) for s in groups]):.2f}, "
+          f"series {np.mean([np.mean(auto[s]['delta_e']) for s in groups]):.2f}")
     found = runs["auto"].get("found", {})
     merged = split = 0
     ids_by_scene = {s: set(v.values()) for s, v in found.items()}

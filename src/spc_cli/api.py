@@ -211,6 +211,7 @@ def retouch(inputs, hint: str, out=None, on_outcome=None, on_plan=None, progress
     from .engine import Settings
     from .io import SUPPORTED_EXTENSIONS
 
+    options.setdefault("series", "off")  # a hint is applied to each photo as asked: no series matching
     if out is None:
         settings = Settings(beside=True, hint=hint, **options)
     else:

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from spc_cli.engine.series_pool import Link, medoid, pool, split
+from spc_cli.engine.series_pool import OWN_SHARE, Link, medoid, pool, split
 
 
 def _links(offsets, pairs, noise=0.0, seed=0):
@@ -15,7 +15,7 @@ def _links(offsets, pairs, noise=0.0, seed=0):
 def test_offsets_are_recovered_from_a_chain_of_links_and_frames_end_up_matching():
     truth = np.array([[0.0, 0.0, 0.0], [0.3, 0.1, -0.2], [-0.4, -0.35, -0.3], [0.1, 0.0, 0.25]])
     own = [np.zeros(3)] * 4  # no critic asked for anything: the frames meet at the median rendering
-    p = pool(own, _links(truth, [(0, 1), (1, 2), (2, 3), (0, 2)]))
+    p = pool(own, _links(truth, [(0, 1), (1, 2), (2, 3), (0, 2)]), own_share=0.0)
     rel = p.offsets - p.offsets[0]
     assert np.allclose(rel, truth - truth[0], atol=1e-6)
     rendered = truth + p.corrections  # every frame as it will look
@@ -35,7 +35,8 @@ def test_one_frame_whose_critic_asks_for_much_does_not_move_the_others():
     truth = np.zeros((5, 3))
     own = [np.zeros(3)] * 4 + [np.full(3, 1.2)]  # one critic wants +1.7 EV (an odd frame)
     p = pool(own, _links(truth, [(0, 1), (1, 2), (2, 3), (3, 4)]))
-    assert np.allclose(p.corrections, 0.0, atol=1e-9)
+    assert np.allclose(p.corrections[:4], 0.0, atol=1e-9)
+    assert np.allclose(p.corrections[4], OWN_SHARE * 1.2)  # the odd frame keeps its share of its own
 
 
 def test_the_frames_critics_agreeing_decide_the_correction():
@@ -55,11 +56,40 @@ def test_frames_nothing_ties_keep_their_own_correction():
 def test_a_camera_link_ties_exposure_and_not_colour():
     own = [np.array([0.2, 0.0, -0.2]), np.array([0.0, 0.0, 0.0])]
     link = Link(0, 1, np.full(3, math.log(2.0)), 0.3, "camera", colour=False)  # frame 1 shot a stop brighter
-    p = pool(own, [link])
+    p = pool(own, [link], own_share=0.0)
     # they end up equally bright: frame 0 gets a stop more (in the mean of the log gains)
     assert math.isclose(p.corrections[0].mean() - p.corrections[1].mean(), math.log(2.0), abs_tol=1e-6)
     colour = p.corrections - p.corrections.mean(axis=1, keepdims=True)
     assert np.allclose(colour, np.stack(own) - np.stack(own).mean(axis=1, keepdims=True))  # colour their own
+
+
+def test_each_frame_keeps_a_share_of_its_own_rendering():
+    truth = np.array([[0.0] * 3, [0.3, 0.2, 0.1], [-0.2] * 3, [0.1, 0.0, 0.25]])  # how the camera rendered each
+    own = [np.zeros(3), np.zeros(3), np.full(3, 0.1), np.zeros(3)]
+    links = _links(truth, [(0, 1), (1, 2), (2, 3)])
+    exact, kept = pool(own, links, own_share=0.0), pool(own, links)
+    assert 0.1 <= OWN_SHARE <= 1 / 3
+    assert np.allclose(kept.corrections, (1 - OWN_SHARE) * exact.corrections + OWN_SHARE * np.stack(own))
+    # the frames' remaining differences are that share of their differences as the camera and
+    # their own critics left them
+    as_own = truth + np.stack(own)
+    rendered = truth + kept.corrections
+    assert np.allclose(rendered - rendered[0], OWN_SHARE * (as_own - as_own[0]), atol=1e-6)
+
+
+def test_the_framing_reaction_is_taken_out_of_the_votes_of_frames_whose_critic_asked_nothing():
+    camera = np.array([0.0, 0.2, 0.4, -0.1, 0.3])[:, None] * np.ones(3)  # how each frame was rendered
+    union = 0.05  # how the camera would have rendered the whole view: what every frame should end as
+    seen = []
+
+    def framing(offsets):
+        seen.append(offsets.copy())
+        return camera - union
+
+    own = [np.zeros(3)] * 4 + [np.full(3, -0.9)]  # the last frame's critic asks for much: its vote is its own
+    p = pool(own, _links(camera, [(0, 1), (1, 2), (2, 3), (3, 4)]), own_share=0.0, framing=framing)
+    assert np.allclose(seen[0] - seen[0][0], camera - camera[0], atol=1e-6)  # it is given the solved offsets
+    assert np.allclose(camera + p.corrections, union, atol=1e-6)
 
 
 def test_split_keeps_grey_luminance_in_the_gains():

@@ -16,8 +16,10 @@ exposure edits, or none), and returns the series found.
    links spanning at most ``MAX_SPAN`` (the light of an afternoon changes); photos without a
    capture time stay alone. ``folder``: every folder is one series.
 3. Pooling (``series_pool``): each frame's rendering relative to the others, and one correction
-   for all from the critics' own, robustly pooled. Blur, noise, contrast and every other defect
-   stay per frame: the photo's own critique plans them as usual.
+   for all from the critics' own, robustly pooled, with the camera's reaction to each framing
+   read on the union of the registered frames (``series_union``) taken out. Each frame keeps a
+   share of its own rendering (``series_pool.OWN_SHARE``). Blur, noise, contrast and every
+   other defect stay per frame: the photo's own critique plans them as usual.
 
 Resume: a series' key hashes the settings and every member's input (SHA-256); each member's
 sidecar records it, and ``jobs.is_current`` requires it. A rerun where no member changed skips
@@ -43,10 +45,11 @@ import numpy as np
 from ..plan import Edit, EditPlan, instruction_for
 from .series_frames import Frame, Look, capture_of, look_of, own_correction, p_top_of, read_capture, relate
 from .series_pool import CAMERA_WEIGHT, Link, pool, split
+from .series_union import View, grid_of, place, reaction
 
 MODES = ("auto", "off", "folder")
 SHARED_OPS = ("white_balance", "exposure")  # what a series decides; everything else is per frame
-VERSION = 1  # of the series estimate: part of every series key
+VERSION = 2  # of the series estimate: part of every series key
 MAX_GAP = 300.0  # seconds between two linked photos (auto)
 MAX_SPAN = 1800.0  # seconds from a series' first photo to its last (auto)
 WINDOW = 3  # each photo is compared with this many photos before it
@@ -230,7 +233,8 @@ def _first_pass(jobs, order, captures, settings, critic, mode, on_progress) -> d
                 if got is not None:
                     photo, look[0], top = got
                     frame = Frame(k, jobs[k].source, photo.meta.sha256, capture_of(photo.meta.tags),
-                                  _own(critic, photo), top)
+                                  _own(critic, photo), top, shape=tuple(look[0].grey.shape),
+                                  grid=grid_of(look[0].colour))
             else:
                 frame.index = k
             done += 1
@@ -314,13 +318,19 @@ def _pool_series(jobs, members: list[int], frames: dict[int, Frame], settings, m
     pos = {k: i for i, k in enumerate(members)}
     by_sha = {frames[k].sha256: k for k in members}
     links: list[Link] = []
+    homs: dict[tuple[int, int], np.ndarray] = {}
     for k in members:
         for sha, g in frames[k].links.items():
             k2 = by_sha.get(sha)
             if g is not None and k2 is not None and g[3] > 0:
                 links.append(Link(pos[k2], pos[k], np.asarray(g[:3]), float(g[3]), "matched"))
+                if len(g) >= 13:
+                    homs[(pos[k2], pos[k])] = np.asarray(g[4:13], dtype=np.float64).reshape(3, 3)
     links += _camera_links(members, frames, pos, links)
-    pooled = pool([frames[k].own for k in members], links)
+    ends = [i for pair in homs for i in pair]
+    placed = place(len(members), homs, max(set(ends), key=ends.count) if ends else 0)
+    views = [View(frames[k].grid, frames[k].shape, placed[pos[k]]) for k in members]
+    pooled = pool([frames[k].own for k in members], links, framing=lambda offsets: reaction(views, offsets))
     shas = sorted(frames[k].sha256 for k in members)
     key = hashlib.sha256(json.dumps({"settings": settings.key(), "mode": mode, "version": VERSION,
                                      "inputs": shas}).encode()).hexdigest()[:16]

@@ -1,8 +1,10 @@
 """The first pass of series planning: a small record of each photo, and how two photos relate.
 
-A ``Frame`` is what series planning keeps of a photo (a few hundred bytes): when and with which
-camera body it was taken, the camera's exposure settings, and the critic's own white balance
-and exposure correction, read from a cheap reduced decode (``io.preview``). A ``Look`` is the
+A ``Frame`` is what series planning keeps of a photo (a few kilobytes): when and with which
+camera body it was taken, the camera's exposure settings, the critic's own white balance
+and exposure correction, read from a cheap reduced decode (``io.preview``), and a 12 x 12 grid of
+its small picture's mean colours (``series_union.grid_of``: about 5 KB in the sidecar) from which
+the union of a series' frames is assembled. A ``Look`` is the
 photo's small picture (320 px), kept only while its neighbours in capture order are compared
 with it.
 
@@ -58,8 +60,10 @@ class Frame:
     capture: Capture = field(default_factory=Capture)
     own: np.ndarray | None = None  # the critic's own correction: log gains on R, G, B (None: not read)
     p_top: float = 0.0  # the brightest 0.1% of the preview (max channel, linear), for a gain's shoulder
-    # other sha256 -> [gR, gG, gB, weight] (``relate``) or None (not the same scene)
+    # other sha256 -> [gR, gG, gB, weight, 9 homography entries] (``relate``) or None (not the same scene)
     links: dict[str, list[float] | None] = field(default_factory=dict)
+    shape: tuple[int, int] = (0, 0)  # the small picture's (h, w), in whose pixels the homographies map
+    grid: np.ndarray | None = None  # series_union.grid_of the small picture (GRID x GRID x 4)
 
     def to_dict(self) -> dict[str, Any]:
         """The record a sidecar keeps, so that a rerun need not read an unchanged photo again."""
@@ -67,14 +71,18 @@ class Frame:
         return {"sha256": self.sha256, "time": c.time, "body": c.body, "gain_ev": c.gain_ev,
                 "wb_manual": c.wb_manual, "p_top": round(self.p_top, 4),
                 "own": None if self.own is None else [round(float(v), 5) for v in self.own],
-                "links": {k: (None if v is None else [round(float(x), 5) for x in v]) for k, v in self.links.items()}}
+                "links": {k: (None if v is None else [round(float(x), 6) for x in v]) for k, v in self.links.items()},
+                "shape": list(self.shape),
+                "grid": None if self.grid is None else np.round(self.grid, 4).tolist()}
 
     @classmethod
     def from_dict(cls, index: int, source: Path, d: dict[str, Any]) -> "Frame":
         cap = Capture(d.get("time"), d.get("body"), d.get("gain_ev"), d.get("wb_manual"))
         own = d.get("own")
+        grid = d.get("grid")
         return cls(index, source, d["sha256"], cap, None if own is None else np.asarray(own, dtype=np.float64),
-                   float(d.get("p_top", 0.0)), {k: v for k, v in (d.get("links") or {}).items()})
+                   float(d.get("p_top", 0.0)), {k: v for k, v in (d.get("links") or {}).items()},
+                   tuple(d.get("shape") or (0, 0)), None if grid is None else np.asarray(grid, dtype=np.float32))
 
 
 # --------------------------------------------------------------------------- EXIF
@@ -183,7 +191,8 @@ def relate(a: Look, b: Look) -> list[float] | None:
     """How frame ``b`` is rendered relative to ``a`` where both show the same scene:
     ``[gR, gG, gB, w]``, the median log ratio b / a per linear channel over their overlap and a
     weight (the share of ``a`` it was read on; 0 where the ratio varies too much to be a
-    rendering gain), or None when they do not show the same scene."""
+    rendering gain) and the homography (9 entries, row-major) that maps ``b``'s picture into
+    ``a``'s, or None when they do not show the same scene."""
     import cv2
 
     if a.descriptors is None or b.descriptors is None or len(a.keypoints) < 8 or len(b.keypoints) < 8:
@@ -220,7 +229,7 @@ def relate(a: Look, b: Look) -> list[float] | None:
     gains = np.median(ratio, axis=1)
     spread = np.median(np.abs(ratio - gains[:, None]), axis=1)
     weight = float(min(1.0, inside.mean())) if spread.max() <= MAX_SPREAD else 0.0
-    return [float(g) for g in gains] + [weight]
+    return [float(g) for g in gains] + [weight] + [float(v) for v in (hom / hom[2, 2]).ravel()]
 
 
 def _plausible(hom: np.ndarray, shape: tuple[int, int]) -> bool:

@@ -16,13 +16,24 @@ Each group of frames tied by links is centred on its median offset.
 
 Each frame's critic proposed its own correction ``a_i`` (log gains). Expressed for the typical
 rendering, that proposal is ``a_i + r_i``: every frame votes for the correction of the same
-scene. The pooled correction ``T`` is their medoid, the vote with the least summed distance to
-the others (one odd frame, an over-exposed one or a critic misled by a framing, does not move
-it; of near-equal votes, the one of the frame whose critic asked least for itself), and frame i
-renders ``T - r_i``: every frame ends up rendered as the typical frame corrected by ``T``, the
-correction one of the frames' critics chose. Where the critics proposed nothing, that is the
-camera's own rendering of the most typical frame, not of the best one, which nothing in the
-pixels identifies (benchmarks/series.py measures what that costs).
+scene. A frame whose critic asked nothing (most frames: a camera's errors are mostly within what
+scenes themselves show) votes for its camera's rendering, ``r_i``, and that moved with its
+framing: all framings of one scene share much of that error (frames that all hold the same
+centre all lean the same way), so no vote among them is nearer the scene than its framing lets
+it be. ``series_union.reaction`` reads from the frames how far their renderings followed their
+content, and what the camera would have chosen for everything the frames show together; that
+reaction is taken out of the silent frames' votes. The pooled correction ``T`` is the votes'
+medoid, the vote with the least summed distance to the others (one odd frame, an over-exposed
+one or a critic misled by a framing, does not move it; of near-equal votes, the one of the frame
+whose critic asked least for itself), and frame i renders ``T - r_i``: every frame ends up
+rendered as the union would have been, or where the framing explains nothing, as the typical
+frame corrected by the correction one of the frames' critics chose.
+
+Each frame then keeps ``OWN_SHARE`` of its own rendering (the camera's, with its own critic's
+correction): it renders ``(1 - OWN_SHARE) (T - r_i) + OWN_SHARE a_i``. Nothing in the pixels says
+for certain whether the pooled rendering or a frame's own is nearer the scene; keeping a share of
+its own evidence bounds what the series can cost a frame whose camera happened to get it right,
+and leaves the frames' differences at that share of what they were.
 
 Exposure and colour are pooled apart, each within the frames its links tie: a camera on manual
 exposure ties the exposure of unrelated framings (a folder series), not their colour; a frame
@@ -32,6 +43,7 @@ that nothing ties keeps its own critic's correction.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +52,10 @@ from ..colour import LUMA
 
 CAMERA_WEIGHT = 0.3  # a link from EXIF settings, against a registered link's overlap (0.12 .. 1)
 HUBER = 0.05  # log units (5%): residuals beyond this count linearly, not squared
+# the share of its own rendering each frame of a series keeps: the frames' differences shrink to this
+# share, within the third a matching series may keep (the spread of the series' mean CIELAB). Chosen
+# on series made from training photos (benchmarks/series.py --train 24): see benchmarks/README.md
+OWN_SHARE = 0.2
 
 
 @dataclass
@@ -148,13 +164,20 @@ def medoid(votes: np.ndarray, own_size: np.ndarray) -> np.ndarray:
     return votes[near[np.argmin(own_size[near])]]
 
 
-def pool(own: list[np.ndarray | None], links: list[Link]) -> Pooled:
+def pool(own: list[np.ndarray | None], links: list[Link], own_share: float = OWN_SHARE,
+         framing: Callable[[np.ndarray], np.ndarray] | None = None) -> Pooled:
     """Offsets, pooled correction and each frame's correction for one series of ``len(own)``
     frames; ``own[i]`` is frame i's critic's correction (None when it could not be read).
 
     Exposure and colour are pooled apart, each over the frames its links tie together (a camera
     on manual exposure ties unrelated framings' exposure, not their colour); a frame nothing
-    ties keeps its own critic's correction of that part."""
+    ties keeps its own critic's correction of that part. Each frame keeps ``own_share`` of its own
+    rendering (0: the frames match exactly).
+
+    ``framing(offsets)``: (n, 3) log gains, how far each frame's camera rendering moved with its
+    framing away from what it would have chosen for everything the series shows
+    (``series_union.reaction``); it is taken out of the vote of a frame whose critic asked nothing
+    of that part (a critic's correction already answers for its frame's rendering)."""
     n = len(own)
     mean = np.full(3, 1 / 3)
 
@@ -171,6 +194,7 @@ def pool(own: list[np.ndarray | None], links: list[Link]) -> Pooled:
             if lk.kind == kind:
                 how[lk.i] = how[lk.j] = kind
     mine = [np.zeros(3) if o is None else o for o in own]
+    bias = np.zeros((n, 3)) if framing is None else np.asarray(framing(offsets), dtype=np.float64)
     targets = np.zeros((n, 3))
     for part, offs, part_links in ((exposure, ox, lx), (lambda v: v - exposure(v), oc, lc)):
         labels = _labels(n, part_links)
@@ -179,7 +203,9 @@ def pool(own: list[np.ndarray | None], links: list[Link]) -> Pooled:
             voters = [k for k in members if own[k] is not None]
             if not voters:
                 continue
-            votes = np.stack([part(mine[k]) + offs[k] for k in voters])
+            votes = np.stack([part(mine[k]) + offs[k]
+                              - (part(bias[k]) if np.linalg.norm(part(mine[k])) < 1e-9 else 0.0) for k in voters])
             targets[members] += medoid(votes, np.array([np.linalg.norm(part(mine[k])) for k in voters]))
     target = np.median(targets, axis=0)
-    return Pooled(offsets, how, target, targets - offsets)
+    shared = targets - offsets
+    return Pooled(offsets, how, target, (1.0 - own_share) * shared + own_share * np.stack(mine))

@@ -36,8 +36,10 @@ class Settings:
     refine: bool = True
     critic_model: str | None = None  # a hub name or local folder for the model backends
     artist_model: str | None = None
-    series: str = "off"  # "auto" | "folder" | "off": photos of one scene corrected together (engine.series);
-    # not an output field: what a series shared is in each sidecar's series key (jobs.is_current)
+    series: str = "auto"  # "auto" | "folder" | "off": photos of one scene corrected together (engine.series),
+    # the same default as ``spc enhance`` and ``api.enhance`` (``api.retouch`` passes "off": a hint is applied
+    # to each photo as asked); not an output field: what a series shared is in each sidecar's series key
+    # (jobs.is_current)
     allow_download: bool = False  # model backends may fetch missing weights from the Hub
     offload: bool = False  # model backends keep each model in host memory until it runs (CUDA)
     artist_megapixels: float | None = None  # a model artist's working size (None: its own, about 1 MP)
