@@ -79,10 +79,9 @@ class Photo:
 
     def _decode(self, y0: int, y1: int, x0: int, x1: int) -> torch.Tensor:
         """Linear float32 (3, y1 - y0, x1 - x0) from the stored codes of that region."""
-        from .io.spaces import decode_planes
+        from .io.spaces import decode_codes
 
-        planes = np.ascontiguousarray(self.codes[y0:y1, x0:x1].transpose(2, 0, 1))
-        return torch.from_numpy(decode_planes(planes, self.meta.colour_space))
+        return torch.from_numpy(decode_codes(self.codes[y0:y1, x0:x1], self.meta.colour_space))
 
     def region(self, y0: int, x0: int, height: int, width: int) -> torch.Tensor:
         """Linear float32 (3, height, width) at full resolution, decoding only that region

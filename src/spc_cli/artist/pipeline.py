@@ -125,8 +125,10 @@ class PipelineArtist:
         return out
 
     def apply(self, batch: torch.Tensor, plans: list[list[Edit]], band_pixels: int | None = None,
-              notes: list[list[str]] | None = None) -> torch.Tensor:
+              notes: list[list[str]] | None = None, in_place: bool = True) -> torch.Tensor:
         """Run per-image step lists over a (B,3,H,W) batch, **in place**; returns it.
+        ``in_place=False``: the result may be a new tensor where an op made one for a segment
+        that covers the whole batch in one band (it is not copied back; ``batch`` is then spent).
 
         Images lacking an op get its neutral params. ``band_pixels``: pixels per band of the
         streaming (default the artist's). ``notes``: one list per image, extended with what
@@ -154,6 +156,7 @@ class PipelineArtist:
                     notes[i].extend(said)
             return context
 
+        start = batch
         i = 0
         while i < len(ops):
             spec, kwargs = ops[i]
@@ -162,7 +165,7 @@ class PipelineArtist:
                 context = prepared(spec, kwargs)
                 fn = (lambda x, s=spec, k=kwargs: s.fn(x, **k)) if context is None else \
                     (lambda x, s=spec, k=kwargs, c=context: s.fn(x, **k, context=c))
-                stream_halo(batch, fn, spec.halo_for(kwargs, context), band_pixels)
+                batch = stream_halo(batch, fn, spec.halo_for(kwargs, context), band_pixels)
                 i += 1
                 continue
             context = prepared(spec, kwargs)
@@ -185,8 +188,10 @@ class PipelineArtist:
                 else:
                     stages.append(_op_stage(s, kw, context if k == i else None))
                 k += 1
-            stream(batch, stages, band_pixels)
+            batch = stream(batch, stages, band_pixels)
             i = j
+        if in_place and batch is not start:
+            return start.copy_(batch)
         return batch
 
     def render_codes(self, photo: Photo, steps: list[Edit]) -> np.ndarray:
@@ -197,7 +202,7 @@ class PipelineArtist:
         The whole image never exists in float, and the result is the whole-image render's
         (ops with whole-image statistics, ``OpSpec.prepare``, cannot run this way).
         """
-        from ..io.spaces import encode_planes_u8
+        from ..io.spaces import encode_codes_u8
 
         codes = photo.codes
         h, w, _ = codes.shape
@@ -210,8 +215,8 @@ class PipelineArtist:
             dtype = torch.float32 if any(OPS[e.op].full_precision for e in steps) else self.dtype
             x = photo.region(a, 0, b - a, w)[None].to(dtype)
             # the band is the unit of streaming: split again, each split would add its own halos
-            x = self.apply(x, [steps], band_pixels=x.numel())[0, :, y0 - a:y1 - a].float().contiguous().numpy()
-            cv2.merge(list(encode_planes_u8(x, photo.meta.colour_space)), dst=out[y0:y1])
+            x = self.apply(x, [steps], band_pixels=x.numel(), in_place=False)[0, :, y0 - a:y1 - a].float().numpy()
+            encode_codes_u8(x, photo.meta.colour_space, out=out[y0:y1])
         return out
 
     def render(self, photos: list[Photo], plans: list[EditPlan]) -> list[Rendered]:

@@ -24,10 +24,16 @@ def band_rows(batch: torch.Tensor, halo: int, band_pixels: int) -> int:
     return (rows + 7) // 8 * 8
 
 
-def stream(batch: torch.Tensor, stages: list[Stage], band_pixels: int) -> None:
-    """Run per-pixel stages over bands of rows, in place."""
+def stream(batch: torch.Tensor, stages: list[Stage], band_pixels: int) -> torch.Tensor:
+    """Run per-pixel stages over bands of rows, in place; returns the result, which is ``batch``
+    unless one band covers it all (then the last stage's output, not copied back)."""
     h = batch.shape[-2]
     rows = band_rows(batch, 0, band_pixels)
+    if rows >= h:
+        x = batch
+        for stage in stages:
+            x = stage(x, 0)
+        return x
     for y0 in range(0, h, rows):
         y1 = min(h, y0 + rows)
         view = batch[..., y0:y1, :]
@@ -36,18 +42,17 @@ def stream(batch: torch.Tensor, stages: list[Stage], band_pixels: int) -> None:
             x = stage(x, y0)
         if x is not view:
             view.copy_(x)
+    return batch
 
 
 def stream_halo(batch: torch.Tensor, fn: Callable[[torch.Tensor], torch.Tensor], halo: int,
-                 band_pixels: int) -> None:
-    """Run a neighbourhood op over overlapping bands, in place; equal to running it whole."""
+                 band_pixels: int) -> torch.Tensor:
+    """Run a neighbourhood op over overlapping bands, in place; equal to running it whole.
+    Returns the result: ``batch``, or the op's output when one band covers it all."""
     h = batch.shape[-2]
     rows = max(band_rows(batch, halo, band_pixels), halo)
     if rows >= h:  # one band: the whole image, no halo rows to stitch
-        out = fn(batch)
-        if out is not batch:
-            batch.copy_(out)
-        return
+        return fn(batch)
     carry = batch[..., 0:0, :].clone()  # input rows just above the current band
     for y0 in range(0, h, rows):
         y1 = min(h, y0 + rows)
@@ -57,3 +62,4 @@ def stream_halo(batch: torch.Tensor, fn: Callable[[torch.Tensor], torch.Tensor],
         out = fn(x)
         carry = batch[..., max(0, y1 - halo):y1, :].clone()
         batch[..., y0:y1, :] = out[..., start:start + (y1 - y0), :]
+    return batch

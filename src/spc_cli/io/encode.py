@@ -22,7 +22,7 @@ from ..errors import OutputError, UsageError
 from ..photo import Photo
 from . import metadata as md
 from .atomic import atomic_write
-from .spaces import encode_planes_f32, encode_planes_u8, encode_planes_u16, quantize_alpha
+from .spaces import encode_codes_u8, encode_planes_f32, encode_planes_u8, encode_planes_u16, quantize_alpha
 
 FORMATS = {"jpeg": ".jpg", "png": ".png", "tiff": ".tif", "webp": ".webp", "bmp": ".bmp"}
 _ALIASES = {"jpg": "jpeg", "jpe": "jpeg", "jfif": "jpeg", "tif": "tiff", "dib": "bmp", "apng": "png"}
@@ -111,6 +111,8 @@ def encode_pixels(photo: Photo, bit_depth: int, with_alpha: bool) -> np.ndarray:
         if alpha is None:
             return photo.codes
         channels = list(cv2.split(photo.codes))
+    elif bit_depth == 8 and alpha is None:
+        return encode_codes_u8(_planes(photo), space)  # interleaved as it is encoded: no merge pass
     else:
         planes = _planes(photo)
         encode = {8: encode_planes_u8, 16: encode_planes_u16, 32: encode_planes_f32}[bit_depth]

@@ -179,18 +179,68 @@ def _encode(planes: np.ndarray, space: str, bits: int) -> np.ndarray:
     return out.reshape(c, h, w)
 
 
-def _srgb8_codes(x: np.ndarray) -> np.ndarray:
-    """Linear (N, W) float32 with no NaN or infinity (see ``_finite``) -> sRGB uint8 codes.
+def _srgb8_codes(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Linear (N, W) float32 with no NaN or infinity (see ``_finite``) -> sRGB uint8 codes
+    (into ``out``, (N, W) uint8, when given).
 
     The linear value rounded to one of 65536 steps (one pass; OpenCV saturates finite values
     beyond the int32 range, and the clamp takes the rest to 0 and 65535), then a table of the
     exact curve (torch's gather is about twice numpy's fancy indexing). A step is at most
     0.03 of an 8-bit level near black, so the result is the exact rounding except where a
     value lies within that distance of a level boundary (then it may land on the
-    neighbouring level).
+    neighbouring level). Done a few rows at a time, so the integer index stays in cache
+    (24 MP: about half the time of one pass over the whole image).
     """
-    index = torch.from_numpy(cv2.multiply(x, 65535.0, dtype=cv2.CV_32S)).clamp_(0, 65535)
-    return torch.index_select(_srgb8_table(), 0, index.view(-1)).view(x.shape).numpy()
+    n, w = x.shape
+    out = np.empty((n, w), np.uint8) if out is None else out
+    table = _srgb8_table()
+    step = _rows_per_chunk(w)
+    dst = torch.from_numpy(out)
+    for y in range(0, n, step):
+        index = torch.from_numpy(cv2.multiply(x[y:y + step], 65535.0, dtype=cv2.CV_32S)).clamp_(0, 65535)
+        torch.index_select(table, 0, index.view(-1), out=dst[y:y + step].view(-1))
+    return out
+
+
+def _rows_per_chunk(width: int) -> int:
+    """Rows of a plane per chunk of a streaming conversion: about 128k samples (in cache)."""
+    return max(1, (1 << 17) // max(1, width))
+
+
+def decode_codes(codes: np.ndarray, space: str) -> np.ndarray:
+    """Stored 8-bit codes as they are laid out, (H, W, 3) uint8 RGB, -> linear Rec.709 float32
+    (3, H, W): the values ``decode_planes`` gives for their planes, without a transposed copy
+    (the channels are split a few rows at a time and each goes through the table into place)."""
+    h, w = codes.shape[:2]
+    if to_rec709(space) is not None or codes.dtype != np.uint8 or codes.shape[2] != 3:
+        return decode_planes(np.ascontiguousarray(codes.transpose(2, 0, 1)), space)
+    lut = decode_lut(space, 8)
+    out = np.empty((3, h, w), np.float32)
+    step = _rows_per_chunk(w)
+    for y in range(0, h, step):
+        for c, plane in enumerate(cv2.split(codes[y:y + step])):
+            cv2.LUT(plane, lut, dst=out[c, y:y + step])
+    return out
+
+
+def encode_codes_u8(planes: np.ndarray, space: str, out: np.ndarray | None = None) -> np.ndarray:
+    """Linear Rec.709 (3, H, W) float32 -> (H, W, 3) uint8 RGB codes as a file stores them (into
+    ``out`` when given): ``encode_planes_u8``'s values, interleaved a few rows at a time."""
+    c, h, w = planes.shape
+    out = np.empty((h, w, 3), np.uint8) if out is None else out
+    if space != "srgb" or c != 3:
+        cv2.merge(list(encode_planes_u8(planes, space)), dst=out)
+        return out
+    step = _rows_per_chunk(w)
+    buf = np.empty((3, min(step, h), w), np.uint8)
+    for y in range(0, h, step):
+        y1 = min(h, y + step)
+        chunk = _finite(np.asarray(planes[:, y:y1], dtype=np.float32))
+        part = buf[:, :y1 - y]
+        for k in range(3):
+            _srgb8_codes(chunk[k], out=part[k])
+        cv2.merge(list(part), dst=out[y:y1])
+    return out
 
 
 @lru_cache(maxsize=None)
