@@ -251,12 +251,14 @@ def op_times(path: Path, repeats: int) -> tuple[str, dict[str, Any]]:
     import torch
 
     from spc_cli.artist.pipeline import PipelineArtist
+    from spc_cli.engine.resources import keep_freed_memory
     from spc_cli.io.decode import read_photo
     from spc_cli.ops import OPS
     from spc_cli.plan import Edit, EditPlan
 
     torch.set_num_threads(1)
     cv2.setNumThreads(1)
+    keep_freed_memory()  # as the CLI's engine does: a freed image's memory is reused, not faulted in again
     photo = read_photo(path)
     pixels = photo.pixels.clone()  # decoded once; the float path's timings leave decoding out
     artist = PipelineArtist("cpu", "fp32")

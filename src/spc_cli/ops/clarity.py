@@ -16,7 +16,7 @@ import math
 import torch
 
 from ._util import any_active, luma, per_image, smoothstep
-from .filters import downscale, factor_for, guided_coeffs, upsample_rows
+from .filters import downscale, factor_for, guided_coeffs, rows_from_cols, upsample_cols
 
 LOW_RES = 512
 WINDOW = 64  # windows of 1/WINDOW of the long edge
@@ -35,7 +35,8 @@ def prepare_clarity(image: torch.Tensor, **_: object) -> dict:
     log_y = torch.log2(luma(small).clamp(min=_FLOOR))
     r = max(2, round(max(small.shape[-2:]) / WINDOW))
     a, b = guided_coeffs(log_y, log_y, r, EPS_LOG)
-    return {"coeffs": torch.cat([a, b], dim=1), "factor": factor}
+    # upsampled along the columns once here; each band then only interpolates rows
+    return {"cols": upsample_cols(torch.cat([a, b], dim=1), factor, w), "factor": factor}
 
 
 def adjust_clarity(image: torch.Tensor, amount: float | torch.Tensor = 0.0, *, context: dict | None = None,
@@ -51,8 +52,7 @@ def adjust_clarity(image: torch.Tensor, amount: float | torch.Tensor = 0.0, *, c
         return image
     if context is None:
         context = prepare_clarity(image)
-    rows, width = image.shape[-2:]
-    coeffs = upsample_rows(context["coeffs"], context["factor"], row0, rows, width)
+    coeffs = rows_from_cols(context["cols"], context["factor"], row0, image.shape[-2])
     log_y = torch.log2(luma(image).float().clamp(min=_FLOOR))
     base = coeffs[:, 0:1] * log_y + coeffs[:, 1:2]
     weight = smoothstep(1.0 - (base - MID_LOG).abs() / SPAN)

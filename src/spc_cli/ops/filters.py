@@ -11,8 +11,10 @@ Two ways to use the guided filter (He, Sun & Tang, 2013):
 * ``guided_coeffs`` on a downscaled guide/source pair, then ``apply_coeffs`` at full
   resolution: the "fast guided filter" / guided upsampling. The low-resolution
   coefficients are smooth, so upsampling them is legitimate, and the full-resolution guide
-  restores the edges. ``upsample_rows`` evaluates the bilinear upsampling for any band of
-  rows exactly as it would for the whole image, so tiles need no overlap.
+  restores the edges. The bilinear upsampling runs along the columns once for the whole
+  image (``upsample_cols``, at the low resolution's rows), then ``rows_from_cols`` gives any
+  band of full-resolution rows exactly as it would for the whole image, so tiles need no
+  overlap and no pixel is gathered along a row.
 """
 
 from __future__ import annotations
@@ -151,25 +153,9 @@ def _lerp_index(n_out: int, n_in: int, factor: int, start: int, device: torch.de
     return i0, i1, wgt
 
 
-def upsample_rows(maps: torch.Tensor, factor: int, row0: int, rows: int, width: int) -> torch.Tensor:
-    """Bilinear upsampling of low-res ``maps`` (B, C, h, w) by ``factor``, for full-res rows
-    ``row0 .. row0 + rows`` and all ``width`` columns; identical for a band or the whole image.
-    """
-    h, w = maps.shape[-2:]
-    if factor == 1:
-        return maps[..., row0:row0 + rows, :width]
-    i0, i1, wy = _lerp_index(rows, h, factor, row0, maps.device)
-    wy = wy.to(maps.dtype).view(-1, 1)
-    m0 = maps.index_select(-2, i0)
-    band = m0 + (maps.index_select(-2, i1) - m0) * wy
-    j0, j1, wx = _lerp_index(width, w, factor, 0, maps.device)
-    b0 = band.index_select(-1, j0)
-    return b0 + (band.index_select(-1, j1) - b0) * wx.to(maps.dtype)
-
-
 def upsample_cols(maps: torch.Tensor, factor: int, width: int) -> torch.Tensor:
-    """The first half of ``upsample_rows``, done once for a whole image: low-res ``maps`` (B, C,
-    h, w) bilinearly upsampled along the columns to ``width`` (B, C, h, width)."""
+    """Low-res ``maps`` (B, C, h, w) bilinearly upsampled by ``factor`` along the columns to
+    ``width`` (B, C, h, width), once for a whole image; ``rows_from_cols`` finishes any band."""
     if factor == 1:
         return maps[..., :width]
     j0, j1, wx = _lerp_index(width, maps.shape[-1], factor, 0, maps.device)
@@ -179,12 +165,20 @@ def upsample_cols(maps: torch.Tensor, factor: int, width: int) -> torch.Tensor:
 
 def rows_from_cols(cols: torch.Tensor, factor: int, row0: int, rows: int) -> torch.Tensor:
     """Full-resolution rows ``row0 .. row0 + rows`` of maps already upsampled along the columns
-    (``upsample_cols``): the same values for a band as for the whole image."""
+    (``upsample_cols``): the same values for a band as for the whole image.
+
+    Each output row is a weighted sum of two low-resolution rows; the band's rows are made in
+    one matrix product of their (rows, k) interpolation weights with the k low-resolution rows
+    they draw on (each output value written once, no gathered copies)."""
     if factor == 1:
         return cols[..., row0:row0 + rows, :]
     i0, i1, wy = _lerp_index(rows, cols.shape[-2], factor, row0, cols.device)
-    m0 = cols.index_select(-2, i0)
-    return m0.add_((cols.index_select(-2, i1) - m0).mul_(wy.to(cols.dtype).view(-1, 1)))
+    lo, hi = int(i0[0]), int(i1[-1]) + 1  # the indices grow with the row
+    weights = torch.zeros(rows, hi - lo, dtype=torch.float32, device=cols.device)
+    at = torch.arange(rows, device=cols.device)
+    weights.index_put_((at, i0 - lo), 1.0 - wy, accumulate=True)
+    weights.index_put_((at, i1 - lo), wy, accumulate=True)  # i1 == i0 at the clamped ends: weights add to 1
+    return torch.matmul(weights.to(cols.dtype), cols[..., lo:hi, :])
 
 
 def gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:

@@ -12,7 +12,8 @@ region and removed per pixel:
   luminance, guided by log luminance, gives the light-colour field: smooth within a region,
   following strong luminance edges (a window frame, a lamp's pool of light). Where a window
   holds few usable, near-grey pixels the field leans on the photo's mean light.
-* At full resolution the field's coefficients are upsampled (``filters.upsample_rows``) and
+* At full resolution the field's coefficients are upsampled (bilinearly: along the columns
+  once, ``filters.upsample_cols``, then each band's rows, ``filters.rows_from_cols``) and
   applied with the full-resolution log luminance as the guide, so a band of rows gives
   exactly the whole image's values.
 * The cast removed at each pixel is ``(warmth, tint) + local * w * (field - mean light)``: the
@@ -30,7 +31,7 @@ from __future__ import annotations
 import torch
 
 from ._util import any_active, luma, per_image, smoothstep
-from .filters import box_mean, downscale, factor_for, upsample_rows
+from .filters import box_mean, downscale, factor_for, rows_from_cols, upsample_cols
 
 LOW_RES = 256  # long edge of the grid the light field is estimated on
 SIGMA = 0.3  # log-chromaticity distance from the local light at which a pixel's weight is 1/e
@@ -80,7 +81,7 @@ def prepare_local_white_balance(image: torch.Tensor, region: float | torch.Tenso
     reg = per_image(region, small).detach().float().reshape(-1)
     radii = [max(2, round(float(v) * size)) for v in reg]
     outs = [light_field(small[i:i + 1], radii[min(i, len(radii) - 1)]) for i in range(small.shape[0])]
-    return {"coeffs": torch.cat([o[0] for o in outs]), "mean": torch.cat([o[1] for o in outs]),
+    return {"cols": upsample_cols(torch.cat([o[0] for o in outs]), factor, w), "mean": torch.cat([o[1] for o in outs]),
             "lights": torch.cat([o[2] for o in outs]), "factor": factor}
 
 
@@ -152,8 +153,7 @@ def _two_lights(s: torch.Tensor, w: torch.Tensor, usable: torch.Tensor, r: int) 
 def departure(image: torch.Tensor, context: dict, row0: int = 0) -> torch.Tensor:
     """(B, 2, rows, W) log chromaticity of each pixel's regional light minus the mean light, for a
     band of rows starting at ``row0`` (the whole image's values whatever the band)."""
-    rows, width = image.shape[-2:]
-    coeffs = upsample_rows(context["coeffs"], context["factor"], row0, rows, width)
+    coeffs = rows_from_cols(context["cols"], context["factor"], row0, image.shape[-2])
     g = torch.log2(luma(image.float()).clamp(min=_FLOOR))
     fine = log_chroma((coeffs[:, 0:3] * g + coeffs[:, 3:6]).clamp(min=_FLOOR))
     dev = (fine - context["mean"]) * separation_weight(context)

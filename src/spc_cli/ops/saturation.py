@@ -88,12 +88,18 @@ def _uniform(x: torch.Tensor, k: float) -> torch.Tensor:
     pixel, then redo with the gamut limit only the pixels that left [0, max(1, own max)]."""
     y = x[:, 0:1] * WEIGHTS[0]
     y.add_(x[:, 1:2], alpha=WEIGHTS[1]).add_(x[:, 2:3], alpha=WEIGHTS[2])
-    out = torch.sub(x, y).mul_(k).add_(y)
+    out = torch.empty_like(x)
+    planes = [out[:, c:c + 1] for c in range(3)]
+    for c in range(3):  # y + k (x - y), one plane at a time (no broadcast pass over all three)
+        torch.lerp(y, x[:, c:c + 1], k, out=planes[c])
     lo, hi = torch.aminmax(out)
     if float(lo) >= 0.0 and float(hi) <= 1.0:  # nothing left the gamut (NaN fails this and is redone)
         return out
-    omin, omax = torch.aminmax(out, dim=1, keepdim=True)
-    bad = (omin < 0) | (omax > x.amax(dim=1, keepdim=True).clamp_(min=1.0)) | torch.isnan(omax)
+    # per pixel, from the planes (a reduction across channels is a strided pass)
+    omin = torch.minimum(torch.minimum(planes[0], planes[1]), planes[2])
+    omax = torch.maximum(torch.maximum(planes[0], planes[1]), planes[2])
+    top = torch.maximum(torch.maximum(x[:, 0:1], x[:, 1:2]), x[:, 2:3]).clamp_(min=1.0)
+    bad = (omin < 0) | (omax > top) | torch.isnan(omax)
     b, _, h, w = x.shape
     for i in range(b):
         idx = bad[i].reshape(-1).nonzero().squeeze(1)
