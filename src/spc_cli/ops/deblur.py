@@ -299,5 +299,7 @@ def adjust_deblur(image: torch.Tensor, amount: float | torch.Tensor = 0.0, sigma
     if torch.is_grad_enabled():
         return (x * ratio + (y_new - y * ratio)).clamp(min=0.0).to(dtype)
     rest = y_new.sub_(y.mul_(ratio))  # the grey remainder, zero wherever the ratio was not capped
-    return x.mul_(ratio).add_(rest).clamp_(min=0.0).to(dtype) if x is not image else \
-        (x * ratio).add_(rest).clamp_(min=0.0).to(dtype)
+    out = x if x is not image else torch.empty_like(x)
+    for c in range(3):  # x * ratio + rest a plane at a time (no broadcast pass over all three)
+        torch.addcmul(rest, x[:, c:c + 1], ratio, out=out[:, c:c + 1]).clamp_(min=0.0)
+    return out.to(dtype)

@@ -153,11 +153,23 @@ def _two_lights(s: torch.Tensor, w: torch.Tensor, usable: torch.Tensor, r: int) 
 def departure(image: torch.Tensor, context: dict, row0: int = 0) -> torch.Tensor:
     """(B, 2, rows, W) log chromaticity of each pixel's regional light minus the mean light, for a
     band of rows starting at ``row0`` (the whole image's values whatever the band)."""
-    coeffs = rows_from_cols(context["cols"], context["factor"], row0, image.shape[-2])
-    g = torch.log2(luma(image.float()).clamp(min=_FLOOR))
-    fine = log_chroma((coeffs[:, 0:3] * g + coeffs[:, 3:6]).clamp(min=_FLOOR))
-    dev = (fine - context["mean"]) * separation_weight(context)
-    return torch.cat([dev[:, 0:1].clamp(-MAX_WARMTH, MAX_WARMTH), dev[:, 1:2].clamp(-MAX_TINT, MAX_TINT)], dim=1)
+    warm, tint = _departure_planes(image.float(), context, row0)
+    return torch.cat([warm, tint], dim=1)
+
+
+def _departure_planes(x: torch.Tensor, context: dict, row0: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """``departure``'s two planes, (B, 1, rows, W) each, computed a plane at a time: the field's
+    log R/B and log G/B each as one log of a ratio (log G/sqrt(RB) = log G/B - log R/B / 2)."""
+    coeffs = rows_from_cols(context["cols"], context["factor"], row0, x.shape[-2])
+    g = torch.log2(luma(x).clamp_(min=_FLOOR))
+    r, gr, b = (torch.addcmul(coeffs[:, 3 + c:4 + c], coeffs[:, c:c + 1], g).clamp_(min=_FLOOR) for c in range(3))
+    log_rb = torch.log(r / b)
+    log_gb = torch.log(gr / b)
+    weight = separation_weight(context)
+    mean = context["mean"]
+    warm = (log_rb - mean[:, 0:1]).mul_(weight).clamp_(-MAX_WARMTH, MAX_WARMTH)
+    tint = torch.add(log_gb, log_rb, alpha=-0.5).sub_(mean[:, 1:2]).mul_(weight).clamp_(-MAX_TINT, MAX_TINT)
+    return warm, tint
 
 
 def separation(lights: torch.Tensor) -> torch.Tensor:
@@ -196,14 +208,25 @@ def adjust_local_white_balance(image: torch.Tensor, warmth: float | torch.Tensor
     if not any_active(warmth, tint, local):
         return image
     x = image.float()
-    base = torch.cat(torch.broadcast_tensors(per_image(warmth, x).reshape(-1, 1, 1, 1),
-                                             per_image(tint, x).reshape(-1, 1, 1, 1)), dim=1)
-    if any_active(local):
-        if context is None:
-            context = prepare_local_white_balance(image, region)
-        rows, width = image.shape[-2:]
-        dev = departure(x, context, row0)
-        cast = base + per_image(local, x).reshape(-1, 1, 1, 1) * dev
-    else:
-        cast = base
-    return (x * cast_gains(cast)).to(image.dtype)
+    warm = per_image(warmth, x).reshape(-1, 1, 1, 1)
+    tnt = per_image(tint, x).reshape(-1, 1, 1, 1)
+    if not any_active(local):
+        base = torch.cat(torch.broadcast_tensors(warm, tnt), dim=1)
+        return (x * cast_gains(base)).to(image.dtype)
+    if context is None:
+        context = prepare_local_white_balance(image, region)
+    # per pixel, a plane at a time: cast_gains of base + local * departure, times the image
+    dw, dt = _departure_planes(x, context, row0)
+    share = per_image(local, x).reshape(-1, 1, 1, 1)
+    half_w = torch.addcmul(warm, share, dw).mul_(0.5)
+    e_r = torch.exp(half_w)  # exp(w / 2); the blue channel's exp(-w / 2) is its reciprocal
+    e_b = torch.reciprocal(e_r)
+    e_g = torch.exp(torch.addcmul(tnt, share, dt))
+    y = (e_r * _LUMA[0]).add_(e_g, alpha=_LUMA[1]).add_(e_b, alpha=_LUMA[2])
+    gains = [torch.div(y, e).clamp_(0.25, 4.0) for e in (e_r, e_g, e_b)]
+    if torch.is_grad_enabled():
+        return torch.cat([x[:, c:c + 1] * gains[c] for c in range(3)], dim=1).to(image.dtype)
+    out = torch.empty_like(x)
+    for c in range(3):
+        torch.mul(x[:, c:c + 1], gains[c], out=out[:, c:c + 1])
+    return out.to(image.dtype)

@@ -83,6 +83,23 @@ def _single(value: float | torch.Tensor) -> float | None:
     return float(flat[0])
 
 
+def _outside(x: torch.Tensor, planes: list[torch.Tensor]) -> torch.Tensor:
+    """(B, 1, H, W) bool: the pixels whose scaled ``planes`` left [0, max(1, own max of x)] (or are NaN)."""
+    if x.device.type == "cpu" and x.shape[0] == 1 and float(x.amax()) <= 1.0:
+        # the common case, an image within [0, 1]: one OpenCV range test per plane (NaN is outside)
+        import cv2
+
+        inside = None
+        for p in planes:
+            m = cv2.inRange(p[0, 0].numpy(), 0.0, 1.0)
+            inside = m if inside is None else cv2.bitwise_and(inside, m, dst=inside)
+        return torch.from_numpy(inside == 0).view(1, 1, *inside.shape)
+    omin = torch.minimum(torch.minimum(planes[0], planes[1]), planes[2])
+    omax = torch.maximum(torch.maximum(planes[0], planes[1]), planes[2])
+    top = torch.maximum(torch.maximum(x[:, 0:1], x[:, 1:2]), x[:, 2:3]).clamp_(min=1.0)
+    return (omin < 0) | (omax > top) | torch.isnan(omax)
+
+
 def _uniform(x: torch.Tensor, k: float) -> torch.Tensor:
     """The same result for one chroma scale ``k`` and no vibrance, in fewer passes: scale every
     pixel, then redo with the gamut limit only the pixels that left [0, max(1, own max)]."""
@@ -95,12 +112,8 @@ def _uniform(x: torch.Tensor, k: float) -> torch.Tensor:
     lo, hi = torch.aminmax(out)
     if float(lo) >= 0.0 and float(hi) <= 1.0:  # nothing left the gamut (NaN fails this and is redone)
         return out
-    # per pixel, from the planes (a reduction across channels is a strided pass)
-    omin = torch.minimum(torch.minimum(planes[0], planes[1]), planes[2])
-    omax = torch.maximum(torch.maximum(planes[0], planes[1]), planes[2])
-    top = torch.maximum(torch.maximum(x[:, 0:1], x[:, 1:2]), x[:, 2:3]).clamp_(min=1.0)
-    bad = (omin < 0) | (omax > top) | torch.isnan(omax)
     b, _, h, w = x.shape
+    bad = _outside(x, planes)
     for i in range(b):
         idx = bad[i].reshape(-1).nonzero().squeeze(1)
         if idx.numel() == 0:
