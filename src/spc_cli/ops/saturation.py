@@ -83,8 +83,10 @@ def _single(value: float | torch.Tensor) -> float | None:
     return float(flat[0])
 
 
-def _outside(x: torch.Tensor, planes: list[torch.Tensor]) -> torch.Tensor:
-    """(B, 1, H, W) bool: the pixels whose scaled ``planes`` left [0, max(1, own max of x)] (or are NaN)."""
+def _outside(x: torch.Tensor, out: torch.Tensor) -> torch.Tensor | None:
+    """(B, 1, H, W) bool: the pixels of ``out`` (``x`` scaled) that left [0, max(1, own max of x)]
+    (or are NaN); None when there are none."""
+    planes = [out[:, c:c + 1] for c in range(3)]
     if x.device.type == "cpu" and x.shape[0] == 1 and float(x.amax()) <= 1.0:
         # the common case, an image within [0, 1]: one OpenCV range test per plane (NaN is outside)
         import cv2
@@ -93,7 +95,12 @@ def _outside(x: torch.Tensor, planes: list[torch.Tensor]) -> torch.Tensor:
         for p in planes:
             m = cv2.inRange(p[0, 0].numpy(), 0.0, 1.0)
             inside = m if inside is None else cv2.bitwise_and(inside, m, dst=inside)
+        if cv2.countNonZero(inside) == inside.size:
+            return None
         return torch.from_numpy(inside == 0).view(1, 1, *inside.shape)
+    lo, hi = torch.aminmax(out)
+    if float(lo) >= 0.0 and float(hi) <= 1.0:  # nothing left the gamut (NaN fails this and is redone)
+        return None
     omin = torch.minimum(torch.minimum(planes[0], planes[1]), planes[2])
     omax = torch.maximum(torch.maximum(planes[0], planes[1]), planes[2])
     top = torch.maximum(torch.maximum(x[:, 0:1], x[:, 1:2]), x[:, 2:3]).clamp_(min=1.0)
@@ -106,14 +113,12 @@ def _uniform(x: torch.Tensor, k: float) -> torch.Tensor:
     y = x[:, 0:1] * WEIGHTS[0]
     y.add_(x[:, 1:2], alpha=WEIGHTS[1]).add_(x[:, 2:3], alpha=WEIGHTS[2])
     out = torch.empty_like(x)
-    planes = [out[:, c:c + 1] for c in range(3)]
     for c in range(3):  # y + k (x - y), one plane at a time (no broadcast pass over all three)
-        torch.lerp(y, x[:, c:c + 1], k, out=planes[c])
-    lo, hi = torch.aminmax(out)
-    if float(lo) >= 0.0 and float(hi) <= 1.0:  # nothing left the gamut (NaN fails this and is redone)
+        torch.lerp(y, x[:, c:c + 1], k, out=out[:, c:c + 1])
+    bad = _outside(x, out)
+    if bad is None:
         return out
     b, _, h, w = x.shape
-    bad = _outside(x, planes)
     for i in range(b):
         idx = bad[i].reshape(-1).nonzero().squeeze(1)
         if idx.numel() == 0:
@@ -125,4 +130,4 @@ def _uniform(x: torch.Tensor, k: float) -> torch.Tensor:
         lim = torch.minimum(py / (py - mn).clamp(min=1e-9), (mx.clamp(min=1.0) - py) / (mx - py).clamp(min=1e-9))
         fixed = (py + torch.clamp(lim, max=k) * (px - py)).clamp(min=0.0)
         out[i].reshape(3, -1).index_copy_(1, idx, fixed)
-    return out.clamp_(min=0.0)
+    return out  # the pixels left alone lie within [0, top], the redone ones are clamped
