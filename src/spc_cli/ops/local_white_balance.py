@@ -210,11 +210,13 @@ def adjust_local_white_balance(image: torch.Tensor, warmth: float | torch.Tensor
     x = image.float()
     warm = per_image(warmth, x).reshape(-1, 1, 1, 1)
     tnt = per_image(tint, x).reshape(-1, 1, 1, 1)
-    if not any_active(local):
+    if any_active(local) and context is None:
+        context = prepare_local_white_balance(image, region)
+    if not any_active(local) or (not torch.is_grad_enabled() and not any_active(separation_weight(context))):
+        # the global white balance: no local share asked for, or one light (every departure is
+        # scaled by a separation weight of 0), where it is exactly what the regional path gives
         base = torch.cat(torch.broadcast_tensors(warm, tnt), dim=1)
         return (x * cast_gains(base)).to(image.dtype)
-    if context is None:
-        context = prepare_local_white_balance(image, region)
     # per pixel, a plane at a time: cast_gains of base + local * departure, times the image
     dw, dt = _departure_planes(x, context, row0)
     share = per_image(local, x).reshape(-1, 1, 1, 1)
