@@ -36,3 +36,14 @@ def luma(image: torch.Tensor) -> torch.Tensor:
     """Rec.709 luminance (B, 1, H, W) of a (B, 3, H, W) image, in the image's dtype."""
     y = image[:, 0:1] * 0.2126  # accumulated in place: three passes, one allocation
     return y.add_(image[:, 1:2], alpha=0.7152).add_(image[:, 2:3], alpha=0.0722)
+
+
+def times_gain(image: torch.Tensor, gain: torch.Tensor) -> torch.Tensor:
+    """``image * gain`` for a per-pixel (B, 1, H, W) ``gain`` of the image's dtype; a plane at a time
+    when no gradient is needed (each plane one contiguous pass, no broadcast over the channels)."""
+    if torch.is_grad_enabled() and (image.requires_grad or gain.requires_grad):
+        return image * gain
+    out = torch.empty_like(image)
+    for c in range(image.shape[1]):
+        torch.mul(image[:, c:c + 1], gain, out=out[:, c:c + 1])
+    return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import torch
 
-from ._util import any_active, luma, per_image
+from ._util import any_active, luma, per_image, times_gain
 from .filters import gaussian_blur, gaussian_radius
 
 MAX_RADIUS = 5.0
@@ -54,5 +54,5 @@ def adjust_sharpen(image: torch.Tensor, amount: float | torch.Tensor = 0.0, radi
     amt = per_image(amount, ye).float()
     y_new = torch.addcmul(ye, amt, detail).clamp_(min=0.0).square_()
     ratio = y_new.div_(y.clamp_(min=1e-4))
-    out = image * ratio.to(dtype)
+    out = times_gain(image, ratio.to(dtype))
     return out if amt.dim() == 0 else torch.where(amt > 0, out, image)

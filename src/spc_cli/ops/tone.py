@@ -21,7 +21,7 @@ import math
 
 import torch
 
-from ._util import any_active, luma, per_image, smoothstep
+from ._util import any_active, luma, per_image, smoothstep, times_gain
 from .filters import downscale, factor_for, guided_coeffs, rows_from_cols, upsample_cols
 
 MID_LOG = math.log2(0.18)  # mid-grey, linear 18 %
@@ -86,11 +86,14 @@ def adjust_tone(image: torch.Tensor, highlights: float | torch.Tensor = 0.0,
     coeffs = rows_from_cols(context["cols"], context["factor"], row0, image.shape[-2])
     log_y = torch.log2(luma(image).float().clamp_(min=_FLOOR))
     base = torch.addcmul(coeffs[:, 1:2], coeffs[:, 0:1], log_y)
-    stops = torch.zeros_like(base)
+    parts = []
     if any_active(shadows):  # each part only where it is asked for: a third of the cost each
-        stops += (SHADOW_STOPS * sh) * smoothstep((MID_LOG - base) / SHADOW_SPAN)
+        parts.append((SHADOW_STOPS * sh) * smoothstep((MID_LOG - base) / SHADOW_SPAN))
     if any_active(highlights):
-        stops += (HIGHLIGHT_STOPS * hl) * smoothstep((base - MID_LOG) / HIGHLIGHT_SPAN)
+        parts.append((HIGHLIGHT_STOPS * hl) * smoothstep((base - MID_LOG) / HIGHLIGHT_SPAN))
     if any_active(compress):
-        stops += per_image(compress, image).float() * compress_stops(base, context["top"])
-    return image * torch.exp2_(stops).to(image.dtype)
+        parts.append(per_image(compress, image).float() * compress_stops(base, context["top"]))
+    stops = parts[0]
+    for part in parts[1:]:
+        stops = stops.add_(part)
+    return times_gain(image, torch.exp2_(stops).to(image.dtype))
