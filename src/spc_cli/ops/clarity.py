@@ -55,7 +55,7 @@ def adjust_clarity(image: torch.Tensor, amount: float | torch.Tensor = 0.0, *, c
     coeffs = rows_from_cols(context["cols"], context["factor"], row0, image.shape[-2])
     log_y = torch.log2(luma(image).float().clamp_(min=_FLOOR))
     base = torch.addcmul(coeffs[:, 1:2], coeffs[:, 0:1], log_y)
-    if torch.is_grad_enabled():
+    if torch.is_grad_enabled() and any(isinstance(v, torch.Tensor) and v.requires_grad for v in (image, amount)):
         weight = smoothstep(1.0 - (base - MID_LOG).abs() / SPAN)
         stops = (per_image(amount, log_y) * weight * (log_y - base)).clamp(-LIMIT, LIMIT)
         return image * torch.exp2(stops).to(image.dtype)

@@ -212,9 +212,12 @@ def adjust_local_white_balance(image: torch.Tensor, warmth: float | torch.Tensor
     tnt = per_image(tint, x).reshape(-1, 1, 1, 1)
     if any_active(local) and context is None:
         context = prepare_local_white_balance(image, region)
-    if not any_active(local) or (not torch.is_grad_enabled() and not any_active(separation_weight(context))):
+    grad = torch.is_grad_enabled() and any(isinstance(v, torch.Tensor) and v.requires_grad
+                                           for v in (image, warmth, tint, local))
+    if not any_active(local) or (not grad and not any_active(separation_weight(context))):
         # the global white balance: no local share asked for, or one light (every departure is
-        # scaled by a separation weight of 0), where it is exactly what the regional path gives
+        # scaled by a separation weight of 0), where it is exactly what the regional path gives (without
+        # a gradient to pass through that weight)
         base = torch.cat(torch.broadcast_tensors(warm, tnt), dim=1)
         return (x * cast_gains(base)).to(image.dtype)
     # per pixel, a plane at a time: cast_gains of base + local * departure, times the image
@@ -226,7 +229,7 @@ def adjust_local_white_balance(image: torch.Tensor, warmth: float | torch.Tensor
     e_g = torch.exp(torch.addcmul(tnt, share, dt))
     y = (e_r * _LUMA[0]).add_(e_g, alpha=_LUMA[1]).add_(e_b, alpha=_LUMA[2])
     gains = [torch.div(y, e).clamp_(0.25, 4.0) for e in (e_r, e_g, e_b)]
-    if torch.is_grad_enabled():
+    if grad:
         return torch.cat([x[:, c:c + 1] * gains[c] for c in range(3)], dim=1).to(image.dtype)
     out = torch.empty_like(x)
     for c in range(3):
