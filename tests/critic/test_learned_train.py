@@ -138,3 +138,51 @@ def test_the_wheel_carries_the_weights_and_their_manifest(tmp_path):
             assert len(data) == f["bytes"] <= 20 * 1024 * 1024
             assert hashlib.sha256(data).hexdigest() == f["sha256"]
         assert "spc_cli/critic/learned_net.py" in z.namelist()
+
+
+def test_a_camera_made_exposure_goes_through_the_tone_curve_and_keeps_lamps_bright():
+    from spc_cli.learn.defects import camera_curve, scene_of
+
+    rng = np.random.default_rng(4)
+    x = rng.uniform(0.01, 0.9, (40, 60, 3)).astype(np.float32)
+    x[:10, :10] = 1.0  # a clipped lamp
+    scene = scene_of(x, rng, 3.0, 1.1)
+    again = camera_curve(scene, 3.0, 1.1)
+    assert np.abs(again[10:] - x[10:]).max() < 1e-4  # unclipped light is the curve's inverse exactly
+    assert (scene[:10, :10] >= 3.0 - 1e-3).all()  # clipped light was at least white
+    darker = camera_curve(scene * 2.0**-1.5, 3.0, 1.1)
+    assert darker[:10, :10].min() > 2.0**-1.5  # the lamp stays brighter than a gain of the photo makes it
+    shadows = x[10:] < 0.1
+    assert darker[10:][shadows].mean() < x[10:][shadows].mean() * 2.0**-1.5  # shadows sink at least the stops
+
+
+def test_a_mild_warm_cast_is_trained_on_neither_way_a_strong_one_is_present():
+    from spc_cli.learn.synth import WARM_PRESENT, synthesise
+
+    rng = np.random.default_rng(5)
+    photo = _photo(rng, 200, 300)
+    seen = set()
+    for _ in range(400):
+        s = synthesise(photo, rng)
+        if any(k in ("blackbody", "off-locus", "mixed", "tint") for k in s.kinds):
+            g = np.array([-s.values["wb_r"], 0.0, -s.values["wb_b"]])  # the cast's log gains
+            mag, warm = float(np.sqrt(((g - g.mean()) ** 2).sum())), g[0] - g[2] > 2 * abs(g[1] - g[0] / 2 - g[2] / 2)
+            if s.presence["white_balance"] == 1 and s.direction["white_balance"] == 0:
+                seen.add("warm present")
+                assert mag >= WARM_PRESENT - 1e-6
+            if s.presence["white_balance"] == -1 and warm and 0.09 <= mag < WARM_PRESENT:
+                seen.add("warm not trained")
+    assert seen == {"warm present", "warm not trained"}, seen
+
+
+def test_the_threshold_balances_precision_and_recall_within_the_false_alarm_cap():
+    import torch
+
+    from spc_cli.learn.train import _threshold
+
+    y = torch.tensor([0] * 100 + [1] * 20)
+    p = torch.cat([torch.linspace(0.0, 0.6, 100), torch.linspace(0.3, 1.0, 20)])
+    t = _threshold(p, y, 0.02)
+    flagged_clean = float((p[:100] >= t).float().mean())
+    assert flagged_clean <= 0.02 and 0.58 <= t <= 0.62  # the lowest the cap allows: nothing above it is better
+    assert _threshold(torch.full((10,), 0.95), torch.tensor([0] * 5 + [1] * 5), 0.0) == 0.9  # none fits: the top

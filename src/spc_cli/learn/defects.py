@@ -65,6 +65,10 @@ def _from_oklab(lab: np.ndarray) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------- helpers
+def _logu(rng: np.random.Generator, lo: float, hi: float) -> float:
+    return float(math.exp(rng.uniform(math.log(lo), math.log(hi))))
+
+
 def smooth_field(shape: tuple[int, int], rng: np.random.Generator, cells: int) -> np.ndarray:
     """A smooth random field in [0, 1]."""
     h, w = shape
@@ -75,10 +79,12 @@ def smooth_field(shape: tuple[int, int], rng: np.random.Generator, cells: int) -
 
 
 def crop_and_size(photo: np.ndarray, rng: np.random.Generator, size: tuple[int, int]) -> np.ndarray:
-    """A random crop (60-100 % of each side), flipped half the time, area-reduced in linear light
-    so its long edge is within ``size`` (never enlarged): linear float32."""
+    """The whole frame (a third of the time) or a large crop (75-100 % of each side, so the frame
+    keeps its context: a window, a lamp, the sky), flipped half the time, area-reduced in linear
+    light so its long edge is within ``size`` (never enlarged): linear float32."""
     h, w = photo.shape[:2]
-    ch, cw = int(h * rng.uniform(0.6, 1.0)), int(w * rng.uniform(0.6, 1.0))
+    whole = rng.random() < 1 / 3
+    ch, cw = (h, w) if whole else (int(h * rng.uniform(0.75, 1.0)), int(w * rng.uniform(0.75, 1.0)))
     y0, x0 = int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1))
     lin = srgb_to_linear(photo[y0:y0 + ch, x0:x0 + cw])
     if rng.random() < 0.5:
@@ -181,7 +187,36 @@ def apply_cast(x: np.ndarray, rng: np.random.Generator, lg: np.ndarray) -> tuple
     return x * np.exp(g - (g @ LUMA)[..., None]).astype(np.float32), mean - mean.mean()
 
 
+def camera_curve(x: np.ndarray, white: float, toe: float) -> np.ndarray:
+    """A camera's rendering of scene-linear light to display-linear: an extended Reinhard shoulder
+    reaching white at ``white`` (1.5-6: one to two and a half stops of highlight headroom above
+    the display's white), then a toe (power ``toe`` >= 1 deepens the shadows)."""
+    g = x * (1.0 + x / (white * white)) / (1.0 + x)
+    return np.clip(g, 0.0, 1.0) ** toe
+
+
+def scene_of(d: np.ndarray, rng: np.random.Generator, white: float, toe: float) -> np.ndarray:
+    """The scene light behind a display-linear rendering ``d`` (``camera_curve`` inverted). Clipped
+    channels were at or above white: they get a smooth random excess up to four times white (a lamp,
+    the sun on a window stays bright when the exposure is lowered)."""
+    g = np.clip(d, 0.0, 1.0) ** (1.0 / toe)
+    w2 = white * white
+    x = (np.sqrt((1 - g) ** 2 + 4 * g / w2) - (1 - g)) * w2 / 2
+    clipped = d >= 0.98  # per channel: a clipped red sky keeps its green and blue
+    if clipped.any():
+        excess = 1.0 + 3.0 * smooth_field(d.shape[:2], rng, 4)[..., None] * rng.uniform(0.3, 1.0)
+        x = np.where(clipped, x * excess, x)
+    return x.astype(np.float32)
+
+
 def apply_exposure(x: np.ndarray, rng: np.random.Generator, ev: float) -> tuple[np.ndarray, str]:
+    """A wrong exposure: most often as a camera makes it (the scene light behind the photo's
+    rendering, scaled, rendered again through the same tone curve: shadows sink into the toe,
+    highlights roll off and clip, lamps stay bright), else a gain of the photo's own light with a
+    sensor clip or a highlight shoulder."""
+    if rng.random() < 0.6:
+        white, toe = _logu(rng, 1.5, 6.0), rng.uniform(1.0, 1.25)
+        return camera_curve(scene_of(x, rng, white, toe) * np.float32(2.0 ** ev), white, toe), "camera"
     out = x * np.float32(2.0 ** ev)
     if ev > 0 and rng.random() < 0.4:  # a camera's highlight shoulder instead of a hard clip
         k = rng.uniform(0.6, 0.9)
@@ -199,9 +234,13 @@ def apply_noise(x: np.ndarray, rng: np.random.Generator, sigma_mid: float) -> tu
     a, b = var * (1 - read) / x_mid, var * read
     n = rng.standard_normal(x.shape).astype(np.float32)
     kind = "white"
-    if rng.random() < 0.35:  # in-camera demosaicing and noise reduction correlate it over 2-3 px
-        s = rng.uniform(0.5, 1.1)
-        n = cv2.GaussianBlur(n, (0, 0), s)
+    if rng.random() < 0.5:  # in-camera processing: demosaicing and noise reduction correlate it over
+        # 2-3 px and across channels (the colour matrix mixes them), sharpening lifts its finest grain
+        shared = rng.uniform(0.0, 0.8)
+        n = math.sqrt(1 - shared) * n + math.sqrt(shared) * rng.standard_normal(x.shape[:2] + (1,)).astype(np.float32)
+        n = cv2.GaussianBlur(n, (0, 0), rng.uniform(0.5, 1.1))
+        if rng.random() < 0.6:
+            n = n + rng.uniform(0.3, 1.2) * (n - cv2.GaussianBlur(n, (0, 0), 1.0))
         n /= max(float(n.std()), 1e-6)
         kind = "processed"
     out = x + np.sqrt(np.clip(a * x + b, 0, None)) * n

@@ -1,8 +1,10 @@
 """Defect synthesis for training the learned critic: broad, randomised physics.
 
-One call of ``synthesise`` turns a clean photo into a training sample: a random crop at a
-random size, the small deviations every good photo has (a touch of lens softness, a tenth of
-a stop, a trace of cast: labelled clean), then zero to three defects, each drawn from
+One call of ``synthesise`` turns a clean photo into a training sample: the whole frame or a
+large crop, at a random size up to the photo's own (noise and blur are then drawn at the scale
+a photo's own pixels have, as the full-resolution measurements read them), the small
+deviations every good photo has (a touch of lens softness, a tenth of a stop, a trace of cast:
+labelled clean), then zero to three defects, each drawn from
 several physical models and over a wide range of sizes, from invisible through mild to
 severe, applied in the order light meets them:
 
@@ -12,10 +14,12 @@ severe, applied in the order light meets them:
     cast         a blackbody light (2300-12000 K) on a camera balanced for 5000-6500 K, with or
                  without a green-magenta tint (fluorescent, LED), a pure tint, or two lights
                  mixed across the frame
-    exposure     a gain of linear light, over-exposure clipped by the sensor or rolled off by
-                 a camera's highlight shoulder
-    noise        Poisson-Gaussian sensor noise per channel, white or correlated as in-camera
-                 processing leaves it, with or without coarse colour blotches
+    exposure     as a camera makes it (the scene light behind the photo's tone curve, scaled and
+                 rendered again: shadows sink into the toe, highlights roll off, lamps stay
+                 bright), or a gain of linear light clipped by the sensor or a highlight shoulder
+    noise        Poisson-Gaussian sensor noise per channel, white or as in-camera processing
+                 leaves it (correlated over pixels and channels, sharpened), with or without
+                 coarse colour blotches
     tone curve   a flat rendering (black lifted and white lowered) or a harsh one (an S-curve,
                  with or without crushed ends), in the encoded image
     saturation   chroma scaled down or up: in linear light, in OKLab, or in the encoded image
@@ -61,6 +65,9 @@ THRESHOLDS = {
     "noise": (1.2, 2.5),             # sigma at sRGB mid-grey, /255
     "sharpness": (0.75, 1.2),        # Gaussian-equivalent blur sigma, px
 }
+# a moderate warm cast looks like warm light a photographer keeps (low sun, a lamp-lit room):
+# warm casts count as present only from here (absent still at or below white_balance's first value)
+WARM_PRESENT = 0.12
 CLEAN_NOISE = 0.5  # /255: the noise a clean photo is taken to carry (regression floor)
 
 
@@ -95,7 +102,7 @@ def _related(presence: dict[str, int], drawn: set[str]) -> None:
 
 
 def synthesise(photo: np.ndarray, rng: np.random.Generator, colour_ok: bool = True,
-               size: tuple[int, int] = (256, 384), jpeg: float = 0.4) -> Sample:
+               size: tuple[int, int] = (320, 1024), jpeg: float = 0.4) -> Sample:
     """One training sample from a clean uint8 sRGB photo (see the module doc)."""
     x = crop_and_size(photo, rng, size)
     presence = {a: 0 for a in ATTRIBUTES}
@@ -135,6 +142,8 @@ def synthesise(photo: np.ndarray, rng: np.random.Generator, colour_ok: bool = Tr
         x, lg = apply_cast(x, rng, lg)
         mag, d = cast_words(lg)
         presence["white_balance"], direction["white_balance"] = _label(values, "white_balance", mag), d
+        if d == 0 and presence["white_balance"] == 1 and mag < WARM_PRESENT:
+            presence["white_balance"] = -1  # warm light by intent or a mild warm cast: not trained on
         values["wb_r"], values["wb_b"] = float(lg[1] - lg[0]), float(lg[1] - lg[2])
         kinds.append(kind)
     if "exposure" in drawn:

@@ -4,19 +4,21 @@
 
 Seeded and reproducible: sample i is drawn from its own seed (the base seed and i), so the
 pool is the same whatever the number of worker processes, and training runs on one thread.
-About 35 minutes on two shared CPU cores (about 16 to synthesise and measure the pool, 20 to
-train). The settings are the first thing below; flags override a few of them. What happens:
+About 41 minutes on two shared CPU cores beside other jobs (about 23 to synthesise and measure
+the pools, 18 to train). The settings are the first thing below; flags override a few of them.
+What happens:
 
-1. the train split's photos (``data.py``) are loaded at 512 px; ``SAMPLES`` training samples and
-   ``TUNE_SAMPLES`` tune-split samples are synthesised (``synth.py``), each measured by the
-   analytic critic and turned into the network's inputs (``critic/learned_net.py``);
+1. the train split's photos (``data.py``) are loaded at their own size (at most 1024 px);
+   ``SAMPLES`` training samples and ``TUNE_SAMPLES`` tune-split samples are synthesised
+   (``synth.py``), each measured by the analytic critic and turned into the network's inputs
+   (``critic/learned_net.py``);
 2. the network trains for ``EPOCHS`` on the pool with presence, direction and direct losses,
    and a rendered loss: the planned corrections are rendered on the input thumbnail through
    the artist's own differentiable ops (white balance, exposure, levels and curve,
    saturation) and compared with the clean thumbnail, clean photos included (do no harm);
-3. each attribute's presence logit gets a temperature (calibrated probabilities) fitted on
-   the tune split, and the weights, their settings and the tune figures are written to
-   ``<out>/critic-learned.pt``, with the manifest entry's size and sha256 updated.
+3. each attribute's presence logit gets a temperature (calibrated probabilities) and a decision
+   threshold fitted on the tune split, and the weights, their settings and the tune figures
+   are written to ``<out>/critic-learned.pt``, with the manifest entry's size and sha256 updated.
 """
 
 from __future__ import annotations
@@ -39,11 +41,12 @@ import torch.nn.functional as F
 @dataclass(frozen=True)
 class Settings:
     seed: int = 1234
-    samples: int = 12000  # training samples synthesised from the train split
+    samples: int = 16000  # training samples synthesised from the train split
     tune_samples: int = 1500  # from the tune split: calibration and the figures
-    photo_edge: int = 512  # photos are loaded at most this large, then cropped and sized 256-384
+    photo_edge: int = 1024  # photos are loaded at most this large (their own size here), then
+    # cropped and sized 320-1024 (never enlarged)
     workers: int = 2  # processes synthesising and measuring the pool
-    epochs: int = 10
+    epochs: int = 12
     batch: int = 64
     lr: float = 2e-3
     weight_decay: float = 1e-4
@@ -318,8 +321,7 @@ def predict(net, pool: dict, mean, std, st: Settings | None = None, chunk: int =
 
 def calibrate(net, tune: dict, mean, std, st: "Settings") -> tuple[dict[str, float], dict[str, float]]:
     """Per attribute, on the tune split: a temperature minimising the presence log-loss (calibrated
-    probabilities), and the decision threshold: the lowest probability in [0.3, 0.7] at which at
-    most ``st.false_alarms`` of the photos without that defect are flagged for it."""
+    probabilities), and the decision threshold (``_threshold``)."""
     from ..critic.learned_net import ATTRIBUTES
 
     logits = predict(net, tune, mean, std)["presence"]
@@ -331,13 +333,23 @@ def calibrate(net, tune: dict, mean, std, st: "Settings") -> tuple[dict[str, flo
         nll = torch.stack([F.binary_cross_entropy_with_logits(z / t, y) for t in grid])
         temps[a] = float(grid[int(nll.argmin())])
         p = torch.sigmoid(z / temps[a])
-        neg = p[y == 0]
-        thresholds[a] = 0.7
-        for t in torch.linspace(0.3, 0.7, 41).tolist():
-            if float((neg >= t).float().mean()) <= st.false_alarms:
-                thresholds[a] = round(t, 3)
-                break
+        thresholds[a] = _threshold(p, y, st.false_alarms)
     return temps, thresholds
+
+
+def _threshold(p: torch.Tensor, y: torch.Tensor, false_alarms: float) -> float:
+    """The probability in [0.2, 0.9] with the best balance of precision and recall (F1) among those
+    that flag at most ``false_alarms`` of the samples without the defect; 0.9 when none does."""
+    best, best_f1 = 0.9, -1.0
+    for t in torch.linspace(0.2, 0.9, 71).tolist():
+        flag = p >= t
+        if float(flag[y == 0].float().mean()) > false_alarms:
+            continue
+        tp = float((flag & (y == 1)).sum())
+        f1 = 2 * tp / max(1.0, float(flag.sum()) + float((y == 1).sum()))
+        if f1 > best_f1 + 1e-9:
+            best, best_f1 = round(t, 3), f1
+    return best
 
 
 def evaluate(net, tune: dict, mean, std, st: Settings, temps: dict[str, float] | None = None,
