@@ -10,17 +10,25 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
-import torch
+from typing import TYPE_CHECKING
 
-from .colour import linear_to_srgb, srgb_to_linear
-from .critic.base import Critique
-from .photo import Metadata, Photo
 from .registry import DEFAULT_CRITIC, make_artist, make_critic
+
+if TYPE_CHECKING:  # torch and the backends are imported where used: a run reads its first photos meanwhile
+    import numpy as np
+
+    from .critic.base import Critique
+    from .photo import Photo
 
 
 def photo_from_array(srgb: np.ndarray, name: str = "<array>") -> Photo:
     """An sRGB-encoded (H, W, 3) array (uint8, uint16 or float in [0, 1]) as a linear Photo."""
+    import numpy as np
+    import torch
+
+    from .colour import srgb_to_linear
+    from .photo import Metadata, Photo
+
     a = np.asarray(srgb)
     if a.dtype == np.uint8:
         x, depth = a.astype(np.float32) / 255.0, 8
@@ -38,6 +46,8 @@ def photo_from_array(srgb: np.ndarray, name: str = "<array>") -> Photo:
 
 def photo_to_array(photo: Photo) -> np.ndarray:
     """Linear Photo back to an sRGB-encoded float32 (H, W, 3) array in [0, 1]."""
+    from .colour import linear_to_srgb
+
     return linear_to_srgb(photo.pixels).clamp(0, 1).permute(1, 2, 0).numpy()
 
 
@@ -147,16 +157,30 @@ def _engine(settings):
 
 
 def _run_jobs(inputs, settings, on_outcome=None, on_plan=None, on_series=None, report: bool = False):
-    from .engine import output_lock, plan_run
+    from .engine import EarlyReads, keep_freed_memory, plan_run
 
     paths = [Path(p) for p in inputs]
     jobs, not_read = plan_run(paths, settings)
+    early = None
+    if settings.engine == "local" and not settings.dry_run and jobs:
+        keep_freed_memory()
+        early = EarlyReads(jobs, settings, settings.workers + 2)  # as many as the engine reads ahead
+    try:
+        return _run_engine(jobs, not_read, settings, early, on_outcome, on_plan, on_series, report)
+    finally:
+        if early is not None:
+            early.close()
+
+
+def _run_engine(jobs, not_read, settings, early, on_outcome, on_plan, on_series, report: bool):
+    from .engine import output_lock
+
     engine = _engine(settings)
     lock_dir = settings.out_dir or (settings.out_file.parent if settings.out_file else None)
     if lock_dir is None or settings.dry_run:
         if on_plan is not None:
             on_plan(jobs)
-        summary = engine.run(jobs, on_outcome)
+        summary = engine.run(jobs, on_outcome) if early is None else engine.run(jobs, on_outcome, early)
     else:
         with output_lock(lock_dir):  # a refused run says so before any progress is shown
             if settings.out_dir is not None:  # temp files of a run that was killed
@@ -178,7 +202,7 @@ def _run_jobs(inputs, settings, on_outcome=None, on_plan=None, on_series=None, r
                 page.thumbs_from_files = settings.engine == "ray"  # the pixels stay on the Ray workers
                 on_outcome = page.watching(on_outcome)
             try:
-                summary = engine.run(jobs, on_outcome)
+                summary = engine.run(jobs, on_outcome) if early is None else engine.run(jobs, on_outcome, early)
             except BaseException:
                 if page is not None:  # interrupted: the page says so and stops reloading
                     page.close()

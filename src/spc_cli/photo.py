@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 
 @dataclass
@@ -79,6 +78,8 @@ class Photo:
 
     def _decode(self, y0: int, y1: int, x0: int, x1: int) -> torch.Tensor:
         """Linear float32 (3, y1 - y0, x1 - x0) from the stored codes of that region."""
+        import torch
+
         from .io.spaces import decode_codes
 
         return torch.from_numpy(decode_codes(self.codes[y0:y1, x0:x1], self.meta.colour_space))

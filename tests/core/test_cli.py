@@ -315,7 +315,7 @@ def test_an_unexpected_render_error_names_its_kind(shoot, tmp_path, batch_size):
 
 
 def test_an_input_that_cannot_be_read_again_for_its_checksum_fails_with_the_reason(shoot, tmp_path, monkeypatch):
-    from spc_cli.engine import runner as engine_runner
+    from spc_cli.engine import jobs as engine_jobs
 
     (shoot / "broken.jpg").unlink()
     out = tmp_path / "out"
@@ -324,6 +324,6 @@ def test_an_input_that_cannot_be_read_again_for_its_checksum_fails_with_the_reas
     def denied(path, chunk=1 << 20):
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(engine_runner, "sha256_file", denied)
+    monkeypatch.setattr(engine_jobs, "sha256_file", denied)
     r = runner.invoke(app, ["enhance", str(shoot / "good.jpg"), "--out", str(out)])
     assert r.exit_code == 1 and f"{shoot / 'good.jpg'}: cannot be read (Permission denied)" in " ".join(r.output.split())

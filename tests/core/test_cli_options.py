@@ -282,8 +282,8 @@ def test_batch_size_groups_photos_for_the_critic_and_workers_bound_the_io_thread
     real_critique, real_load = AnalyticCritic.critique, engine_runner.Engine._load
     monkeypatch.setattr(AnalyticCritic, "critique", lambda self, photos: sizes.append(len(photos))
                         or real_critique(self, photos))
-    monkeypatch.setattr(engine_runner.Engine, "_load", lambda self, job: threads.add(threading.current_thread().name)
-                        or real_load(self, job))
+    monkeypatch.setattr(engine_runner.Engine, "_load", lambda self, job, *a: threads.add(threading.current_thread().name)
+                        or real_load(self, job, *a))
     outs = {}
     for args in ((), ("--batch-size", "3", "--workers", "1")):
         out = tmp_path / f"out{len(args)}"

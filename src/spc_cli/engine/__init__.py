@@ -12,15 +12,23 @@
 Data flows one way: jobs -> runner -> record; nothing here is imported by the layers below.
 """
 
-from .critique import critique_files
-from .jobs import Job, is_current, plan_jobs, plan_run, sha256_file
-from .lock import LOCK_NAME, output_lock
-from .planning import choose_plan
-from .record import Outcome, Summary, what_was_done
-from .resources import configure_threads, keep_freed_memory
-from .runner import Engine, StageError, Work
-from .settings import Settings, artist_options, critic_options
+from importlib import import_module
 
-__all__ = ["LOCK_NAME", "Engine", "Job", "Outcome", "Settings", "StageError", "Summary", "Work", "artist_options", "choose_plan",
-           "configure_threads", "critic_options", "critique_files", "is_current", "keep_freed_memory",
-           "output_lock", "plan_jobs", "plan_run", "sha256_file", "what_was_done"]
+# name -> the submodule defining it; imported on first use, so that planning the jobs and reading
+# the first photos (``jobs``, ``lock``) need not wait for torch and the backends (``runner``)
+_WHERE = {"critique_files": "critique", "EarlyReads": "jobs", "Job": "jobs", "is_current": "jobs", "plan_jobs": "jobs",
+          "plan_run": "jobs", "decode_job": "jobs", "read_job": "jobs", "sha256_file": "jobs", "LOCK_NAME": "lock",
+          "output_lock": "lock", "choose_plan": "planning", "Outcome": "record", "Summary": "record",
+          "what_was_done": "record", "configure_threads": "resources", "keep_freed_memory": "resources",
+          "Engine": "runner", "StageError": "runner", "Work": "runner", "Settings": "settings",
+          "artist_options": "settings", "critic_options": "settings"}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{_WHERE[name]}", __name__), name)
+    globals()[name] = value
+    return value

@@ -107,6 +107,61 @@ def _format_of(path: Path) -> str:
     return _FORMATS.get(suffix, suffix.lstrip(".") or "jpeg")
 
 
+def read_job(job: Job, settings: Settings, check: bool = True, early: Any = None):
+    """``(photo, ms)``: the job's input decoded (in ms), or None when its output is already
+    current (asked only when ``check``). ``early``: the Future of a decode already under way
+    (``EarlyReads``), taken once the output is known not to be current."""
+    from ..errors import InputError
+
+
+    def digest() -> str:
+        if job.series is not None and job.series.frame.sha256:
+            return job.series.frame.sha256  # hashed by series planning moments ago: not read twice
+        try:
+            return sha256_file(job.source)
+        except OSError as e:
+            raise InputError(job.source, f"cannot be read ({e.strerror or e})") from e
+
+    if check and is_current(job, settings, digest):
+        if early is not None:
+            early.cancel()
+        return None
+    return early.result() if early is not None else decode_job(job, settings)
+
+
+def decode_job(job: Job, settings: Settings):
+    """``(photo, ms)``: the job's input decoded, and how long that took. Imports no torch: an
+    8-bit file decodes to its codes, so the first photos can be read while torch and the
+    backends are still being imported."""
+    import time
+
+    from ..io.decode import read_photo
+
+    t0 = time.perf_counter()
+    photo = read_photo(job.source, max_megapixels=settings.max_megapixels)
+    return photo, (time.perf_counter() - t0) * 1000
+
+
+class EarlyReads:
+    """The first jobs' inputs read in a thread of their own while the caller goes on (imports
+    torch and builds the backends: about 1.7 s of one core, while the other would wait)."""
+
+    def __init__(self, jobs: list[Job], settings: Settings, count: int):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="spc-early")
+        self._reads = {id(j): self._pool.submit(decode_job, j, settings) for j in jobs[:count]}
+
+    def take(self, job: Job):
+        """The Future of ``job``'s decode (``decode_job``), or None when it was not started here."""
+        return self._reads.pop(id(job), None)
+
+    def close(self) -> None:
+        """Cancel the reads not started; those not taken are dropped."""
+        self._reads.clear()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
 def is_current(job: Job, settings: Settings, input_sha: Callable[[], str]) -> bool:
     """An output counts as done when it and its sidecar exist and match this input and settings,
     and, for a photo of a series, the series' key (every member's input: ``engine.series``).

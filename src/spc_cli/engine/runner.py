@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import sidecar
-from ..errors import InputError, SpcError, UsageError
+from ..errors import SpcError, UsageError
 from ..plan import EditPlan
-from .jobs import Job, is_current, sha256_file
+from .jobs import EarlyReads, Job, read_job
 from .planning import accepted_score, choose_plan, series_score
 from .record import Outcome, Summary, document, what_was_done, write_failure, write_output
 from .resources import configure_threads, keep_freed_memory
@@ -51,6 +51,7 @@ class Engine:
         self.versions = sidecar.versions()  # importlib.metadata look-ups: once per run, not per photo
         self.critic = critic or make_critic(settings.critic, **critic_options(settings))
         self.artist = artist or make_artist(settings.artist, **artist_options(settings, self.device, self.batch_size))
+        self.proxy_edge = proxy_edge(self.critic)
         # Batches render together in the compute thread where batching pays (a GPU) or a model
         # artist holds the device; otherwise each photo renders in the I/O thread that writes it.
         self.render_here = not (self.device.type == "cpu" and self.batch_size == 1 and settings.artist == "pipeline")
@@ -82,7 +83,8 @@ class Engine:
                 "versions": self.versions}
 
     # -- the batch --------------------------------------------------------
-    def run(self, jobs: list[Job], on_outcome: ProgressFn | None = None) -> Summary:
+    def run(self, jobs: list[Job], on_outcome: ProgressFn | None = None, early: EarlyReads | None = None) -> Summary:
+        """Every job through the pipeline; ``early``: the first inputs, already being read."""
         t_start = time.perf_counter()
         summary = Summary()
         finish = summary.recorder(on_outcome)
@@ -109,7 +111,7 @@ class Engine:
                     j = next(it, None)
                     if j is None:
                         return
-                    pending_dec.append((j, pool.submit(self._load, j)))
+                    pending_dec.append((j, pool.submit(self._load, j, True, early and early.take(j))))
 
             def drain_encodes(limit: int) -> None:
                 while len(pending_enc) > limit:
@@ -166,26 +168,19 @@ class Engine:
                 outcomes[id(j)] = _written(j, o, lambda j=j, work=work: self._finish(j, work))
         return [outcomes[id(j)] for j in jobs]
 
-    def _load(self, job: Job, check: bool = True):
-        """Decode unless the output is current (when ``check``). Returns None to skip."""
-        from ..io.decode import read_photo
+    def _load(self, job: Job, check: bool = True, early: Future | None = None):
+        """Decode unless the output is current (when ``check``). Returns None to skip. ``early``:
+        the job's read already under way (``EarlyReads``)."""
         from ..io.encode import output_depth
 
-        t0 = time.perf_counter()
-
-        def digest() -> str:
-            if job.series is not None and job.series.frame.sha256:
-                return job.series.frame.sha256  # hashed by series planning moments ago: not read twice
-            try:
-                return sha256_file(job.source)
-            except OSError as e:
-                raise InputError(job.source, f"cannot be read ({e.strerror or e})") from e
-
-        if check and is_current(job, self.settings, digest):
+        res = read_job(job, self.settings, check, early)
+        if res is None:
             return None
-        photo = read_photo(job.source, max_megapixels=self.settings.max_megapixels)
+        photo = res[0]
         job.bit_depth = output_depth(job.fmt, photo.meta.bit_depth)
-        return photo, (time.perf_counter() - t0) * 1000
+        if self.proxy_edge is not None:  # the critique's one full-resolution pass, here beside the decode
+            photo.proxy(self.proxy_edge)  # rather than in the compute thread every photo waits on
+        return res
 
     def _process(self, batch):
         """Critique and plan one batch, and render it where batching pays (a GPU); per-photo
@@ -316,6 +311,16 @@ def check_settings(settings: Settings) -> None:
         from ..hints import parse_hint
 
         parse_hint(settings.hint)  # an unknown hint is a usage error
+
+
+def proxy_edge(critic) -> int | None:
+    """The long edge of the proxy a critic measures on, where it says (``proxy``: the analytic
+    critic, and the learned one through the analytic critic it holds), else None."""
+    for c in (critic, getattr(critic, "analytic", None)):
+        edge = getattr(c, "proxy", None)
+        if isinstance(edge, int) and not isinstance(edge, bool):
+            return edge
+    return None
 
 
 def _loaded(job: Job, load: Callable[[], Any]):

@@ -16,7 +16,6 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-import torch
 from PIL import Image, ImageCms, UnidentifiedImageError
 
 from ..errors import InputError
@@ -346,7 +345,7 @@ def _read_raster(path: Path, data: bytes, digest: str, kind: str, max_megapixels
     alpha = None
     if alpha_codes is not None:
         top = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}.get(alpha_codes.dtype, 1.0)
-        alpha = torch.from_numpy(np.clip(np.ascontiguousarray(alpha_codes, dtype=np.float32) / top, 0, 1)[None])
+        alpha = _tensor(np.clip(np.ascontiguousarray(alpha_codes, dtype=np.float32) / top, 0, 1)[None])
 
     h, w = colour.shape[:2]
     meta = Metadata(
@@ -364,7 +363,15 @@ def _read_raster(path: Path, data: bytes, digest: str, kind: str, max_megapixels
         notes.append(f"EXIF could not be carried over ({short(exc)[:60]})")
     exif_block = md.strip_header(raw_exif) if isinstance(raw_exif, bytes) and raw_exif else None
     fill_tags(meta, data, exif_block)
-    return Photo(pixels=None if planes is None else torch.from_numpy(planes), meta=meta, alpha=alpha, codes=stored)
+    return Photo(pixels=None if planes is None else _tensor(planes), meta=meta, alpha=alpha, codes=stored)
+
+
+def _tensor(a: np.ndarray):
+    """``a`` as a torch tensor (torch is imported here, not with this module: an 8-bit file decodes
+    to codes with no tensor, so the first photos can be read while torch is still being imported)."""
+    import torch
+
+    return torch.from_numpy(a)
 
 
 def _jpeg_subsampling(img: Image.Image) -> int | None:

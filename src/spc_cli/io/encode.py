@@ -15,7 +15,6 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import torch
 from PIL import Image, TiffImagePlugin
 
 from ..errors import OutputError, UsageError
@@ -77,6 +76,8 @@ def output_depth(fmt: str, input_bit_depth: int) -> int:
 
 
 def _planes(photo: Photo) -> np.ndarray:
+    import torch
+
     pixels = photo.pixels.detach()
     if pixels.dim() == 4 and pixels.shape[0] == 1:
         pixels = pixels[0]

@@ -6,7 +6,6 @@ import io
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from ..errors import InputError
 from ..photo import Metadata, Photo
@@ -56,6 +55,8 @@ def read_float_tiff(path: Path, data: bytes, digest: str, max_megapixels: float)
                      "linear Rec.709 light")
     if frames > 1:
         notes.append(f"{frames} frames in the file; only the first was processed")
+    import torch
+
     arr = np.nan_to_num(np.asarray(arr, dtype=np.float32), nan=0.0, posinf=1.0, neginf=0.0)
     arr = orient(np.maximum(arr, 0.0, out=arr), orientation)
     if arr.ndim == 2:

@@ -6,7 +6,6 @@ import io
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from ..errors import InputError
 from ..photo import Metadata, Photo
@@ -53,4 +52,6 @@ def read_raw(path: Path, data: bytes, digest: str, max_megapixels: float) -> Pho
         meta.exif = md.exif_from_tags(objects, meta.notes)
     except Exception as exc:
         meta.notes.append(f"EXIF could not be rebuilt from the RAW file ({short(exc)[:60]})")
+    import torch
+
     return Photo(pixels=torch.from_numpy(planes), meta=meta)

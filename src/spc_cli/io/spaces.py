@@ -16,7 +16,6 @@ from functools import lru_cache
 
 import cv2
 import numpy as np
-import torch
 
 SPACES = ("srgb", "display_p3", "adobe_rgb", "linear")
 ADOBE_GAMMA = 563.0 / 256.0
@@ -191,6 +190,8 @@ def _srgb8_codes(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     neighbouring level). Done a few rows at a time, so the integer index stays in cache
     (24 MP: about half the time of one pass over the whole image).
     """
+    import torch
+
     n, w = x.shape
     out = np.empty((n, w), np.uint8) if out is None else out
     table = _srgb8_table()
@@ -246,6 +247,8 @@ def encode_codes_u8(planes: np.ndarray, space: str, out: np.ndarray | None = Non
 @lru_cache(maxsize=None)
 def _srgb8_table() -> torch.Tensor:
     """uint8 sRGB code for each of 65536 evenly spaced linear values in [0, 1] (not to be written)."""
+    import torch
+
     lin = np.arange(65536, dtype=np.float64) / 65535.0
     return torch.from_numpy(np.clip(np.round(encode_transfer(lin, "srgb") * 255.0), 0, 255).astype(np.uint8))
 
