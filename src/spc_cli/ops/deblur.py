@@ -283,7 +283,8 @@ def adjust_deblur(image: torch.Tensor, amount: float | torch.Tensor = 0.0, sigma
         return image
     dtype = image.dtype
     x = image.float()
-    y = luma(x).clamp(min=0.0)
+    grad = torch.is_grad_enabled()
+    y = luma(x).clamp(min=0.0) if grad else luma(x).clamp_(min=0.0)
     parts = []
     for i in range(image.shape[0]):
         plan = None
@@ -292,12 +293,17 @@ def adjust_deblur(image: torch.Tensor, amount: float | torch.Tensor = 0.0, sigma
         parts.append(y[i:i + 1] if plan is None else deconvolve_luma(y[i:i + 1], *plan))
     yd = parts[0] if len(parts) == 1 else torch.cat(parts, 0)
     amt = per_image(amount, y).float()
-    y_new = torch.lerp(y, yd, amt) if amt.dim() == 0 else y + amt * (yd - y)
+    if amt.dim() != 0:
+        y_new = y + amt * (yd - y)
+    else:  # into the deconvolved luminance where that is a buffer of its own (not y's rows)
+        y_new = torch.lerp(y, yd, amt, out=None if grad or yd.data_ptr() == y.data_ptr() else yd)
     # as a luminance ratio (hue kept); a dark pixel brightened more than RATIO_MAX times takes
     # the rest as grey, so a dark, saturated pixel by a bright edge cannot be pushed off gamut
-    ratio = (y_new / y.clamp(min=_FLOOR)).clamp(max=RATIO_MAX)
-    if torch.is_grad_enabled():
+    if grad:
+        ratio = (y_new / y.clamp(min=_FLOOR)).clamp(max=RATIO_MAX)
         return (x * ratio + (y_new - y * ratio)).clamp(min=0.0).to(dtype)
+    ratio = y.clamp(min=_FLOOR)
+    ratio = torch.div(y_new, ratio, out=ratio).clamp_(max=RATIO_MAX)
     rest = y_new.sub_(y.mul_(ratio))  # the grey remainder, zero wherever the ratio was not capped
     out = x if x is not image else torch.empty_like(x)
     for c in range(3):  # x * ratio + rest a plane at a time (no broadcast pass over all three)
