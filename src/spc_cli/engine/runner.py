@@ -3,7 +3,9 @@
 Decoding and encoding run in worker threads (Pillow, OpenCV, rawpy and torch
 release the GIL), overlapping with compute on the main thread. At most a bounded
 number of decoded photos wait at any time, so memory stays flat however many
-files a folder holds.
+files a folder holds. The first photos start decoding before the engine is built
+(``jobs.EarlyReads``: io needs no torch), so that reading them overlaps importing torch; the
+critic's proxy is pooled in the I/O thread that decoded the photo.
 """
 
 from __future__ import annotations
@@ -178,9 +180,11 @@ class Engine:
             return None
         photo = res[0]
         job.bit_depth = output_depth(job.fmt, photo.meta.bit_depth)
-        if self.proxy_edge is not None:  # the critique's one full-resolution pass, here beside the decode
-            photo.proxy(self.proxy_edge)  # rather than in the compute thread every photo waits on
-        return res
+        if self.proxy_edge is None:
+            return res
+        t0 = time.perf_counter()  # the critique's one full-resolution pass, here beside the decode rather
+        photo.proxy(self.proxy_edge)  # than in the compute thread every photo waits on; timed as decoding
+        return photo, res[1] + (time.perf_counter() - t0) * 1000
 
     def _process(self, batch):
         """Critique and plan one batch, and render it where batching pays (a GPU); per-photo
