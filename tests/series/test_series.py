@@ -171,6 +171,37 @@ def test_shared_edits_are_scaled_by_strength_and_kept_by_the_closed_loop(strengt
     assert sum(e.op == "exposure" for e in plan.edits) == 1
 
 
+def test_the_series_correction_drops_a_frames_own_edit_but_never_adds_one(monkeypatch):
+    # once the series' white balance has taken out a warm cast, the photo reads dull and the critic
+    # would boost its saturation: an edit the photo itself did not ask for, which answers the series'
+    # correction and not the photo; its own contrast edit the correction made unnecessary goes
+    from types import SimpleNamespace
+
+    import torch
+
+    from spc_cli.engine import planning
+    from spc_cli.ops.params import ContrastParams, DenoiseParams, SaturationParams, WhiteBalanceParams
+    from spc_cli.photo import Metadata, Photo
+    from spc_cli.plan import Edit, EditPlan
+
+    photo = Photo(pixels=torch.full((3, 32, 48), 0.4),
+                  meta=Metadata(source=__import__("pathlib").Path("x.png"), format="png", sha256="0", width=48,
+                                height=32, bit_depth=8))
+    own = SimpleNamespace(score=80.0, plan=EditPlan([Edit("contrast", ContrastParams(amount=0.3)),
+                                                     Edit("denoise", DenoiseParams(luma=0.3)),
+                                                     Edit("white_balance", WhiteBalanceParams(0.9, 1.0, 1.1))]))
+    seen = SimpleNamespace(score=85.0, plan=EditPlan([Edit("saturation", SaturationParams(saturation=0.9)),
+                                                      Edit("denoise", DenoiseParams(luma=0.5)),
+                                                      Edit("white_balance", WhiteBalanceParams(0.95, 1.0, 1.05))]))
+    monkeypatch.setattr(planning, "after_shared", lambda *a: seen)
+    shared = EditPlan([Edit("white_balance", WhiteBalanceParams(0.8, 1.0, 1.2))])
+    plan, _ = planning.choose_plan(photo, own, None, None, refine=False, shared=shared)
+    by_op = {e.op: e for e in plan.edits}
+    assert set(by_op) == {"white_balance", "denoise"}
+    assert by_op["white_balance"].params.red == 0.8  # the series'
+    assert by_op["denoise"].params == DenoiseParams(luma=0.5)  # as planned on the matched photo
+
+
 def test_a_model_artist_gets_no_series(tmp_path):
     from spc_cli.errors import UsageError
 

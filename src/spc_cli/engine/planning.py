@@ -27,7 +27,11 @@ def choose_plan(photo, critique, critic, artist, strength: float = 1.0, hint_pla
     they replace the critic's own edits of the ops a series decides, are scaled by ``strength``
     like the rest and kept as they are by the closed loop, which judges the others on top. The
     photo's other edits are planned on the photo as the series leaves it (``after_shared``): a
-    frame shot darker than the others reads flat or dull, and once matched it is not."""
+    frame shot darker than the others reads flat or dull, and once matched it is not. Only ops
+    the photo's own critique asked for are kept: the series' correction may make one of them
+    unnecessary, but an edit it alone calls for (a white balance that takes out a warm cast
+    leaves the photo reading dull, and a saturation boost would follow) answers the series'
+    correction, not the photo, and would differ between frames the series is to match."""
     if hint_only:
         shared = None  # the hint alone: neither the critic's nor the series' edits
     plan, notes = critique.plan, []
@@ -36,7 +40,8 @@ def choose_plan(photo, critique, critic, artist, strength: float = 1.0, hint_pla
 
         shared = shared.scaled(strength)
         seen = after_shared(photo, critique, critic, artist, shared) if shared else critique
-        plan = EditPlan([e for e in seen.plan.edits if e.op not in SHARED_OPS])
+        asked = {e.op for e in critique.plan.edits}
+        plan = EditPlan([e for e in seen.plan.edits if e.op not in SHARED_OPS and e.op in asked])
         if shared:
             notes.append(f"series: score {critique.score:.0f} -> {seen.score:.0f} with the series' white balance "
                          "and exposure")
