@@ -140,3 +140,54 @@ def test_half_precision_and_gradients_under_mixed_light():
     adjust_local_white_balance(xg, warmth=0.5, local=local).mean().backward()
     assert local.grad is not None and torch.isfinite(local.grad).all() and float(local.grad.abs()) > 0
     assert xg.grad is not None and torch.isfinite(xg.grad).all()
+
+
+def one_colour_half(h: int = 192, w: int = 288, seed: int = 2) -> torch.Tensor:
+    """A grey-world-neutral scene whose left half is mostly one orange surface (rock, brick) and
+    whose right half is mostly blue (a sky, a painted wall), so each half's grey world is its
+    surface's colour; the surfaces' colour varies from pixel to pixel as a natural surface's
+    does; the grey cards of ``PATCHES``."""
+    x = neutral_scene(h, w, seed)[0]
+    g = torch.Generator().manual_seed(seed)
+    shade = (0.6 + 0.4 * torch.rand(1, h, w, generator=g)) * torch.exp(0.3 * torch.randn(3, h, w, generator=g))
+    x[:, 10:h - 10, 5:w // 2 - 5] = torch.tensor([0.3, 0.16, 0.06]).view(3, 1, 1) * shade[:, 10:h - 10, 5:w // 2 - 5]
+    x[:, 10:h - 10, w // 2 + 5:w - 5] = torch.tensor([0.1, 0.22, 0.42]).view(3, 1, 1) * shade[:, 10:h - 10, w // 2 + 5:w - 5]
+    for py, px in PATCHES:
+        x[:, py:py + PATCH, px:px + PATCH] = 0.18
+    m = x.reshape(3, -1).mean(1)
+    return (x * (m.mean() / m).view(3, 1, 1)).clamp(0, 1)[None]
+
+
+def test_mixed_light_over_regions_filled_by_one_colour():
+    # each half's grey world is its surface's colour, not its light's: the achromatic mode
+    # (the grey cards, where the pixels pile up) still finds the lights
+    x = two_lights(one_colour_half())
+    ctx = prepare_local_white_balance(x)
+    assert float(separation_weight(ctx)) == 1.0
+    w, t = ctx["mean"].flatten().tolist()
+    out = adjust_local_white_balance(x, warmth=w, tint=t, local=1.0, context=ctx)
+    assert max(patch_chroma(out)) < 4
+
+
+def test_two_coloured_scene_under_one_light_takes_the_global_path():
+    # an orange half and a blue half under one 4000 K light: two colours, one light
+    x = (one_colour_half() * torch.tensor(planck_rgb(4000.0)).view(1, 3, 1, 1)).clamp(0, 1)
+    assert float(separation_weight(prepare_local_white_balance(x))) == 0.0
+
+
+def test_achromatic_mode_finds_the_light_of_a_grey_among_colours():
+    from spc_cli.ops.local_white_balance import achromatic_mode, log_chroma
+
+    light = torch.tensor(planck_rgb(3000.0)).view(1, 3, 1, 1)
+    x = torch.empty(1, 3, 64, 64)
+    g = torch.Generator().manual_seed(3)
+    x[:] = (torch.tensor([0.1, 0.2, 0.45]).view(1, 3, 1, 1) * torch.linspace(0.5, 1.0, 64).view(1, 1, 1, 64)
+            * torch.exp(0.3 * torch.randn(1, 3, 64, 64, generator=g)))  # a blue surface, its colour varying
+    x[..., 20:44, 20:44] = 0.18  # a grey card in a window that is mostly blue
+    x = x * light
+    chroma = log_chroma(x)
+    usable = torch.ones(1, 1, 64, 64)
+    ref, confidence = achromatic_mode(chroma, torch.zeros(1, 2, 1, 1), usable, 31)
+    expected = log_chroma(light)[0, :, 0, 0]
+    assert float((ref[0, 0, 32, 32] - expected[0]).abs()) < 0.05
+    assert float(confidence[0, 0, 32, 32]) > 0.1

@@ -181,16 +181,18 @@ def _grey_world(x) -> tuple[float, float]:
 
 def mixed_light(x) -> tuple[bool, dict]:
     """Whether one global estimate would leave large regions off-neutral: the coolest and the
-    warmest regions' light differ enough for the local white balance to take part
-    (``ops.local_white_balance.separation_weight``)."""
+    warmest regions' light differ enough, by their grey worlds and by their achromatic modes,
+    for the local white balance to take part (``ops.local_white_balance.separation_weight``)."""
     from ..ops.local_white_balance import prepare_local_white_balance, separation, separation_weight
 
     ctx = prepare_local_white_balance(x, region=LocalWhiteBalanceParams().region)
-    lights = [float(v) for v in ctx["lights"].flatten()]
+    lights = [round(float(v), 4) for v in ctx["lights"].flatten()]
     mean = [round(float(t), 4) for t in ctx["mean"].flatten()]
     weight = float(separation_weight(ctx).flatten()[0])
-    return weight > 0, {"separation": round(float(separation(ctx["lights"]).flatten()[0]), 3), "mean": mean,
-                        "cool_light": [round(v, 4) for v in lights[:2]], "warm_light": [round(v, 4) for v in lights[2:]]}
+    return weight > 0, {"separation": round(float(separation(ctx["lights"]).flatten()[0]), 3),
+                        "mode_separation": round(float(separation(ctx["lights"][:, 4:]).flatten()[0]), 3),
+                        "mean": mean, "cool_light": lights[0:2], "warm_light": lights[2:4],
+                        "cool_mode": lights[4:6], "warm_mode": lights[6:8]}
 
 
 def _bound(v: float, limit: float) -> float:

@@ -4,14 +4,16 @@ One global gain cannot neutralise a room lit by a tungsten lamp and a window at 
 leaves one part orange and turns the other blue. Here the light's colour is estimated per
 region and removed per pixel:
 
-* Prepared once on a copy downscaled to ``LOW_RES``, in linear light: each region's light is
-  its grey world (R : G : B summed over usable pixels, neither clipped nor near black, over
-  windows ``region`` x the long edge wide), what a grey card there would show. Pixels far
-  from their region's first estimate (vivid surfaces say more about the scene than about
-  the light) are then down-weighted, and a weighted guided filter of the colour per unit
-  luminance, guided by log luminance, gives the light-colour field: smooth within a region,
-  following strong luminance edges (a window frame, a lamp's pool of light). Where a window
-  holds few usable, near-grey pixels the field leans on the photo's mean light.
+* Prepared once on a copy downscaled to ``LOW_RES``, in linear light. A region's grey world
+  (its summed R : G : B) reads a region filled by one colour (a sky, a brick wall) as that
+  colour's light, so each window's light is instead its *achromatic mode* (``achromatic_mode``):
+  among the pixels a light on the black-body locus could have made of a grey, the warmth where
+  most of them pile up (a grey surface's pixels all sit at their light's chromaticity, whatever
+  their shading). Pixels near the window's mode are kept, and a weighted guided filter of the
+  colour per unit luminance, guided by log luminance, gives the light-colour field: smooth
+  within a region, following strong luminance edges (a window frame, a lamp's pool of light).
+  Windows are averaged by how clearly they show a mode (the share of their pixels at it); where
+  a window holds few usable pixels near its mode the field leans on the photo's mean light.
 * At full resolution the field's coefficients are upsampled (bilinearly: along the columns
   once, ``filters.upsample_cols``, then each band's rows, ``filters.rows_from_cols``) and
   applied with the full-resolution log luminance as the guide, so a band of rows gives
@@ -21,8 +23,8 @@ region and removed per pixel:
   removed by von Kries gains that keep a grey's luminance. ``w`` (``separation_weight``) is
   0 unless the coolest and the warmest large regions are lit by lights that differ as lights
   do (mostly in warmth, along the black-body locus) by more than scene colour usually makes
-  them seem to: a photo under one light gets exactly the global white balance, whatever
-  ``local`` says. ``local = 0`` is the global white balance too (the gains of
+  them seem to, both by their grey worlds and by their achromatic modes: a photo under one
+  light gets exactly the global white balance, whatever ``local`` says. ``local = 0`` is the global white balance too (the gains of
   ``critic.advise.wb_gains``).
 """
 
@@ -38,15 +40,30 @@ SIGMA = 0.3  # log-chromaticity distance from the local light at which a pixel's
 EPS = 1.0  # guided-filter epsilon in squared stops: only luminance edges of a stop or more steer the field
 MASS = 0.15  # windows where fewer pixels than this share are usable and near-grey lean on the mean light
 SLOPE = 0.2  # largest relative change of the field per stop of luminance (guards deep shadows and texture)
-MAX_WARMTH = 1.2  # largest departure of a region's light from the mean (log R/B: about 2700 K vs 6500 K)
-MAX_TINT = 0.3  # lights differ little in tint (log G/sqrt(RB)); a vivid green or magenta is a surface
+MAX_WARMTH = 2.0  # largest departure of a region's light from the mean (log R/B: 2700 K vs 8000 K is 2.3)
+MAX_TINT = 0.6  # a region's light differs from the mean light (which scene colour can tint) little in tint
 COARSE = 0.25  # regions the two lights are told apart over, share of the long edge
 PART = 0.15  # the coolest and warmest share of the pixels whose regional light is averaged
-# Separation (``separation``, log R/B) over which the regional correction fades in. On the dev
-# photos under one light it is below 1.0 on 67 of 72 (scene colour; median 0.3, largest 1.5); on
-# the same photos half lit at 3000 K and half at 6500 K (1.9 apart) it is above 1.2 on all but a
-# few whose bright half is mostly clipped or sky.
-SEPARATION = (1.0, 1.2)
+# Achromatic candidates: pixels that a light on the black-body locus through the mean light
+# could have made of a grey (off the locus by less than CANDIDATE in tint, within RANGE in
+# warmth). A region's light is the mode of their warmth (bins BIN wide, over windows MODE x the
+# region), where a grey surface's pixels pile up whatever the light; a window's confidence is
+# the share of its pixels at that mode, and the field leans on the windows that show one.
+CANDIDATE = 0.3
+RANGE = 2.0
+BIN = 0.03
+MODE = 0.7
+SHARPNESS = 2.0  # the field's windows weighted by confidence ** SHARPNESS
+NEAR = 0.15  # log-chromaticity distance from a window's mode at which a pixel's weight is 1/e
+# Whether the local correction takes part: the coolest and warmest large regions must be lit
+# differently both by their grey worlds (``separation`` of ``lights[:, :4]``) and by their
+# achromatic modes (``lights[:, 4:]``): scene colour fools each in its own way (a blue sky over
+# orange rock moves the grey world; a big orange or blue surface can be a region's mode), and
+# two lights move both. Set on 96 training photos (bsds432, sunhays80, imagenet_curated,
+# mirflickr, live1; none of the development photos), each under one 4000 K light and half
+# 3000 K / half 6500 K: the local path on 1 of the 96 under one light, on 94 of the 96 under two.
+SEPARATION = (0.85, 1.05)  # grey-world separation over which the regional correction fades in
+MODE_SEPARATION = (1.4, 1.6)  # the same for the achromatic modes
 PLANCK_TINT = 0.12  # log G/sqrt(RB) per log R/B along the black-body locus (3000 K vs 6500 K: 0.25 / 1.86)
 PLANCK_WEIGHT = 4.0
 CLIP = 0.98
@@ -98,24 +115,34 @@ def mean_light(image: torch.Tensor) -> torch.Tensor:
 
 def light_field(small: torch.Tensor, r: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """For one (1, 3, h, w) linear image: coefficients (1, 6, h, w) of the light's colour per
-    unit luminance, field = A * log2 luminance + B (3 channels each), and the mean light's log
-    chromaticity (1, 2, 1, 1).
+    unit luminance, field = A * log2 luminance + B (3 channels each), the mean light's log
+    chromaticity (1, 2, 1, 1), and the coolest and warmest regions' lights (1, 8, 1, 1): by
+    their grey worlds, then by their achromatic modes.
 
-    Grey-world statistics in linear light, weighted by luminance (so a region's estimate is
-    its summed R : G : B, what a grey card there would show), over usable pixels; a second
-    pass keeps mostly pixels near their region's first estimate. The mean light is the plain
-    grey world of the usable pixels: it moves exactly with the light (a photo lit at 3200 K
-    instead of daylight gives exactly the 3200 K light's colour more).
+    Statistics in linear light, weighted by luminance (so a region's estimate is its summed
+    R : G : B, what a grey card there would show), over usable pixels near the window's
+    achromatic mode (``achromatic_mode``); windows are then averaged by how clearly they show
+    one. The mean light is the plain grey world of the usable pixels: it moves exactly with
+    the light (a photo lit at 3200 K instead of daylight gives exactly the 3200 K light's
+    colour more).
     """
     y = luma(small).clamp(min=_FLOOR)
     g = torch.log2(y)
     s = small / y  # colour per unit luminance
+    chroma = log_chroma(s)
     usable = ((small.amax(dim=1, keepdim=True) < CLIP) & (y > DARK)).float()
     w1 = usable * y
-    local1 = box_mean(w1 * s, r) / box_mean(w1, r).clamp(min=1e-8)
-    d2 = ((log_chroma(s) - log_chroma(local1)) ** 2).sum(dim=1, keepdim=True)
-    w2 = w1 * torch.exp(-d2 / SIGMA ** 2)
     mean = (w1 * s).sum(dim=(2, 3), keepdim=True)  # the grey world, as mean_light
+    mean = mean / luma(mean).clamp(min=1e-8)
+    rc = max(2, round(COARSE * max(small.shape[-2:])))
+    # the regions' grey worlds (vivid surfaces down-weighted): what the lights seem by colour alone
+    local1 = box_mean(w1 * s, r) / box_mean(w1, r).clamp(min=1e-8)
+    near_grey = w1 * torch.exp(-((chroma - log_chroma(local1)) ** 2).sum(dim=1, keepdim=True) / SIGMA ** 2)
+    grey_world = _two_lights(log_chroma(box_mean(near_grey * s, rc) / box_mean(near_grey, rc).clamp(min=1e-8)),
+                             usable)
+    ref, confidence = achromatic_mode(chroma, log_chroma(mean), usable, max(2, round(MODE * r)))
+    d2 = ((chroma - ref) ** 2).sum(dim=1, keepdim=True)
+    w2 = w1 * torch.exp(-d2 / NEAR ** 2)
     wm = box_mean(w2, r).clamp(min=1e-8)
 
     def wmean(v: torch.Tensor) -> torch.Tensor:
@@ -127,24 +154,50 @@ def light_field(small: torch.Tensor, r: int) -> tuple[torch.Tensor, torch.Tensor
     a = cov / (var + EPS)
     a = torch.maximum(torch.minimum(a, SLOPE * ms.abs()), -SLOPE * ms.abs())
     b = ms - a * mg
-    # little evidence in a window (few usable, near-grey pixels): lean on the photo's mean light
-    trust = (box_mean(usable * torch.exp(-d2 / SIGMA ** 2), r) / MASS).clamp(max=1.0)
+    # little evidence in a window (few usable pixels near its mode): lean on the photo's mean light
+    trust = (box_mean(usable * torch.exp(-d2 / NEAR ** 2), r) / MASS).clamp(max=1.0)
     a = a * trust
-    mean = mean / luma(mean).clamp(min=1e-8)
     b = trust * b + (1 - trust) * mean
-    lights = _two_lights(s, w2, usable, max(2, round(COARSE * max(small.shape[-2:]))))
-    return torch.cat([box_mean(a, r), box_mean(b, r)], dim=1), log_chroma(mean), lights
+    q = confidence ** SHARPNESS + 1e-6
+    qm = box_mean(q, r)
+    wq = w2 * q
+    modes = _two_lights(log_chroma(box_mean(wq * s, rc) / box_mean(wq, rc).clamp(min=1e-8)), usable)
+    coeffs = torch.cat([box_mean(q * a, r) / qm, box_mean(q * b, r) / qm], dim=1)
+    return coeffs, log_chroma(mean), torch.cat([grey_world, modes], dim=1)
 
 
-def _two_lights(s: torch.Tensor, w: torch.Tensor, usable: torch.Tensor, r: int) -> torch.Tensor:
+def achromatic_mode(chroma: torch.Tensor, mean: torch.Tensor, usable: torch.Tensor,
+                    r: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per window of radius ``r``: the light (1, 2, h, w) on the black-body locus through the
+    mean light ``mean`` (1, 2, 1, 1) that the most achromatic candidates would be grey under,
+    and the share of the window's usable pixels at it (1, 1, h, w). A grey surface's pixels
+    all sit at their light's chromaticity, whatever their shading, so they pile up in one bin;
+    a coloured surface shows a light only when it is the window's largest pile."""
+    with torch.no_grad():
+        warmth = chroma[:, 0:1].detach() - mean[:, 0:1]
+        off = chroma[:, 1:2].detach() - mean[:, 1:2] - PLANCK_TINT * warmth
+        weight = usable * torch.exp(-(off / CANDIDATE) ** 2) * (warmth.abs() < RANGE).float()
+        bins = torch.arange(-RANGE, RANGE + BIN / 2, BIN, device=chroma.device).view(1, -1, 1, 1)
+        kernel = weight * torch.exp(-0.5 * ((warmth - bins) / BIN) ** 2)
+        hist = box_mean(kernel, r)
+        peak, index = hist.max(dim=1, keepdim=True)
+        mode = bins.flatten()[index]
+        # the tint of the pile: its candidates' mean distance from the locus
+        tint = box_mean(kernel * off, r).gather(1, index) / peak.clamp(min=1e-8)
+        confidence = peak / box_mean(usable, r).clamp(min=1e-6)
+    return torch.cat([mean[:, 0:1] + mode, mean[:, 1:2] + PLANCK_TINT * mode + tint], dim=1), confidence
+
+
+def _two_lights(coarse: torch.Tensor, usable: torch.Tensor) -> torch.Tensor:
     """(1, 4, 1, 1): the log chromaticities of the coolest and the warmest light over large
-    regions (the mean of the coarse field over its coolest and warmest PART of usable pixels)."""
-    coarse = log_chroma(box_mean(w * s, r) / box_mean(w, r).clamp(min=1e-8))[0]
+    regions (the mean of the coarse field (1, 2, h, w) over its coolest and warmest PART of
+    usable pixels)."""
+    coarse = coarse[0]
     u = usable[0, 0] > 0
     if int(u.sum()) < 16:
         u = torch.ones_like(u)
     warm = coarse[0][u].detach()
-    q = torch.quantile(warm[::max(1, warm.numel() // 50000)], torch.tensor([PART, 1 - PART]))
+    q = torch.quantile(warm[::max(1, warm.numel() // 50000)], torch.tensor([PART, 1 - PART], device=warm.device))
     cool_light = coarse[:, u & (coarse[0] <= q[0])].mean(dim=1)
     warm_light = coarse[:, u & (coarse[0] >= q[1])].mean(dim=1)
     return torch.cat([cool_light, warm_light]).view(1, 4, 1, 1)
@@ -173,10 +226,11 @@ def _departure_planes(x: torch.Tensor, context: dict, row0: int) -> tuple[torch.
 
 
 def separation(lights: torch.Tensor) -> torch.Tensor:
-    """How far apart the coolest and warmest regions' lights are *as lights*: their difference in
-    log R/B, less PLANCK_WEIGHT x its departure from the black-body direction (a warmer light is
-    a little greener, PLANCK_TINT per unit of warmth). Scene colours that regions cannot tell
-    from light (a purple flower on green leaves, a red shirt on a blue wall) rarely differ that way."""
+    """How far apart the coolest and warmest regions' lights (B, 4+, 1, 1; the first four
+    channels) are *as lights*: their difference in log R/B, less PLANCK_WEIGHT x its departure
+    from the black-body direction (a warmer light is a little greener, PLANCK_TINT per unit of
+    warmth). Scene colours that regions cannot tell from light (a purple flower on green
+    leaves, a red shirt on a blue wall) rarely differ that way."""
     dw = lights[:, 2:3] - lights[:, 0:1]
     dt = lights[:, 3:4] - lights[:, 1:2]
     return dw - PLANCK_WEIGHT * (dt - PLANCK_TINT * dw).abs()
@@ -184,10 +238,13 @@ def separation(lights: torch.Tensor) -> torch.Tensor:
 
 def separation_weight(context: dict) -> torch.Tensor:
     """(B, 1, 1, 1) share of the regional correction in play: 0 when the two lights are less
-    than SEPARATION[0] apart (one light: the op is then the global white balance exactly), 1
-    beyond SEPARATION[1]."""
-    sep = separation(context["lights"])
-    return smoothstep((sep - SEPARATION[0]) / (SEPARATION[1] - SEPARATION[0]))
+    than SEPARATION[0] apart by their grey worlds or less than MODE_SEPARATION[0] by their
+    achromatic modes (one light: the op is then the global white balance exactly), 1 beyond
+    both upper ends."""
+    lights = context["lights"]
+    by_colour = smoothstep((separation(lights) - SEPARATION[0]) / (SEPARATION[1] - SEPARATION[0]))
+    by_mode = smoothstep((separation(lights[:, 4:]) - MODE_SEPARATION[0]) / (MODE_SEPARATION[1] - MODE_SEPARATION[0]))
+    return by_colour * by_mode
 
 
 def adjust_local_white_balance(image: torch.Tensor, warmth: float | torch.Tensor = 0.0,
