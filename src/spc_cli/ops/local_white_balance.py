@@ -52,6 +52,7 @@ PART = 0.15  # the coolest and warmest share of the pixels whose regional light 
 CANDIDATE = 0.3
 RANGE = 2.0
 BIN = 0.03
+SPREAD = 5  # bins either side of a pixel's nearest that its Gaussian vote reaches
 MODE = 0.7
 SHARPNESS = 2.0  # the field's windows weighted by confidence ** SHARPNESS
 NEAR = 0.15  # log-chromaticity distance from a window's mode at which a pixel's weight is 1/e
@@ -69,6 +70,7 @@ PLANCK_WEIGHT = 4.0
 CLIP = 0.98
 DARK = 0.01
 _FLOOR = 1e-4
+CHUNK_ROWS = 32  # rows per pass of the no-gradient render: its planes stay in the cache
 _LUMA = (0.2126, 0.7152, 0.0722)
 
 
@@ -178,7 +180,7 @@ def achromatic_mode(chroma: torch.Tensor, mean: torch.Tensor, usable: torch.Tens
         off = chroma[:, 1:2].detach() - mean[:, 1:2] - PLANCK_TINT * warmth
         weight = usable * torch.exp(-(off / CANDIDATE) ** 2) * (warmth.abs() < RANGE).float()
         bins = torch.arange(-RANGE, RANGE + BIN / 2, BIN, device=chroma.device).view(1, -1, 1, 1)
-        kernel = weight * torch.exp(-0.5 * ((warmth - bins) / BIN) ** 2)
+        kernel = _soft_bins(warmth, weight, bins.flatten())
         hist = box_mean(kernel, r)
         peak, index = hist.max(dim=1, keepdim=True)
         mode = bins.flatten()[index]
@@ -186,6 +188,22 @@ def achromatic_mode(chroma: torch.Tensor, mean: torch.Tensor, usable: torch.Tens
         tint = box_mean(kernel * off, r).gather(1, index) / peak.clamp(min=1e-8)
         confidence = peak / box_mean(usable, r).clamp(min=1e-6)
     return torch.cat([mean[:, 0:1] + mode, mean[:, 1:2] + PLANCK_TINT * mode + tint], dim=1), confidence
+
+
+def _soft_bins(warmth: torch.Tensor, weight: torch.Tensor, bins: torch.Tensor) -> torch.Tensor:
+    """(1, len(bins), h, w): each pixel's ``weight`` spread over the bins by a Gaussian of one
+    bin's width around its ``warmth``, over the SPREAD bins either side of its nearest (beyond
+    them a Gaussian weighs under 5e-5 of its peak): a few scatters instead of an exponential
+    per bin and pixel."""
+    n = bins.numel()
+    near = ((warmth - bins[0]) / BIN).round().long()
+    kernel = torch.zeros((warmth.shape[0], n) + tuple(warmth.shape[-2:]), device=warmth.device)
+    for step in range(-SPREAD, SPREAD + 1):
+        k = near + step
+        inside = (k >= 0) & (k < n)
+        k = k.clamp(0, n - 1)
+        kernel.scatter_add_(1, k, weight * inside * torch.exp(-0.5 * ((warmth - bins[k]) / BIN) ** 2))
+    return kernel
 
 
 def _two_lights(coarse: torch.Tensor, usable: torch.Tensor) -> torch.Tensor:
@@ -210,19 +228,26 @@ def departure(image: torch.Tensor, context: dict, row0: int = 0) -> torch.Tensor
     return torch.cat([warm, tint], dim=1)
 
 
-def _departure_planes(x: torch.Tensor, context: dict, row0: int) -> tuple[torch.Tensor, torch.Tensor]:
+def _departure_planes(x: torch.Tensor, context: dict, row0: int, in_place: bool = False,
+                      weight: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """``departure``'s two planes, (B, 1, rows, W) each, computed a plane at a time: the field's
     log R/B and log G/B each as one log of a ratio (log G/sqrt(RB) = log G/B - log R/B / 2)."""
     coeffs = rows_from_cols(context["cols"], context["factor"], row0, x.shape[-2])
     g = torch.log2(luma(x).clamp_(min=_FLOOR))
     r, gr, b = (torch.addcmul(coeffs[:, 3 + c:4 + c], coeffs[:, c:c + 1], g).clamp_(min=_FLOOR) for c in range(3))
-    log_rb = torch.log(r / b)
-    log_gb = torch.log(gr / b)
-    weight = separation_weight(context)
+    weight = separation_weight(context) if weight is None else weight
     mean = context["mean"]
-    warm = (log_rb - mean[:, 0:1]).mul_(weight).clamp_(-MAX_WARMTH, MAX_WARMTH)
-    tint = torch.add(log_gb, log_rb, alpha=-0.5).sub_(mean[:, 1:2]).mul_(weight).clamp_(-MAX_TINT, MAX_TINT)
-    return warm, tint
+    if in_place:  # no gradient: in the planes just made
+        log_rb = r.div_(b).log_()
+        tint = gr.div_(b).log_().add_(log_rb, alpha=-0.5)
+    else:
+        log_rb = torch.log(r / b)
+        tint = torch.add(torch.log(gr / b), log_rb, alpha=-0.5)
+    tint = tint.sub_(mean[:, 1:2])
+    warm = log_rb.sub_(mean[:, 0:1]) if in_place else log_rb - mean[:, 0:1]
+    if not (in_place and bool((weight == 1).all())):  # two lights clearly apart: a weight of one
+        tint, warm = tint.mul_(weight), warm.mul_(weight)
+    return warm.clamp_(-MAX_WARMTH, MAX_WARMTH), tint.clamp_(-MAX_TINT, MAX_TINT)
 
 
 def separation(lights: torch.Tensor) -> torch.Tensor:
@@ -277,18 +302,44 @@ def adjust_local_white_balance(image: torch.Tensor, warmth: float | torch.Tensor
         # a gradient to pass through that weight)
         base = torch.cat(torch.broadcast_tensors(warm, tnt), dim=1)
         return (x * cast_gains(base)).to(image.dtype)
-    # per pixel, a plane at a time: cast_gains of base + local * departure, times the image
-    dw, dt = _departure_planes(x, context, row0)
     share = per_image(local, x).reshape(-1, 1, 1, 1)
+    if grad:
+        gains = _regional_gains(x, context, row0, warm, tnt, share)
+        return torch.cat([x[:, c:c + 1] * gains[c] for c in range(3)], dim=1).to(image.dtype)
+    # without a gradient, a few rows at a time: the dozens of per-pixel passes then stay in the
+    # cache (a 24 MP photo: 0.54 -> see docs/artist.md, "Cost"); every pass is per pixel, so the
+    # result is the same as in one piece
+    out = torch.empty_like(x)
+    weight = separation_weight(context)
+    for r0 in range(0, x.shape[-2], CHUNK_ROWS):
+        part = x[..., r0:r0 + CHUNK_ROWS, :]
+        gains = _regional_gains_in_place(part, context, row0 + r0, warm, tnt, share, weight)
+        for c in range(3):
+            torch.mul(part[:, c:c + 1], gains[c], out=out[:, c:c + 1, r0:r0 + CHUNK_ROWS])
+    return out.to(image.dtype)
+
+
+def _regional_gains_in_place(x: torch.Tensor, context: dict, row0: int, warm: torch.Tensor, tnt: torch.Tensor,
+                             share: torch.Tensor, weight: torch.Tensor) -> list[torch.Tensor]:
+    """``_regional_gains`` without a gradient, in the planes it already holds: the red and blue
+    gains as products (y / e_r = y * e_b and y / e_b = y * e_r), one division for green."""
+    dw, dt = _departure_planes(x, context, row0, in_place=True, weight=weight)
+    whole = bool((share == 1).all())  # the usual "neutral colours": skip the passes by one
+    e_r = (dw if whole else dw.mul_(share)).add_(warm).mul_(0.5).exp_()  # exp(w / 2); blue's is its reciprocal
+    e_b = torch.reciprocal(e_r)
+    e_g = (dt if whole else dt.mul_(share)).add_(tnt).exp_()
+    y = torch.mul(e_r, _LUMA[0]).add_(e_g, alpha=_LUMA[1]).add_(e_b, alpha=_LUMA[2])
+    return [e_b.mul_(y).clamp_(0.25, 4.0), e_g.reciprocal_().mul_(y).clamp_(0.25, 4.0), e_r.mul_(y).clamp_(0.25, 4.0)]
+
+
+def _regional_gains(x: torch.Tensor, context: dict, row0: int, warm: torch.Tensor, tnt: torch.Tensor,
+                    share: torch.Tensor) -> list[torch.Tensor]:
+    """Per pixel, a plane at a time: the three channel gains, cast_gains of the base cast plus
+    ``share`` of the pixel's regional departure."""
+    dw, dt = _departure_planes(x, context, row0)
     half_w = torch.addcmul(warm, share, dw).mul_(0.5)
     e_r = torch.exp(half_w)  # exp(w / 2); the blue channel's exp(-w / 2) is its reciprocal
     e_b = torch.reciprocal(e_r)
     e_g = torch.exp(torch.addcmul(tnt, share, dt))
     y = (e_r * _LUMA[0]).add_(e_g, alpha=_LUMA[1]).add_(e_b, alpha=_LUMA[2])
-    gains = [torch.div(y, e).clamp_(0.25, 4.0) for e in (e_r, e_g, e_b)]
-    if grad:
-        return torch.cat([x[:, c:c + 1] * gains[c] for c in range(3)], dim=1).to(image.dtype)
-    out = torch.empty_like(x)
-    for c in range(3):
-        torch.mul(x[:, c:c + 1], gains[c], out=out[:, c:c + 1])
-    return out.to(image.dtype)
+    return [torch.div(y, e).clamp_(0.25, 4.0) for e in (e_r, e_g, e_b)]
