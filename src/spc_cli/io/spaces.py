@@ -13,9 +13,13 @@ Spaces: "srgb" (IEC 61966-2-1), "display_p3" (P3 primaries, D65, sRGB transfer),
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
+
+if TYPE_CHECKING:  # imported where used: reading a file needs no torch
+    import torch
 
 SPACES = ("srgb", "display_p3", "adobe_rgb", "linear")
 ADOBE_GAMMA = 563.0 / 256.0
