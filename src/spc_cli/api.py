@@ -176,11 +176,12 @@ def _run_engine(jobs, not_read, settings, early, on_outcome, on_plan, on_series,
     from .engine import output_lock
 
     engine = _engine(settings)
+    early_reads = () if early is None else (early,)  # the Ray engine takes none
     lock_dir = settings.out_dir or (settings.out_file.parent if settings.out_file else None)
     if lock_dir is None or settings.dry_run:
         if on_plan is not None:
             on_plan(jobs)
-        summary = engine.run(jobs, on_outcome) if early is None else engine.run(jobs, on_outcome, early)
+        summary = engine.run(jobs, on_outcome, *early_reads)
     else:
         with output_lock(lock_dir):  # a refused run says so before any progress is shown
             if settings.out_dir is not None:  # temp files of a run that was killed
@@ -202,7 +203,7 @@ def _run_engine(jobs, not_read, settings, early, on_outcome, on_plan, on_series,
                 page.thumbs_from_files = settings.engine == "ray"  # the pixels stay on the Ray workers
                 on_outcome = page.watching(on_outcome)
             try:
-                summary = engine.run(jobs, on_outcome) if early is None else engine.run(jobs, on_outcome, early)
+                summary = engine.run(jobs, on_outcome, *early_reads)
             except BaseException:
                 if page is not None:  # interrupted: the page says so and stops reloading
                     page.close()

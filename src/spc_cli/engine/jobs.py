@@ -113,7 +113,6 @@ def read_job(job: Job, settings: Settings, check: bool = True, early: Any = None
     (``EarlyReads``), taken once the output is known not to be current."""
     from ..errors import InputError
 
-
     def digest() -> str:
         if job.series is not None and job.series.frame.sha256:
             return job.series.frame.sha256  # hashed by series planning moments ago: not read twice

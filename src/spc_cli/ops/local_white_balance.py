@@ -24,8 +24,8 @@ region and removed per pixel:
   0 unless the coolest and the warmest large regions are lit by lights that differ as lights
   do (mostly in warmth, along the black-body locus) by more than scene colour usually makes
   them seem to, both by their grey worlds and by their achromatic modes: a photo under one
-  light gets exactly the global white balance, whatever ``local`` says. ``local = 0`` is the global white balance too (the gains of
-  ``critic.advise.wb_gains``).
+  light gets exactly the global white balance, whatever ``local`` says. ``local = 0`` is the
+  global white balance too (the gains of ``critic.advise.wb_gains``).
 """
 
 from __future__ import annotations
@@ -307,39 +307,37 @@ def adjust_local_white_balance(image: torch.Tensor, warmth: float | torch.Tensor
         gains = _regional_gains(x, context, row0, warm, tnt, share)
         return torch.cat([x[:, c:c + 1] * gains[c] for c in range(3)], dim=1).to(image.dtype)
     # without a gradient, a few rows at a time: the dozens of per-pixel passes then stay in the
-    # cache (a 24 MP photo: 0.54 -> see docs/artist.md, "Cost"); every pass is per pixel, so the
-    # result is the same as in one piece
+    # cache (docs/artist.md, "Cost"); every pass is per pixel, so the result is the same as in
+    # one piece
     out = torch.empty_like(x)
     weight = separation_weight(context)
     for r0 in range(0, x.shape[-2], CHUNK_ROWS):
         part = x[..., r0:r0 + CHUNK_ROWS, :]
-        gains = _regional_gains_in_place(part, context, row0 + r0, warm, tnt, share, weight)
+        gains = _regional_gains(part, context, row0 + r0, warm, tnt, share, weight, in_place=True)
         for c in range(3):
             torch.mul(part[:, c:c + 1], gains[c], out=out[:, c:c + 1, r0:r0 + CHUNK_ROWS])
     return out.to(image.dtype)
 
 
-def _regional_gains_in_place(x: torch.Tensor, context: dict, row0: int, warm: torch.Tensor, tnt: torch.Tensor,
-                             share: torch.Tensor, weight: torch.Tensor) -> list[torch.Tensor]:
-    """``_regional_gains`` without a gradient, in the planes it already holds: the red and blue
-    gains as products (y / e_r = y * e_b and y / e_b = y * e_r), one division for green."""
-    dw, dt = _departure_planes(x, context, row0, in_place=True, weight=weight)
-    whole = bool((share == 1).all())  # the usual "neutral colours": skip the passes by one
-    e_r = (dw if whole else dw.mul_(share)).add_(warm).mul_(0.5).exp_()  # exp(w / 2); blue's is its reciprocal
-    e_b = torch.reciprocal(e_r)
-    e_g = (dt if whole else dt.mul_(share)).add_(tnt).exp_()
-    y = torch.mul(e_r, _LUMA[0]).add_(e_g, alpha=_LUMA[1]).add_(e_b, alpha=_LUMA[2])
-    return [e_b.mul_(y).clamp_(0.25, 4.0), e_g.reciprocal_().mul_(y).clamp_(0.25, 4.0), e_r.mul_(y).clamp_(0.25, 4.0)]
-
-
 def _regional_gains(x: torch.Tensor, context: dict, row0: int, warm: torch.Tensor, tnt: torch.Tensor,
-                    share: torch.Tensor) -> list[torch.Tensor]:
+                    share: torch.Tensor, weight: torch.Tensor | None = None,
+                    in_place: bool = False) -> list[torch.Tensor]:
     """Per pixel, a plane at a time: the three channel gains, cast_gains of the base cast plus
-    ``share`` of the pixel's regional departure."""
-    dw, dt = _departure_planes(x, context, row0)
-    half_w = torch.addcmul(warm, share, dw).mul_(0.5)
-    e_r = torch.exp(half_w)  # exp(w / 2); the blue channel's exp(-w / 2) is its reciprocal
-    e_b = torch.reciprocal(e_r)
-    e_g = torch.exp(torch.addcmul(tnt, share, dt))
-    y = (e_r * _LUMA[0]).add_(e_g, alpha=_LUMA[1]).add_(e_b, alpha=_LUMA[2])
+    ``share`` of the pixel's regional departure. ``in_place`` (no gradient): in the planes it
+    makes, the passes by a share of one skipped, and the red and blue gains as products
+    (y / e_r = y * e_b, y / e_b = y * e_r)."""
+    dw, dt = _departure_planes(x, context, row0, in_place, weight)
+    if in_place:
+        if not bool((share == 1).all()):  # the usual "neutral colours" asks for the whole share
+            dw, dt = dw.mul_(share), dt.mul_(share)
+        e_r = dw.add_(warm).mul_(0.5).exp_()
+        e_g = dt.add_(tnt).exp_()
+    else:
+        e_r = torch.exp(torch.addcmul(warm, share, dw).mul_(0.5))
+        e_g = torch.exp(torch.addcmul(tnt, share, dt))
+    e_b = torch.reciprocal(e_r)  # exp(w / 2) for red; blue's exp(-w / 2) is its reciprocal
+    y = torch.mul(e_r, _LUMA[0]).add_(e_g, alpha=_LUMA[1]).add_(e_b, alpha=_LUMA[2])
+    if in_place:
+        return [e_b.mul_(y).clamp_(0.25, 4.0), e_g.reciprocal_().mul_(y).clamp_(0.25, 4.0),
+                e_r.mul_(y).clamp_(0.25, 4.0)]
     return [torch.div(y, e).clamp_(0.25, 4.0) for e in (e_r, e_g, e_b)]
