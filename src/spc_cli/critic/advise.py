@@ -17,6 +17,7 @@ from ..ops.params import (ContrastParams, DeblurParams, DehazeParams, DenoisePar
                           SaturationParams, ToneParams, UnclipParams, WhiteBalanceParams)
 from ..plan import Edit, EditPlan, instruction_for, merge_same_op
 from .base import Finding
+from .thresholds import linear_ramp
 
 # How much each attribute weighs in the score (a fully severe, certain finding
 # multiplies the score by 1 - weight).
@@ -46,6 +47,10 @@ LOW_LIGHT_SHARE = 0.25  # ... once the share it takes, (ev - LOW_LIGHT_EV) / 2, 
 # "clean" colour level). Less is at the 8-bit rounding's level, and a denoise of it costs seconds
 # at 24 MP for nothing visible (a clean photo 1.8 EV under: luma 0.7/255 -> 1.2/255).
 REVEALED_VISIBLE = (2.0 / 255, 1.0 / 255)
+# A denoise found by its colour noise takes luminance noise off only as far as that shows: none
+# at half of REVEALED_VISIBLE's luminance level, all of it from that level up (luminance read
+# lower than that is at the 8-bit rounding's level or texture; smoothing it wipes fine detail).
+LUMA_DENOISE = (REVEALED_VISIBLE[0] / 2, REVEALED_VISIBLE[0])
 COMPRESS_TOP = 1.4  # a brightening that pushes the brightest pixels past this (linear) is tone-mapped
 # locally (tone.compress); below it the exposure's own per-pixel shoulder rolls them off, as one
 # table lookup (a plain 1-2 EV correction of a photo whose whites were white)
@@ -182,7 +187,8 @@ def _denoise_edit(f: Finding) -> Edit | None:
     sl, sc = (_clamp(x, 0.0, 0.2) for x in _denoise_sigmas(f.measured))
     if sl <= 0 and sc <= 0:
         return None
-    return Edit("denoise", DenoiseParams(luma=1.0, chroma=1.0, sigma=round(sl, 4), chroma_sigma=round(sc, 4)),
+    luma = 1.0 if f.measured.get("camera_route", 0.0) > 0 else linear_ramp(sl, *LUMA_DENOISE)
+    return Edit("denoise", DenoiseParams(luma=round(luma, 3), chroma=1.0, sigma=round(sl, 4), chroma_sigma=round(sc, 4)),
                 f.reason, instruction_for(-(0.2 + 0.8 * f.severity), "increase", "reduce", "noise"), f.attribute,
                 _strength(f))
 
