@@ -71,6 +71,22 @@ def test_one_training_step_on_a_handful_of_small_images(photo_folder, tmp_path):
     assert 0 <= c.score <= 100 and {f"learned.{a}" for a in ("exposure", "white_balance")} <= set(c.measurements)
 
 
+def test_a_rebuild_with_the_same_seed_writes_the_same_bytes(photo_folder, tmp_path):
+    """The shipped weights are rebuilt by one seeded command: nothing in the file depends on
+    when or how fast it was trained (the training time goes to the manifest)."""
+    import torch
+
+    from spc_cli.learn.train import WEIGHTS_NAME, Settings, train
+
+    st = Settings(samples=8, tune_samples=4, workers=1, epochs=1, batch=4, threads=1)
+    first, second = tmp_path / "a", tmp_path / "b"
+    ckpt = train(st, photo_folder, first, log=lambda *_: None)
+    train(st, photo_folder, second, log=lambda *_: None)
+    assert ckpt["train_seconds"] >= 0
+    assert (first / WEIGHTS_NAME).read_bytes() == (second / WEIGHTS_NAME).read_bytes()
+    assert "train_seconds" not in torch.load(first / WEIGHTS_NAME, weights_only=True)
+
+
 def test_the_synthesis_labels_what_it_draws():
     from spc_cli.learn.synth import ATTRIBUTES, THRESHOLDS, synthesise
 

@@ -297,14 +297,16 @@ def train(st: Settings, root: Path, out_dir: Path, log=print, cache: Path | None
     ckpt = {"format": 1, "settings": asdict(st), "state_dict": net.state_dict(), "side_keys": [k for k, _ in SIDE_KEYS],
             "side_mean": mean, "side_std": std, "temperature": torch.tensor([temps[a] for a in ATTRIBUTES]),
             "threshold": torch.tensor([thresholds[a] for a in ATTRIBUTES]),
-            "tune_figures": figs, "history": history, "train_seconds": round(time.perf_counter() - t0)}
+            "tune_figures": figs, "history": history}
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / WEIGHTS_NAME
     tmp = path.with_suffix(".tmp")
     torch.save(ckpt, tmp)
     os.replace(tmp, path)
-    log(f"wrote {path} ({path.stat().st_size} bytes) in {time.perf_counter() - t0:.0f} s")
-    return ckpt
+    seconds = round(time.perf_counter() - t0)
+    log(f"wrote {path} ({path.stat().st_size} bytes) in {seconds} s")
+    # the training time goes to the manifest, not into the file: a rebuild gives the same bytes
+    return {**ckpt, "train_seconds": seconds}
 
 
 @torch.no_grad()
