@@ -67,3 +67,21 @@ def test_freed_photo_memory_is_kept_on_the_main_heap(monkeypatch):
     monkeypatch.setattr(sys, "platform", "linux")
     monkeypatch.setattr(ctypes, "CDLL", no_libc)
     resources.keep_freed_memory()  # musl and others: nothing to tune, nothing to say
+
+
+def test_numpy_is_told_not_to_ask_for_huge_pages(monkeypatch):
+    import sys
+
+    from numpy._core import multiarray
+
+    before = multiarray._set_madvise_hugepage(True)
+    try:
+        monkeypatch.setattr(sys, "platform", "linux")
+        monkeypatch.delenv("NUMPY_MADVISE_HUGEPAGE", raising=False)
+        resources.keep_freed_memory()
+        assert multiarray._set_madvise_hugepage(True) is False  # it was switched off
+        monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", "1")  # the user's own choice stands
+        resources.keep_freed_memory()
+        assert multiarray._set_madvise_hugepage(True) is True
+    finally:
+        multiarray._set_madvise_hugepage(before)
