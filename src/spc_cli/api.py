@@ -158,13 +158,16 @@ def _engine(settings):
 
 def _run_jobs(inputs, settings, on_outcome=None, on_plan=None, on_series=None, report: bool = False):
     from .engine import EarlyReads, keep_freed_memory, plan_run
+    from .engine.settings import proxy_edge_of
 
     paths = [Path(p) for p in inputs]
     jobs, not_read = plan_run(paths, settings)
     early = None
     if settings.engine == "local" and not settings.dry_run and jobs:
         keep_freed_memory()
-        early = EarlyReads(jobs, settings, settings.workers + 2)  # as many as the engine reads ahead
+        # as many as the engine holds before its first photo is written: those it reads ahead
+        # (workers + 2) and those being rendered and written (workers)
+        early = EarlyReads(jobs, settings, 2 * settings.workers + 2, proxy_edge_of(settings))
     try:
         return _run_engine(jobs, not_read, settings, early, on_outcome, on_plan, on_series, report)
     finally:

@@ -6,12 +6,14 @@ device- and dtype-agnostic.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from .pooling import area_plan as _area_plan
+from .pooling import pool_codes
 
 # Rec.709 / sRGB primaries, D65: relative luminance weights.
 LUMA = (0.2126, 0.7152, 0.0722)
@@ -111,14 +113,6 @@ def _pool_int(x: torch.Tensor, k: int) -> torch.Tensor:
     return out.reshape(*lead, oh, ow)
 
 
-def _area_plan(h: int, w: int, long_edge: int) -> tuple[int, int, int] | None:
-    """(integer pre-pool factor, target height, target width), or None when no downscale."""
-    scale = long_edge / max(h, w)
-    if scale >= 1.0:
-        return None
-    return max(1, int(math.floor(1.0 / scale))), max(1, round(h * scale)), max(1, round(w * scale))
-
-
 def area_downscale(image: torch.Tensor, long_edge: int) -> torch.Tensor:
     """Area-average (..., C, H, W) so its long edge is at most ``long_edge``; float32 result.
 
@@ -165,49 +159,18 @@ def area_downscale_rows(rows: Callable[[int, int], torch.Tensor], h: int, w: int
     return x[0]
 
 
-def _pool_codes(codes, table16, k: int):
-    """k x k means of the linear values of (h, W, 3) uint8 ``codes`` (``table16``: code -> linear x 65535,
-    uint16), the partial windows at the bottom and right edges averaged over the pixels they have,
-    as (oh, ow, 3) float32: the whole windows by OpenCV's integer-factor area resize on 16-bit values
-    (multithreaded, half the memory traffic of float), the edges in numpy."""
-    import cv2
-    import numpy as np
-
-    h, w = codes.shape[:2]
-    hq, hr = divmod(h, k)
-    wq, wr = divmod(w, k)
-    out = np.empty((hq + (hr > 0), wq + (wr > 0), 3), np.float32)
-    if hq and wq:
-        lin = cv2.LUT(codes[: hq * k, : wq * k], table16)
-        out[:hq, :wq] = cv2.resize(lin, (wq, hq), interpolation=cv2.INTER_AREA)
-        out[:hq, :wq] *= 1.0 / 65535.0
-    f = table16.astype(np.float32) / 65535.0
-    if wr and hq:
-        out[:hq, -1] = f[codes[: hq * k, wq * k:]].reshape(hq, k, wr, 3).mean((1, 2))
-    if hr and wq:
-        out[-1, :wq] = f[codes[hq * k:, : wq * k]].reshape(hr, wq, k, 3).mean((0, 2))
-    if hr and wr:
-        out[-1, -1] = f[codes[hq * k:, wq * k:]].reshape(-1, 3).mean(0)
-    return out
-
-
-def area_downscale_codes(codes, table, long_edge: int, band: int = 64) -> torch.Tensor:
+def area_downscale_codes(codes, table, long_edge: int, band: int = 64, spare=None) -> torch.Tensor:
     """``area_downscale`` of the linear image that (H, W, 3) uint8 ``codes`` decode to through the
-    256-entry float ``table``, without a float image: the codes go through a 16-bit table
-    (1/65535 steps of linear light) into OpenCV's area resize a band of rows at a time (about
-    ``band`` rows, whole windows: the same result for any band, and a band's 16-bit values stay
-    in cache). Within 1e-5 of decoding to float first (24 MP: about a third of the time)."""
-    import numpy as np
+    256-entry float ``table``, without a float image (``pooling.pool_codes``: within 1e-5 of
+    decoding to float first, about a third of the time at 24 MP). ``spare``: threads that may
+    pool some of the bands (the same result)."""
+    return from_pooled(pool_codes(codes, table, long_edge, band, spare))
 
-    h, w = codes.shape[:2]
-    table16 = np.round(np.clip(np.asarray(table, np.float64), 0.0, 1.0) * 65535.0).astype(np.uint16)
-    plan = _area_plan(h, w, long_edge)
-    if plan is None:
-        x = table16.astype(np.float32)[codes] / 65535.0
-        return torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1)))
-    k, th, tw = plan
-    step = max(1, band // k) * k
-    small = np.concatenate([_pool_codes(codes[y:min(h, y + step)], table16, k) for y in range(0, h, step)], 0)
+
+def from_pooled(pooled) -> torch.Tensor:
+    """The (3, h, w) float32 proxy from ``pooling.pool_codes``' result: its whole-window means
+    area-resized to the target size where that is not a whole factor."""
+    small, (th, tw) = pooled
     x = torch.from_numpy(np.ascontiguousarray(small.transpose(2, 0, 1)))
     if (x.shape[-2], x.shape[-1]) != (th, tw):
         x = F.interpolate(x[None], size=(th, tw), mode="area")[0]

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .pooling import PROXY_EDGE
+
 if TYPE_CHECKING:  # imported where used: reading a file needs no torch
     import torch
 
@@ -72,6 +74,7 @@ class Photo:
         self.alpha = alpha
         self.codes = codes
         self._proxy: dict[int, torch.Tensor] = {}
+        self._pooled: dict[int, tuple] = {}  # prepool's work, which proxy finishes
 
     @property
     def pixels(self) -> torch.Tensor:
@@ -102,18 +105,18 @@ class Photo:
     def width(self) -> int:
         return int(self.codes.shape[1] if self._pixels is None else self._pixels.shape[-1])
 
-    def proxy(self, long_edge: int = 512) -> torch.Tensor:
-        """A (3, h, w) float32 area-downscaled copy in linear light, cached per size."""
+    def proxy(self, long_edge: int = PROXY_EDGE, spare=None) -> torch.Tensor:
+        """A (3, h, w) float32 area-downscaled copy in linear light, cached per size. ``spare``:
+        threads that may take part of the work (``sharing.Spare``; from 8-bit codes only)."""
         if long_edge not in self._proxy:
             from .colour import area_downscale, area_downscale_rows
 
             if self._pixels is None:  # from the codes, a band at a time: no full float image
-                from .colour import area_downscale_codes
-                from .io.spaces import decode_lut, to_rec709
+                from .colour import from_pooled
 
-                if to_rec709(self.meta.colour_space) is None:  # the codes' own linear values, 16-bit
-                    self._proxy[long_edge] = area_downscale_codes(self.codes, decode_lut(self.meta.colour_space, 8),
-                                                                  long_edge)
+                pooled = self._pooled.pop(long_edge, None) or self._pool(long_edge, spare)
+                if pooled is not None:  # the codes' own linear values, 16-bit
+                    self._proxy[long_edge] = from_pooled(pooled)
                 else:
                     self._proxy[long_edge] = area_downscale_rows(
                         lambda y0, y1: self._decode(y0, y1, 0, self.width), self.height, self.width, long_edge)
@@ -121,8 +124,29 @@ class Photo:
                 self._proxy[long_edge] = area_downscale(self._pixels, long_edge)
         return self._proxy[long_edge]
 
+    def prepool(self, long_edge: int = PROXY_EDGE) -> None:
+        """Do the full-resolution pass of ``proxy(long_edge)`` now, without torch (an 8-bit photo
+        whose codes need no gamut matrix; others wait for ``proxy``)."""
+        if long_edge not in self._proxy and long_edge not in self._pooled and self._pixels is None:
+            pooled = self._pool(long_edge)
+            if pooled is not None:
+                self._pooled[long_edge] = pooled
+
+    def _pool(self, long_edge: int, spare=None):
+        """``pooling.pool_codes`` of the stored codes, or None where they need a gamut matrix."""
+        from .io.spaces import decode_lut, to_rec709
+        from .pooling import pool_codes
+
+        if to_rec709(self.meta.colour_space) is not None:
+            return None
+        return pool_codes(self.codes, decode_lut(self.meta.colour_space, 8), long_edge, spare=spare)
+
     def with_pixels(self, pixels: torch.Tensor) -> "Photo":
         return Photo(pixels=pixels, meta=self.meta, alpha=self.alpha)
+
+    def with_meta(self, meta: Metadata) -> "Photo":
+        """The same pixels (codes, alpha: shared, not copied) with other metadata."""
+        return Photo(pixels=self._pixels, meta=meta, alpha=self.alpha, codes=self.codes)
 
     def with_codes(self, codes: np.ndarray) -> "Photo":
         """The same photo with other stored codes (and the pixels they decode to)."""

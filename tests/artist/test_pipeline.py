@@ -217,3 +217,32 @@ def test_replay_refuses_an_older_version_it_cannot_reproduce_and_replays_one_it_
     old = replay(x, [{"op": "tone", "version": 1, "params": {"highlights": -0.5, "shadows": 0.3}}])
     new = replay(x, [{"op": "tone", "version": 2, "params": {"highlights": -0.5, "shadows": 0.3, "compress": 0.0}}])
     assert torch.equal(old, new)
+
+
+@pytest.mark.parametrize("steps", [["deblur"], ["denoise", "exposure", "sharpen"]])
+def test_bands_rendered_in_spare_threads_are_the_same_bytes(steps):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from spc_cli.sharing import Spare
+
+    coded = _coded(301, 40)
+    plan = EditPlan([edit(n) for n in steps])
+    alone = PipelineArtist(band_pixels=16 * 40).render([coded], [plan])[0].photo.codes
+    artist = PipelineArtist(band_pixels=16 * 40)
+    artist.spare = Spare(ThreadPoolExecutor(2), helpers=2)
+    with torch.inference_mode():  # the bands in other threads run in the caller's mode
+        shared = artist.render([coded], [plan])[0].photo.codes
+    assert np.array_equal(alone, shared)
+
+
+def test_tables_render_into_the_codes_when_in_place_is_allowed():
+    coded = _coded()
+    before = coded.codes.copy()
+    plan = EditPlan([edit("exposure")])
+    kept = PipelineArtist().render([coded], [plan])[0].photo.codes
+    assert np.array_equal(coded.codes, before) and kept is not coded.codes
+    spent = PipelineArtist(inplace=True).render([coded], [plan])[0].photo.codes
+    assert spent is coded.codes and np.array_equal(spent, kept)
+    frozen = _coded()
+    frozen.codes.flags.writeable = False  # Pillow's arrays: rendered into a new buffer
+    assert np.array_equal(PipelineArtist(inplace=True).render([frozen], [plan])[0].photo.codes, kept)

@@ -185,3 +185,18 @@ def test_a_cluster_that_wants_a_token_is_named_with_what_to_set(monkeypatch):
     with pytest.raises(cluster.ClusterError) as err:
         cluster._connect(Ray, "ray://10.0.0.5:10001", verbose=False)
     assert "RAY_AUTH_MODE=token" not in str(err.value)
+
+
+def test_an_early_read_not_yet_started_is_read_by_the_engine_instead(tmp_path):
+    from concurrent.futures import Future
+
+    import numpy as np
+    from PIL import Image
+
+    from spc_cli.engine.jobs import Job, read_job
+
+    src = tmp_path / "a.png"
+    Image.fromarray(np.full((8, 8, 3), 100, np.uint8)).save(src)
+    queued: Future = Future()  # the early thread has not reached it
+    photo, _ = read_job(Job(src, tmp_path / "o" / "a.png"), Settings(out_dir=tmp_path / "o"), True, queued)
+    assert queued.cancelled() and photo.width == 8

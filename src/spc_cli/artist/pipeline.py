@@ -112,6 +112,9 @@ class PipelineArtist:
         # inplace=True lets a caller that no longer needs the input pixels (a batch engine)
         # have single-image batches rendered into them, saving one copy of the image.
         self.inplace = inplace
+        # threads that may take bands of a render from codes while they are idle (sharing.Spare:
+        # the batch engine's I/O threads, so that the last photo of a batch is not one core's work)
+        self.spare = None
 
     @staticmethod
     def steps(plan: EditPlan) -> list[Edit]:
@@ -204,19 +207,29 @@ class PipelineArtist:
         """
         from ..io.spaces import encode_codes_u8
 
+        from ..sharing import each
+
         codes = photo.codes
         h, w, _ = codes.shape
         halo = (sum(_halo(e) for e in steps) + 7) // 8 * 8  # bands start on multiples of 8
         rows = max(4 * halo, 64, (4 * self.band_pixels // w + 7) // 8 * 8)
         out = np.empty_like(codes)
-        for y0 in range(0, h, rows):
+        dtype = torch.float32 if any(OPS[e.op].full_precision for e in steps) else self.dtype
+        # a band may run in a spare thread: in the caller's autograd mode (some ops work in place
+        # only where no gradient is recorded, and their last bit could differ)
+        modes = torch.is_inference_mode_enabled(), torch.is_grad_enabled()
+
+        def band(k: int) -> None:
+            y0 = k * rows
             y1 = min(h, y0 + rows)
             a, b = max(0, y0 - halo), min(h, y1 + halo)
-            dtype = torch.float32 if any(OPS[e.op].full_precision for e in steps) else self.dtype
-            x = photo.region(a, 0, b - a, w)[None].to(dtype)
-            # the band is the unit of streaming: split again, each split would add its own halos
-            x = self.apply(x, [steps], band_pixels=x.numel(), in_place=False)[0, :, y0 - a:y1 - a].float().numpy()
-            encode_codes_u8(x, photo.meta.colour_space, out=out[y0:y1])
+            with torch.inference_mode(modes[0]), torch.set_grad_enabled(modes[1]):
+                x = photo.region(a, 0, b - a, w)[None].to(dtype)
+                # the band is the unit of streaming: split again, each split would add its own halos
+                x = self.apply(x, [steps], band_pixels=x.numel(), in_place=False)[0, :, y0 - a:y1 - a].float()
+            encode_codes_u8(x.numpy(), photo.meta.colour_space, out=out[y0:y1])
+
+        each(band, (h + rows - 1) // rows, self.spare)
         return out
 
     def render(self, photos: list[Photo], plans: list[EditPlan]) -> list[Rendered]:
@@ -229,7 +242,10 @@ class PipelineArtist:
                 out[i] = Rendered(photo, [])
             elif photo.codes is not None and all(OPS[e.op].channelwise for e in st):
                 table = code_tables(st, photo.meta.colour_space)
-                out[i] = Rendered(photo.with_codes(cv2.LUT(photo.codes, table)), _applied(st))
+                # in place where the caller allows it: no fresh photo-sized buffer to fault in
+                inplace = self.inplace and photo.codes.flags.writeable  # Pillow's arrays are read-only
+                codes = cv2.LUT(photo.codes, table, dst=photo.codes if inplace else None)
+                out[i] = Rendered(photo.with_codes(codes), _applied(st))
             elif photo.codes is not None and self.device.type == "cpu" and not any(map(_whole_image, st)):
                 out[i] = Rendered(photo.with_codes(self.render_codes(photo, st)), _applied(st))
         left = [i for i in range(len(photos)) if out[i] is None]

@@ -17,6 +17,7 @@ import torch
 
 from ..colour import area_downscale, linear_to_srgb, rgb_to_oklab
 from ..photo import Photo
+from ..pooling import PROXY_EDGE
 from . import measure as M
 from . import measure_detail as D
 from .advise import plan_for, score_for, summary_for
@@ -43,7 +44,7 @@ class AnalyticCritic:
         unknown = set(options) - known
         if unknown:
             raise TypeError(f"AnalyticCritic: unknown option(s) {sorted(unknown)}; known: {sorted(known)}")
-        self.proxy = int(options.get("proxy", 512))
+        self.proxy = int(options.get("proxy", PROXY_EDGE))
         self.tiles = int(options.get("tiles", 6))
         self.tile_size = int(options.get("tile_size", 192))
         self.present = float(options.get("present", PRESENT))

@@ -110,7 +110,8 @@ def _format_of(path: Path) -> str:
 def read_job(job: Job, settings: Settings, check: bool = True, early: Any = None):
     """``(photo, ms)``: the job's input decoded (in ms), or None when its output is already
     current (asked only when ``check``). ``early``: the Future of a decode already under way
-    (``EarlyReads``), taken once the output is known not to be current."""
+    (``EarlyReads``), taken once the output is known not to be current, or cancelled if it has
+    not started (the input is then read here)."""
     from ..errors import InputError
 
     def digest() -> str:
@@ -125,7 +126,9 @@ def read_job(job: Job, settings: Settings, check: bool = True, early: Any = None
         if early is not None:
             early.cancel()
         return None
-    return early.result() if early is not None else decode_job(job, settings)
+    if early is not None and not early.cancel():  # started (or done): its result; else read here,
+        return early.result()  # rather than wait for the one early thread to reach it
+    return decode_job(job, settings)
 
 
 def decode_job(job: Job, settings: Settings):
@@ -143,13 +146,15 @@ def decode_job(job: Job, settings: Settings):
 
 class EarlyReads:
     """The first jobs' inputs read in a thread of their own while the caller goes on (imports
-    torch and builds the backends: about 1.7 s of one core, while the other would wait)."""
+    torch and builds the backends: about 1.1 s of one core, while the other would wait), and
+    the full-resolution pass of each one's proxy done there too (``Photo.prepool``) where the
+    critic's proxy size is known (``proxy_edge``)."""
 
-    def __init__(self, jobs: list[Job], settings: Settings, count: int):
+    def __init__(self, jobs: list[Job], settings: Settings, count: int, proxy_edge: int | None = None):
         from concurrent.futures import ThreadPoolExecutor
 
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="spc-early")
-        self._reads = {id(j): self._pool.submit(decode_job, j, settings) for j in jobs[:count]}
+        self._reads = {id(j): self._pool.submit(_read_early, j, settings, proxy_edge) for j in jobs[:count]}
 
     def take(self, job: Job):
         """The Future of ``job``'s decode (``decode_job``), or None when it was not started here."""
@@ -159,6 +164,19 @@ class EarlyReads:
         """Cancel the reads not started; those not taken are dropped."""
         self._reads.clear()
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _read_early(job: Job, settings: Settings, proxy_edge: int | None):
+    """``decode_job``, and the proxy's full-resolution pass (timed with the decode, as the engine
+    times the proxy it makes beside a decode)."""
+    import time
+
+    photo, ms = decode_job(job, settings)
+    if proxy_edge is None:
+        return photo, ms
+    t0 = time.perf_counter()
+    photo.prepool(proxy_edge)
+    return photo, ms + (time.perf_counter() - t0) * 1000
 
 
 def is_current(job: Job, settings: Settings, input_sha: Callable[[], str]) -> bool:

@@ -112,8 +112,14 @@ def kept_output_note(output: Path) -> list[str]:
 def write_output(job: Job, rendered, doc: dict[str, Any], quality: int) -> dict[str, Any]:
     """Write the rendered photo (or, when nothing was changed, a copy of the input's own bytes)
     and then its sidecar, each atomically; returns the completed sidecar record."""
-    from ..io.atomic import atomic_write_text
-    from ..io.encode import write_photo
+    return write_record(job, doc, *write_image(job, rendered, quality))
+
+
+def write_image(job: Job, rendered, quality: int) -> tuple[list[str], float]:
+    """Write the rendered photo, or a copy of the input's own bytes when nothing was changed;
+    returns what the sidecar's notes gain from it and how long it took (ms). The writer's notes
+    go to a list of its own, so that a sidecar may be drawn up from the photo meanwhile."""
+    import dataclasses
 
     t0 = time.perf_counter()
     try:
@@ -123,7 +129,6 @@ def write_output(job: Job, rendered, doc: dict[str, Any], quality: int) -> dict[
 
         raise OutputError(job.output, f"cannot create its folder ({describe_error(e)})") from e
     meta = rendered.photo.meta
-    said = len(meta.notes)
     if (not rendered.applied and job.fmt == meta.format and job.bit_depth == meta.bit_depth
             and meta.frames == 1):  # a copy would keep every frame; the sidecar says first only
         # Nothing to fix: the output is the input's own bytes, so a good photo loses
@@ -133,11 +138,23 @@ def write_output(job: Job, rendered, doc: dict[str, Any], quality: int) -> dict[
         from ..io.atomic import atomic_write
 
         atomic_write(job.output, lambda tmp: shutil.copyfile(job.source, tmp))
-        doc["notes"].append("no edit needed: the input file was copied unchanged")
+        said = ["no edit needed: the input file was copied unchanged"]
     else:
-        write_photo(rendered.photo, job.output, job.fmt, job.bit_depth, quality=quality)
-        doc["notes"].extend(meta.notes[said:])  # what the writer left out (EXIF in a BMP, ...)
-    doc["timings_ms"]["encode"] = (time.perf_counter() - t0) * 1000
+        from ..io.encode import write_photo
+
+        own = dataclasses.replace(meta, notes=list(meta.notes))
+        write_photo(rendered.photo.with_meta(own), job.output, job.fmt, job.bit_depth, quality=quality)
+        said = own.notes[len(meta.notes):]  # what the writer left out (EXIF in a BMP, ...)
+    return said, (time.perf_counter() - t0) * 1000
+
+
+def write_record(job: Job, doc: dict[str, Any], said: list[str], encode_ms: float) -> dict[str, Any]:
+    """Complete ``doc`` with the written output (``write_image``: its notes and time) and write
+    it as the sidecar, atomically; returns it."""
+    from ..io.atomic import atomic_write_text
+
+    doc["notes"].extend(said)
+    doc["timings_ms"]["encode"] = encode_ms
     doc["output"] = {"path": str(job.output), "format": job.fmt, "bit_depth": job.bit_depth,
                      "bytes": job.output.stat().st_size}
     doc["timings_ms"]["total"] = sum(v for k, v in doc["timings_ms"].items() if k != "total")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from contextlib import contextmanager
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -20,9 +21,10 @@ from typing import Any
 from .. import sidecar
 from ..errors import SpcError, UsageError
 from ..plan import EditPlan
+from ..sharing import Spare, each
 from .jobs import EarlyReads, Job, read_job
 from .planning import accepted_score, choose_plan, series_score
-from .record import Outcome, Summary, document, what_was_done, write_failure, write_output
+from .record import Outcome, Summary, document, what_was_done, write_failure, write_image, write_record
 from .resources import configure_threads, keep_freed_memory
 from .settings import Settings, artist_options, critic_options
 
@@ -60,6 +62,9 @@ class Engine:
         # called in an I/O thread with (job, the input's 512-px proxy, the rendered photo): the
         # report's thumbnails (report.Report.thumbnails)
         self.on_rendered: Callable[[Job, Any, Any], None] | None = None
+        # while a batch runs: its I/O threads, which take pieces of a photo's proxy, render and
+        # output score (bands) when idle, so the last photos of a batch are not one core's work
+        self.spare: Spare | None = None
 
     # -- per-photo stages -------------------------------------------------
     def _hint_for(self, photo, critique) -> EditPlan | None:
@@ -103,7 +108,7 @@ class Engine:
         # with 4 and 2, peak memory 0.9 -> 1.1 GB).
         prefetch = max(self.batch_size + 1, s.workers + 2)
         inflight = self.batch_size if self.render_here else s.workers
-        with ThreadPoolExecutor(s.workers, thread_name_prefix="spc-io") as pool:
+        with ThreadPoolExecutor(s.workers, thread_name_prefix="spc-io") as pool, self._sharing(pool):
             pending_dec: deque[tuple[Job, Future]] = deque()
             pending_enc: deque[tuple[Job, Future, Outcome]] = deque()
             it = iter(jobs)
@@ -183,7 +188,7 @@ class Engine:
         if self.proxy_edge is None:
             return res
         t0 = time.perf_counter()  # the critique's one full-resolution pass, here beside the decode rather
-        photo.proxy(self.proxy_edge)  # than in the compute thread every photo waits on; timed as decoding
+        photo.proxy(self.proxy_edge, self.spare)  # than in the compute thread every photo waits on; timed as decoding
         return photo, res[1] + (time.perf_counter() - t0) * 1000
 
     def _process(self, batch):
@@ -261,15 +266,40 @@ class Engine:
             except Exception as e:  # noqa: BLE001
                 raise StageError(self._fail(job, work.photo, "rendering", e, work.critique, work.plan).reason) from e
             work.timings["render"] = (time.perf_counter() - t0) * 1000
-        if work.result is None:
-            work.result = self._score_output(work)
+        written: list[tuple[list[str], float]] = []
+
+        def encode() -> None:
+            written.append(write_image(job, work.rendered, self.settings.quality))
+
+        if work.result is None:  # the output's score and its encode need not wait on each other
+            def score() -> None:
+                work.result = self._score_output(work)
+
+            each(lambda i: (encode if i else score)(), 2, self.spare)
+        else:
+            encode()
         series = job.series.record(work.critique.plan) if job.series is not None else None
         doc = document(work.photo, work.critique, work.plan, work.rendered, work.timings,
                        work.notes, work.hint, self.settings, self._backends(), work.result, series)
         if self.on_rendered is not None:
             self.on_rendered(job, before, work.rendered.photo)
         work.photo = None  # the input's pixels are not needed any more
-        return write_output(job, work.rendered, doc, self.settings.quality)
+        return write_record(job, doc, *written[0])
+
+    @contextmanager
+    def _sharing(self, pool: ThreadPoolExecutor):
+        """``pool``'s threads offered to the stages that can be cut into pieces (``self.spare``,
+        the artist's ``spare``) while the batch runs."""
+        self.spare = Spare(pool, self.settings.workers - 1)
+        shares = hasattr(self.artist, "spare")
+        if shares:
+            self.artist.spare = self.spare
+        try:
+            yield
+        finally:
+            self.spare = None
+            if shares:
+                self.artist.spare = None
 
 
     def _score_output(self, work: Work) -> dict[str, Any]:
@@ -279,6 +309,8 @@ class Engine:
             return {"score": work.critique.score, "measured_on": "input"}
         t0 = time.perf_counter()
         try:
+            if self.proxy_edge is not None:  # the one full-resolution pass, shared with idle threads
+                work.rendered.photo.proxy(self.proxy_edge, self.spare)
             score = float(self.critic.critique([work.rendered.photo])[0].score)
         except Exception as e:  # noqa: BLE001 - the photo is fine; only its second score is missing
             work.notes.append(f"the output could not be scored ({type(e).__name__}: {e})")

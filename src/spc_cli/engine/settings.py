@@ -84,6 +84,14 @@ class Settings:
 MODEL_COUPLED = "smartphotocrafter"  # the backend whose artist needs its own critic
 
 
+def proxy_edge_of(settings: Settings) -> int | None:
+    """The long edge of the proxy the chosen critic measures first, known before it is built
+    (the analytic critic's, which the learned one measures through), else None."""
+    from ..pooling import PROXY_EDGE
+
+    return PROXY_EDGE if settings.critic in ("analytic", "learned") else None
+
+
 def critic_options(settings: Settings) -> dict[str, Any]:
     """Options for the critic backend: the analytic critic measures a CPU proxy and takes none;
     model critics get the device, precision, batch size, model folder and whether they may download."""
