@@ -327,3 +327,27 @@ def test_an_input_that_cannot_be_read_again_for_its_checksum_fails_with_the_reas
     monkeypatch.setattr(engine_jobs, "sha256_file", denied)
     r = runner.invoke(app, ["enhance", str(shoot / "good.jpg"), "--out", str(out)])
     assert r.exit_code == 1 and f"{shoot / 'good.jpg'}: cannot be read (Permission denied)" in " ".join(r.output.split())
+
+
+def test_no_collections_while_a_batch_starts_and_collecting_again_once_it_runs(shoot, tmp_path, monkeypatch):
+    import gc
+
+    from spc_cli import api
+
+    seen = []
+    enhance = api.enhance
+
+    def watched(*args, on_plan=None, **kw):
+        seen.append(gc.isenabled())  # while torch and the backends are imported
+
+        def plan(jobs):
+            on_plan(jobs)
+            seen.append(gc.isenabled())  # the batch runs
+            assert gc.get_freeze_count() > 0  # with what the imports made set aside
+
+        return enhance(*args, on_plan=plan, **kw)
+
+    monkeypatch.setattr(api, "enhance", watched)
+    r = CliRunner().invoke(app, ["enhance", str(shoot), "--out", str(tmp_path / "o"), "--quiet"])
+    assert r.exit_code in (0, 1) and seen == [False, True] and gc.isenabled()
+    assert gc.get_freeze_count() == 0  # set aside while the batch ran, and given back after
