@@ -302,10 +302,24 @@ def adjust_deblur(image: torch.Tensor, amount: float | torch.Tensor = 0.0, sigma
     if grad:
         ratio = (y_new / y.clamp(min=_FLOOR)).clamp(max=RATIO_MAX)
         return (x * ratio + (y_new - y * ratio)).clamp(min=0.0).to(dtype)
+    out = x if x is not image else torch.empty_like(x)
+    # a few rows at a time, so that the planes each step reads are still in the cache from the
+    # step before (the same values: every step is per pixel)
+    step = max(1, TAIL_PIXELS // max(1, x.shape[-1]))
+    for r in range(0, x.shape[-2], step):
+        rows = slice(r, r + step)
+        _as_ratio(x[..., rows, :], y[..., rows, :], y_new[..., rows, :], out[..., rows, :])
+    return out.to(dtype)
+
+
+TAIL_PIXELS = 1 << 15  # pixels per chunk of deblur's per-pixel tail: its nine planes about 1 MB
+
+
+def _as_ratio(x: torch.Tensor, y: torch.Tensor, y_new: torch.Tensor, out: torch.Tensor) -> None:
+    """``out`` = ``x`` with its luminance ``y`` made ``y_new`` (``adjust_deblur``'s ratio, capped, and
+    the grey remainder), in place of ``y`` and ``y_new``; no gradient."""
     ratio = y.clamp(min=_FLOOR)
     ratio = torch.div(y_new, ratio, out=ratio).clamp_(max=RATIO_MAX)
     rest = y_new.sub_(y.mul_(ratio))  # the grey remainder, zero wherever the ratio was not capped
-    out = x if x is not image else torch.empty_like(x)
     for c in range(3):  # x * ratio + rest a plane at a time (no broadcast pass over all three)
         torch.addcmul(rest, x[:, c:c + 1], ratio, out=out[:, c:c + 1]).clamp_(min=0.0)
-    return out.to(dtype)
