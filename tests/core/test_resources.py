@@ -27,6 +27,15 @@ def test_compute_threads_leave_the_io_threads_their_cores(threads, device, worke
     assert torch.get_num_threads() == compute and cv2.getNumThreads() == opencv
 
 
+def test_the_early_reads_get_the_io_threads_opencv_share_before_torch_is_imported(threads, tmp_path):
+    from spc_cli.engine import Settings
+    from spc_cli.engine.jobs import EarlyReads
+
+    cv2.setNumThreads(8)
+    EarlyReads([], Settings(out_dir=tmp_path, workers=2), 4).close()
+    assert cv2.getNumThreads() == 4  # 8 cores over 2 I/O threads, as configure_threads leaves it
+
+
 def test_an_unknown_core_count_counts_as_one(threads, monkeypatch):
     monkeypatch.setattr(resources.os, "cpu_count", lambda: None)
     resources.configure_threads(torch.device("cpu"), 1)

@@ -153,6 +153,9 @@ class EarlyReads:
     def __init__(self, jobs: list[Job], settings: Settings, count: int, proxy_edge: int | None = None):
         from concurrent.futures import ThreadPoolExecutor
 
+        from .resources import configure_io_threads
+
+        configure_io_threads(settings.workers)
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="spc-early")
         self._reads = {id(j): self._pool.submit(_read_early, j, settings, proxy_edge) for j in jobs[:count]}
 

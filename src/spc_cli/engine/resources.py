@@ -72,9 +72,18 @@ def configure_threads(device, workers: int) -> None:
     cores = os.cpu_count() or 1
     compute = cores if device.type == "cuda" else max(1, cores - workers)
     torch.set_num_threads(compute)
+    configure_io_threads(workers)
+
+
+def configure_io_threads(workers: int) -> None:
+    """OpenCV's threads per I/O thread (decode, proxy, encode): the cores shared among the
+    ``workers``. Set before the first photos are read (``jobs.EarlyReads``), so that their
+    proxies do not take a second core from the import running beside them."""
+    if os.environ.get("OMP_NUM_THREADS"):
+        return
     try:
         import cv2
 
-        cv2.setNumThreads(max(1, cores // max(1, workers)))
+        cv2.setNumThreads(max(1, (os.cpu_count() or 1) // max(1, workers)))
     except ImportError:  # pragma: no cover
         pass
