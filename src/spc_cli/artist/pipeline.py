@@ -244,8 +244,7 @@ class PipelineArtist:
                 table = code_tables(st, photo.meta.colour_space)
                 # in place where the caller allows it: no fresh photo-sized buffer to fault in
                 inplace = self.inplace and photo.codes.flags.writeable  # Pillow's arrays are read-only
-                codes = cv2.LUT(photo.codes, table, dst=photo.codes if inplace else None)
-                out[i] = Rendered(photo.with_codes(codes), _applied(st))
+                out[i] = Rendered(photo.with_codes(_lookup(photo.codes, table, inplace)), _applied(st))
             elif photo.codes is not None and self.device.type == "cpu" and not any(map(_whole_image, st)):
                 out[i] = Rendered(photo.with_codes(self.render_codes(photo, st)), _applied(st))
         left = [i for i in range(len(photos)) if out[i] is None]
@@ -267,6 +266,18 @@ class PipelineArtist:
             for i, pix, note in zip(todo, from_compute(y), said):
                 out[i] = Rendered(photos[i].with_pixels(pix), _applied(steps[i]), note)
         return out  # type: ignore[return-value]
+
+
+def _lookup(codes: np.ndarray, table: np.ndarray, inplace: bool) -> np.ndarray:
+    """``cv2.LUT(codes, table)`` (into ``codes`` when ``inplace``); one table for every sample where
+    the three channels' are equal (exposure, contrast: OpenCV runs it about twice as fast)."""
+    dst = codes if inplace else np.empty_like(codes)
+    if codes.flags.c_contiguous and (table == table[..., :1]).all():
+        h = codes.shape[0]
+        cv2.LUT(codes.reshape(h, -1), np.ascontiguousarray(table[..., :1]), dst=dst.reshape(h, -1))
+    else:
+        cv2.LUT(codes, table, dst=dst)
+    return dst
 
 
 def _whole_image(e: Edit) -> bool:
