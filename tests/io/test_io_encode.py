@@ -300,3 +300,15 @@ def test_jpeg_output_keeps_the_inputs_chroma_subsampling(tmp_path, subsampling):
     write_photo(photo, out, "jpeg", 8, quality=95)
     with Image.open(out) as im:
         assert JpegImagePlugin.get_sampling(im) == subsampling
+
+
+@pytest.mark.parametrize("subsampling", [0, 2])
+def test_a_jpeg_from_8_bit_codes_is_the_bytes_pillow_writes_from_the_array(subsampling):
+    import io
+
+    arr = np.random.default_rng(3).integers(0, 256, (37, 53, 3), dtype=np.uint8)
+    a, b = io.BytesIO(), io.BytesIO()
+    Image.fromarray(arr).save(a, format="JPEG", quality=95, subsampling=subsampling)
+    enc._rgbx(arr).save(b, format="JPEG", quality=95, subsampling=subsampling)
+    assert a.getvalue() == b.getvalue()
+    assert enc._rgbx(arr[..., 0].copy()).mode == "L"  # anything else as Pillow takes it
