@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 
-import cv2
 import numpy as np
 
 PROXY_EDGE = 512  # the long edge of the proxy the analytic critic measures (and the learned one through it)
@@ -62,6 +61,8 @@ def _pool_band(codes: np.ndarray, table16: np.ndarray, k: int) -> np.ndarray:
     uint16), the partial windows at the bottom and right edges averaged over the pixels they have,
     as (oh, ow, 3) float32: the whole windows by OpenCV's integer-factor area resize on 16-bit values
     (multithreaded, half the memory traffic of float), the edges in numpy."""
+    import cv2
+
     h, w = codes.shape[:2]
     hq, hr = divmod(h, k)
     wq, wr = divmod(w, k)
