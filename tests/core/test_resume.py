@@ -108,3 +108,22 @@ def test_a_damaged_output_is_redone(done, damage):
     assert "done 1" in text and "skipped 1" in text
     doc = json.loads((out / "a.spc.json").read_text())
     assert doc["output"]["bytes"] == (out / "a.png").stat().st_size
+
+
+def test_a_rerun_over_a_finished_folder_decodes_nothing(done, monkeypatch):
+    """The early reads (started before the engine's check) leave photos whose outputs look
+    finished alone; the one edited since is decoded, by the engine."""
+    from spc_cli.engine import jobs
+
+    src, out = done
+    decoded = []
+    real = jobs.decode_job
+    monkeypatch.setattr(jobs, "decode_job", lambda job, settings: decoded.append(job.source.name) or real(job, settings))
+    assert "skipped 2" in _enhance(src, out)
+    assert decoded == []
+    edited = np.asarray(Image.open(src / "a.png")).copy()
+    edited[:8, :8] = 255 - edited[:8, :8]
+    Image.fromarray(edited).save(src / "a.png", compress_level=0)  # same size: only the hash tells
+    text = _enhance(src, out)
+    assert "done 1" in text and "skipped 1" in text, text
+    assert decoded == ["a.png"]

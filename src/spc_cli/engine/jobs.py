@@ -127,7 +127,9 @@ def read_job(job: Job, settings: Settings, check: bool = True, early: Any = None
             early.cancel()
         return None
     if early is not None and not early.cancel():  # started (or done): its result; else read here,
-        return early.result()  # rather than wait for the one early thread to reach it
+        res = early.result()  # rather than wait for the one early thread to reach it
+        if res is not None:  # None: the early thread took the output for current and read nothing
+            return res
     return decode_job(job, settings)
 
 
@@ -174,6 +176,8 @@ def _read_early(job: Job, settings: Settings, proxy_edge: int | None):
     times the proxy it makes beside a decode)."""
     import time
 
+    if _finished(job, settings) is not None:
+        return None  # a rerun: the engine checks it in full and reads it only if it must
     photo, ms = decode_job(job, settings)
     if proxy_edge is None:
         return photo, ms
@@ -189,15 +193,23 @@ def is_current(job: Job, settings: Settings, input_sha: Callable[[], str]) -> bo
     ``input_sha`` is called only when everything else matches, so a first run (no outputs
     yet) never reads its inputs twice: decoding hashes the bytes it reads anyway.
     """
+    doc = _finished(job, settings)
+    series_key = job.series.key if job.series is not None else None
+    return (doc is not None and (doc.get("series") or {}).get("key") == series_key
+            and doc.get("input", {}).get("sha256") == input_sha())
+
+
+def _finished(job: Job, settings: Settings) -> dict | None:
+    """The sidecar of an output that exists and was written with these settings (its size as
+    the sidecar records it), else None: ``is_current`` less the input's hash and the series'
+    key, which the early reads check before either is known."""
     side = job.sidecar
     if settings.force or not job.output.is_file() or not side.is_file():
-        return False
+        return None
     try:
         doc = sidecar.load(side)
     except (OSError, ValueError):
-        return False
-    series_key = job.series.key if job.series is not None else None
-    return (doc.get("settings_key") == settings.key()
-            and (doc.get("series") or {}).get("key") == series_key
-            and (doc.get("output") or {}).get("bytes") == job.output.stat().st_size
-            and doc.get("input", {}).get("sha256") == input_sha())
+        return None
+    if doc.get("settings_key") != settings.key() or (doc.get("output") or {}).get("bytes") != job.output.stat().st_size:
+        return None
+    return doc
