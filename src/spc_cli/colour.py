@@ -13,7 +13,6 @@ import torch
 import torch.nn.functional as F
 
 from .pooling import area_plan as _area_plan
-from .pooling import pool_codes
 
 # Rec.709 / sRGB primaries, D65: relative luminance weights.
 LUMA = (0.2126, 0.7152, 0.0722)
@@ -157,14 +156,6 @@ def area_downscale_rows(rows: Callable[[int, int], torch.Tensor], h: int, w: int
     if (x.shape[-2], x.shape[-1]) != (th, tw):
         x = F.interpolate(x, size=(th, tw), mode="area")
     return x[0]
-
-
-def area_downscale_codes(codes, table, long_edge: int, band: int = 512, spare=None) -> torch.Tensor:
-    """``area_downscale`` of the linear image that (H, W, 3) uint8 ``codes`` decode to through the
-    256-entry float ``table``, without a float image (``pooling.pool_codes``: within 1e-5 of
-    decoding to float first, about a third of the time at 24 MP). ``spare``: threads that may
-    pool some of the bands (the same result)."""
-    return from_pooled(pool_codes(codes, table, long_edge, band, spare))
 
 
 def from_pooled(pooled) -> torch.Tensor:

@@ -40,10 +40,10 @@ from collections.abc import Sequence
 from ..critic.base import Critic, Critique
 from ..photo import Photo
 from ..plan import Edit, EditPlan, instruction_for
+from ..pooling import PROXY_EDGE  # the critic's proxy: the loop judges on the one it measured, cached once
 from .base import Artist
 
 STRENGTHS: tuple[float, ...] = (1.0, 0.7, 0.4, 0.0)
-PROXY_EDGE = 512
 WHITE = 0.98  # linear level counted as white (clipped), as the critic measures it
 CLIP_SHARE = 0.01  # share of the frame a brightening may newly push to white (specular glints, lamps)
 OPPOSITE = {"under": "over", "over": "under", "warm": "cool", "cool": "warm", "green": "magenta",

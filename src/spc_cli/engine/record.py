@@ -68,7 +68,7 @@ class Summary:
 def document(photo, critique, plan: EditPlan, rendered, timings: dict[str, float], notes: list[str],
              hint_plan: EditPlan | None, settings: Settings, backends: dict[str, Any],
              result: dict[str, Any] | None = None, series: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The sidecar record of one photo, before its output is written (``write_output`` adds it)."""
+    """The sidecar record of one photo, before its output is written (``write_record`` adds it)."""
     return sidecar.build(
         photo_info=_input_info(photo), output_info=None, critique=critique.to_dict(), plan=plan.to_list(),
         applied=[a.to_dict() for a in rendered.applied], backends=backends,
@@ -107,12 +107,6 @@ def write_failure(job: Job, photo, reason: str, critique, plan: EditPlan | None,
 def kept_output_note(output: Path) -> list[str]:
     """The note of a failed photo's sidecar where an earlier run's output stays in place."""
     return [f"{output} (an earlier run's output) was left as it was"] if output.exists() else []
-
-
-def write_output(job: Job, rendered, doc: dict[str, Any], quality: int) -> dict[str, Any]:
-    """Write the rendered photo (or, when nothing was changed, a copy of the input's own bytes)
-    and then its sidecar, each atomically; returns the completed sidecar record."""
-    return write_record(job, doc, *write_image(job, rendered, quality))
 
 
 def write_image(job: Job, rendered, quality: int) -> tuple[list[str], float]:
