@@ -4,8 +4,8 @@
 
 Seeded and reproducible: sample i is drawn from its own seed (the base seed and i), so the
 pool is the same whatever the number of worker processes, and training runs on one thread.
-About 41 minutes on two shared CPU cores beside other jobs (about 23 to synthesise and measure
-the pools, 18 to train). The settings are the first thing below; flags override a few of them.
+About 19 minutes on the two CPU cores when they are mostly free (1141 s), about 41 beside other
+jobs (about 23 to synthesise and measure the pools, 18 to train). The settings are the first thing below; flags override a few of them.
 What happens:
 
 1. the train split's photos (``data.py``) are loaded at their own size (at most 1024 px);
