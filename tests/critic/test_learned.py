@@ -56,7 +56,21 @@ def test_a_good_daylight_scene_is_left_alone(critic, scene):
     c = crit(critic, scene)
     assert [f.attribute for f in c.findings if f.severity >= 0.3] == []
     assert not c.plan and c.score >= 85 and "Nothing needs fixing" in c.summary
-    assert all(0.0 <= c.measurements[f"learned.{a}"] <= 1.0 for a in ATTRIBUTES[:7])
+    assert all(0.0 <= c.measurements[f"learned.presence.{a}"] <= 1.0 for a in ATTRIBUTES[:7])
+
+
+def test_the_measurements_keep_every_probability_and_every_correction_apart(critic, scene):
+    """"saturation" and "noise" are both an attribute and a correction: neither hides the other."""
+    noisy = quantise((scene + 0.04 * torch.randn(scene.shape, generator=torch.Generator().manual_seed(3))).clamp(0, 1))
+    photo = photo_from_linear(noisy)
+    c = critic.critique([photo])[0]
+    raw = critic.predict([photo], [critic.analytic.measure(photo)])[0]
+    for a in ATTRIBUTES[:7]:
+        assert c.measurements[f"learned.presence.{a}"] == pytest.approx(raw["presence"][a])
+    for n, v in raw["correction"].items():
+        assert c.measurements[f"learned.correction.{n}"] == pytest.approx(v)
+    assert raw["presence"]["noise"] != pytest.approx(raw["correction"]["noise"])
+    assert not any(k in c.measurements for k in ("learned.noise", "learned.saturation"))
 
 
 def test_a_tungsten_cast_is_found_warm_its_light_named_and_undone(critic, scene):

@@ -68,7 +68,7 @@ def test_one_training_step_on_a_handful_of_small_images(photo_folder, tmp_path):
     from spc_cli.api import photo_from_array
 
     c = critic.critique([photo_from_array(_photo(np.random.default_rng(9), 120, 160))])[0]
-    assert 0 <= c.score <= 100 and {f"learned.{a}" for a in ("exposure", "white_balance")} <= set(c.measurements)
+    assert 0 <= c.score <= 100 and {f"learned.presence.{a}" for a in ("exposure", "white_balance")} <= set(c.measurements)
 
 
 def test_a_rebuild_with_the_same_seed_writes_the_same_bytes(photo_folder, tmp_path):

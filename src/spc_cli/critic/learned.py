@@ -136,9 +136,9 @@ class LearnedCritic:
         results = []
         for photo, m, r in zip(photos, ms, self.predict(photos, ms)):
             m = dict(m)
-            for a, p in r["presence"].items():
-                m[f"learned.{a}"] = p
-            m.update({f"learned.{n}": v for n, v in r["correction"].items()})
+            # the probabilities and the corrections apart: "saturation" and "noise" name both
+            m.update({f"learned.presence.{a}": p for a, p in r["presence"].items()})
+            m.update({f"learned.correction.{n}": v for n, v in r["correction"].items()})
             allf = self._findings(m, r, photo)
             findings = [f for f in allf if f.severity >= PRESENT]
             findings.sort(key=lambda f: -f.severity * (0.5 + 0.5 * f.confidence))
