@@ -245,16 +245,12 @@ def op_times(path: Path, repeats: int) -> tuple[str, dict[str, Any]]:
     """Render time of each op alone on the photo at ``path``, in one thread (median of ``repeats``):
     on its float pixels through the artist's banded apply, and through ``render`` from its 8-bit
     codes (the path the CLI takes: tables, bands from codes, or the float path)."""
-    import statistics as st
-
     import cv2
     import torch
 
     from spc_cli.artist.pipeline import PipelineArtist
     from spc_cli.engine.resources import keep_freed_memory
     from spc_cli.io.decode import read_photo
-    from spc_cli.ops import OPS
-    from spc_cli.plan import Edit, EditPlan
 
     torch.set_num_threads(1)
     cv2.setNumThreads(1)
@@ -262,6 +258,16 @@ def op_times(path: Path, repeats: int) -> tuple[str, dict[str, Any]]:
     photo = read_photo(path)
     pixels = photo.pixels.clone()  # decoded once; the float path's timings leave decoding out
     artist = PipelineArtist("cpu", "fp32")
+    with torch.inference_mode():  # as the engine renders (runner.py): the ops' paths without autograd
+        return _op_table(photo, pixels, artist, repeats)
+
+
+def _op_table(photo, pixels, artist, repeats: int) -> tuple[str, dict[str, Any]]:
+    import statistics as st
+
+    from spc_cli.ops import OPS
+    from spc_cli.plan import Edit, EditPlan
+
     rows, out = [], {}
     for name, params in OP_PARAMS.items():
         edit = Edit(name, OPS[name].params.from_dict(params))
