@@ -129,7 +129,8 @@ def _run_batch(call, quiet: bool, verb: str, explain: bool = False, json_out: bo
         # the batch is about to run, and this process ends with it: what torch, the backends and
         # the rest of the imports made lives to the end, so the collector need not walk it again
         # (each full collection in a run, and the interpreter's at exit, took 0.1-0.3 s)
-        gc.freeze()
+        if ours:
+            gc.freeze()
         if collecting:
             gc.enable()
         if state["grouping"] is not None:
@@ -155,11 +156,15 @@ def _run_batch(call, quiet: bool, verb: str, explain: bool = False, json_out: bo
     # no collections while torch and the backends are imported (they make no garbage worth
     # collecting; 0.1-0.3 s of collections on the path to the first photo): on again at on_plan
     collecting = gc.isenabled()
+    # a caller in this process that froze objects of its own keeps them frozen: unfreezing gives
+    # back everything, not only what the batch set aside, so then nothing is set aside
+    ours = gc.get_freeze_count() == 0
     gc.disable()
     try:
         summary = _guard(lambda: call(on_plan=on_plan, on_outcome=on_outcome, **extra))
     finally:
-        gc.unfreeze()  # the batch is over: an in-process caller's collector walks everything again
+        if ours:
+            gc.unfreeze()  # the batch is over: an in-process caller's collector walks everything again
         if collecting:
             gc.enable()
         for key in ("grouping", "bar"):
