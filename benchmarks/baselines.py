@@ -6,7 +6,7 @@
 - clahe: OpenCV CLAHE on CIELAB lightness (clip 2.0, 8x8 tiles)
 - imagemagick: ``convert -auto-level -auto-gamma`` through a temporary 8-bit PPM
 - spc: ``spc_cli.api.enhance_pixels`` with the default backends
-- spc-analytic, spc-learned (only when named): spc with that critic, to compare critics
+- spc-analytic, spc-learned, spc-hybrid (only when named): spc with that critic, to compare critics
 - spc+neutral (only when named): spc with the hint "neutral colours", as
   ``spc retouch --hint "neutral colours"``: what a photographer gets who says the photo
   has a cast (it undoes the whole estimated illuminant, so it belongs on cast sets only)
@@ -141,7 +141,7 @@ METHODS: dict[str, Method] = {
     "spc": spc_enhance,
 }
 # spc with a named critic (the default artist), to compare critics side by side
-SPC_CRITICS = {"spc-analytic": "analytic", "spc-learned": "learned"}
+SPC_CRITICS = {"spc-analytic": "analytic", "spc-learned": "learned", "spc-hybrid": "hybrid"}
 # run only when named in --methods: not automatic methods, so not part of a default comparison
 OPTIONAL_METHODS: dict[str, Method] = {"spc+neutral": spc_neutral,
                                        **{m: functools.partial(lambda c, x: spc_run(x, c)[0], c)

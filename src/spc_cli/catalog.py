@@ -11,7 +11,7 @@ cache is read as files, the packages through their installed metadata.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from . import manifest
 PACKAGES = {
     "analytic": ("torch",),
     "learned": ("torch",),
+    "hybrid": ("torch",),
     "vlm": ("transformers", "accelerate"),
     "diffusion": ("diffusers", "transformers", "accelerate"),
     "smartphotocrafter": ("transformers", "diffusers", "peft", "accelerate"),
@@ -177,6 +178,9 @@ def statuses() -> list[Status]:
                   licence="MIT (spc)")]
     for e in manifest.entries("learned"):
         out.append(_entry_status(e, None))
+        # the hybrid critic runs the same shipped network (white balance, haze) beside the thresholds
+        out.append(replace(out[-1], backend="hybrid", missing=[m.replace("learned:", "hybrid:", 1)
+                                                               for m in out[-1].missing]))
     for backend in ("vlm", "diffusion"):
         for e in sorted(manifest.entries(backend), key=lambda e: not e.get("default", True)):
             out.append(_entry_status(e, os.environ.get(ENV[backend]) if e.get("default", True) else None))

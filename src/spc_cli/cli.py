@@ -26,7 +26,8 @@ Format = Annotated[Optional[str], typer.Option("--format", "-f", help="Output fo
 Quality = Annotated[int, typer.Option(min=1, max=100, help="JPEG/WebP quality.")]
 Strength = Annotated[float, typer.Option(min=0.0, max=2.0, help="Scale every edit (0 = untouched, 1 = as planned).")]
 CriticOpt = Annotated[str, typer.Option("--critic", help="Critic backend: analytic (default, measured thresholds), "
-                                        "learned (a small network shipped with spc), vlm or smartphotocrafter "
+                                        "learned (a small network shipped with spc), hybrid (the network for white "
+                                        "balance and haze, the thresholds for the rest), vlm or smartphotocrafter "
                                         "(see `spc models`).")]
 ArtistOpt = Annotated[str, typer.Option("--artist", help="Artist backend: pipeline (default), diffusion or "
                                         "smartphotocrafter (implies --critic smartphotocrafter).")]

@@ -14,6 +14,7 @@ from .errors import UsageError
 DEFAULT_CRITIC = "analytic"  # what --critic is when not given
 CRITICS: dict[str, str] = {
     "learned": "spc_cli.critic.learned:LearnedCritic",
+    "hybrid": "spc_cli.critic.hybrid:HybridCritic",
     "analytic": "spc_cli.critic.analytic:AnalyticCritic",
     "vlm": "spc_cli.critic.vlm:VLMCritic",
     "smartphotocrafter": "spc_cli.critic.smartphotocrafter:SmartPhotoCrafterCritic",

@@ -84,12 +84,15 @@ class Settings:
 MODEL_COUPLED = "smartphotocrafter"  # the backend whose artist needs its own critic
 
 
+SHIPPED_NETWORK = ("learned", "hybrid")  # critics whose network's weights ship with spc
+
+
 def proxy_edge_of(settings: Settings) -> int | None:
     """The long edge of the proxy the chosen critic measures first, known before it is built
     (the analytic critic's, which the learned one measures through), else None."""
     from ..pooling import PROXY_EDGE
 
-    return PROXY_EDGE if settings.critic in ("analytic", "learned") else None
+    return PROXY_EDGE if settings.critic in ("analytic", *SHIPPED_NETWORK) else None
 
 
 def critic_options(settings: Settings) -> dict[str, Any]:
@@ -106,7 +109,7 @@ def critic_options(settings: Settings) -> dict[str, Any]:
         opts.update(allow_download=settings.allow_download, offload=settings.offload)
         if settings.artist_megapixels is not None:
             opts["megapixels"] = settings.artist_megapixels
-    elif settings.critic != "learned":  # the learned critic's weights ship with spc: nothing to download
+    elif settings.critic not in SHIPPED_NETWORK:  # their weights ship with spc: nothing to download
         opts["local_files_only"] = not settings.allow_download
     return opts
 
@@ -126,6 +129,6 @@ def artist_options(settings: Settings, device, batch_size: int) -> dict[str, Any
         opts["megapixels"] = settings.artist_megapixels
     if settings.artist == MODEL_COUPLED:
         opts["allow_download"] = settings.allow_download
-    elif settings.critic != "learned":  # the learned critic's weights ship with spc: nothing to download
+    elif settings.critic not in SHIPPED_NETWORK:  # their weights ship with spc: nothing to download
         opts["local_files_only"] = not settings.allow_download
     return opts

@@ -1,0 +1,40 @@
+"""The hybrid critic: the network's judgement where it is measured to be better, the analytic
+critic's elsewhere.
+
+    measure (measure.py)  ->  network (learned_net.py): white balance, haze
+                          ->  judge (judge.py): exposure, contrast, saturation, noise,
+                              sharpness, highlights, shadows
+                          ->  plan, score, summary (advise.py)
+
+On the validation set and the real sets (docs/learned-critic.md, "The hybrid critic") the
+learned critic finds casts and haze more often and with fewer false alarms than the analytic
+thresholds, and undoes tungsten casts the analytic critic leaves (it also leaves warm scenes
+alone), while the analytic critic reads real exposure errors and real noise better (the
+network brightens dim close-ups and harms real noisy crops). Each attribute is taken from the
+critic that is better at it; one measurement pass and one network call serve both.
+
+    >>> critic = HybridCritic()                                      # doctest: +SKIP
+    >>> [f.attribute for f in critic.critique([photo])[0].findings]  # doctest: +SKIP
+    ['white_balance', 'exposure']
+"""
+
+from __future__ import annotations
+
+from ..photo import Photo
+from .base import Finding
+from .judge import judge
+from .learned import LearnedCritic
+
+FROM_NETWORK = ("white_balance", "haze")  # the attributes the network judges; the rest are the thresholds'
+
+
+class HybridCritic(LearnedCritic):
+    """``LearnedCritic`` (same options, weights and checks) whose findings for every attribute
+    but ``FROM_NETWORK`` are the analytic critic's."""
+
+    name = "hybrid"
+    version = "1"
+
+    def _findings(self, m: dict[str, float], r: dict, photo: Photo) -> list[Finding]:
+        network = [f for f in super()._findings(m, r, photo) if f.attribute in FROM_NETWORK]
+        return [f for f in judge(m, photo.meta) if f.attribute not in FROM_NETWORK] + network

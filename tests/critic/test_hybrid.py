@@ -1,0 +1,58 @@
+"""The hybrid critic: white balance and haze from the shipped network, everything else from the
+analytic critic's thresholds, on the same measurements."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from spc_cli.critic.hybrid import FROM_NETWORK
+from spc_cli.registry import make_critic
+
+from .scenes import landscape_srgb, linear_of, photo_from_linear, quantise
+from .test_learned import cast
+
+
+@pytest.fixture(scope="module")
+def critics():
+    return make_critic("hybrid"), make_critic("analytic"), make_critic("learned")
+
+
+@pytest.fixture(scope="module")
+def scene() -> torch.Tensor:
+    return quantise(linear_of(landscape_srgb()))
+
+
+def findings(critic, lin: torch.Tensor):
+    c = critic.critique([photo_from_linear(quantise(lin.clamp(0, 1)))])[0]
+    return c, {(f.attribute, f.direction, round(f.severity, 6)) for f in c.findings}
+
+
+def test_registered_and_loading_the_shipped_weights(critics):
+    hybrid, _, learned = critics
+    assert hybrid.name == "hybrid" and set(FROM_NETWORK) == {"white_balance", "haze"}
+    assert all(torch.equal(a, b) for a, b in zip(hybrid.net.state_dict().values(), learned.net.state_dict().values()))
+
+
+@pytest.mark.parametrize("make", [lambda s: cast(s, 3000.0), lambda s: s * 0.3, lambda s: cast(s * 0.35, 2800.0),
+                                  lambda s: s * 0.5 + 0.3])
+def test_each_attribute_is_judged_by_its_own_critic(critics, scene, make):
+    """The network's findings for white balance and haze, the thresholds' for the rest, each
+    exactly as that critic alone gives them."""
+    hybrid, analytic, learned = critics
+    lin = make(scene)
+    _, got = findings(hybrid, lin)
+    _, by_thresholds = findings(analytic, lin)
+    _, by_network = findings(learned, lin)
+    assert got == ({f for f in by_thresholds if f[0] not in FROM_NETWORK}
+                   | {f for f in by_network if f[0] in FROM_NETWORK})
+
+
+def test_a_tungsten_cast_is_undone_and_an_under_exposure_planned_by_the_thresholds(critics, scene):
+    hybrid, analytic, _ = critics
+    c, got = findings(hybrid, cast(scene * 0.25, 2800.0))
+    assert ("white_balance", "warm") in {f[:2] for f in got} and ("exposure", "under") in {f[:2] for f in got}
+    a, _ = findings(analytic, cast(scene * 0.25, 2800.0))
+    ev = [e.params.ev for e in c.plan.edits if e.op == "exposure"]
+    assert ev == [e.params.ev for e in a.plan.edits if e.op == "exposure"]
+    assert c.measurements["learned.presence.white_balance"] >= 0.5
