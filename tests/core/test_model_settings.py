@@ -34,6 +34,9 @@ def test_nothing_downloads_unless_allowed():
     assert artist_options(Settings(), torch.device("cpu"), 1) == {"device": torch.device("cpu"), "precision": "auto",
                                                                   "batch_size": 1, "inplace": True}
     assert critic_options(Settings()) == {}
+    for critic in ("analytic", "learned", "hybrid"):  # the critic's weights shipping says nothing of the artist's
+        assert artist_options(Settings(critic=critic, artist="diffusion"), torch.device("cpu"), 1)["local_files_only"]
+    assert "local_files_only" not in critic_options(Settings(critic="hybrid"))
 
 
 def test_the_working_size_changes_the_outputs_key_only_when_set():

@@ -129,6 +129,6 @@ def artist_options(settings: Settings, device, batch_size: int) -> dict[str, Any
         opts["megapixels"] = settings.artist_megapixels
     if settings.artist == MODEL_COUPLED:
         opts["allow_download"] = settings.allow_download
-    elif settings.critic not in SHIPPED_NETWORK:  # their weights ship with spc: nothing to download
+    else:  # whatever the critic: a model artist's weights come from the Hub only when allowed
         opts["local_files_only"] = not settings.allow_download
     return opts
