@@ -415,9 +415,8 @@ def _print_models(rows) -> None:
     for r in rows:
         for line in r.missing:
             console.print(f"missing: {line}", soft_wrap=True, markup=False)
-    for r in rows:
-        if r.warning:
-            console.print(f"[bold yellow]warning:[/] {r.warning}", soft_wrap=True)
+    for warning in dict.fromkeys(r.warning for r in rows if r.warning):  # one model, two backends: once
+        console.print(f"[bold yellow]warning:[/] {warning}", soft_wrap=True)
 
 
 def _print_critique(console, path, c) -> None:
