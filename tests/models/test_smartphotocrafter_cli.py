@@ -126,4 +126,8 @@ def test_models_lists_every_backend_and_checks_one(env, monkeypatch, tmp_path):
     assert r.exit_code == 2 and "missing: vlm:" in r.output
     table = CliRunner().invoke(app, ["models"], env={"COLUMNS": "160"})
     assert table.exit_code == 0 and "warning:" in table.output and "non-commercial" in table.output
+    # the learned and hybrid critics run one model: its licence warning once
+    assert table.output.count("warning: spc-critic-learned:") == 1
+    assert {"learned", "hybrid"} <= {x["backend"] for x in rows if x["ready"]}
+    assert CliRunner().invoke(app, ["models", "hybrid"]).exit_code == 0
     assert CliRunner().invoke(app, ["models", "nope"]).exit_code == 2
