@@ -318,3 +318,34 @@ def test_exposure_cap_reads_the_top_of_what_is_below_white():
     night = lamps(lamp=0.49, share=0.05)
     small = Photo(night.proxy(512), night.meta)
     assert exposure_cap(small) == pytest.approx(1.0, abs=0.02)  # 0.49 * 2 = 0.98: one stop
+
+
+class SaturatedCritic:
+    """A very dark photo: under-exposed at full severity however much it is brightened, the score
+    stuck at 40; the correction the finding asks for is what brings the mean to 0.18."""
+
+    name, version = "fake", "0"
+
+    def critique(self, photos):
+        import math
+
+        out = []
+        for p in photos:
+            m = float(p.pixels.mean())
+            ask = math.log2(0.18 / m)
+            out.append(Critique(score=40.0, summary="", findings=[
+                Finding("exposure", "under", 1.0, 1.0, {"correction_ev": ask}, "dark")] if ask > 0.05 else []))
+        return out
+
+
+def test_a_fix_that_leaves_a_saturated_finding_is_judged_by_what_it_still_asks():
+    def brighten(ev: float) -> EditPlan:
+        return EditPlan([Edit("exposure", OPS["exposure"].params(ev=ev, shoulder=1.0), attribute="exposure")])
+
+    # a mean of 0.0056: 5 stops under; +2 EV leaves it under at full severity, asking 3 stops more
+    chosen, notes = refine(photo(0.0075), brighten(2.0), SaturatedCritic(), PipelineArtist())
+    assert chosen.edits[0].strength == 1.0
+    assert "(exposure (under) at full severity, asking +5.0 -> +3.0 EV), accepted" in notes[0]
+    # a try that takes less than a tenth of a stop off what the finding asks is refused
+    chosen, notes = refine(photo(0.0075), brighten(0.05), SaturatedCritic(), PipelineArtist())
+    assert chosen.edits[0].strength == 0.0 and "score did not rise" in notes[0]

@@ -93,6 +93,28 @@ def _score(critique: Critique, skip: frozenset[str], drop: frozenset[tuple[str, 
     return score_for([f for f in critique.findings if f.attribute not in skip and (f.attribute, f.direction) not in drop])
 
 
+SATURATED = 0.999  # a finding at this severity or more cannot show progress in the score
+PROGRESS_EV = 0.1  # the remaining correction a try must take off such a finding, in stops
+
+
+def saturated_progress(before: Critique, after: Critique, fixes: set[str]) -> str | None:
+    """Why a try whose score did not rise still helps, or None: a finding the plan answers is at
+    full severity before and after it (a photo 5.8 stops under is still under after +3 EV: the
+    score cannot move), and the correction that finding asks for fell. Only a finding that states
+    its remaining correction in stops (``correction_ev``: exposure) can say so."""
+    out = []
+    now = {(f.attribute, f.direction): f for f in after.findings}
+    for f in before.findings:
+        g = now.get((f.attribute, f.direction))
+        if f.attribute not in fixes or f.severity < SATURATED or g is None or g.severity < SATURATED:
+            continue
+        a, b = f.measured.get("correction_ev"), g.measured.get("correction_ev")
+        if a is None or b is None or not abs(b) <= abs(a) - PROGRESS_EV:
+            return None
+        out.append(f"{f.attribute} ({f.direction}) at full severity, asking {a:+.1f} -> {b:+.1f} EV")
+    return "; ".join(out) or None
+
+
 def newly_clipped(before: Photo, after: Photo) -> float:
     """Share of the frame below white in ``before`` that reaches white in ``after`` (same size)."""
     was = before.pixels.amax(dim=0) < WHITE
@@ -243,7 +265,11 @@ def _loop(photo: Photo, plan: EditPlan, critic: Critic, artist: Artist, strength
         if clipped > CLIP_SHARE:
             why.append(f"{100 * clipped:.0f}% of the frame pushed from below white to white")
         if not why and s1 <= s0:
-            why.append("score did not rise")
+            progress = saturated_progress(before, after, fixes) if s1 >= s0 else None
+            if progress is None:
+                why.append("score did not rise")
+            else:
+                head += f" ({progress})"
         reveals = ("; reveals milder " + ", ".join(f"{a} ({d})" for a, d in tolerated)) if tolerated else ""
         if why:
             notes.append(f"{head}, rejected: " + "; ".join(why) + reveals)
