@@ -2,7 +2,9 @@
 
 Before the full-resolution render, the plan is rendered on the photo's 512-pixel proxy and
 the result critiqued again by the same critic. A strength is accepted when the score rises and
-no new deficiency vetoes it. A new finding (an attribute and direction the original did not
+no new deficiency vetoes it; where a finding the plan answers stays at full severity, so that the
+score cannot move (a photo five stops under after +3 EV), when the correction that finding asks
+for falls instead (``saturated_progress``). A new finding (an attribute and direction the original did not
 have) vetoes when it is an overshoot of what the plan fixes ("under" turned "over", a cast
 turned the other way) or at least as severe as the worst finding the plan answers; a milder
 one that the correction reveals (a darkened over-exposure that now reads a little flat, a
