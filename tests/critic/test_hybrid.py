@@ -35,7 +35,7 @@ def test_registered_and_loading_the_shipped_weights(critics):
 
 
 @pytest.mark.parametrize("make", [lambda s: cast(s, 3000.0), lambda s: s * 0.3, lambda s: cast(s * 0.35, 2800.0),
-                                  lambda s: s * 0.5 + 0.3])
+                                  lambda s: s * 0.5 + 0.3], ids=["tungsten", "dark", "dark-tungsten", "veiled"])
 def test_each_attribute_is_judged_by_its_own_critic(critics, scene, make):
     """The network's findings for white balance and haze, the thresholds' for the rest, each
     exactly as that critic alone gives them."""
