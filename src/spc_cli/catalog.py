@@ -11,7 +11,7 @@ cache is read as files, the packages through their installed metadata.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -179,8 +179,7 @@ def statuses() -> list[Status]:
     for e in manifest.entries("learned"):
         out.append(_entry_status(e, None))
         # the hybrid critic runs the same shipped network (white balance, haze) beside the thresholds
-        out.append(replace(out[-1], backend="hybrid", missing=[m.replace("learned:", "hybrid:", 1)
-                                                               for m in out[-1].missing]))
+        out.append(_entry_status({**e, "backend": "hybrid"}, None))
     for backend in ("vlm", "diffusion"):
         for e in sorted(manifest.entries(backend), key=lambda e: not e.get("default", True)):
             out.append(_entry_status(e, os.environ.get(ENV[backend]) if e.get("default", True) else None))
