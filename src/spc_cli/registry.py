@@ -12,6 +12,7 @@ from typing import Any
 from .errors import UsageError
 
 DEFAULT_CRITIC = "analytic"  # what --critic is when not given
+LEARNED_MODEL = "spc-critic-learned"  # the manifest entry of the network the learned and hybrid critics run
 CRITICS: dict[str, str] = {
     "learned": "spc_cli.critic.learned:LearnedCritic",
     "hybrid": "spc_cli.critic.hybrid:HybridCritic",

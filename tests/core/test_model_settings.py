@@ -46,6 +46,33 @@ def test_the_working_size_changes_the_outputs_key_only_when_set():
     assert Settings(artist="diffusion", artist_megapixels=0.5).key() != base.key()
 
 
+def test_the_learned_networks_weights_are_part_of_the_outputs_key(tmp_path, monkeypatch):
+    import hashlib
+    import json
+
+    from spc_cli import __version__, manifest
+
+    # the analytic critic's key is what it was before weights took part: its outputs stay current
+    plain = Settings(critic="analytic")
+    old = hashlib.sha256(json.dumps({**plain.output_settings(), "spc": __version__}, sort_keys=True).encode())
+    assert plain.key() == old.hexdigest()[:16]
+    # the shipped network: its manifest sha256 is in the key, so retrained weights make outputs stale
+    shipped = Settings(critic="learned").key()
+    assert Settings(critic="hybrid").key() != shipped  # (the critic's name differs too)
+    entry = manifest.find("spc-critic-learned")
+    retrained = {**entry, "files": [{**f, "sha256": "0" * 64} if f.get("shipped") else f for f in entry["files"]]}
+    monkeypatch.setattr(manifest, "find", lambda name: retrained)
+    assert Settings(critic="learned").key() != shipped
+    monkeypatch.undo()
+    # another checkpoint given as a file: its content, not its path
+    ckpt = tmp_path / "critic.pt"
+    ckpt.write_bytes(b"first weights")
+    first = Settings(critic="learned", critic_model=str(ckpt)).key()
+    assert Settings(critic="learned", critic_model=str(ckpt)).key() == first
+    ckpt.write_bytes(b"weights trained again")
+    assert Settings(critic="learned", critic_model=str(ckpt)).key() != first
+
+
 def test_new_options_are_listed_and_help_stays_light():
     from typer.testing import CliRunner
 

@@ -31,6 +31,7 @@ from ..colour import planck_xy
 from ..device import resolve_device, resolve_dtype
 from ..manifest import WeightsError, shipped_file
 from ..photo import Photo
+from ..registry import LEARNED_MODEL
 from .advise import plan_for, score_for, summary_for
 from .analytic import AnalyticCritic
 from .base import Critique, Finding
@@ -38,7 +39,7 @@ from .judge import PRESENT, clipping_findings
 from .learned_net import (ATTRIBUTES, DIRECTIONS, PIXEL_SCALE, CriticNet, direction_slices, log_chroma_histogram,
                           side_vector, thumb_channels, thumbnail_codes)
 
-MODEL = "spc-critic-learned"
+MODEL = LEARNED_MODEL
 MINOR = 0.25  # probability from which an attribute is kept as a minor finding (score, summary)
 # a finding's severity runs from PRESENT at the smallest defect worth fixing to 1 at this size
 FULL = {"exposure": 2.5, "white_balance": 1.0, "contrast_low": 0.5, "contrast_high": 1.2, "saturation": 1.2,

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..registry import DEFAULT_CRITIC
+from ..registry import DEFAULT_CRITIC, LEARNED_MODEL
 
 
 @dataclass(frozen=True)
@@ -76,8 +77,14 @@ class Settings:
         return out
 
     def key(self) -> str:
-        """Hash of the output settings and spc's version: whether an existing output is current."""
+        """Hash of the output settings and spc's version: whether an existing output is current.
+
+        A critic whose network ships in ``weights/`` adds its weights' sha256 (the manifest's, or
+        that of the ``critic_model`` file given): weights retrained in a source checkout, or
+        another checkpoint under the same path, make the outputs of the old weights stale."""
         relevant = {**self.output_settings(), "spc": __version__}
+        if self.critic in SHIPPED_NETWORK:  # only then: the key of the other critics' outputs is unchanged
+            relevant["critic_weights"] = critic_weights_sha(self.critic_model)
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -85,6 +92,37 @@ MODEL_COUPLED = "smartphotocrafter"  # the backend whose artist needs its own cr
 
 
 SHIPPED_NETWORK = ("learned", "hybrid")  # critics whose network's weights ship with spc
+
+
+def critic_weights_sha(model: str | None = None) -> str:
+    """The sha256 of the learned network's weights a run uses: the manifest's for the shipped
+    file (the critic refuses a file that does not match it), else the given checkpoint's own,
+    read once per file state (path, size, modification time). "" when it cannot be read: the
+    critic's one-line error then says why."""
+    from ..manifest import WeightsError, find
+
+    if model:
+        path = Path(model)
+        try:
+            st = path.stat()
+        except OSError:
+            return ""
+        return _file_sha(str(path.resolve()), st.st_size, st.st_mtime_ns) if path.is_file() else ""
+    try:
+        files = [f for f in find(LEARNED_MODEL)["files"] if f.get("shipped")]
+    except WeightsError:
+        return ""
+    return files[0]["sha256"] if files else ""
+
+
+@lru_cache(maxsize=64)
+def _file_sha(path: str, size: int, mtime_ns: int) -> str:
+    from ..manifest import sha256_of
+
+    try:
+        return sha256_of(Path(path))
+    except OSError:
+        return ""
 
 
 def proxy_edge_of(settings: Settings) -> int | None:

@@ -37,6 +37,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..registry import LEARNED_MODEL
+
+
 # ------------------------------------------------------------------------------- settings
 @dataclass(frozen=True)
 class Settings:
@@ -61,7 +64,7 @@ class Settings:
 
 
 WEIGHTS_NAME = "critic-learned.pt"
-MODEL_NAME = "spc-critic-learned"
+MODEL_NAME = LEARNED_MODEL
 REG_WEIGHTS = {"ev": 1.0, "wb": 6.0, "levels": 4.0, "curve": 1.0, "saturation": 1.0, "haze_t": 3.0, "noise": 0.5,
                "blur": 0.5}
 
