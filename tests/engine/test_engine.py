@@ -200,3 +200,56 @@ def test_an_early_read_not_yet_started_is_read_by_the_engine_instead(tmp_path):
     queued: Future = Future()  # the early thread has not reached it
     photo, _ = read_job(Job(src, tmp_path / "o" / "a.png"), Settings(out_dir=tmp_path / "o"), True, queued)
     assert queued.cancelled() and photo.width == 8
+
+
+
+def test_the_early_thread_is_one_of_the_workers_not_one_more(tmp_path, monkeypatch):
+    """While the early thread decodes, an engine thread's decode waits for a free slot
+    (``--workers 1``: one decode at a time), and the engine reads with the early reads' slots."""
+    import threading
+
+    import numpy as np
+    from PIL import Image
+
+    import spc_cli.engine.jobs as jobs_mod
+    from spc_cli.engine.jobs import EarlyReads, Job, read_job
+    from spc_cli.engine.runner import Engine
+
+    paths = []
+    for k in range(3):
+        paths.append(tmp_path / f"p{k}.png")
+        Image.fromarray(np.full((8, 8, 3), 50 + 40 * k, np.uint8)).save(paths[-1])
+    settings = Settings(out_dir=tmp_path / "o", workers=1)
+    jobs = [Job(p, tmp_path / "o" / p.name) for p in paths]
+    real, release, started = jobs_mod.decode_job, threading.Event(), threading.Event()
+    decoding, most = [], [0]
+
+    def decode(job, s):
+        decoding.append(job.source.name)
+        most[0] = max(most[0], len(decoding))
+        if threading.current_thread().name.startswith("spc-early"):
+            started.set()
+            release.wait(5)  # the early thread holds its decode until told
+        try:
+            return real(job, s)
+        finally:
+            decoding.remove(job.source.name)
+
+    monkeypatch.setattr(jobs_mod, "decode_job", decode)
+    early = EarlyReads(jobs[:1], settings, 1)
+    assert started.wait(5)
+    engine_read = threading.Thread(target=read_job, args=(jobs[2], settings, False, None, early.slots))
+    engine_read.start()
+    engine_read.join(0.3)
+    assert engine_read.is_alive() and decoding == ["p0.png"]  # waits for the early thread's slot
+    release.set()
+    engine_read.join(5)
+    assert not engine_read.is_alive() and most[0] == 1
+    early.close()
+
+    seen = []
+    monkeypatch.setattr("spc_cli.engine.runner.read_job", lambda job, s, check, fut, slots: seen.append(slots))
+    runner = Engine.__new__(Engine)
+    runner.settings, runner.proxy_edge = settings, None
+    runner._load(jobs[1], True, None, early.slots)
+    assert seen == [early.slots]

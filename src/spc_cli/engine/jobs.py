@@ -107,11 +107,12 @@ def _format_of(path: Path) -> str:
     return _FORMATS.get(suffix, suffix.lstrip(".") or "jpeg")
 
 
-def read_job(job: Job, settings: Settings, check: bool = True, early: Any = None):
+def read_job(job: Job, settings: Settings, check: bool = True, early: Any = None, slots: Any = None):
     """``(photo, ms)``: the job's input decoded (in ms), or None when its output is already
     current (asked only when ``check``). ``early``: the Future of a decode already under way
     (``EarlyReads``), taken once the output is known not to be current, or cancelled if it has
-    not started (the input is then read here)."""
+    not started (the input is then read here). ``slots``: a semaphore held while decoding
+    (``EarlyReads.slots``: the early reads and the engine's share ``--workers``)."""
     from ..errors import InputError
 
     def digest() -> str:
@@ -130,7 +131,10 @@ def read_job(job: Job, settings: Settings, check: bool = True, early: Any = None
         res = early.result()  # rather than wait for the one early thread to reach it
         if res is not None:  # None: the early thread took the output for current and read nothing
             return res
-    return decode_job(job, settings)
+    if slots is None:
+        return decode_job(job, settings)
+    with slots:
+        return decode_job(job, settings)
 
 
 def decode_job(job: Job, settings: Settings):
@@ -150,16 +154,22 @@ class EarlyReads:
     """The first jobs' inputs read in a thread of their own while the caller goes on (imports
     torch and builds the backends: about 1.1 s of one core, while the other would wait), and
     the full-resolution pass of each one's proxy done there too (``Photo.prepool``) where the
-    critic's proxy size is known (``proxy_edge``)."""
+    critic's proxy size is known (``proxy_edge``).
+
+    ``slots``: ``--workers`` decodes at a time, shared with the engine's I/O threads (which
+    ``Runner.run`` reads with once it starts): the early thread is one of them, not one more."""
 
     def __init__(self, jobs: list[Job], settings: Settings, count: int, proxy_edge: int | None = None):
+        import threading
         from concurrent.futures import ThreadPoolExecutor
 
         from .resources import configure_io_threads
 
         configure_io_threads(settings.workers)
+        self.slots = threading.BoundedSemaphore(max(1, settings.workers))
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="spc-early")
-        self._reads = {id(j): self._pool.submit(_read_early, j, settings, proxy_edge) for j in jobs[:count]}
+        self._reads = {id(j): self._pool.submit(_read_early, j, settings, proxy_edge, self.slots)
+                       for j in jobs[:count]}
 
     def take(self, job: Job):
         """The Future of ``job``'s decode (``decode_job``), or None when it was not started here."""
@@ -171,14 +181,15 @@ class EarlyReads:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _read_early(job: Job, settings: Settings, proxy_edge: int | None):
+def _read_early(job: Job, settings: Settings, proxy_edge: int | None, slots: Any):
     """``decode_job``, and the proxy's full-resolution pass (timed with the decode, as the engine
     times the proxy it makes beside a decode)."""
     import time
 
     if _finished(job, settings) is not None:
         return None  # a rerun: the engine checks it in full and reads it only if it must
-    photo, ms = decode_job(job, settings)
+    with slots:
+        photo, ms = decode_job(job, settings)
     if proxy_edge is None:
         return photo, ms
     t0 = time.perf_counter()

@@ -108,6 +108,7 @@ class Engine:
         # with 4 and 2, peak memory 0.9 -> 1.1 GB).
         prefetch = max(self.batch_size + 1, s.workers + 2)
         inflight = self.batch_size if self.render_here else s.workers
+        slots = early.slots if early is not None else None  # the early thread's reads count in --workers
         with ThreadPoolExecutor(s.workers, thread_name_prefix="spc-io") as pool, self._sharing(pool):
             pending_dec: deque[tuple[Job, Future]] = deque()
             pending_enc: deque[tuple[Job, Future, Outcome]] = deque()
@@ -118,7 +119,7 @@ class Engine:
                     j = next(it, None)
                     if j is None:
                         return
-                    pending_dec.append((j, pool.submit(self._load, j, True, early and early.take(j))))
+                    pending_dec.append((j, pool.submit(self._load, j, True, early and early.take(j), slots)))
 
             def drain_encodes(limit: int) -> None:
                 while len(pending_enc) > limit:
@@ -175,12 +176,12 @@ class Engine:
                 outcomes[id(j)] = _written(j, o, lambda j=j, work=work: self._finish(j, work))
         return [outcomes[id(j)] for j in jobs]
 
-    def _load(self, job: Job, check: bool = True, early: Future | None = None):
+    def _load(self, job: Job, check: bool = True, early: Future | None = None, slots: Any = None):
         """Decode unless the output is current (when ``check``). Returns None to skip. ``early``:
-        the job's read already under way (``EarlyReads``)."""
+        the job's read already under way (``EarlyReads``); ``slots``: their shared semaphore."""
         from ..io.encode import output_depth
 
-        res = read_job(job, self.settings, check, early)
+        res = read_job(job, self.settings, check, early, slots)
         if res is None:
             return None
         photo = res[0]
