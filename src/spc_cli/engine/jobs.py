@@ -157,7 +157,7 @@ class EarlyReads:
     critic's proxy size is known (``proxy_edge``).
 
     ``slots``: ``--workers`` decodes at a time, shared with the engine's I/O threads (which
-    ``Runner.run`` reads with once it starts): the early thread is one of them, not one more."""
+    ``Engine.run`` reads with once it starts): the early thread is one of them, not one more."""
 
     def __init__(self, jobs: list[Job], settings: Settings, count: int, proxy_edge: int | None = None):
         import threading
