@@ -614,3 +614,19 @@ def test_a_darkening_that_would_leave_neither_black_nor_white_falls_back_to_the_
     without = over_correction(dict(base, **{"contrast.black": 0.35, "contrast.white": 1.0}))
     assert with_black == pytest.approx(0.75)  # as far as a good photo's top sits under white
     assert without == pytest.approx(1.2 - MAX_KEY_EV)
+
+
+def test_haze_over_part_of_the_frame_is_found_region_by_region(chart):
+    """A veil over the distance with the nearest ground clear: the whole frame's darkest spots
+    stay dark, so only the regional reading finds it; the plan dehazes with the frame's mean
+    transmission, and the clear chart stays clean."""
+    h = chart.shape[-2]
+    t = torch.ones(1, h, 1)
+    t[:, : int(0.6 * h)] = 0.45  # the upper 60 % veiled, the lower 40 % clear
+    veiled = chart * t + 0.8 * (1 - t)
+    c = crit(veiled)
+    (haze,) = present(c, "haze")
+    assert haze.measured.get("regional") == 1.0 and "part of the frame" in haze.reason
+    assert 0.5 < haze.measured["transmission"] < 0.9  # between the veiled part's 0.45 and the clear part's 1
+    assert any(e.op == "dehaze" for e in c.plan.edits)
+    assert not present(crit(chart), "haze")

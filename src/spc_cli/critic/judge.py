@@ -23,7 +23,7 @@ from ..colour import linear_to_srgb, srgb_to_linear
 from ..photo import Metadata
 from .base import Finding
 from .judge_detail import high_gain, noise_findings, sharpness_findings
-from .thresholds import FLAT_LEVEL, PRESENT, ramp
+from .thresholds import DARKEST_KEEP, FLAT_LEVEL, PRESENT, REGION_SHIFT, ramp
 
 MID_KEY = 0.18  # log-average luminance of a well-exposed average scene (18% grey)
 DARK_WEIGHT = 2.5  # under-exposure deficit per stop of median below 0.032
@@ -378,7 +378,6 @@ def _encoded(value: float) -> float:
     return float(linear_to_srgb(torch.tensor(value, dtype=torch.float64)))
 
 
-DARKEST_KEEP = (0.35, 0.55)  # darkest 0.1% of the dark channel / its 10th percentile (linear): no veil -> full
 
 
 def _haze(m, meta, found):
@@ -405,11 +404,26 @@ def _haze(m, meta, found):
     white_drop = min(white_drop, max(0.0, 1.0 - m["contrast.white"]))
     v = veil - 2.0 * white_drop
     sev = ramp(v, "haze")
+    # haze over part of the frame, the rest clear: the whole frame's darkest spots are in the
+    # clear part, so its hazy cells are read as a veil of their own (thresholds.REGION_SHIFT),
+    # where the whole frame's reading finds none; the plan then takes the frame's mean
+    # transmission from the cells. (With an over-exposure, whose gain lifts every cell's darks,
+    # the whole frame's reading above stands alone.)
+    regional = False
+    if sev < PRESENT and not (over and m["haze.airlight"] >= 0.98):
+        r_sev = ramp(m.get("haze.region_veil", 0.0) - REGION_SHIFT - 2.0 * white_drop, "haze")
+        if r_sev >= PRESENT:
+            sev, veil, regional = r_sev, m["haze.region_veil"] - REGION_SHIFT, True
     if not sev:
         return []
     conf = 0.7
-    return [Finding("haze", "present", sev, conf, {"veil": veil, "dark_p10": m["haze.dark_p10"], "darkest_keep": keep,
-                                                    "airlight": m["haze.airlight"]},
+    measured = {"veil": veil, "dark_p10": m["haze.dark_p10"], "darkest_keep": keep, "airlight": m["haze.airlight"]}
+    if regional:
+        measured.update(regional=1.0, transmission=m["haze.region_transmission"])
+        return [Finding("haze", "present", sev, conf, measured,
+                        f"part of the frame is veiled: its haziest regions' darkest parts are lifted to "
+                        f"{m['haze.region_veil']:.0%} of the airlight level while the brightest stay near white")]
+    return [Finding("haze", "present", sev, conf, measured,
                     f"even the darkest regions are lifted to {veil:.0%} of the airlight level (dark channel "
                     f"{m['haze.dark_p10']:.2f}) while the brightest stay near white")]
 

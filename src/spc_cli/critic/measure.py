@@ -257,6 +257,10 @@ def measure_haze(proxy: torch.Tensor, patch: int = 5, enc: torch.Tensor | None =
     percentiles (the last: the darkest spots, which an additive veil lifts with the rest);
     ``airlight``: mean sRGB level of the brightest 0.1% dark-channel pixels;
     ``veil``: dark_p10 / airlight, the share of the airlight added to the darkest regions.
+    Region by region (``thresholds.REGION_GRID``): ``region_veil``, the mean veil of the
+    ``REGION_TOP`` haziest cells, each counted as far as its own darkest spots are lifted too
+    (``DARKEST_KEEP``) and not at all when it reads as sky (``REGION_SKY``); ``region_transmission``, 1 - the cells' mean dark level over the
+    airlight in linear light (the frame's mean transmission where part of it is clear).
     """
     enc = (linear_to_srgb(proxy) if enc is None else enc).clamp(0, 1)
     dmin = enc.amin(dim=0)
@@ -265,4 +269,37 @@ def measure_haze(proxy: torch.Tensor, patch: int = 5, enc: torch.Tensor | None =
     top = dark >= p999
     air = float(enc.mean(dim=0)[top].mean()) if int(top.sum()) else 1.0
     return {"dark_median": p50, "dark_p10": p10, "dark_p001": p001, "airlight": air,
-            "veil": p10 / max(air, 1e-3)}
+            "veil": p10 / max(air, 1e-3), **_regional_haze(dark, air)}
+
+
+def _regional_haze(dark: torch.Tensor, air: float) -> dict[str, float]:
+    """``region_veil`` and ``region_transmission`` of ``measure_haze`` from the dark channel."""
+    from .thresholds import DARKEST_KEEP, REGION_GRID, REGION_SKY, REGION_TOP
+
+    h, w = dark.shape
+    n = REGION_GRID
+    veils, levels = [], []
+    for i in range(n):
+        for j in range(n):
+            cell = dark[i * h // n:(i + 1) * h // n, j * w // n:(j + 1) * w // n]
+            if cell.numel() < 4:
+                continue
+            p005, p10 = quantiles(cell, [0.005, 0.10])
+            lin10 = _lin(p10)
+            keep = _lin(p005) / max(lin10, 1e-4)
+            gate = min(1.0, max(0.0, (keep - DARKEST_KEEP[0]) / (DARKEST_KEEP[1] - DARKEST_KEEP[0])))
+            veil = p10 / max(air, 1e-3)
+            veils.append(veil * gate if veil <= REGION_SKY else 0.0)  # a sky is not a veiled surface
+            levels.append(lin10)
+    if not veils:
+        return {"region_veil": 0.0, "region_transmission": 1.0}
+    veils.sort(reverse=True)
+    top = veils[:REGION_TOP]
+    return {"region_veil": sum(top) / len(top),
+            "region_transmission": 1.0 - (sum(levels) / len(levels)) / max(_lin(air), 1e-3)}
+
+
+def _lin(s: float) -> float:
+    """sRGB decoding of one value."""
+    s = max(float(s), 0.0)
+    return s / 12.92 if s <= 0.04045 else ((s + 0.055) / 1.055) ** 2.4

@@ -28,6 +28,24 @@ T: dict[str, tuple[float, float]] = {
 # sRGB: a frame whose blacks all sit above it and whites all below 1 minus it is flat (where the
 # "flat" deficit reaches PRESENT: 0.12)
 FLAT_LEVEL = T["flat"][0] + PRESENT * (T["flat"][1] - T["flat"][0])
+# a veil lifts the darkest spots with the rest: the darkest 0.1 % of the dark channel over its
+# 10th percentile (linear) from which a veil counts in full (a page with dark text keeps them dark)
+DARKEST_KEEP = (0.35, 0.55)
+# Haze over part of the frame (the distance veiled, the nearest ground clear) leaves the whole
+# frame's darkest spots dark, so it is also read region by region: the mean veil of the
+# REGION_TOP haziest of REGION_GRID x REGION_GRID cells, less REGION_SHIFT (cells of a clean
+# photo are hazier than its whole: a bright wall or a sky fills one). Set with
+# benchmarks/calibrate_haze_regions.py: the smallest shift that flags none of 250 clean photos
+# of the train split of ../shared/data/train (0.3 flags 1, 0.2 two); tune-split photos veiled by
+# learn/defects.apply_haze with their lower 20-50 % left clear are then found 24 times in 49,
+# where the whole-frame reading finds none.
+# A cell whose darkest parts reach REGION_SKY of the airlight is sky (or a light), not a veiled
+# surface: an overcast sky filling the top third reads 0.85, a surface behind a veil that leaves
+# a third of its light (t = 0.3) about 0.7.
+REGION_GRID = 3
+REGION_TOP = 3
+REGION_SHIFT = 0.35
+REGION_SKY = 0.8
 
 
 def linear_ramp(x: float, lo: float, hi: float) -> float:
