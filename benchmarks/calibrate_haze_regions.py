@@ -39,11 +39,12 @@ def readings(critic, lin: np.ndarray) -> tuple[float, float, float]:
 
     from spc_cli.api import photo_from_array
     from spc_cli.colour import linear_to_srgb
+    from spc_cli.critic.judge import haze_white_drop
 
     codes = (linear_to_srgb(torch.from_numpy(np.clip(lin, 0, 1))).numpy() * 255).round().astype(np.uint8)
     c = critic.critique([photo_from_array(codes)])[0]
     m = c.measurements
-    white_drop = min(max(0.0, 0.93 - m["contrast.l_hi"]), max(0.0, 1.0 - m["contrast.white"]))
+    white_drop = haze_white_drop(m)
     whole = [f for f in c.findings if f.attribute == "haze" and not f.measured.get("regional")]
     return m["haze.region_veil"] - 2.0 * white_drop, (whole[0].severity if whole else 0.0), m["haze.region_veil"]
 

@@ -380,6 +380,15 @@ def _encoded(value: float) -> float:
 
 
 
+def haze_white_drop(m) -> float:
+    """How far the whites fell short of white, as the haze reading counts it against a veil."""
+    white_drop = max(0.0, 0.93 - m["contrast.l_hi"])  # a veil is bright: whites stay white
+    # ... unless the scene has none: a photo without highlights seen through a veil keeps its
+    # brightest channel near white (the veil adds to it) while a fade pulls it down as far as
+    # it lifts the blacks, so the drop counts no further than the brightest channel fell short
+    return min(white_drop, max(0.0, 1.0 - m["contrast.white"]))
+
+
 def _haze(m, meta, found):
     veil = m["haze.veil"]
     over = [f for f in found if f.attribute == "exposure" and f.direction == "over" and f.severity >= PRESENT]
@@ -397,11 +406,7 @@ def _haze(m, meta, found):
     # share of the lift the darkest 0.1% keep gates the veil (synthetic hazy photos >= 0.65)
     keep = _linear(m.get("haze.dark_p001", m["haze.dark_p10"])) / max(_linear(m["haze.dark_p10"]), 1e-4)
     veil *= min(1.0, max(0.0, (keep - DARKEST_KEEP[0]) / (DARKEST_KEEP[1] - DARKEST_KEEP[0])))
-    white_drop = max(0.0, 0.93 - m["contrast.l_hi"])  # a veil is bright: whites stay white
-    # ... unless the scene has none: a photo without highlights seen through a veil keeps its
-    # brightest channel near white (the veil adds to it) while a fade pulls it down as far as
-    # it lifts the blacks, so the drop counts no further than the brightest channel fell short
-    white_drop = min(white_drop, max(0.0, 1.0 - m["contrast.white"]))
+    white_drop = haze_white_drop(m)
     v = veil - 2.0 * white_drop
     sev = ramp(v, "haze")
     # haze over part of the frame, the rest clear: the whole frame's darkest spots are in the
