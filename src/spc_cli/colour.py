@@ -28,6 +28,16 @@ def srgb_to_linear(image: torch.Tensor) -> torch.Tensor:
     return torch.where(x <= 0.04045, x / 12.92, ((x + 0.055) / 1.055) ** 2.4)
 
 
+def srgb_level_to_linear(level: float) -> float:
+    """``srgb_to_linear`` of one number, in plain Python (a critic's scalar measurements).
+
+    >>> round(srgb_level_to_linear(0.5), 4)
+    0.214
+    """
+    s = max(float(level), 0.0)
+    return s / 12.92 if s <= 0.04045 else ((s + 0.055) / 1.055) ** 2.4
+
+
 def linear_to_srgb(image: torch.Tensor) -> torch.Tensor:
     """Linear light to sRGB encoding (values above 1 keep growing; callers clip)."""
     x = image.clamp(min=0.0)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-from ..colour import LUMA
+from ..colour import LUMA, srgb_level_to_linear
 from ..ops.params import (ContrastParams, DeblurParams, DehazeParams, DenoiseParams, ExposureParams,
                           SaturationParams, ToneParams, UnclipParams, WhiteBalanceParams)
 from ..plan import Edit, EditPlan, instruction_for, merge_same_op
@@ -79,14 +79,8 @@ def haze_transmission(v: dict[str, float]) -> float:
     [0.3, 0.95]: a misread bright scene is not dehazed as if it were fog."""
     if "transmission" in v:  # estimated by the critic itself (the learned critic's)
         return _clamp(v["transmission"], 0.3, 0.95)
-    dark, air = _linear(v.get("dark_p10", 0.0)), _linear(v.get("airlight", 1.0))
+    dark, air = srgb_level_to_linear(v.get("dark_p10", 0.0)), srgb_level_to_linear(v.get("airlight", 1.0))
     return _clamp(1.0 - dark / max(air, 1e-3), 0.3, 0.95)
-
-
-def _linear(s: float) -> float:
-    """sRGB decoding of one value."""
-    s = max(float(s), 0.0)
-    return s / 12.92 if s <= 0.04045 else ((s + 0.055) / 1.055) ** 2.4
 
 
 def _edit_for(f: Finding, m: dict[str, float], noisy: bool) -> Edit | None:

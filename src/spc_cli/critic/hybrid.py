@@ -25,8 +25,8 @@ from __future__ import annotations
 from ..photo import Photo
 from .base import Finding
 from .judge import judge
-from .thresholds import PRESENT
 from .learned import LearnedCritic
+from .thresholds import PRESENT
 
 FROM_NETWORK = ("white_balance", "haze")  # the attributes the network judges; the rest are the thresholds'
 

@@ -19,11 +19,11 @@ import math
 
 import torch
 
-from ..colour import linear_to_srgb, srgb_to_linear
+from ..colour import linear_to_srgb, srgb_level_to_linear
 from ..photo import Metadata
 from .base import Finding
 from .judge_detail import high_gain, noise_findings, sharpness_findings
-from .thresholds import DARKEST_KEEP, FLAT_LEVEL, PRESENT, REGION_SHIFT, ramp
+from .thresholds import DARKEST_KEEP, FLAT_LEVEL, PRESENT, REGION_SHIFT, linear_ramp, ramp
 
 MID_KEY = 0.18  # log-average luminance of a well-exposed average scene (18% grey)
 DARK_WEIGHT = 2.5  # under-exposure deficit per stop of median below 0.032
@@ -155,8 +155,8 @@ def over_correction(m: dict[str, float], clipped: float | None = None) -> float:
     # were lifted by more than a gain could explain (haze, mist, a flat scene), so the floor does
     # not vouch for the key: the lower bound alone
     white, black = m.get("contrast.white", 1.0), m.get("contrast.black", 0.0)
-    keep_white = math.log2(max(_linear(white), 1e-6) / _linear(1.0 - FLAT_LEVEL))
-    keep_black = math.log2(max(_linear(black), 1e-6) / _linear(FLAT_LEVEL))
+    keep_white = math.log2(max(srgb_level_to_linear(white), 1e-6) / srgb_level_to_linear(1.0 - FLAT_LEVEL))
+    keep_black = math.log2(max(srgb_level_to_linear(black), 1e-6) / srgb_level_to_linear(FLAT_LEVEL))
     if keep_white < lift < keep_black:
         lift = 0.0
     return min(2.0, max(bound, lift))
@@ -368,16 +368,9 @@ def _saturation(m, meta, found):
 
 
 # --------------------------------------------------------------------------------- haze
-def _linear(level: float) -> float:
-    """Linear light of one sRGB-encoded level."""
-    return float(srgb_to_linear(torch.tensor(level, dtype=torch.float64)))
-
-
 def _encoded(value: float) -> float:
     """sRGB encoding of one linear value."""
     return float(linear_to_srgb(torch.tensor(value, dtype=torch.float64)))
-
-
 
 
 def haze_white_drop(m) -> float:
@@ -398,14 +391,14 @@ def _haze(m, meta, found):
         # take back out of the dark channel the gain the key's excess alone shows (the lower bound,
         # not the planned darkening, which also reads the floor)
         gain = 2.0 ** -over[0].measured["key_bound_ev"]
-        dark = _encoded(_linear(m["haze.dark_p10"]) * gain)
+        dark = _encoded(srgb_level_to_linear(m["haze.dark_p10"]) * gain)
         veil = min(veil, dark / max(m["haze.airlight"], 1e-3))
     # a veil is additive (linear light): it lifts the darkest spots of the frame with the rest,
     # so they keep most of the 10th percentile's lift. A bright surface with dark marks on it
     # (a page with text) has a high dark channel with no veil, and its marks stay dark: the
     # share of the lift the darkest 0.1% keep gates the veil (synthetic hazy photos >= 0.65)
-    keep = _linear(m.get("haze.dark_p001", m["haze.dark_p10"])) / max(_linear(m["haze.dark_p10"]), 1e-4)
-    veil *= min(1.0, max(0.0, (keep - DARKEST_KEEP[0]) / (DARKEST_KEEP[1] - DARKEST_KEEP[0])))
+    keep = srgb_level_to_linear(m.get("haze.dark_p001", m["haze.dark_p10"])) / max(srgb_level_to_linear(m["haze.dark_p10"]), 1e-4)
+    veil *= linear_ramp(keep, *DARKEST_KEEP)
     white_drop = haze_white_drop(m)
     v = veil - 2.0 * white_drop
     sev = ramp(v, "haze")

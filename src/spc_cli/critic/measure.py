@@ -24,7 +24,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..colour import LUMA, linear_to_srgb, luminance, rgb_to_oklab
+from ..colour import LUMA, linear_to_srgb, luminance, rgb_to_oklab, srgb_level_to_linear
 
 EPS = 1e-4
 CLIP = 0.98  # linear level treated as clipped (sRGB-encoded ~0.99, 252/255)
@@ -259,8 +259,9 @@ def measure_haze(proxy: torch.Tensor, patch: int = 5, enc: torch.Tensor | None =
     ``veil``: dark_p10 / airlight, the share of the airlight added to the darkest regions.
     Region by region (``thresholds.REGION_GRID``): ``region_veil``, the mean veil of the
     ``REGION_TOP`` haziest cells, each counted as far as its own darkest spots are lifted too
-    (``DARKEST_KEEP``) and not at all when it reads as sky (``REGION_SKY``); ``region_transmission``, 1 - the cells' mean dark level over the
-    airlight in linear light (the frame's mean transmission where part of it is clear).
+    (``DARKEST_KEEP``) and not at all when it reads as sky (``REGION_SKY``);
+    ``region_transmission``, 1 - the cells' mean dark level over the airlight in linear light
+    (the frame's mean transmission where part of it is clear).
     """
     enc = (linear_to_srgb(proxy) if enc is None else enc).clamp(0, 1)
     dmin = enc.amin(dim=0)
@@ -274,7 +275,7 @@ def measure_haze(proxy: torch.Tensor, patch: int = 5, enc: torch.Tensor | None =
 
 def _regional_haze(dark: torch.Tensor, air: float) -> dict[str, float]:
     """``region_veil`` and ``region_transmission`` of ``measure_haze`` from the dark channel."""
-    from .thresholds import DARKEST_KEEP, REGION_GRID, REGION_SKY, REGION_TOP
+    from .thresholds import DARKEST_KEEP, REGION_GRID, REGION_SKY, REGION_TOP, linear_ramp
 
     h, w = dark.shape
     n = REGION_GRID
@@ -285,9 +286,8 @@ def _regional_haze(dark: torch.Tensor, air: float) -> dict[str, float]:
             if cell.numel() < 4:
                 continue
             p005, p10 = quantiles(cell, [0.005, 0.10])
-            lin10 = _lin(p10)
-            keep = _lin(p005) / max(lin10, 1e-4)
-            gate = min(1.0, max(0.0, (keep - DARKEST_KEEP[0]) / (DARKEST_KEEP[1] - DARKEST_KEEP[0])))
+            lin10 = srgb_level_to_linear(p10)
+            gate = linear_ramp(srgb_level_to_linear(p005) / max(lin10, 1e-4), *DARKEST_KEEP)
             veil = p10 / max(air, 1e-3)
             veils.append(veil * gate if veil <= REGION_SKY else 0.0)  # a sky is not a veiled surface
             levels.append(lin10)
@@ -296,10 +296,4 @@ def _regional_haze(dark: torch.Tensor, air: float) -> dict[str, float]:
     veils.sort(reverse=True)
     top = veils[:REGION_TOP]
     return {"region_veil": sum(top) / len(top),
-            "region_transmission": 1.0 - (sum(levels) / len(levels)) / max(_lin(air), 1e-3)}
-
-
-def _lin(s: float) -> float:
-    """sRGB decoding of one value."""
-    s = max(float(s), 0.0)
-    return s / 12.92 if s <= 0.04045 else ((s + 0.055) / 1.055) ** 2.4
+            "region_transmission": 1.0 - (sum(levels) / len(levels)) / max(srgb_level_to_linear(air), 1e-3)}

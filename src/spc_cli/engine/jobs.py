@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -131,9 +132,7 @@ def read_job(job: Job, settings: Settings, check: bool = True, early: Any = None
         res = early.result()  # rather than wait for the one early thread to reach it
         if res is not None:  # None: the early thread took the output for current and read nothing
             return res
-    if slots is None:
-        return decode_job(job, settings)
-    with slots:
+    with slots or nullcontext():
         return decode_job(job, settings)
 
 
