@@ -250,3 +250,30 @@ def test_weakest_texture_read_finds_camera_noise_on_a_frame_textured_everywhere(
     # white noise (a resampled or synthetic frame) keeps its finest band: not a camera's
     assert white["floor_fine_ratio"] > 1.5
     assert camera_noise({f"noise.{k}": v for k, v in white.items()})[0] == 0.0
+
+
+def _line_blur(x: torch.Tensor, length: int, diagonal: bool) -> torch.Tensor:
+    """(N, H, W) blurred along a line of ``length`` px: the main diagonal, or the rows."""
+    import torch.nn.functional as F
+
+    k = torch.eye(length) if diagonal else torch.zeros(length, length).index_fill_(0, torch.tensor([length // 2]), 1.0)
+    k = (k / k.sum()).view(1, 1, length, length)
+    r = length // 2
+    return F.conv2d(F.pad(x[:, None], (r, r, r, r), mode="reflect"), k)[:, 0]
+
+
+def test_a_line_blur_of_a_random_texture_is_not_read_as_camera_noise():
+    from spc_cli.critic.judge_detail import camera_noise
+
+    g = torch.Generator().manual_seed(3)
+    texture = 0.5 + 0.08 * torch.randn(4, 192, 192, generator=g)  # gravel, foliage: detail at every scale
+    noise = _luma_noise((4, 192, 192), 4 / 255, 1.0, seed=5)  # a camera's noise, correlated over ~2 px
+    for diagonal in (True, False):
+        shaken = D.grain_stats(_line_blur(texture, 9, diagonal))
+        # smoothed along one direction: anisotropic, so no block looks like noise
+        assert shaken["grain_share"] < 0.025, diagonal
+        assert camera_noise({f"noise.{k}": v for k, v in shaken.items()})[0] == 0.0
+    # the same noise on a flat grey keeps its fingerprint: isotropic along every direction
+    cam = D.grain_stats(0.5 + noise)
+    assert cam["grain_share"] > 0.05 and 0.0 < cam["grain_fine_ratio"] < 0.5
+    assert camera_noise({f"noise.{k}": v for k, v in cam.items()})[0] == pytest.approx(1.0)
