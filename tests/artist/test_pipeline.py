@@ -208,6 +208,16 @@ def test_a_shake_deblur_takes_the_float_path_and_its_notes_reach_the_render():
     assert r.photo.codes is None and r.notes and "camera shake" in r.notes[0]
 
 
+def test_a_shake_the_op_cannot_estimate_is_not_reported_as_applied():
+    g = torch.Generator().manual_seed(5)
+    meta = Metadata(source=Path("x.png"), format="png", sha256="0", width=200, height=200, bit_depth=8)
+    flat = Photo(torch.rand(3, 200, 200, generator=g) * 0.02 + 0.4, meta)  # no edges to estimate a kernel from
+    plan = EditPlan([edit("deblur", amount=1.0, sigma=2.0, kind=2.0), edit("exposure", ev=0.5)])
+    r = PipelineArtist().render([flat], [plan])[0]
+    assert [a.op for a in r.applied] == ["exposure"]
+    assert any("camera shake not" in n for n in r.notes)
+
+
 def test_replay_refuses_an_older_version_it_cannot_reproduce_and_replays_one_it_can():
     from spc_cli.errors import ParamError
 

@@ -45,6 +45,10 @@ def test_blur_and_noise_findings_map_to_measured_sigmas():
     e = advise._deblur_edit(blur, {"noise.luma_sigma": 0.001})
     assert e.op == "deblur" and e.params.kind == 0.0
     assert abs(e.params.sigma - advise.DEBLUR_SCALE * 2.0) < 1e-6 and e.params.noise >= advise.DEBLUR_NOISE_FLOOR
+    shake = Finding("sharpness", "blurred", 0.8, 0.8, {"blur_px": 2.5, "grain_risk": 0.0, "shake": 1.0}, "shaken")
+    s = advise._deblur_edit(shake, {"noise.luma_sigma": 0.001})
+    # a shake: the kernel estimated from the photo, its size from the blurred direction, in full
+    assert s.params.kind == 2.0 and s.params.sigma == 2.5 and s.params.amount == advise.SHAKE_SHARE
     noise = Finding("noise", "present", 0.8, 0.8, {"luma_sigma": 0.01, "chroma_sigma": 0.02}, "noisy")
     d = advise._denoise_edit(noise)
     assert (d.params.sigma, d.params.chroma_sigma) == (0.01, 0.02)

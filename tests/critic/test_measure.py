@@ -277,3 +277,36 @@ def test_a_line_blur_of_a_random_texture_is_not_read_as_camera_noise():
     cam = D.grain_stats(0.5 + noise)
     assert cam["grain_share"] > 0.05 and 0.0 < cam["grain_fine_ratio"] < 0.5
     assert camera_noise({f"noise.{k}": v for k, v in cam.items()})[0] == pytest.approx(1.0)
+
+
+def test_a_shake_is_read_along_its_direction_and_confirmed_by_a_kernel_estimated_on_the_tiles():
+    from ops.test_restore import _shake_kernel, blur, texture  # tests/ is on sys.path (rootdir conftest)
+
+    from spc_cli.critic.judge_detail import sharpness_findings
+    from spc_cli.critic.thresholds import SHAKE_ANISOTROPY, SHAKE_SIGMA
+
+    scene = texture(384, 576, seed=3)
+
+    def read(x: torch.Tensor) -> dict[str, float]:
+        x = x[0]
+        cells = D.tile_cells(tuple(x.shape[-2:]), photo_from_linear(x).proxy(), 192, 6)
+        tiles = [x[:, y0:y0 + s, x0:x0 + s].contiguous() for y0, x0, s in cells]
+        m = D.measure_sharpness(D.encode_tiles(tiles))
+        if D.shake_candidate(m):
+            m["shake_sigma"] = D.shake_sigma(tiles, m["blur_px_max"])
+        return m
+
+    line, soft, sharp = read(blur(scene, _shake_kernel(15, 0.0))), read(_gauss_blur(scene[0][:, None], 2.0)[:, 0][None]), \
+        read(scene)
+    # edges across a horizontal shake stay sharp and set the overall gain; along it they are blurred
+    assert line["gain_max"] > 1.7 and line["anisotropy"] > SHAKE_ANISOTROPY and line["scale_gain"] < 1.5
+    assert line["shake_sigma"] >= SHAKE_SIGMA  # and a kernel of its length is estimated on the tiles
+    assert soft["anisotropy"] < SHAKE_ANISOTROPY and abs(soft["gain_max"] - soft["scale_gain"]) < 0.1
+    assert soft["shake_sigma"] == 0.0 and sharp["gain_max"] < 1.5 and sharp["shake_sigma"] == 0.0
+    # the finding takes the shaken direction and says so; the Gaussian one is read as before
+    (f,) = sharpness_findings({f"sharpness.{k}": v for k, v in line.items()}, None, [])
+    assert f.measured["shake"] == 1.0 and f.measured["blur_px"] == line["blur_px_max"] and "one direction" in f.reason
+    (g,) = sharpness_findings({f"sharpness.{k}": v for k, v in soft.items()}, None, [])
+    assert g.measured["shake"] == 0.0 and g.measured["blur_px"] == soft["blur_px"]
+    # without a trusted kernel the same readings are no shake
+    assert not sharpness_findings({f"sharpness.{k}": v for k, v in {**line, "shake_sigma": 0.0}.items()}, None, [])

@@ -128,14 +128,17 @@ class PipelineArtist:
         return out
 
     def apply(self, batch: torch.Tensor, plans: list[list[Edit]], band_pixels: int | None = None,
-              notes: list[list[str]] | None = None, in_place: bool = True) -> torch.Tensor:
+              notes: list[list[str]] | None = None, in_place: bool = True,
+              left: list[set[str]] | None = None) -> torch.Tensor:
         """Run per-image step lists over a (B,3,H,W) batch, **in place**; returns it.
         ``in_place=False``: the result may be a new tensor where an op made one for a segment
         that covers the whole batch in one band (it is not copied back; ``batch`` is then spent).
 
         Images lacking an op get its neutral params. ``band_pixels``: pixels per band of the
         streaming (default the artist's). ``notes``: one list per image, extended with what
-        the ops have to say (a shake kernel that could not be estimated, ...).
+        the ops have to say (a shake kernel that could not be estimated, ...). ``left``: one set
+        per image, given the names of the ops that left it alone after all (their statistics said
+        they cannot do it reliably: ``context["left_alone"]``), so they are not reported as applied.
         """
         band_pixels = band_pixels or self.band_pixels
         names = sorted({e.op for steps in plans for e in steps}, key=lambda n: RANK[n])
@@ -157,6 +160,10 @@ class PipelineArtist:
             if notes is not None:
                 for i, said in enumerate(context.get("notes", [])):
                     notes[i].extend(said)
+            if left is not None:
+                for i, alone in enumerate(context.get("left_alone", [])):
+                    if alone:
+                        left[i].add(spec.name)
             return context
 
         start = batch
@@ -251,6 +258,7 @@ class PipelineArtist:
         for group in batches([tuple(photos[i].pixels.shape) for i in left], self.batch_size):
             todo = [left[i] for i in group]
             said: list[list[str]] = [[] for _ in todo]
+            alone: list[set[str]] = [set() for _ in todo]
             with torch.no_grad():
                 # to_compute stacks into a new tensor: apply may work in place without
                 # touching the callers' pixels (unless they allowed it).
@@ -262,9 +270,9 @@ class PipelineArtist:
                     photos[todo[0]].codes = None  # rendered into: its stored codes no longer match
                 else:
                     x = to_compute([photos[i].pixels for i in todo], self.device, dtype)
-                y = self.apply(x, [steps[i] for i in todo], notes=said)
-            for i, pix, note in zip(todo, from_compute(y), said):
-                out[i] = Rendered(photos[i].with_pixels(pix), _applied(steps[i]), note)
+                y = self.apply(x, [steps[i] for i in todo], notes=said, left=alone)
+            for i, pix, note, skip in zip(todo, from_compute(y), said, alone):
+                out[i] = Rendered(photos[i].with_pixels(pix), _applied([e for e in steps[i] if e.op not in skip]), note)
         return out  # type: ignore[return-value]
 
 

@@ -9,7 +9,7 @@ is held back where grain would be amplified.
 from __future__ import annotations
 
 from .base import Finding
-from .thresholds import PRESENT, linear_ramp, ramp
+from .thresholds import PRESENT, SHAKE_SIGMA, linear_ramp, ramp
 
 LUMA_PER_CHROMA = 4.0  # luma noise counted per unit of colour noise (independent channel noise: 0.75)
 GRAIN = (0.2 / 255, 0.6 / 255)  # noise-like grain (noise.grain): onset and full risk of sharpening it
@@ -114,7 +114,13 @@ def noise_findings(m, meta, found):
 
 # ---------------------------------------------------------------------------- sharpness
 def sharpness_findings(m, meta, found):
-    g = m["sharpness.scale_gain"] - 1.0
+    # a blur along one direction (camera shake, a moving subject) leaves the edges across it
+    # sharp, which set the overall gain: where a shake kernel could be estimated on the photo
+    # (thresholds.SHAKE_SIGMA), the most blurred direction is the reading
+    gain, blur_px, shake = m["sharpness.scale_gain"], m["sharpness.blur_px"], 0.0
+    if m.get("sharpness.shake_sigma", 0.0) >= SHAKE_SIGMA:
+        gain, blur_px, shake = m["sharpness.gain_max"], m["sharpness.blur_px_max"], 1.0
+    g = gain - 1.0
     sev = ramp(g, "blur")
     if not sev or m["sharpness.edge_strength"] < 0.03:
         return []  # no blur, or too few edges anywhere to judge (a clear sky, a studio backdrop)
@@ -127,10 +133,14 @@ def sharpness_findings(m, meta, found):
     noisy = any(f.attribute == "noise" and f.severity >= PRESENT for f in found)
     sev *= 1.0 - 0.6 * risk
     conf *= (1.0 - 0.6 * risk) * (0.6 if noisy else 1.0)
-    reason = (f"edges are spread over about {m['sharpness.blur_px']:.1f} px: halving the image makes them "
-              f"{m['sharpness.scale_gain']:.2f}x steeper (sharp photos: 1.0-1.5x)")
+    if shake:
+        reason = (f"blurred along one direction (camera shake or motion): halving the image makes edges "
+                  f"{gain:.2f}x steeper along it and {gain - m['sharpness.anisotropy']:.2f}x across (sharp photos: "
+                  f"1.0-1.5x), and a shake of {m['sharpness.shake_sigma']:.1f} px (sigma) is estimated from the photo")
+    else:
+        reason = (f"edges are spread over about {blur_px:.1f} px: halving the image makes them "
+                  f"{gain:.2f}x steeper (sharp photos: 1.0-1.5x)")
     if noisy or risk > 0:
         reason += "; the frame is noisy, so sharpening would amplify the noise: denoise first"
-    return [Finding("sharpness", "blurred", sev, conf, {"scale_gain": m["sharpness.scale_gain"],
-                                                         "blur_px": m["sharpness.blur_px"],
+    return [Finding("sharpness", "blurred", sev, conf, {"scale_gain": gain, "blur_px": blur_px, "shake": shake,
                                                          "grain_risk": risk}, reason)]

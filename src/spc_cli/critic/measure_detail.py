@@ -15,6 +15,7 @@ import torch.nn.functional as F
 
 from ..colour import LUMA, linear_to_srgb, luminance, unit_range
 from .measure import quantiles
+from .thresholds import SHAKE_ANISOTROPY, T
 
 
 def pick_tiles(image: torch.Tensor, proxy: torch.Tensor, size: int = 256, count: int = 8) -> list[torch.Tensor]:
@@ -216,9 +217,17 @@ def measure_sharpness(tiles: list[torch.Tensor] | torch.Tensor, noise: float = 0
     size), over the most detailed tiles: ~1.05-1.3 when sharp, ~1.85-1.97 when blurred by
     1.5-2.5 px. ``blur_px`` converts it to an approximate Gaussian blur radius.
     ``edge_strength`` is the full-size 99th-percentile gradient (sRGB-encoded units).
+
+    A camera shake or a moving subject blurs along one direction only: edges across it stay
+    sharp and set the steepest gradients, so ``scale_gain`` reads a line blur as nearly sharp.
+    The same ratio is therefore also read on the differences along rows, columns and both
+    diagonals: ``gain_max`` is the largest of the four (the most blurred direction) with
+    ``blur_px_max`` its radius, and ``anisotropy`` the largest less the smallest (see
+    ``thresholds.SHAKE_ANISOTROPY``). ``shake_sigma`` is 0 here: where the blur may be a shake
+    (``shake_candidate``), the caller reads it with ``shake_sigma`` on its tiles.
     """
     if len(tiles) == 0:
-        return {"scale_gain": 1.0, "blur_px": 0.0, "edge_strength": 0.0}
+        return {"scale_gain": 1.0, "blur_px": 0.0, "edge_strength": 0.0, **NO_DIRECTION}
     enc = tiles if isinstance(tiles, torch.Tensor) else encode_tiles(tiles)
     enc = enc[: max(1, len(enc) // 2)]  # the most detailed half
     y = (LUMA[0] * enc[:, 0] + LUMA[1] * enc[:, 1] + LUMA[2] * enc[:, 2])  # luma of the encoded tile
@@ -230,11 +239,60 @@ def measure_sharpness(tiles: list[torch.Tensor] | torch.Tensor, noise: float = 0
     pf = gf.kthvalue(max(1, int(0.99 * gf.shape[1])), dim=1).values
     ph = gh.kthvalue(max(1, int(0.99 * gh.shape[1])), dim=1).values
     ratio = min(4.0, float((ph / pf.clamp(min=1e-3)).median()))
-    # A Gaussian edge of sigma s px gives ratio = 2 sqrt((s^2 + a^2) / (s^2 + b^2)), the a and b
-    # terms being pixel sampling and the 2x2 box; fitted on blurred charts and photos
-    # (a^2 = 0.186, b^2 = 0.61: sharp ~1.1, s=1 -> 1.72, s=2 -> 1.91). Inverted for s, capped at 4 px
-    # where the ratio saturates.
+    along = [min(4.0, float((_p99(h) / _p99(f).clamp(min=1e-3)).median()))
+             for f, h in zip(_differences(y), _differences(half))]
+    return {"scale_gain": ratio, "blur_px": blur_radius(ratio), "edge_strength": float(pf.median()),
+            "gain_max": max(along), "blur_px_max": blur_radius(max(along)), "anisotropy": max(along) - min(along),
+            "shake_sigma": 0.0}
+
+
+# what measure_sharpness reads along directions where there is nothing to read
+NO_DIRECTION = {"gain_max": 1.0, "blur_px_max": 0.0, "anisotropy": 0.0, "shake_sigma": 0.0}
+
+
+def shake_candidate(sharp: dict[str, float]) -> bool:
+    """A blur far stronger along one direction than across it (``SHAKE_ANISOTROPY``), strong
+    enough there to count as a blur: worth a shake kernel estimate (``shake_sigma``)."""
+    return (sharp["anisotropy"] >= SHAKE_ANISOTROPY and sharp["gain_max"] > sharp["scale_gain"]
+            and sharp["gain_max"] - 1.0 > T["blur"][0])
+
+
+def shake_sigma(tiles: list[torch.Tensor], blur_px: float) -> float:
+    """The length (sigma, px) of the camera-shake kernel estimated on the first two of the
+    linear (3, s, s) ``tiles`` (the most detailed), sized from the most blurred direction's
+    ``blur_px``; 0 where no kernel is trusted (the two disagree, or deconvolving rings) or the
+    tiles are too small for it."""
+    from ..ops.deblur import shake_size
+    from ..ops.shake import estimate_from_crops, kernel_sigma
+
+    size = shake_size(blur_px)
+    crops = [luminance(t)[0].clamp(min=0.0).double().numpy() for t in tiles[:2]]
+    if len(crops) < 2 or min(min(c.shape) for c in crops) < 4 * size:
+        return 0.0
+    k, _ = estimate_from_crops(crops, size)
+    return 0.0 if k is None else float(kernel_sigma(k))
+
+
+def blur_radius(ratio: float) -> float:
+    """The Gaussian blur (px) whose edges get ``ratio`` times steeper when the image is halved.
+
+    A Gaussian edge of sigma s px gives ratio = 2 sqrt((s^2 + a^2) / (s^2 + b^2)), the a and b
+    terms being pixel sampling and the 2x2 box; fitted on blurred charts and photos
+    (a^2 = 0.186, b^2 = 0.61: sharp ~1.1, s=1 -> 1.72, s=2 -> 1.91). Inverted for s, capped at 4 px
+    where the ratio saturates.
+    """
     q = min(max(ratio, 1.0), 1.99) ** 2 / 4.0
     s2 = max(0.0, (q * 0.61 - 0.186) / (1.0 - q))
-    s2 = min(s2, 16.0)
-    return {"scale_gain": ratio, "blur_px": math.sqrt(s2), "edge_strength": float(pf.median())}
+    return math.sqrt(min(s2, 16.0))
+
+
+def _differences(y: torch.Tensor) -> list[torch.Tensor]:
+    """|differences| of (n, H, W) along rows, columns and both diagonals (per pixel of distance),
+    flattened per tile."""
+    return [(y[:, :, 1:] - y[:, :, :-1]).abs().flatten(1), (y[:, 1:, :] - y[:, :-1, :]).abs().flatten(1),
+            (y[:, 1:, 1:] - y[:, :-1, :-1]).abs().flatten(1) / math.sqrt(2),
+            (y[:, 1:, :-1] - y[:, :-1, 1:]).abs().flatten(1) / math.sqrt(2)]
+
+
+def _p99(g: torch.Tensor) -> torch.Tensor:
+    return g.kthvalue(max(1, int(0.99 * g.shape[1])), dim=1).values

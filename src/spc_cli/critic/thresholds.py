@@ -56,3 +56,13 @@ def linear_ramp(x: float, lo: float, hi: float) -> float:
 def ramp(x: float, key: str) -> float:
     """The severity of deficit ``x`` on ``T[key]``'s scale."""
     return linear_ramp(x, *T[key])
+
+# A blur this much stronger along one direction than across it (the directions' scale gains,
+# max - min) may be a camera shake or a moving subject: Gaussian and defocus blurs of the
+# training photos read 0.03-0.13 at the 10th-90th percentile, 5-14 px line blurs 0.16-0.39
+# (benchmarks/calibrate_shake.py). It is reported as one only where a shake kernel estimated
+# on the photo's two most detailed tiles is trusted (ops/shake.py) and at least SHAKE_SIGMA px
+# long: clean training photos whose texture runs one way read 0-0.8 px or no trusted kernel,
+# line blurs 1.3 px and more.
+SHAKE_ANISOTROPY = 0.15
+SHAKE_SIGMA = 1.0

@@ -208,7 +208,8 @@ def shake_size(sigma: float) -> int:
 def prepare_deblur(image: torch.Tensor, amount: float | torch.Tensor = 0.0, sigma: float | torch.Tensor = 1.0,
                    kind: float | torch.Tensor = 0.0, noise: float | torch.Tensor = 0.0, **_: object) -> dict:
     """For images whose ``kind`` is camera shake: the kernel estimated from the photo (its
-    inverse and footprint), or None with the reason in ``notes``."""
+    inverse and footprint), or None with the reason in ``notes`` and the image marked in
+    ``left_alone`` (the op then returns it unchanged, and is not reported as applied)."""
     from .shake import estimate_shake, kernel_sigma
 
     kernels: list[dict | None] = []
@@ -226,7 +227,9 @@ def prepare_deblur(image: torch.Tensor, amount: float | torch.Tensor = 0.0, sigm
             continue
         lam = round(max(SHAKE_LAM, lam_for(_scalar(noise, i))), 6)
         kernels.append({"inverse": inverse_2d(k, lam), "guard": guard_for(kernel_sigma(k)), "psf": k})
-    return {"kernels": kernels, "notes": notes}
+    left = [k is None and int(round(_scalar(kind, i))) == KIND_SHAKE and _scalar(amount, i) != 0.0
+            for i, k in enumerate(kernels)]
+    return {"kernels": kernels, "notes": notes, "left_alone": left}
 
 
 def needs_prepare(kind: float | torch.Tensor = 0.0, **_: object) -> bool:

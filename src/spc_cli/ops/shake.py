@@ -244,11 +244,16 @@ def estimate_shake(y: np.ndarray, size: int) -> tuple[np.ndarray | None, str]:
     corners = pick_crops(y, crop, 2)
     if len(corners) < 2:
         return None, "camera shake not estimated: too few edges to estimate a kernel from"
-    crops, kernels = [], []
-    for r, c in corners:
-        b = y[r:r + crop, c:c + crop].astype(np.float64)
-        b = b / (float(np.percentile(b, 99.5)) or 1.0)
-        crops.append(b)
+    return estimate_from_crops([y[r:r + crop, c:c + crop] for r, c in corners], size)
+
+
+def estimate_from_crops(crops: list[np.ndarray], size: int) -> tuple[np.ndarray | None, str]:
+    """The shake kernel of two linear-luminance crops from far apart in one photo (each at
+    least 4 ``size`` a side), trusted only where their kernels agree and deconvolving them
+    with it does not ring; else None, and why."""
+    kernels = []
+    crops = [b.astype(np.float64) / (float(np.percentile(b, 99.5)) or 1.0) for b in crops[:2]]
+    for b in crops:
         kernels.append(estimate_on(b, size))
     corr, k2 = _align_corr(kernels[0], kernels[1])
     if corr < AGREE:
