@@ -17,7 +17,6 @@ Reads ../shared/data/train; exits 0 when it is absent.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -27,7 +26,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import report  # noqa: E402
-from benchmarks.data import require_data_root  # noqa: E402
+from benchmarks.data import training_photo_args  # noqa: E402
 
 LONG_EDGE = 384
 SHIFTS = (0.2, 0.25, 0.3, 0.35, 0.4)
@@ -50,11 +49,7 @@ def readings(critic, lin: np.ndarray) -> tuple[float, float, float]:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--limit", type=int, default=0, help="photos per split at most")
-    ap.add_argument("--seed", type=int, default=3)
-    args = ap.parse_args()
-    root = require_data_root()
+    args, root = training_photo_args(__doc__, seed=3, limit_help="photos per split at most")
     if root is None:
         return 0
     from spc_cli.critic.thresholds import PRESENT, T

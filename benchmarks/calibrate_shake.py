@@ -22,7 +22,6 @@ Reads ../shared/data/train; exits 0 when it is absent.
 
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 from pathlib import Path
@@ -33,7 +32,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import report  # noqa: E402
-from benchmarks.data import require_data_root  # noqa: E402
+from benchmarks.data import training_photo_args  # noqa: E402
 
 LONG_EDGE = 512
 KINDS = ("none", "gaussian", "disc", "line")
@@ -88,11 +87,7 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--limit", type=int, default=0, help="photos at most")
-    ap.add_argument("--seed", type=int, default=11)
-    args = ap.parse_args()
-    root = require_data_root()
+    args, root = training_photo_args(__doc__, seed=11)
     if root is None:
         return 0
     import torch

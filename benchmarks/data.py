@@ -46,6 +46,17 @@ def require_data_root() -> Path | None:
     return root
 
 
+def training_photo_args(doc: str, seed: int, limit_help: str = "photos at most"):
+    """The command line of a script over ../shared/data/train (``--limit``, ``--seed``), parsed,
+    and the data folder, or None when it is absent (the caller then exits 0)."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
+    ap.add_argument("--limit", type=int, default=0, help=limit_help)
+    ap.add_argument("--seed", type=int, default=seed)
+    return ap.parse_args(), require_data_root()
+
+
 def list_images(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
