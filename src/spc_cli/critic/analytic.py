@@ -80,13 +80,13 @@ class AnalyticCritic:
         else:
             # noise and sharpness vanish under downscaling: a few full-resolution tiles
             cells = D.tile_cells((photo.height, photo.width), small, self.tile_size, self.tiles)
-            tiles = D.encode_tiles([photo.region(y0, x0, s, s) for y0, x0, s in cells])
+            regions = [photo.region(y0, x0, s, s) for y0, x0, s in cells]
+            tiles = D.encode_tiles(regions)
             noise = D.measure_noise(tiles)
             out.update({f"noise.{k}": v for k, v in noise.items()})
             sharp = D.measure_sharpness(tiles, noise["luma_sigma"])
             if D.shake_candidate(sharp):
-                sharp["shake_sigma"] = D.shake_sigma([photo.region(y0, x0, s, s) for y0, x0, s in cells[:2]],
-                                                     sharp["blur_px_max"])
+                sharp["shake_sigma"] = D.shake_sigma(regions[:2], sharp["blur_px_max"])
             out.update({f"sharpness.{k}": v for k, v in sharp.items()})
         out["image.megapixels"] = photo.width * photo.height / 1e6
         return out

@@ -236,8 +236,7 @@ def measure_sharpness(tiles: list[torch.Tensor] | torch.Tensor, noise: float = 0
     half = F.avg_pool2d(y[:, None], 2)[:, 0]
     gf = _grad_mag(y).flatten(1)
     gh = _grad_mag(half).flatten(1)
-    pf = gf.kthvalue(max(1, int(0.99 * gf.shape[1])), dim=1).values
-    ph = gh.kthvalue(max(1, int(0.99 * gh.shape[1])), dim=1).values
+    pf, ph = _p99(gf), _p99(gh)
     ratio = min(4.0, float((ph / pf.clamp(min=1e-3)).median()))
     along = [min(4.0, float((_p99(h) / _p99(f).clamp(min=1e-3)).median()))
              for f, h in zip(_differences(y), _differences(half))]

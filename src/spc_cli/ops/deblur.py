@@ -214,21 +214,22 @@ def prepare_deblur(image: torch.Tensor, amount: float | torch.Tensor = 0.0, sigm
 
     kernels: list[dict | None] = []
     notes: list[list[str]] = []
+    left: list[bool] = []
     for i in range(image.shape[0]):
         if int(round(_scalar(kind, i))) != KIND_SHAKE or _scalar(amount, i) == 0.0:
             kernels.append(None)
             notes.append([])
+            left.append(False)
             continue
         y = luma(image[i:i + 1].float())[0, 0].clamp(min=0.0).cpu().numpy()
         k, why = estimate_shake(y, shake_size(_scalar(sigma, i)))
         notes.append([why])
+        left.append(k is None)
         if k is None:
             kernels.append(None)
             continue
         lam = round(max(SHAKE_LAM, lam_for(_scalar(noise, i))), 6)
         kernels.append({"inverse": inverse_2d(k, lam), "guard": guard_for(kernel_sigma(k)), "psf": k})
-    left = [k is None and int(round(_scalar(kind, i))) == KIND_SHAKE and _scalar(amount, i) != 0.0
-            for i, k in enumerate(kernels)]
     return {"kernels": kernels, "notes": notes, "left_alone": left}
 
 

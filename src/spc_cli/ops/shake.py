@@ -251,10 +251,8 @@ def estimate_from_crops(crops: list[np.ndarray], size: int) -> tuple[np.ndarray 
     """The shake kernel of two linear-luminance crops from far apart in one photo (each at
     least 4 ``size`` a side), trusted only where their kernels agree and deconvolving them
     with it does not ring; else None, and why."""
-    kernels = []
     crops = [b.astype(np.float64) / (float(np.percentile(b, 99.5)) or 1.0) for b in crops[:2]]
-    for b in crops:
-        kernels.append(estimate_on(b, size))
+    kernels = [estimate_on(b, size) for b in crops]
     corr, k2 = _align_corr(kernels[0], kernels[1])
     if corr < AGREE:
         return None, (f"camera shake not corrected: the kernels estimated on two parts of the photo disagree "
