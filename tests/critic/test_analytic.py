@@ -477,14 +477,31 @@ def test_an_over_exposure_gain_is_not_read_as_a_veil(chart):
     assert "haze" in {f.attribute for f in judge(m) if f.severity >= 0.3}
 
 
+def _fine_texture(shape, g: torch.Generator, blur: float) -> torch.Tensor:
+    """Luminance-only random detail of unit std, low-passed by a Gaussian of ``blur`` px (0: white)."""
+    d = torch.randn(1, *shape, generator=g)
+    if blur:
+        k = torch.exp(-torch.arange(-3, 4, dtype=torch.float32) ** 2 / (2 * blur * blur))
+        k = k / k.sum()
+        d = torch.nn.functional.conv2d(d[None], k.view(1, 1, 1, 7), padding=(0, 3))
+        d = torch.nn.functional.conv2d(d, k.view(1, 1, 7, 1), padding=(3, 0))[0]
+    return d / d.std()
+
+
 def test_luminance_only_fine_detail_of_a_colour_photo_is_not_noise(chart):
     g = torch.Generator().manual_seed(0)
     enc = linear_to_srgb(chart)
     sigma = 14 / 255  # luma sigma ~14/255, well past the luma-noise threshold
-    detail = sigma * torch.randn(1, *enc.shape[1:], generator=g)
-    # the same fine pattern in all three channels (texture: luminance only, no colour)
-    textured = crit(srgb_to_linear((enc + detail).clamp(0, 1)))
+    # a scene's fine detail, the same in all three channels and falling off with frequency as a
+    # scene's does (weaker along the diagonals than along rows and columns): texture
+    textured = crit(srgb_to_linear((enc + sigma * _fine_texture(enc.shape[1:], g, 0.7)).clamp(0, 1)))
     assert not present(textured, "noise")
+    assert textured.measurements["noise.flat_sigma"] < 0.8 * textured.measurements["noise.flat_struct"]
+    # white grey noise (no colour, as strong along the diagonals): noise, found on the flattest blocks
+    detail = sigma * _fine_texture(enc.shape[1:], g, 0.0)
+    grey_noise = present(crit(srgb_to_linear((enc + detail).clamp(0, 1))), "noise")
+    assert grey_noise and "flattest" in grey_noise[0].reason
+    assert grey_noise[0].measured["luma_sigma"] == pytest.approx(sigma, rel=0.15)
     # independent per channel, as sensor noise is: found
     noisy = crit(srgb_to_linear((enc + sigma * torch.randn(enc.shape, generator=g)).clamp(0, 1)))
     assert present(noisy, "noise")

@@ -38,6 +38,10 @@ FLOOR_ISO = (0.37, 0.45)
 # and its level: PolyU's in-camera noise reads <= 2.6/255 at half resolution (ISO up to 12800);
 # a weakest-block floor far above that is an isotropic surface (stucco, gravel), not noise
 FLOOR_LEVEL = (4.5 / 255, 3.0 / 255)
+# noise.flat_sigma / noise.flat_struct from which white noise on the flattest blocks counts (none,
+# in full): noise reads ~1, the flattest blocks of a photo textured everywhere 0.4-0.8
+FLAT_ISO = (0.8, 0.88)
+FLAT_ISO_HALF = (0.9, 0.95)
 
 
 def camera_noise(m: dict[str, float]) -> tuple[float, float]:
@@ -73,6 +77,18 @@ def _camera_routes(m: dict[str, float]) -> list[tuple[float, float]]:
     return out
 
 
+def flat_noise(m: dict[str, float], suffix: str = "") -> float:
+    """Severity of noise read on the frame's least structured blocks (``noise.flat_*``, at full
+    resolution, or at half with ``suffix`` "_half"): its level, counted in proportion to how
+    evenly it fills the diagonal band against the horizontal and vertical ones that chose the
+    blocks (noise ~1, texture 0.4-0.8: ``FLAT_ISO``; at half resolution ``FLAT_ISO_HALF``, where
+    a JPEG's blocks add structure of their own)."""
+    flat, struct = m.get(f"noise.flat_sigma{suffix}", 0.0), m.get(f"noise.flat_struct{suffix}", 0.0)
+    if flat <= 0 or struct <= 0:
+        return 0.0
+    return ramp(flat, f"noise_flat{suffix}") * linear_ramp(flat / struct, *(FLAT_ISO_HALF if suffix else FLAT_ISO))
+
+
 def high_gain(m: dict[str, float]) -> float:
     """0..1: the frame shows camera-processed noise of a high sensor gain (a measured stand-in
     for a high EXIF ISO when there is none). Like ``camera_noise`` it takes the route with the
@@ -91,7 +107,8 @@ def noise_findings(m, meta, found):
     # detail is mostly luminance), so the luma route counts no further than LUMA_PER_CHROMA
     # times the colour noise; a monochrome photo has no colour to carry its noise and is exempt
     sl_eff = sl if m.get("saturation.grey_share", 0.0) > 0.97 else min(sl, LUMA_PER_CHROMA * sc)
-    sev = max(ramp(sc, "noise"), ramp(sl_eff, "noise_luma"), sev_cam)
+    sev_flat, sev_half = flat_noise(m), flat_noise(m, "_half")
+    sev = max(ramp(sc, "noise"), ramp(sl_eff, "noise_luma"), sev_cam, sev_flat, sev_half)
     conf = 0.8
     if meta is not None and meta.iso:
         if meta.iso >= 1600:
@@ -102,11 +119,25 @@ def noise_findings(m, meta, found):
     if not sev:
         return []
     measured = {"luma_sigma": sl, "chroma_sigma": sc, "camera_grain": cam}
+    if sev_cam < sev and sev_half >= sev and sev_flat < sev:
+        # coarse noise on the flattest blocks at half resolution (a JPEG's noise): denoised as the
+        # camera-processed route's, at its level
+        half = m["noise.flat_sigma_half"]
+        measured.update(camera_route=1.0, camera_grain=half)
+        return [Finding("noise", "present", sev, conf, measured,
+                        f"the flattest parts of the frame show {half * 255:.1f}/255 of coarse noise at half resolution, "
+                        f"as strong along the diagonals as along rows and columns")]
     if sev_cam >= sev and cam > 0:  # the camera-processed route is what found it
         measured["camera_route"] = 1.0
         return [Finding("noise", "present", sev, conf, measured,
                         f"noise of {cam * 255:.1f}/255 at half resolution, correlated over 2-3 px as a camera's own "
                         f"noise reduction leaves it (sigma {sl * 255:.1f}/255 at full resolution)")]
+    flat = m.get("noise.flat_sigma", 0.0)
+    if sev_flat >= sev and sev_flat > 0:  # found where the scene is flattest: that is the noise's level
+        measured["luma_sigma"] = flat
+        return [Finding("noise", "present", sev, conf, measured,
+                        f"the flattest parts of the frame show {flat * 255:.1f}/255 of noise, as strong along the "
+                        f"diagonals as along rows and columns (sigma; {sc * 255:.1f}/255 in colour)")]
     return [Finding("noise", "present", sev, conf, measured,
                     f"the measured noise is {sl * 255:.1f}/255 in luminance and {sc * 255:.1f}/255 in colour "
                     f"(sigma; below 1/255 in colour is clean)")]

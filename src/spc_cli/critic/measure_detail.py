@@ -101,7 +101,7 @@ def measure_noise(tiles: list[torch.Tensor] | torch.Tensor) -> dict[str, float]:
     a list of linear tiles, or their ``encode_tiles`` stack.
     """
     if len(tiles) == 0:
-        return {"luma_sigma": 0.0, "chroma_sigma": 0.0, "luma_sigma_min": 0.0, **NO_GRAIN}
+        return {"luma_sigma": 0.0, "chroma_sigma": 0.0, "luma_sigma_min": 0.0, **NO_FLAT, **NO_GRAIN}
     enc = tiles if isinstance(tiles, torch.Tensor) else encode_tiles(tiles)
     r, g, b = enc.unbind(1)
     luma = LUMA[0] * r + LUMA[1] * g + LUMA[2] * b
@@ -110,7 +110,60 @@ def measure_noise(tiles: list[torch.Tensor] | torch.Tensor) -> dict[str, float]:
     sl = noise_sigma(luma)
     sc = 0.5 * (noise_sigma(o1) + noise_sigma(o2))
     return {"luma_sigma": float(sl.median()), "chroma_sigma": float(sc.median()),
-            "luma_sigma_min": float(sl.min()), **grain_stats(luma)}
+            "luma_sigma_min": float(sl.min()), **flat_noise(luma), **grain_stats(luma)}
+
+
+FLAT_SHARE = 0.15  # the least structured share of the blocks that flat_noise reads
+NO_FLAT = {"flat_sigma": 0.0, "flat_struct": 0.0, "flat_sigma_half": 0.0, "flat_struct_half": 0.0}
+
+
+def flat_noise(luma: torch.Tensor, block: int = 8) -> dict[str, float]:
+    """Noise read where the scene has the least structure, chosen by one band and read in
+    another: at full resolution (``flat_sigma``, ``flat_struct``) and at half (``*_half``),
+    sRGB units.
+
+    The (n, H, W) luma tiles are cut into ``block`` x ``block`` blocks of Haar detail
+    coefficients. A scene's structure, even fine texture, puts more energy in the horizontal and
+    vertical bands than in the diagonal one (natural images fall off as 1/f); noise puts the same
+    in all three. So the ``FLAT_SHARE`` of blocks with the least horizontal-and-vertical energy
+    (``flat_struct``: its median RMS there) are where the scene says least, and the median RMS
+    of their diagonal band (``flat_sigma``) is the noise: the selection never looked at that band,
+    so pure white noise reads its own sigma there, unbiased. A clean photo's flattest blocks read
+    a fraction of a code value; texture that fills the frame reads more in the selecting bands
+    than in the diagonal one (``flat_sigma / flat_struct`` 0.4-0.8), noise about 1. Blocks near
+    black or white (clipped noise) are left out. A JPEG takes most of the finest diagonal band
+    away and leaves the noise a little coarser: the same read on the 2 x 2 averaged tiles finds
+    it there. These routes find the noise that the texture-limited luma route of the judge
+    misses: grey sensor noise, or colour noise a JPEG's chroma subsampling took away.
+    """
+    out = dict(NO_FLAT)
+    for suffix in ("", "_half"):
+        h, w = luma.shape[-2] // block * block, luma.shape[-1] // block * block
+        if h < block or w < block:
+            break
+        x = luma[:, :h, :w]
+        a, b, c, d = x[:, 0::2, 0::2], x[:, 0::2, 1::2], x[:, 1::2, 0::2], x[:, 1::2, 1::2]
+        k = block // 2
+
+        def per_block(z: torch.Tensor) -> torch.Tensor:
+            n, hz, wz = z.shape
+            return z.reshape(n, hz // k, k, wz // k, k).transpose(2, 3).reshape(-1, k * k)
+
+        low = (a + b + c + d) / 4
+        mean = per_block(low).mean(1)
+        lo = per_block(torch.minimum(torch.minimum(a, b), torch.minimum(c, d))).amin(1)
+        hi = per_block(torch.maximum(torch.maximum(a, b), torch.maximum(c, d))).amax(1)
+        ok = (lo > 0.01) & (hi < 0.99) & (mean > 0.06) & (mean < 0.94)
+        if int(ok.sum()) < 20:
+            break
+        diag = per_block((a - b - c + d) / 2)[ok].pow(2).mean(1).sqrt()
+        struct = ((per_block((a + b - c - d) / 2)[ok].pow(2).mean(1)
+                   + per_block((a - b + c - d) / 2)[ok].pow(2).mean(1)) / 2).sqrt()
+        sel = struct <= torch.quantile(struct, FLAT_SHARE)
+        out[f"flat_sigma{suffix}"] = float(diag[sel].median())
+        out[f"flat_struct{suffix}"] = float(struct[sel].median())
+        luma = low
+    return out
 
 
 # a noise-like block's weakest direction against its strongest (differences along rows, columns

@@ -21,6 +21,8 @@ T: dict[str, tuple[float, float]] = {
     "noise": (0.004, 0.014),         # chroma noise sigma, sRGB-encoded -> 0.007 (1.8/255)
     "noise_luma": (0.025, 0.075),    # luma noise sigma (texture inflates it) -> 0.04
     "noise_camera": (0.5 / 255, 1.0 / 255),  # camera-processed grain (half res) -> 0.65/255
+    "noise_flat": (1.7 / 255, 4.4 / 255),    # white noise on the least structured blocks -> 2.5/255
+    "noise_flat_half": (1.4 / 255, 3.4 / 255),  # the same at half resolution -> 2.0/255
     "blur": (0.6, 0.93),             # scale gain above 1 -> 0.7 (gain 1.7, ~1 px of blur)
     "clipped": (0.08, 0.28),         # share of pixels clipped in all channels -> 0.14
     "crushed": (0.1, 0.3),           # share of pixels at black -> 0.16
