@@ -12,10 +12,14 @@ CONTRAST = {"op": "contrast", "instruction": "slightly increase contrast"}
 FINDING = {"attribute": "exposure", "direction": "under"}
 
 
-def doc(plan=(), applied=(), refine=(), before=43.0, after=None, findings=(FINDING,)):
+DEBLUR = {"op": "deblur", "instruction": "increase sharpness"}
+SHAKE_NOT = "camera shake not corrected: the kernels estimated on two parts of the photo disagree"
+
+
+def doc(plan=(), applied=(), refine=(), before=43.0, after=None, findings=(FINDING,), notes=()):
     return {"plan": list(plan), "applied": [{"op": p} for p in applied], "refine": list(refine),
             "critique": {"score": before, "findings": list(findings)},
-            "result": {"score": after, "measured_on": "proxy" if after is not None else None}}
+            "result": {"score": after, "measured_on": "proxy" if after is not None else None}, "notes": list(notes)}
 
 
 @pytest.mark.parametrize("d,line", [
@@ -38,6 +42,12 @@ def doc(plan=(), applied=(), refine=(), before=43.0, after=None, findings=(FINDI
     (doc([], [], before=70), "score 70; left as it was"),  # a finding the critic has no edit for
     (doc([EXPOSURE], [], before=55), "score 55; left as it was"),  # strength 0, no closed loop
     ({"plan": [], "applied": []}, "left as it was: nothing needs fixing"),  # an old sidecar without scores
+    # an op that left the photo alone after all says why, alone or after the edits that were made
+    (doc([DEBLUR], [], before=62, notes=["exif kept", SHAKE_NOT]), f"score 62; left as it was: {SHAKE_NOT}"),
+    (doc([EXPOSURE, DEBLUR], ["exposure"], after=80, notes=[SHAKE_NOT]),
+     f"score 43 -> 80; strongly increase exposure; {SHAKE_NOT}"),
+    (doc([DEBLUR], ["deblur"], after=75, notes=["camera shake corrected with a kernel estimated from the photo"]),
+     "score 43 -> 75; increase sharpness"),
 ])
 def test_what_was_done(d, line):
     assert what_was_done(d) == line

@@ -157,10 +157,18 @@ def write_record(job: Job, doc: dict[str, Any], said: list[str], encode_ms: floa
     return doc
 
 
+# how an op's note says it left the photo alone after all (its own statistics said it could not
+# do the edit reliably: ops/deblur.prepare_deblur); the summary line repeats it
+LEFT_ALONE_NOTES = ("camera shake not ",)
+
+
 def what_was_done(doc: dict[str, Any]) -> str:
     """One line from a sidecar: the score before -> after, and the edits rendered in words, or
-    why the photo was left as it was ("nothing needs fixing", or the closed loop's refusal)."""
+    why the photo was left as it was ("nothing needs fixing", the closed loop's refusal, or an
+    op's own reason for leaving it alone, which is also added after the edits that were made)."""
     from .planning import refusal
+
+    alone = [n for n in doc.get("notes", []) if n.startswith(LEFT_ALONE_NOTES)]
 
     applied = {a["op"] for a in doc.get("applied", [])}
     whole = any(op.endswith("_edit") for op in applied)  # a model artist's one edit renders the whole plan
@@ -177,6 +185,6 @@ def what_was_done(doc: dict[str, Any]) -> str:
             return head + f"left as it was: the closed loop refused {' and '.join(planned)} ({why})"
         if not planned and not (doc.get("critique") or {}).get("findings"):
             return head + "left as it was: nothing needs fixing"
-        return head + "left as it was"
+        return head + "left as it was" + (f": {alone[0]}" if alone else "")
     eased = [n.split(":")[0] for n in doc.get("refine", []) if n.endswith("accepted") and not n.startswith("strength 1.0")]
-    return head + "; ".join(words) + (f" (eased to {eased[0]})" if eased else "")
+    return head + "; ".join(words) + (f" (eased to {eased[0]})" if eased else "") + "".join(f"; {n}" for n in alone)
