@@ -77,9 +77,9 @@ def _camera_routes(m: dict[str, float]) -> list[tuple[float, float]]:
     return out
 
 
-def flat_noise(m: dict[str, float], suffix: str = "") -> float:
+def flat_severity(m: dict[str, float], suffix: str = "") -> float:
     """Severity of noise read on the frame's least structured blocks (``noise.flat_*``, at full
-    resolution, or at half with ``suffix`` "_half"): its level, counted in proportion to how
+    resolution, or at half with ``suffix`` "_half"; read by ``measure_detail.flat_noise``): its level, counted in proportion to how
     evenly it fills the diagonal band against the horizontal and vertical ones that chose the
     blocks (noise ~1, texture 0.4-0.8: ``FLAT_ISO``; at half resolution ``FLAT_ISO_HALF``, where
     a JPEG's blocks add structure of their own)."""
@@ -107,7 +107,7 @@ def noise_findings(m, meta, found):
     # detail is mostly luminance), so the luma route counts no further than LUMA_PER_CHROMA
     # times the colour noise; a monochrome photo has no colour to carry its noise and is exempt
     sl_eff = sl if m.get("saturation.grey_share", 0.0) > 0.97 else min(sl, LUMA_PER_CHROMA * sc)
-    sev_flat, sev_half = flat_noise(m), flat_noise(m, "_half")
+    sev_flat, sev_half = flat_severity(m), flat_severity(m, "_half")
     sev = max(ramp(sc, "noise"), ramp(sl_eff, "noise_luma"), sev_cam, sev_flat, sev_half)
     conf = 0.8
     if meta is not None and meta.iso:

@@ -144,26 +144,27 @@ def flat_noise(luma: torch.Tensor, block: int = 8) -> dict[str, float]:
         x = luma[:, :h, :w]
         a, b, c, d = x[:, 0::2, 0::2], x[:, 0::2, 1::2], x[:, 1::2, 0::2], x[:, 1::2, 1::2]
         k = block // 2
-
-        def per_block(z: torch.Tensor) -> torch.Tensor:
-            n, hz, wz = z.shape
-            return z.reshape(n, hz // k, k, wz // k, k).transpose(2, 3).reshape(-1, k * k)
-
-        low = (a + b + c + d) / 4
-        mean = per_block(low).mean(1)
-        lo = per_block(torch.minimum(torch.minimum(a, b), torch.minimum(c, d))).amin(1)
-        hi = per_block(torch.maximum(torch.maximum(a, b), torch.maximum(c, d))).amax(1)
+        mean = F.avg_pool2d(x[:, None], block).flatten()
+        lo = -F.max_pool2d(-x[:, None], block).flatten()
+        hi = F.max_pool2d(x[:, None], block).flatten()
         ok = (lo > 0.01) & (hi < 0.99) & (mean > 0.06) & (mean < 0.94)
         if int(ok.sum()) < 20:
             break
-        diag = per_block((a - b - c + d) / 2)[ok].pow(2).mean(1).sqrt()
-        struct = ((per_block((a + b - c - d) / 2)[ok].pow(2).mean(1)
-                   + per_block((a - b + c - d) / 2)[ok].pow(2).mean(1)) / 2).sqrt()
+        diag = _block_rms(a - b - c + d, k)[ok] / 2
+        horiz, vert = _block_rms(a + b - c - d, k)[ok] / 2, _block_rms(a - b + c - d, k)[ok] / 2
+        struct = ((horiz * horiz + vert * vert) / 2).sqrt()
         sel = struct <= torch.quantile(struct, FLAT_SHARE)
         out[f"flat_sigma{suffix}"] = float(diag[sel].median())
         out[f"flat_struct{suffix}"] = float(struct[sel].median())
-        luma = low
+        luma = (a + b + c + d) / 4
     return out
+
+
+def _block_rms(z: torch.Tensor, k: int) -> torch.Tensor:
+    """RMS of each ``k`` x ``k`` block of (n, H, W) ``z`` (its partial blocks at the right and bottom
+    edges left out), flattened tile by tile, row by row."""
+    n, hz, wz = z.shape[0], z.shape[-2] // k * k, z.shape[-1] // k * k
+    return z[:, :hz, :wz].reshape(n, hz // k, k, wz // k, k).pow(2).mean((2, 4)).sqrt().flatten()
 
 
 # a noise-like block's weakest direction against its strongest (differences along rows, columns
@@ -222,8 +223,7 @@ def grain_stats(luma: torch.Tensor, block: int = 8, q: float = 0.1) -> dict[str,
     h2, w2 = hh // block * block, ww // block * block
 
     def rms(z: torch.Tensor, k: int = block) -> torch.Tensor:
-        hz, wz = z.shape[-2] // k * k, z.shape[-1] // k * k
-        return z[:, :hz, :wz].reshape(n, hz // k, k, wz // k, k).pow(2).mean((2, 4)).sqrt().flatten() / 2
+        return _block_rms(z, k) / 2
 
     diag, horiz, vert = rms(a - b - c + d), rms(a + b - c - d), rms(a - b + c - d)
     hv = torch.sqrt((horiz * horiz + vert * vert) / 2 + 1e-12)

@@ -157,18 +157,16 @@ def write_record(job: Job, doc: dict[str, Any], said: list[str], encode_ms: floa
     return doc
 
 
-# how an op's note says it left the photo alone after all (its own statistics said it could not
-# do the edit reliably: ops/deblur.prepare_deblur); the summary line repeats it
-LEFT_ALONE_NOTES = ("camera shake not ",)
-
-
 def what_was_done(doc: dict[str, Any]) -> str:
     """One line from a sidecar: the score before -> after, and the edits rendered in words, or
     why the photo was left as it was ("nothing needs fixing", the closed loop's refusal, or an
     op's own reason for leaving it alone, which is also added after the edits that were made)."""
+    from ..ops.shake import NOT_DONE
     from .planning import refusal
 
-    alone = [n for n in doc.get("notes", []) if n.startswith(LEFT_ALONE_NOTES)]
+    # an op that left the photo alone after all (its own statistics said it could not do the edit
+    # reliably: ops/deblur.prepare_deblur) says so in a note that begins with its NOT_DONE
+    alone = [n for n in doc.get("notes", []) if n.startswith(f"{NOT_DONE} ")]
 
     applied = {a["op"] for a in doc.get("applied", [])}
     whole = any(op.endswith("_edit") for op in applied)  # a model artist's one edit renders the whole plan

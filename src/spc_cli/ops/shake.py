@@ -27,6 +27,8 @@ import numpy as np
 AGREE = 0.55  # least normalised correlation between the kernels of two crops
 CROP = 384  # side of the crops the kernel is estimated on (full-resolution pixels)
 ITERS = 6  # rounds per scale
+# how every note that leaves a photo unchanged begins (the summary line repeats such notes)
+NOT_DONE = "camera shake not"
 BETA = 20.0  # kernel regularisation (relative to the gradient energy's mean spectrum level)
 ALPHA = 2e-3  # latent-image gradient prior
 MAX_OVERSHOOT = 0.08  # least trustworthy ringing of the deconvolved test crops (see overshoot)
@@ -240,10 +242,10 @@ def estimate_shake(y: np.ndarray, size: int) -> tuple[np.ndarray | None, str]:
     h, w = y.shape
     crop = min(CROP, max(4 * size, min(h, w) // 2), h, w)
     if crop < 4 * size:
-        return None, f"camera shake not estimated: the photo is too small for a {size}-px kernel"
+        return None, f"{NOT_DONE} estimated: the photo is too small for a {size}-px kernel"
     corners = pick_crops(y, crop, 2)
     if len(corners) < 2:
-        return None, "camera shake not estimated: too few edges to estimate a kernel from"
+        return None, f"{NOT_DONE} estimated: too few edges to estimate a kernel from"
     return estimate_from_crops([y[r:r + crop, c:c + crop] for r, c in corners], size)
 
 
@@ -255,12 +257,12 @@ def estimate_from_crops(crops: list[np.ndarray], size: int) -> tuple[np.ndarray 
     kernels = [estimate_on(b, size) for b in crops]
     corr, k2 = _align_corr(kernels[0], kernels[1])
     if corr < AGREE:
-        return None, (f"camera shake not corrected: the kernels estimated on two parts of the photo disagree "
+        return None, (f"{NOT_DONE} corrected: the kernels estimated on two parts of the photo disagree "
                       f"(correlation {corr:.2f} < {AGREE}), so the blur is not one shake the photo can be undone by")
     k = _clean(0.5 * (kernels[0] + k2))
     ring = max(overshoot(b, k) for b in crops)
     if ring > MAX_OVERSHOOT:
-        return None, (f"camera shake not corrected: deconvolving with the estimated kernel overshoots the "
+        return None, (f"{NOT_DONE} corrected: deconvolving with the estimated kernel overshoots the "
                       f"neighbourhood by {ring:.2f} of its range (> {MAX_OVERSHOOT}): the kernel is not reliable")
     return k, (f"camera shake corrected with a kernel estimated from the photo (sigma {kernel_sigma(k):.1f} px; "
                f"two crops agree {corr:.2f}, overshoot {ring:.2f})")
