@@ -49,12 +49,15 @@ def fill(entry: Entry, outcome, doc: dict[str, Any] | None, folder: Path) -> Non
     entry.edits = [(plan.get(a["op"], {}).get("instruction") or a["op"], _params(a.get("params", {})))
                    for a in applied]
     done = {a["op"] for a in applied}
-    refused = [e.get("instruction") or e["op"] for e in doc.get("plan", []) if e["op"] not in done]
+    alone = {x["op"]: x for x in doc.get("left_alone") or []}
+    refused = [e.get("instruction") or e["op"] for e in doc.get("plan", []) if e["op"] not in done | set(alone)]
     why = refusal(doc.get("refine", []))
+    parts = [f"{x.get('instruction') or op}: not done ({x.get('reason', '')})" for op, x in alone.items()]
     if refused and why:
-        entry.refused = f"{' and '.join(refused)}: refused by the closed loop ({why})"
+        parts.append(f"{' and '.join(refused)}: refused by the closed loop ({why})")
     elif refused:
-        entry.refused = f"{' and '.join(refused)}: planned, not applied"
+        parts.append(f"{' and '.join(refused)}: planned, not applied")
+    entry.refused = "; ".join(parts) or None
     _fill_series(entry, doc.get("series") or {}, str((doc.get("input") or {}).get("path", "")))
 
 

@@ -7,7 +7,7 @@ Every line is one JSON object; ``schemas/enhance-json.schema.json`` is the contr
      "reason": null, "score_before": 43.0, "score_after": 100.0, "did": "score 43 -> 100; ...",
      "edits": [{"op": "exposure", "params": {"ev": 2.02, "shoulder": 1.0},
                 "instruction": "strongly increase exposure"}],
-     "series": null, "sidecar": "fixed/a.spc.json"}
+     "left_alone": [], "series": null, "sidecar": "fixed/a.spc.json"}
     {"type": "summary", "done": 1, "skipped": 0, "failed": 0, "unread": 0, "planned": 0,
      "seconds": 0.4, "exit_code": 0}
 
@@ -49,6 +49,8 @@ def photo_line(outcome, doc: dict[str, Any] | None, side: Path | None) -> dict[s
         "score_after": _number((doc.get("result") or {}).get("score")),
         "did": outcome.did or None,
         "edits": edits_of(doc),
+        "left_alone": [{"op": x.get("op", ""), "instruction": x.get("instruction", ""), "reason": x.get("reason", "")}
+                       for x in doc.get("left_alone") or []],
         "series": series.get("id"),
         "sidecar": str(side) if doc and side is not None else None,
     }

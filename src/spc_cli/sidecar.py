@@ -5,6 +5,8 @@ Schema history (only fields are ever added; older sidecars still load):
   2 -- result: the critic's score of the photo as written, and what it was measured on
   3 -- series: the series the photo was corrected with (its key, members, what was shared)
   4 -- error: why a photo that was read then failed (its output is null: no image was written)
+  5 -- left_alone: planned edits the artist did not render after all ({op, instruction, reason});
+       before 5 such a reason was only one of the notes (older sidecars are read into the field)
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import platform
 from pathlib import Path
 from typing import Any
 
-SCHEMA = 4
+SCHEMA = 5
 SUFFIX = ".spc.json"
 
 
@@ -44,7 +46,7 @@ def build(*, photo_info: dict[str, Any], output_info: dict[str, Any] | None, cri
           exif: dict[str, str] | None = None, refine: list[str] | None = None,
           notes: list[str] | None = None, hint: dict[str, Any] | None = None,
           result: dict[str, Any] | None = None, series: dict[str, Any] | None = None,
-          error: str | None = None) -> dict[str, Any]:
+          error: str | None = None, left_alone: list[dict[str, str]] | None = None) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "schema": SCHEMA,
         "error": error,
@@ -53,6 +55,7 @@ def build(*, photo_info: dict[str, Any], output_info: dict[str, Any] | None, cri
         "critique": critique,
         "plan": plan,
         "applied": applied,
+        "left_alone": left_alone or [],
         "refine": refine or [],
         "result": result or {"score": None, "measured_on": None},
         "series": series,
@@ -83,7 +86,19 @@ def load(path: Path) -> dict[str, Any]:
     doc.setdefault("result", {"score": None, "measured_on": None})
     doc.setdefault("series", None)
     doc.setdefault("error", None)
+    if "left_alone" not in doc:
+        doc["left_alone"] = _left_alone_in_notes(doc)
     return doc
+
+
+def _left_alone_in_notes(doc: dict[str, Any]) -> list[dict[str, str]]:
+    """A sidecar before schema 5 said why an edit was not rendered only in a note: the camera
+    shake deconvolution's, which begins with ``ops.shake.NOT_DONE``."""
+    from .ops.shake import NOT_DONE
+
+    words = {e.get("op"): e.get("instruction") or e.get("op") for e in doc.get("plan", [])}
+    return [{"op": "deblur", "instruction": words.get("deblur", "deblur"), "reason": n}
+            for n in doc.get("notes", []) if isinstance(n, str) and n.startswith(f"{NOT_DONE} ")]
 
 
 # Tags from the input's EXIF (exifread names) recorded in the sidecar as critic context.

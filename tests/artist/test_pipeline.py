@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -201,21 +202,24 @@ def test_rendering_in_place_forgets_the_stale_codes():
     assert coded.codes is None
 
 
-def test_a_shake_deblur_takes_the_float_path_and_its_notes_reach_the_render():
+def test_a_shake_deblur_takes_the_float_path_and_what_its_estimate_said_reaches_the_render():
     coded = _coded()
     plan = EditPlan([edit("deblur", amount=1.0, sigma=1.5, kind=2.0)])
     r = PipelineArtist().render([coded], [plan])[0]
-    assert r.photo.codes is None and r.notes and "camera shake" in r.notes[0]
+    said = r.notes + [x.reason for x in r.left_alone]  # trusted: a note; not: why it was left alone
+    assert r.photo.codes is None and len(said) == 1 and "camera shake" in said[0]
 
 
 def test_a_shake_the_op_cannot_estimate_is_not_reported_as_applied():
     g = torch.Generator().manual_seed(5)
     meta = Metadata(source=Path("x.png"), format="png", sha256="0", width=200, height=200, bit_depth=8)
     flat = Photo(torch.rand(3, 200, 200, generator=g) * 0.02 + 0.4, meta)  # no edges to estimate a kernel from
-    plan = EditPlan([edit("deblur", amount=1.0, sigma=2.0, kind=2.0), edit("exposure", ev=0.5)])
-    r = PipelineArtist().render([flat], [plan])[0]
+    shake = dataclasses.replace(edit("deblur", amount=1.0, sigma=2.0, kind=2.0), instruction="increase sharpness")
+    r = PipelineArtist().render([flat], [EditPlan([shake, edit("exposure", ev=0.5)])])[0]
     assert [a.op for a in r.applied] == ["exposure"]
-    assert any("camera shake not" in n for n in r.notes)
+    assert [(x.op, x.instruction, x.reason.startswith("camera shake not ")) for x in r.left_alone] == \
+        [("deblur", "increase sharpness", True)]
+    assert not any("camera shake" in n for n in r.notes)  # said once, in its own field
 
 
 def test_replay_refuses_an_older_version_it_cannot_reproduce_and_replays_one_it_can():

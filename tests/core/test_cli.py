@@ -69,7 +69,7 @@ def test_enhance_folder_mirrors_paths_writes_sidecars_and_reports_failures(shoot
     assert (out / "good.jpg").is_file() and (out / "day2" / "dark.png").is_file()
     assert not (out / "notes.txt").exists() and not (out / "broken.jpg").exists()
     doc = json.loads((out / "day2" / "dark.spc.json").read_text())
-    assert doc["schema"] == sidecar.SCHEMA == 4 and doc["error"] is None
+    assert doc["schema"] == sidecar.SCHEMA == 5 and doc["error"] is None and doc["left_alone"] == []
     assert set(doc["input"]) >= {"path", "sha256", "format", "width", "height"}
     assert doc["output"]["format"] == "png" and doc["output"]["bit_depth"] == 8
     assert 0 <= doc["critique"]["score"] <= 100 and doc["critique"]["summary"]

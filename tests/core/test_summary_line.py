@@ -16,10 +16,11 @@ DEBLUR = {"op": "deblur", "instruction": "increase sharpness"}
 SHAKE_NOT = "camera shake not corrected: the kernels estimated on two parts of the photo disagree"
 
 
-def doc(plan=(), applied=(), refine=(), before=43.0, after=None, findings=(FINDING,), notes=()):
+def doc(plan=(), applied=(), refine=(), before=43.0, after=None, findings=(FINDING,), notes=(), alone=()):
     return {"plan": list(plan), "applied": [{"op": p} for p in applied], "refine": list(refine),
             "critique": {"score": before, "findings": list(findings)},
-            "result": {"score": after, "measured_on": "proxy" if after is not None else None}, "notes": list(notes)}
+            "result": {"score": after, "measured_on": "proxy" if after is not None else None}, "notes": list(notes),
+            "left_alone": [{"op": "deblur", "instruction": "increase sharpness", "reason": r} for r in alone]}
 
 
 @pytest.mark.parametrize("d,line", [
@@ -43,14 +44,31 @@ def doc(plan=(), applied=(), refine=(), before=43.0, after=None, findings=(FINDI
     (doc([EXPOSURE], [], before=55), "score 55; left as it was"),  # strength 0, no closed loop
     ({"plan": [], "applied": []}, "left as it was: nothing needs fixing"),  # an old sidecar without scores
     # an op that left the photo alone after all says why, alone or after the edits that were made
-    (doc([DEBLUR], [], before=62, notes=["exif kept", SHAKE_NOT]), f"score 62; left as it was: {SHAKE_NOT}"),
-    (doc([EXPOSURE, DEBLUR], ["exposure"], after=80, notes=[SHAKE_NOT]),
+    (doc([DEBLUR], [], before=62, notes=["exif kept"], alone=[SHAKE_NOT]), f"score 62; left as it was: {SHAKE_NOT}"),
+    (doc([EXPOSURE, DEBLUR], ["exposure"], after=80, alone=[SHAKE_NOT]),
      f"score 43 -> 80; strongly increase exposure; {SHAKE_NOT}"),
+    (doc([DEBLUR], [], before=62, notes=[SHAKE_NOT]), "score 62; left as it was"),  # notes are not read for it
     (doc([DEBLUR], ["deblur"], after=75, notes=["camera shake corrected with a kernel estimated from the photo"]),
      "score 43 -> 75; increase sharpness"),
 ])
 def test_what_was_done(d, line):
     assert what_was_done(d) == line
+
+
+def test_a_sidecar_before_schema_5_has_its_shake_note_read_as_left_alone(tmp_path):
+    import json
+
+    from spc_cli import sidecar
+
+    old = {**doc([EXPOSURE, DEBLUR], ["exposure"], after=80, notes=["exif kept", SHAKE_NOT]), "schema": 4}
+    del old["left_alone"]
+    path = tmp_path / "a.spc.json"
+    path.write_text(json.dumps(old))
+    got = sidecar.load(path)
+    assert got["left_alone"] == [{"op": "deblur", "instruction": "increase sharpness", "reason": SHAKE_NOT}]
+    assert what_was_done(got) == f"score 43 -> 80; strongly increase exposure; {SHAKE_NOT}"
+    path.write_text(json.dumps({**old, "schema": 5, "left_alone": []}))
+    assert sidecar.load(path)["left_alone"] == []  # a schema-5 sidecar's field is taken as written
 
 
 def test_the_closed_loops_notes_are_read_in_order():

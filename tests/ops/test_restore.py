@@ -108,7 +108,7 @@ def test_shake_kernel_is_estimated_from_the_photo_and_helps():
     ctx = OPS["deblur"].prepare(soft, amount=1.0, sigma=S.kernel_sigma(psf), kind=2.0)
     out = OPS["deblur"].fn(soft, amount=1.0, sigma=S.kernel_sigma(psf), kind=2.0, context=ctx)
     assert srgb_mse(out, sharp, 16) < srgb_mse(soft, sharp, 16)
-    assert ctx["notes"][0] and "corrected" in ctx["notes"][0][0]
+    assert ctx["notes"][0] and "corrected" in ctx["notes"][0][0] and ctx["left_alone"] == [None]
 
 
 def test_shake_without_a_reliable_kernel_leaves_the_photo_and_says_why():
@@ -117,7 +117,7 @@ def test_shake_without_a_reliable_kernel_leaves_the_photo_and_says_why():
     ctx = OPS["deblur"].prepare(noise, amount=1.0, sigma=2.0, kind=2.0)
     out = OPS["deblur"].fn(noise, amount=1.0, sigma=2.0, kind=2.0, context=ctx)
     assert torch.equal(out, noise)
-    assert "not" in ctx["notes"][0][0]
+    assert ctx["left_alone"][0].startswith(f"{S.NOT_DONE} ") and ctx["notes"] == [[]]
 
 
 # --- unclip ---------------------------------------------------------------------------------

@@ -139,3 +139,50 @@ def test_an_interrupted_run_leaves_a_page_that_says_so_and_stops_reloading(tmp_p
         api.enhance([tmp_path / "in"], tmp_path / "out", progress=False, report=True, on_outcome=stop)
     html = (tmp_path / "out" / "index.html").read_text()
     assert "Stopped" in html and "interrupted after 1 of 3" in html and 'http-equiv="refresh"' not in html
+
+
+def test_the_schema_names_every_op_an_artist_can_report():
+    """A line carries whatever op the artist rendered or left alone: the schema must allow them all
+    (it once listed 8 of the pipeline's 13 ops, so a line with a deblur failed its own schema)."""
+    from spc_cli.artist import diffusion, smartphotocrafter
+    from spc_cli.ops import OPS
+
+    schema = json.loads(SCHEMA_FILE.read_text())
+    assert set(schema["$defs"]["op"]["enum"]) == set(OPS) | {diffusion.EDIT_OP, smartphotocrafter.EDIT_OP}
+
+
+def test_a_line_with_every_op_and_an_edit_left_alone_follows_the_schema(tmp_path):
+    import jsonschema
+
+    from spc_cli.engine.record import Outcome
+    from spc_cli.ops import OPS
+    from spc_cli.runlog import photo_line
+
+    plan = [{"op": op, "instruction": f"adjust {op}"} for op in OPS]
+    reason = "camera shake not corrected: the kernels estimated on two parts of the photo disagree"
+    doc = {"critique": {"score": 50.0}, "result": {"score": 70.0}, "plan": plan,
+           "applied": [{"op": op, "version": 1, "params": {"amount": 0.5}} for op in OPS if op != "deblur"],
+           "left_alone": [{"op": "deblur", "instruction": "adjust deblur", "reason": reason}]}
+    line = photo_line(Outcome(tmp_path / "a.jpg", "done", tmp_path / "out" / "a.jpg"), doc, tmp_path / "a.spc.json")
+    schema = json.loads(SCHEMA_FILE.read_text())
+    jsonschema.validate(line, schema)
+    assert line["left_alone"] == [{"op": "deblur", "instruction": "adjust deblur", "reason": reason}]
+    assert [e["op"] for e in line["edits"]] == [op for op in OPS if op != "deblur"]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**line, "left_alone": [{"op": "deblur", "instruction": "x", "reason": ""}]}, schema)
+
+
+def test_the_page_says_which_planned_edit_an_op_left_undone_and_why(tmp_path):
+    from spc_cli.engine.record import Outcome
+    from spc_cli.report import Entry
+    from spc_cli.report_page import fill
+
+    reason = "camera shake not corrected: the kernels estimated on two parts of the photo disagree"
+    doc = {"critique": {"score": 50.0, "findings": []}, "result": {"score": 60.0},
+           "plan": [{"op": "exposure", "instruction": "increase exposure"},
+                    {"op": "deblur", "instruction": "strongly increase sharpness"}],
+           "applied": [{"op": "exposure", "version": 1, "params": {"ev": 0.5}}],
+           "left_alone": [{"op": "deblur", "instruction": "strongly increase sharpness", "reason": reason}]}
+    entry = Entry(0, "a.jpg")
+    fill(entry, Outcome(tmp_path / "a.jpg", "done", tmp_path / "a.jpg"), doc, tmp_path)
+    assert entry.state == "changed" and entry.refused == f"strongly increase sharpness: not done ({reason})"

@@ -88,7 +88,7 @@ def test_frames_of_a_series_come_out_matching_and_the_sidecar_says_what_was_shar
     assert np.abs(auto).max() < OWN_SHARE * np.abs(off).max() + 0.02, (auto, off)
     doc = json.loads((tmp_path / "auto" / "a_1.spc.json").read_text())
     s = doc["series"]
-    assert doc["schema"] == 4 and s["size"] == 3 and s["shared"] == ["white_balance", "exposure"]
+    assert doc["schema"] == 5 and s["size"] == 3 and s["shared"] == ["white_balance", "exposure"]
     assert s["members"] == [str(f) for f in files] and s["offset"]["from"] == "matched"
     assert {e["op"] for e in s["edits"]} <= {"white_balance", "exposure"} and s["edits"]
     assert [a["op"] for a in doc["applied"]][:1] in (["white_balance"], ["exposure"])

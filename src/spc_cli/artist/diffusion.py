@@ -32,6 +32,8 @@ from ..photo import Photo
 from ..plan import EditPlan
 from .base import Applied, Rendered
 
+EDIT_OP = "diffusion_edit"  # the one applied step of a diffusion edit (it renders the whole plan)
+
 try:
     import diffusers  # noqa: F401 - a missing extra is a usage error here, before any work
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
@@ -319,7 +321,7 @@ class DiffusionArtist:
             full = photo.pixels.to(self.device)  # the map is applied where the compute is, in bands
             pixels = transfer_edit(full, source.to(self.device), edited.to(self.device), self.transfer,
                                    strength=min(strength, 2.0)).to(photo.pixels.device)
-            applied = Applied(op="diffusion_edit", version=1,
+            applied = Applied(op=EDIT_OP, version=1,
                               params={"steps": float(self.steps), "guidance": float(self.guidance),
                                       "seed": float(self.seed), "strength": round(strength, 6)})
             notes = [f"diffusion instruction: {text!r} ({self.model_name}, {self.family.name}, {pw}x{ph} proxy)",

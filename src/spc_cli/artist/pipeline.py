@@ -33,7 +33,7 @@ from ..errors import ParamError, UsageError
 from ..ops import OPS, RANK, OpSpec
 from ..photo import Photo
 from ..plan import Edit, EditPlan
-from .base import Applied, Rendered
+from .base import Applied, LeftAlone, Rendered
 from .tiling import Stage, stream, stream_halo
 
 LUT_SIZE = 32769
@@ -129,16 +129,17 @@ class PipelineArtist:
 
     def apply(self, batch: torch.Tensor, plans: list[list[Edit]], band_pixels: int | None = None,
               notes: list[list[str]] | None = None, in_place: bool = True,
-              left: list[set[str]] | None = None) -> torch.Tensor:
+              left: list[dict[str, str]] | None = None) -> torch.Tensor:
         """Run per-image step lists over a (B,3,H,W) batch, **in place**; returns it.
         ``in_place=False``: the result may be a new tensor where an op made one for a segment
         that covers the whole batch in one band (it is not copied back; ``batch`` is then spent).
 
         Images lacking an op get its neutral params. ``band_pixels``: pixels per band of the
         streaming (default the artist's). ``notes``: one list per image, extended with what
-        the ops have to say (a shake kernel that could not be estimated, ...). ``left``: one set
-        per image, given the names of the ops that left it alone after all (their statistics said
-        they cannot do it reliably: ``context["left_alone"]``), so they are not reported as applied.
+        the ops have to say (how a shake kernel was trusted, ...). ``left``: one dict per image,
+        given op name -> reason for each op that left the image alone after all (its statistics
+        said it cannot do the edit reliably: ``context["left_alone"]``, a reason or None per
+        image), so that it is not reported as applied and the record can say why.
         """
         band_pixels = band_pixels or self.band_pixels
         names = sorted({e.op for steps in plans for e in steps}, key=lambda n: RANK[n])
@@ -161,9 +162,9 @@ class PipelineArtist:
                 for i, said in enumerate(context.get("notes", [])):
                     notes[i].extend(said)
             if left is not None:
-                for i, alone in enumerate(context.get("left_alone", [])):
-                    if alone:
-                        left[i].add(spec.name)
+                for i, why in enumerate(context.get("left_alone", [])):
+                    if why:
+                        left[i][spec.name] = why
             return context
 
         start = batch
@@ -258,7 +259,7 @@ class PipelineArtist:
         for group in batches([tuple(photos[i].pixels.shape) for i in left], self.batch_size):
             todo = [left[i] for i in group]
             said: list[list[str]] = [[] for _ in todo]
-            alone: list[set[str]] = [set() for _ in todo]
+            alone: list[dict[str, str]] = [{} for _ in todo]
             with torch.no_grad():
                 # to_compute stacks into a new tensor: apply may work in place without
                 # touching the callers' pixels (unless they allowed it).
@@ -272,7 +273,8 @@ class PipelineArtist:
                     x = to_compute([photos[i].pixels for i in todo], self.device, dtype)
                 y = self.apply(x, [steps[i] for i in todo], notes=said, left=alone)
             for i, pix, note, skip in zip(todo, from_compute(y), said, alone):
-                out[i] = Rendered(photos[i].with_pixels(pix), _applied([e for e in steps[i] if e.op not in skip]), note)
+                out[i] = Rendered(photos[i].with_pixels(pix), _applied([e for e in steps[i] if e.op not in skip]), note,
+                                  [LeftAlone(e.op, e.instruction or e.op, skip[e.op]) for e in steps[i] if e.op in skip])
         return out  # type: ignore[return-value]
 
 

@@ -34,6 +34,8 @@ from .diffusion import TransferSettings, _check, transfer_edit
 from ..critic.smartphotocrafter import critic_megapixels
 from .drift import DriftSettings, measure_drift
 
+EDIT_OP = "smartphotocrafter_edit"  # the one applied step of the release's edit (it renders the whole plan)
+
 GLOBAL_ONLY = TransferSettings(cells=1, smooth=0)
 
 
@@ -160,7 +162,7 @@ class SmartPhotoCrafterArtist:
             pixels = transfer_edit(full, source.to(self.device), edited.to(self.device), settings,
                                    strength=min(strength, 2.0)).to(photo.pixels.device)
             h, w = source.shape[-2:]
-            applied = Applied(op="smartphotocrafter_edit", version=1,
+            applied = Applied(op=EDIT_OP, version=1,
                               params={"steps": float(self.steps), "guidance": float(self.guidance),
                                       "seed": float(self.seed), "strength": round(strength, 6),
                                       "drift_shift": round(drift.shift, 6), "drift_flow": round(drift.flow, 6),

@@ -72,6 +72,7 @@ def document(photo, critique, plan: EditPlan, rendered, timings: dict[str, float
     return sidecar.build(
         photo_info=_input_info(photo), output_info=None, critique=critique.to_dict(), plan=plan.to_list(),
         applied=[a.to_dict() for a in rendered.applied], backends=backends,
+        left_alone=[x.to_dict() for x in getattr(rendered, "left_alone", [])],
         settings=settings.output_settings(),
         settings_key=settings.key(), timings_ms=timings, exif=sidecar.exif_summary(photo.meta.tags),
         refine=[n for n in notes if n.startswith("strength")],
@@ -161,12 +162,11 @@ def what_was_done(doc: dict[str, Any]) -> str:
     """One line from a sidecar: the score before -> after, and the edits rendered in words, or
     why the photo was left as it was ("nothing needs fixing", the closed loop's refusal, or an
     op's own reason for leaving it alone, which is also added after the edits that were made)."""
-    from ..ops.shake import NOT_DONE
     from .planning import refusal
 
-    # an op that left the photo alone after all (its own statistics said it could not do the edit
-    # reliably: ops/deblur.prepare_deblur) says so in a note that begins with its NOT_DONE
-    alone = [n for n in doc.get("notes", []) if n.startswith(f"{NOT_DONE} ")]
+    # the planned edits the artist did not render after all (an op's own statistics said it could
+    # not do them reliably: ops/deblur.prepare_deblur), each with the op's reason
+    alone = [x["reason"] for x in doc.get("left_alone") or [] if x.get("reason")]
 
     applied = {a["op"] for a in doc.get("applied", [])}
     whole = any(op.endswith("_edit") for op in applied)  # a model artist's one edit renders the whole plan

@@ -208,23 +208,23 @@ def shake_size(sigma: float) -> int:
 def prepare_deblur(image: torch.Tensor, amount: float | torch.Tensor = 0.0, sigma: float | torch.Tensor = 1.0,
                    kind: float | torch.Tensor = 0.0, noise: float | torch.Tensor = 0.0, **_: object) -> dict:
     """For images whose ``kind`` is camera shake: the kernel estimated from the photo (its
-    inverse and footprint), or None with the reason in ``notes`` and the image marked in
-    ``left_alone`` (the op then returns it unchanged, and is not reported as applied)."""
+    inverse and footprint, and how it was trusted in ``notes``), or None with the reason in
+    ``left_alone`` (the op then returns the image unchanged, and is not reported as applied)."""
     from .shake import estimate_shake, kernel_sigma
 
     kernels: list[dict | None] = []
     notes: list[list[str]] = []
-    left: list[bool] = []
+    left: list[str | None] = []
     for i in range(image.shape[0]):
         if int(round(_scalar(kind, i))) != KIND_SHAKE or _scalar(amount, i) == 0.0:
             kernels.append(None)
             notes.append([])
-            left.append(False)
+            left.append(None)
             continue
         y = luma(image[i:i + 1].float())[0, 0].clamp(min=0.0).cpu().numpy()
         k, why = estimate_shake(y, shake_size(_scalar(sigma, i)))
-        notes.append([why])
-        left.append(k is None)
+        notes.append([] if k is None else [why])
+        left.append(why if k is None else None)
         if k is None:
             kernels.append(None)
             continue
