@@ -52,3 +52,15 @@ def test_blur_and_noise_findings_map_to_measured_sigmas():
     noise = Finding("noise", "present", 0.8, 0.8, {"luma_sigma": 0.01, "chroma_sigma": 0.02}, "noisy")
     d = advise._denoise_edit(noise)
     assert (d.params.sigma, d.params.chroma_sigma) == (0.01, 0.02)
+
+
+
+def test_a_deconvolution_is_regularised_for_the_noise_read_at_half_resolution():
+    """A low-light JPEG's noise is correlated over 2-3 px: faint at full resolution, where no noise
+    finding is made, it is what a deconvolution of a 1 px shake amplifies into a mesh (real photo:
+    luma 2.8/255, 6.2/255 at half resolution). Its level for the inverse: CAMERA_LUMA x that read."""
+    shake = Finding("sharpness", "blurred", 0.5, 0.8, {"blur_px": 1.1, "grain_risk": 0.0, "shake": 1.0}, "shaken")
+    m = {"noise.luma_sigma": 0.011, "noise.flat_sigma_half": 0.0242}
+    assert advise._deblur_edit(shake, m).params.noise == round(advise.CAMERA_LUMA * 0.0242, 4)
+    clean = {"noise.luma_sigma": 0.001, "noise.flat_sigma_half": 0.001}  # a clean photo: the floor, as before
+    assert advise._deblur_edit(shake, clean).params.noise == round(advise.DEBLUR_NOISE_FLOOR, 4)

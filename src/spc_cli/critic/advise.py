@@ -197,8 +197,14 @@ def _deblur_edit(f: Finding, m: dict[str, float]) -> Edit:
     (see DEBLUR_SCALE); a blur along one direction (the finding's ``shake``) asks for the camera
     shake deconvolution instead, whose kernel the op estimates from the photo (its size from the
     most blurred direction) and which leaves the photo alone, saying why, where that estimate
-    is not reliable."""
-    noise = max(m.get("noise.luma_sigma", 0.0), DEBLUR_NOISE_FLOOR)
+    is not reliable.
+
+    The inverse is regularised for the strongest noise the critic read, whether or not it made a
+    finding of it: a camera's or a JPEG's noise is correlated over 2-3 px, at the scale a
+    deconvolution of a 1-2 px blur amplifies most, and reads there at half resolution; its
+    full-resolution level is CAMERA_LUMA times that read (as the denoise takes it)."""
+    noise = max(m.get("noise.luma_sigma", 0.0), CAMERA_LUMA * m.get("noise.flat_sigma_half", 0.0),
+                DEBLUR_NOISE_FLOOR)
     if f.measured.get("shake", 0.0) > 0:
         sigma, kind, share = _clamp(f.measured.get("blur_px", 1.5), 0.5, 5.0), 2.0, SHAKE_SHARE
     else:
