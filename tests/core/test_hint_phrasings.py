@@ -95,6 +95,18 @@ TABLE = [
     ("+0.5 EV with more vibrance", [(B, 1, 0.5), (V, 1, 1.0)]),
     ("neutral colours but a bit warmer", [("neutral", 0, 1.0), (W, 1, 0.5)]),
     ("reduce noise and a lot more contrast", [(NZ, -1, 1.0), (C, 1, 1.75)]),
+    # a photographer's fractions of a stop
+    ("+2/3 EV", [(B, 1, 0.667)]), ("increase exposure by 2/3 stop", [(B, 1, 0.667)]), ("-1/3 EV", [(B, -1, -0.333)]),
+    ("-1 1/3 stops", [(B, -1, -1.333)]), ("1/2 stop darker", [(B, -1, -0.5)]),
+    ("two thirds of a stop brighter", [(B, 1, 0.667)]), ("a third of a stop darker", [(B, -1, -0.333)]),
+    # a cast named and taken out: the photo's measured light, as "neutral colours" takes it
+    ("remove the orange cast", [("neutral", 0, 1.0)]), ("undo the blue tint", [("neutral", 0, 1.0)]),
+    ("get rid of that ugly green cast", [("neutral", 0, 1.0)]), ("fix the colours", [("neutral", 0, 1.0)]),
+    ("remove the heavy tungsten colour cast", [("neutral", 0, 1.0)]),
+    ("remove the yellow cast and slightly brighter", [("neutral", 0, 1.0), (B, 1, 0.5)]),
+    # too much, too little, not too much
+    ("too much contrast", [(C, -1, 1.0)]), ("too little saturation", [(S, 1, 1.0)]),
+    ("not enough contrast", [(C, 1, 1.0)]), ("brighter and warmer, but not too much", [(B, 1, 1.0), (W, 1, 0.5)]),
 ]
 
 LOOK_TABLE = [
@@ -104,6 +116,9 @@ LOOK_TABLE = [
     ("matte", {FD: (1, 1.0), C: (-1, 0.5), S: (-1, 0.25)}),
     ("film look", {FD: (1, 0.25), C: (1, 0.5), S: (-1, 0.5), W: (1, 0.25), CL: (1, 0.25)}),
     ("moody and brighter", {B: (1, 1.0), W: (-1, 0.5), S: (-1, 0.75), SH: (-1, 0.5), C: (1, 0.5)}),
+    ("vintage", {FD: (1, 1.0), S: (-1, 0.5), W: (1, 0.5), C: (-1, 0.5)}),
+    ("high key", {B: (1, 1.75), C: (-1, 0.5), SH: (1, 0.5)}),
+    ("slightly low-key", {B: (-1, 0.875), C: (1, 0.25), SH: (-1, 0.25)}),
 ]
 
 

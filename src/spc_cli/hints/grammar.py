@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass, replace
 
 from ..errors import UsageError
-from .vocabulary import (DEGREES, DIALS, DIALS_BY_NAME, DOWN_SUFFIXES, DOWN_VERBS, FILLERS, FLIP_PREFIXES,
-                         KELVIN_WORDS, LOOK_NAMES, LOOKS, MONOCHROME, NEUTRAL, NO_DEGREE, PROTECT, SOFT_FILLERS,
-                         UP_SUFFIXES, UP_VERBS)
+from .vocabulary import (CAST_COLOURS, CAST_VERBS, DEGREES, DIALS, DIALS_BY_NAME, DOWN_SUFFIXES, DOWN_VERBS,
+                         FILLERS, FLIP_PREFIXES, KELVIN_WORDS, LOOK_NAMES, LOOKS, MONOCHROME, NEUTRAL, NO_DEGREE,
+                         PROTECT, SOFT_FILLERS, UP_SUFFIXES, UP_VERBS)
 
 KELVIN_RANGE = (1667.0, 25000.0)  # where the Planckian locus approximation holds
 
@@ -96,7 +96,10 @@ def _build_table() -> dict[str, _Entry]:
 
 
 TABLE = _build_table()
-VOCABULARY = {w for p in TABLE for w in p.split()} | {w for p in DEGREES for w in p.split()} | set(FILLERS) \
+# "remove the orange cast", "get rid of that ugly green tint": a cast named and taken out
+_CAST = re.compile(rf"^(?:{'|'.join(map(re.escape, CAST_VERBS))})(?: (?:{'|'.join(CAST_COLOURS)}))* (?:cast|tint)$")
+VOCABULARY = {w for p in TABLE for w in p.split()} | set(CAST_COLOURS) | {w for v in CAST_VERBS for w in v.split()} \
+    | {"cast"} | {w for p in DEGREES for w in p.split()} | set(FILLERS) \
     | {w for p in SOFT_FILLERS for w in p.split()} | {w for p in KELVIN_WORDS for w in p.split()} | {"ev", "stop"}
 
 # Canonical phrases offered when a clause is not understood.
@@ -108,12 +111,20 @@ SUGGESTIONS = sorted({p for d in DIALS for p in d.up[:3] + d.down[:3]} | {f"more
 
 # Multi-word tokens rewritten before a hint is split on "and" (so "black and white" and "one and
 # a half stops" stay whole) and before numbers are read; then spelling variants.
+def _fraction(m: re.Match) -> str:
+    whole = float(m["whole"] or 0)
+    return f"{whole + float(m['num']) / float(m['den']):.3f}".rstrip("0").rstrip(".")
+
+
 _WHOLE = (
+    # a photographer's thirds and halves of a stop: "+2/3 EV", "1 1/3 stops", "-1/2 stop"
+    (r"(?<![\d/.])(?:(?P<whole>\d+)\s+)?(?P<num>[1-8])/(?P<den>[2-9])(?![\d/])", _fraction),
+    (r"\btwo thirds of an? (?:stop|ev)\b", "0.667 stop"),
     (r"\bblack\s*(?:and|&|n)\s*white\b|\bb\s*&\s*w\b", "black_and_white"),
     (r"\b(?:light and exposure|exposure and light|brightness and exposure)\b", "exposure"),
     (r"\b(?:one and a half|1 and a half)\s+stops?\b", "1.5 stops"),
     (r"\bhalf an? (?:stop|ev)\b|\ba half stop\b", "0.5 stop"),
-    (r"\ba third of an? (?:stop|ev)\b", "0.33 stop"),
+    (r"\ba third of an? (?:stop|ev)\b", "0.333 stop"),
     (r"\b(?:one|a full|a) stop\b", "1 stop"), (r"\btwo stops\b", "2 stops"), (r"\bthree stops\b", "3 stops"),
 )
 _SPELLING = (
@@ -145,6 +156,9 @@ def _lookup(words: str) -> _Entry | None:
     for t in tries:
         if t in TABLE:
             return TABLE[t]
+    for t in tries:
+        if _CAST.match(t):
+            return _Entry("neutral")
     return None
 
 

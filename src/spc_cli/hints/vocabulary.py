@@ -16,7 +16,8 @@ DEGREES: dict[str, float] = {
     "a touch": 0.25, "a tiny bit": 0.25, "very slightly": 0.25, "barely": 0.25, "a hint": 0.25,
     "subtly": 0.25, "a tad": 0.25, "just a touch": 0.25, "ever so slightly": 0.25,
     "slightly": 0.5, "a bit": 0.5, "a little": 0.5, "a little bit": 0.5, "mildly": 0.5, "gently": 0.5,
-    "lightly": 0.5, "a little more": 0.5, "a bit more": 0.5, "slightly more": 0.5,
+    "lightly": 0.5, "a little more": 0.5, "a bit more": 0.5, "slightly more": 0.5, "not too much": 0.5,
+    "not much": 0.5, "not too strongly": 0.5, "not overdone": 0.5,
     "somewhat": 0.75, "a fair bit": 0.75, "rather": 0.75, "fairly": 0.75,
     "moderately": 1.0, "more": 1.0, "noticeably": 1.0, "appropriately": 1.0,
     "much": 1.75, "a lot": 1.75, "strongly": 1.75, "way": 1.75, "considerably": 1.75, "significantly": 1.75,
@@ -162,10 +163,10 @@ DIALS_BY_NAME: dict[str, Dial] = {d.name: d for d in DIALS}
 # Generic verbs that turn any dial's noun up or down ("increase saturation", "less contrast").
 UP_VERBS = ("more", "increase", "boost", "raise", "add", "add more", "enhance", "higher", "stronger", "bump up",
             "turn up", "bring up", "push", "up", "amp up", "pump up", "improve", "strengthen", "intensify",
-            "heighten", "amplify", "increased", "boosted", "extra")
+            "heighten", "amplify", "increased", "boosted", "extra", "too little", "not enough")
 DOWN_VERBS = ("less", "reduce", "decrease", "lower", "cut", "cut back", "weaker", "turn down", "bring down",
               "tone down", "pull back", "dial back", "dial down", "minimise", "lessen", "drop", "reduced",
-              "decreased", "weaken", "soften", "diminish", "fewer", "lower the", "pull down")
+              "decreased", "weaken", "soften", "diminish", "fewer", "lower the", "pull down", "too much")
 # Suffix forms: "saturation up", "contrast down".
 UP_SUFFIXES = ("up", "boost", "plus")
 DOWN_SUFFIXES = ("down", "minus")
@@ -180,7 +181,18 @@ NEUTRAL = ("neutral", "more neutral", "neutral colours", "neutral white balance"
            "correct colours", "true colours", "true to life colours", "accurate colours", "natural colours",
            "balance colours", "balance white balance", "colour correct", "colour correction", "whites white",
            "greys grey", "neutral light", "get rid of cast", "lose cast", "mixed light", "fix mixed light",
-           "neutralise mixed light", "neutral colours everywhere")
+           "neutralise mixed light", "neutral colours everywhere", "rid cast", "rid colour cast", "fix colours",
+           "fix colour", "correct colour",
+           "fix colour balance", "correct colour balance", "colour balance")
+# "remove the orange cast", "undo the blue tint", "get rid of the green cast": the light's colour named
+# by how it shows, taken out as "neutral colours" takes it out (by the photo's measured light, not a
+# fixed step); "too orange" and "less blue" stay steps of warmth and tint
+# (``grammar`` reads a verb, any of these words, then "cast" or "tint")
+CAST_COLOURS = ("orange", "yellow", "warm", "amber", "red", "blue", "cool", "cold", "green", "magenta", "pink",
+                "purple", "cyan", "colour", "unnatural", "ugly", "strong", "heavy", "slight", "tungsten",
+                "fluorescent", "indoor")
+CAST_VERBS = ("remove", "fix", "correct", "undo", "neutralise", "rid", "lose", "kill", "eliminate", "take out",
+              "take away", "no", "without")
 MONOCHROME = ("black_and_white", "monochrome", "greyscale", "mono", "b/w", "no colour", "colourless",
               "convert to black_and_white", "black_and_white conversion", "noir")
 KELVIN_WORDS = ("white balance", "wb", "temperature", "colour temperature", "light", "lighting", "set", "to",
@@ -216,6 +228,9 @@ LOOKS: dict[str, tuple[str, ...]] = {
              "a touch more clarity"),
     "dramatic": ("more contrast", "slightly darker", "slightly deepen shadows", "more clarity",
                  "slightly less saturated"),
+    "vintage": ("faded", "slightly less saturated", "slightly warmer", "slightly less contrast"),
+    "high key": ("much brighter", "slightly less contrast", "slightly lift shadows"),
+    "low key": ("much darker", "slightly more contrast", "slightly deepen shadows"),
 }
 LOOK_NAMES: dict[str, str] = {
     "golden hour": "golden hour", "golden-hour": "golden hour", "golden": "golden hour", "sunset": "golden hour",
@@ -223,7 +238,9 @@ LOOK_NAMES: dict[str, str] = {
     "airy": "airy", "light and airy": "airy", "bright and airy": "airy", "airier": "airy", "matte": "matte",
     "faded film": "matte", "film": "film", "filmic": "film", "analogue": "film", "analog": "film",
     "film like": "film", "cinematic": "film", "dramatic": "dramatic", "more dramatic": "dramatic",
-    "drama": "dramatic",
+    "drama": "dramatic", "vintage": "vintage", "retro": "vintage", "old photo": "vintage",
+    "high key": "high key", "high-key": "high key", "highkey": "high key",
+    "low key": "low key", "low-key": "low key", "lowkey": "low key",
 }
 
 # Words dropped before a clause is matched; ``SOFT_FILLERS`` only on a second try (they carry
