@@ -106,7 +106,8 @@ TABLE = [
     ("remove the yellow cast and slightly brighter", [("neutral", 0, 1.0), (B, 1, 0.5)]),
     # too much, too little, not too much
     ("too much contrast", [(C, -1, 1.0)]), ("too little saturation", [(S, 1, 1.0)]),
-    ("not enough contrast", [(C, 1, 1.0)]), ("brighter and warmer, but not too much", [(B, 1, 1.0), (W, 1, 0.5)]),
+    ("not enough contrast", [(C, 1, 1.0)]), ("darken the sky", [(H, -1, 1.0)]),
+    ("bring back the clouds", [(H, -1, 1.0)]), ("brighter and warmer, but not too much", [(B, 1, 1.0), (W, 1, 0.5)]),
 ]
 
 LOOK_TABLE = [

@@ -113,7 +113,10 @@ DIALS: tuple[Dial, ...] = (
          up=("brighter highlights", "brighter whites", "lighter highlights"),
          down=("darker highlights", "less blown highlights", "more highlight detail", "tame highlights",
                "recover highlights", "highlight recovery", "softer highlights"),
-         nouns=("highlights", "highlight detail", "highlight details", "bright areas", "brights", "whites"),
+         # spc edits the whole photo: "darken the sky" is the highlights a photographer pulls down for it
+         # (read otherwise, "sky" is a filler and the clause would darken everything)
+         nouns=("highlights", "highlight detail", "highlight details", "bright areas", "brights", "whites", "sky",
+                "sky detail", "clouds"),
          verbs_up=("lift", "brighten", "lighten", "boost"),
          verbs_down=("recover", "tame", "pull down", "rescue", "darken", "tone down", "bring back", "restore",
                      "hold back", "compress")),
