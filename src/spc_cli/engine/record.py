@@ -72,7 +72,7 @@ def document(photo, critique, plan: EditPlan, rendered, timings: dict[str, float
     return sidecar.build(
         photo_info=_input_info(photo), output_info=None, critique=critique.to_dict(), plan=plan.to_list(),
         applied=[a.to_dict() for a in rendered.applied], backends=backends,
-        left_alone=[x.to_dict() for x in getattr(rendered, "left_alone", [])],
+        left_alone=[x.to_dict() for x in rendered.left_alone],
         settings=settings.output_settings(),
         settings_key=settings.key(), timings_ms=timings, exif=sidecar.exif_summary(photo.meta.tags),
         refine=[n for n in notes if n.startswith("strength")],

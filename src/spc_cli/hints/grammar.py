@@ -109,13 +109,14 @@ SUGGESTIONS = sorted({p for d in DIALS for p in d.up[:3] + d.down[:3]} | {f"more
                      | set(LOOKS) | {"+0.7 EV", "-1 stop", "5600K", "contrast +20", "saturation -30 %",
                                      "slightly increase saturation", "lift the shadows", "recover the highlights"})
 
-# Multi-word tokens rewritten before a hint is split on "and" (so "black and white" and "one and
-# a half stops" stay whole) and before numbers are read; then spelling variants.
 def _fraction(m: re.Match) -> str:
+    """A fraction of a stop ("2/3", "1 1/3") as the decimal a number is read as ("0.667", "1.333")."""
     whole = float(m["whole"] or 0)
     return f"{whole + float(m['num']) / float(m['den']):.3f}".rstrip("0").rstrip(".")
 
 
+# Multi-word tokens rewritten before a hint is split on "and" (so "black and white" and "one and
+# a half stops" stay whole) and before numbers are read; then spelling variants.
 _WHOLE = (
     # a photographer's thirds and halves of a stop: "+2/3 EV", "1 1/3 stops", "-1/2 stop"
     (r"(?<![\d/.])(?:(?P<whole>\d+)\s+)?(?P<num>[1-8])/(?P<den>[2-9])(?![\d/])", _fraction),
