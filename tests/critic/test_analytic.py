@@ -647,3 +647,29 @@ def test_haze_over_part_of_the_frame_is_found_region_by_region(chart):
     assert 0.5 < haze.measured["transmission"] < 0.9  # between the veiled part's 0.45 and the clear part's 1
     assert any(e.op == "dehaze" for e in c.plan.edits)
     assert not present(crit(chart), "haze")
+
+
+def _boosted(lin: torch.Tensor, scale: float) -> torch.Tensor:
+    """Chroma scaled by ``scale`` around the luminance in linear light, clipped to the gamut."""
+    y = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    return (y + scale * (lin - y)).clamp(0.0, 1.0)
+
+
+def test_a_saturation_boost_clipped_at_the_gamut_is_found_and_undone_in_part(chart):
+    assert not present(crit(chart), "saturation")  # its colours fill the gamut without leaving it
+    c = crit(_boosted(chart, 2.2))
+    (f,) = present(c, "saturation")
+    assert f.direction == "high" and f.measured["gamut_edge"] > 0.3 and "clipped" in f.reason
+    (edit,) = [e for e in c.plan.edits if e.op == "saturation"]
+    assert -0.34 <= edit.params.saturation < -0.1  # less chroma, never more than a third of it
+    assert "decrease saturation" in edit.instruction or "reduce saturation" in edit.instruction
+
+
+def test_a_vivid_scene_inside_the_gamut_is_not_called_over_saturated():
+    # strongly coloured mid-tones (OKLab chroma ~0.15-0.2), none at a channel's end
+    y, x = np.mgrid[0:256, 0:384].astype(np.float32)
+    srgb = np.stack([0.55 + 0.35 * np.sin(x / 40), 0.45 + 0.3 * np.cos(y / 30), 0.5 + 0.3 * np.sin((x + y) / 50)])
+    lin = srgb_to_linear(torch.from_numpy(srgb.clip(0.06, 0.94)))
+    c = crit(lin)
+    assert c.measurements["saturation.chroma_p90"] > 0.1 and c.measurements["saturation.gamut_edge"] == 0.0
+    assert not present(c, "saturation")

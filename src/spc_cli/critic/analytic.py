@@ -73,7 +73,7 @@ class AnalyticCritic:
         out.update({f"exposure.{k}": v for k, v in M.measure_exposure(small).items()})
         out.update({f"white_balance.{k}": v for k, v in M.measure_white_balance(small, lab).items()})
         out.update({f"contrast.{k}": v for k, v in M.measure_contrast(small, lab, enc, fine=proxy).items()})
-        out.update({f"saturation.{k}": v for k, v in M.measure_saturation(small, lab).items()})
+        out.update({f"saturation.{k}": v for k, v in M.measure_saturation(small, lab, enc).items()})
         out.update({f"haze.{k}": v for k, v in M.measure_haze(small, enc=enc).items()})
         if pixel_scale is not None:
             out.update(pixel_scale)

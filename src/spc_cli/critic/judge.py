@@ -352,6 +352,9 @@ def _saturation(m, meta, found):
     p90 = m["saturation.chroma_p90"]
     if m["saturation.grey_share"] > 0.97:
         return []  # monochrome by intent
+    high = _over_saturated(m)
+    if high:
+        return high
     sev = ramp(0.06 - p90, "dull")
     if not sev:
         return []
@@ -365,6 +368,28 @@ def _saturation(m, meta, found):
         reason += "; the exposure, veil or flat tones found mute colour too, and their fix restores it first"
     return [Finding("saturation", "low", sev, conf, {"chroma_p90": p90, "target_ratio": 0.08 / max(p90, 0.01),
                                                       "explained": float(explained)}, reason)]
+
+
+# A boost's correction: chroma scaled by 1 / (1 + OVER_SATURATION_UNDO x severity). What was clipped
+# at the gamut's edge does not come back, and a scene's own vivid colour may share the frame, so
+# this undoes less than a full boost (x1.5 at full severity; calibrate_saturation.py: x1.6-2.3
+# boosts reach severity 0.3-1)
+OVER_SATURATION_UNDO = 0.5
+
+
+def _over_saturated(m):
+    """Colours pushed past the gamut: coloured mid-tones clipped at a channel's end
+    (``saturation.gamut_edge``; benchmarks/calibrate_saturation.py)."""
+    edge = m.get("saturation.gamut_edge", 0.0)
+    sev = ramp(edge, "vivid")
+    if not sev:
+        return []
+    ratio = 1.0 / (1.0 + OVER_SATURATION_UNDO * sev)
+    reason = (f"{edge:.0%} of the coloured mid-tones are clipped at the edge of the colour range, as a saturation "
+              f"boost leaves them (a camera's rendering puts a few percent there at most; the most colourful 10% "
+              f"reach {m['saturation.chroma_p90']:.3f} in OKLab chroma)")
+    return [Finding("saturation", "high", sev, 0.6, {"gamut_edge": edge, "chroma_p90": m["saturation.chroma_p90"],
+                                                     "target_ratio": ratio}, reason)]
 
 
 # --------------------------------------------------------------------------------- haze

@@ -223,19 +223,30 @@ def levels_points(image: torch.Tensor) -> tuple[float, float]:
 
 
 # --------------------------------------------------------------------------- saturation
-def measure_saturation(proxy: torch.Tensor, lab: torch.Tensor | None = None) -> dict[str, float]:
+def measure_saturation(proxy: torch.Tensor, lab: torch.Tensor | None = None,
+                       enc: torch.Tensor | None = None) -> dict[str, float]:
     """OKLab chroma distribution of the lit pixels (L > 0.15).
 
     ``chroma_mean``, ``chroma_p90``, ``chroma_p99``; ``vivid``: share of pixels with
     chroma above 0.25 (near the edge of the sRGB gamut); ``grey_share``: share below 0.02.
+    ``gamut_edge``: of the mid-tone pixels (OKLab L 0.25-0.9), the share that is coloured
+    (chroma above 0.08) and has a channel at the end of its range (sRGB-encoded at most 1/255 or
+    at least 254/255): a colour pushed past the gamut and clipped there, as a saturation boost
+    leaves it (a camera's rendering of a lit scene puts few mid-tones there: a red flower's
+    blue channel, a neon sign). ``enc``: the proxy sRGB-encoded, when the caller has it.
     """
     lab = rgb_to_oklab(proxy) if lab is None else lab
-    c = torch.sqrt(lab[1] ** 2 + lab[2] ** 2)
+    c_all = torch.sqrt(lab[1] ** 2 + lab[2] ** 2)
     lit = lab[0] > 0.15
-    c = c[lit] if int(lit.sum()) > 64 else c.reshape(-1)
+    c = c_all[lit] if int(lit.sum()) > 64 else c_all.reshape(-1)
     p50, p90, p99 = quantiles(c, [0.5, 0.9, 0.99])
+    enc = linear_to_srgb(proxy.clamp(0.0, 1.0)) if enc is None else enc
+    mid = (lab[0] > 0.25) & (lab[0] < 0.9)
+    edge = (enc.amax(dim=0) >= 254.0 / 255.0) | (enc.amin(dim=0) <= 1.0 / 255.0)
+    gamut_edge = float((mid & edge & (c_all > 0.08)).sum()) / max(1, int(mid.sum()))
     return {"chroma_mean": float(c.mean()), "chroma_median": p50, "chroma_p90": p90, "chroma_p99": p99,
-            "vivid": float((c > 0.25).float().mean()), "grey_share": float((c < 0.02).float().mean())}
+            "vivid": float((c > 0.25).float().mean()), "grey_share": float((c < 0.02).float().mean()),
+            "gamut_edge": gamut_edge}
 
 
 # --------------------------------------------------------------------------------- haze

@@ -17,6 +17,7 @@ T: dict[str, tuple[float, float]] = {
     "cast": (1.2, 3.5),              # cast distance in units of the clean-photo spread -> 1.9
     "flat": (0.06, 0.26),            # min(black level, 1 - white level), sRGB -> 0.12
     "dull": (0.02, 0.063),           # OKLab chroma p90 short of 0.06 -> 0.033 (p90 < 0.027)
+    "vivid": (0.14, 0.5),            # share of coloured mid-tones clipped at the gamut's edge -> 0.25
     "haze": (0.16, 0.63),            # veil, less the white level's drop -> 0.30
     "noise": (0.004, 0.014),         # chroma noise sigma, sRGB-encoded -> 0.007 (1.8/255)
     "noise_luma": (0.025, 0.075),    # luma noise sigma (texture inflates it) -> 0.04
