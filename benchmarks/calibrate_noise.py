@@ -31,7 +31,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import report  # noqa: E402
-from benchmarks.data import training_photo_args  # noqa: E402
+from benchmarks.data import split_photos, training_photo_args  # noqa: E402
 
 LONG_EDGE = 768
 SIGMAS = (2.0, 4.0, 7.0)
@@ -82,17 +82,10 @@ def _photo(task: tuple[int, str, str]) -> list[tuple[str, float, str | None]]:
 def main() -> int:
     from multiprocessing import Pool
 
-    from spc_cli.learn.data import list_photos
-
     args, root = training_photo_args(__doc__, seed=0)
     if root is None:
         return 0
-    train = root / "train"
-    tasks = []
-    for split in ("train", "tune"):
-        photos = [p for p in list_photos(train, split) if p.colour_ok]
-        photos = photos[: args.limit] if args.limit else photos
-        tasks += [(i + args.seed, str(train / p.relpath), split) for i, p in enumerate(photos)]
+    tasks = [(i + args.seed, path, split) for i, path, split in split_photos(root, args.limit)]
     with Pool(2) as pool:
         results = pool.map(_photo, tasks, chunksize=2)
     clean = {s: [r[0][2] for r, t in zip(results, tasks) if t[2] == s] for s in ("train", "tune")}

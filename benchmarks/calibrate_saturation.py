@@ -29,7 +29,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import report  # noqa: E402
-from benchmarks.data import training_photo_args  # noqa: E402
+from benchmarks.data import split_photos, training_photo_args  # noqa: E402
 
 LONG_EDGE = 768
 SCALES = (1.3, 1.6, 2.0, 2.3)
@@ -80,17 +80,10 @@ def _photo(task: tuple[str, str]) -> list[tuple[str, float, float, float, bool]]
 def main() -> int:
     from multiprocessing import Pool
 
-    from spc_cli.learn.data import list_photos
-
     args, root = training_photo_args(__doc__, seed=0)
     if root is None:
         return 0
-    train = root / "train"
-    tasks = []
-    for split in ("train", "tune"):
-        photos = [p for p in list_photos(train, split) if p.colour_ok]
-        photos = photos[: args.limit] if args.limit else photos
-        tasks += [(str(train / p.relpath), split) for p in photos]
+    tasks = [(path, split) for _, path, split in split_photos(root, args.limit)]
     with Pool(2) as pool:  # before the critic (and torch) is imported here: a fork after it can hang
         results = pool.map(_photo, tasks, chunksize=2)
     from spc_cli.critic.thresholds import T

@@ -57,6 +57,20 @@ def training_photo_args(doc: str, seed: int, limit_help: str = "photos at most")
     return ap.parse_args(), require_data_root()
 
 
+def split_photos(root: Path, limit: int = 0, splits: tuple[str, ...] = ("train", "tune")) -> list[tuple[int, str, str]]:
+    """(index within its split, path, split) of the colour photos of ``root/train``'s ``splits``
+    (``spc_cli.learn.data.split_of``), at most ``limit`` per split (0: all). Imports no torch: a
+    caller may fork worker processes after it."""
+    from spc_cli.learn.data import list_photos
+
+    train = root / "train"
+    out = []
+    for split in splits:
+        photos = [p for p in list_photos(train, split) if p.colour_ok]
+        out += [(i, str(train / p.relpath), split) for i, p in enumerate(photos[: limit] if limit else photos)]
+    return out
+
+
 def list_images(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
