@@ -107,6 +107,8 @@ TABLE = [
     # too much, too little, not too much
     ("too much contrast", [(C, -1, 1.0)]), ("too little saturation", [(S, 1, 1.0)]),
     ("not enough contrast", [(C, 1, 1.0)]), ("darken the sky", [(H, -1, 1.0)]),
+    # a percentage with neither a sign nor a direction word is a level: 80 % of what it is
+    ("saturation 80%", [(S, -1, -20.0)]), ("saturation 120%", [(S, 1, 20.0)]), ("contrast 150%", [(C, 1, 50.0)]),
     ("bring back the clouds", [(H, -1, 1.0)]), ("brighter and warmer, but not too much", [(B, 1, 1.0), (W, 1, 0.5)]),
 ]
 

@@ -211,6 +211,8 @@ def _number_clause(raw: str, text: str) -> Clause | None:
     if entry is None or entry.kind != "dial":
         return None
     dial = DIALS_BY_NAME[entry.target]
+    if unit == "percent" and not signed and not entry.sign and dial.number == "percent":
+        v -= 100.0  # "saturation 80%": a level, 80 % of what it is (a change is signed: "saturation +20%")
     if entry.sign:
         v = entry.sign * abs(v) * (-1 if signed and v < 0 else 1)
     if unit == "ev" or (dial.name == "brightness" and not unit and re.search(r"\bexposure\b", words)):
