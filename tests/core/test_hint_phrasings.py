@@ -199,6 +199,7 @@ def test_unknown_clause_names_the_words_and_the_closest_phrases(text, words, clo
     ("warmer and cooler", "twice"), ("5600K and warmer", "kelvin"), ("black and white, more saturated", "colour"),
     ("more haze", "cannot add"), ("less sharp", "does not blur"), ("+5 EV", "4 EV"), ("saturation -150%", "100"),
     ("20000000K", "outside"), ("+1 EV and +2 EV", "twice"), ("", "empty"), ("contrast +1 +2", "one number"),
+    ("brightness 120%", "points of CIELAB L"), ("warmth +10%", "not in percent"),
 ])
 def test_contradictions_and_impossible_asks_are_usage_errors(text, why):
     with pytest.raises(UsageError, match=why):

@@ -222,6 +222,10 @@ def _number_clause(raw: str, text: str) -> Clause | None:
             raise UsageError(f"hint {raw!r}: {v:+g} EV is beyond the +-4 EV exposure can change")
         return Clause(raw, "dial", dial.name, 1 if v >= 0 else -1, value=v, unit="ev")
     kind = dial.number
+    if kind == "points" and unit == "percent":  # "brightness 120%" once asked for L* +120
+        example = f'"{dial.name} +10"' + (' or "+0.5 EV"' if dial.name == "brightness" else "")
+        raise UsageError(f"hint {raw!r}: {dial.name} is changed in points of CIELAB {_POINTS[dial.name]}, "
+                         f"not in percent (e.g. {example})")
     if kind == "percent" and v < -100:
         raise UsageError(f"hint {raw!r}: {dial.name} cannot drop by more than 100 %")
     if kind == "range" and abs(v) > 100:
@@ -229,6 +233,7 @@ def _number_clause(raw: str, text: str) -> Clause | None:
     return _checked(Clause(raw, "dial", dial.name, 1 if v >= 0 else -1, value=v, unit=kind))
 
 
+_POINTS = {"brightness": "L*", "warmth": "b*", "tint": "a*"}  # the quantity each "points" dial moves
 _NO_OP = {"haze": "spc removes haze; it cannot add it", "noise": "spc removes noise; it adds no grain",
           "sharpness": "spc sharpens but does not blur; for a softer look try \"soft\" (less clarity)"}
 
