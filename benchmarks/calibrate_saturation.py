@@ -33,7 +33,7 @@ from benchmarks.data import split_photos, training_photo_args  # noqa: E402
 
 LONG_EDGE = 768
 SCALES = (1.3, 1.6, 2.0, 2.3)
-MODELS = ("linear", "oklab", "encoded")
+MODELS = ("linear", "oklab", "encoded")  # learn.defects.SATURATION_MODELS (not imported here: it imports torch)
 
 
 def boosted(srgb8: np.ndarray, scale: float, model: str) -> np.ndarray:
@@ -41,19 +41,8 @@ def boosted(srgb8: np.ndarray, scale: float, model: str) -> np.ndarray:
     from spc_cli.learn import defects as D
 
     lin = D.srgb_to_linear_f(srgb8.astype(np.float32) / 255.0)
-    rng = _Fixed(MODELS.index(model))
-    out, _ = D.apply_saturation(lin, rng, scale)  # type: ignore[arg-type]
+    out, _ = D.apply_saturation(lin, np.random.default_rng(0), scale, model)
     return np.round(np.clip(D.linear_to_srgb(out), 0, 1) * 255.0).astype(np.uint8)
-
-
-class _Fixed:
-    """A stand-in generator whose ``integers`` picks the model asked for."""
-
-    def __init__(self, k: int):
-        self.k = k
-
-    def integers(self, *_: object) -> int:
-        return self.k
 
 
 def _reading(srgb8: np.ndarray) -> tuple[float, float, bool]:

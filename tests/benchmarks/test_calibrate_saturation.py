@@ -12,6 +12,12 @@ def _photo() -> np.ndarray:
     return img.round().astype(np.uint8)
 
 
+def test_the_models_are_the_trainers():
+    from spc_cli.learn.defects import SATURATION_MODELS
+
+    assert MODELS == SATURATION_MODELS
+
+
 def test_each_boost_raises_the_colour_and_clips_it_at_the_gamut():
     clean = _photo()
     before = api.critique_pixels(clean.astype(np.float32) / 255.0, critic="analytic").measurements

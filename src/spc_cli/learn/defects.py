@@ -261,8 +261,14 @@ def s_curve(s: np.ndarray, amount: float, mid: float = 0.5) -> np.ndarray:
     return np.where(s < mid, lo, hi).astype(np.float32)
 
 
-def apply_saturation(x: np.ndarray, rng: np.random.Generator, scale: float) -> tuple[np.ndarray, str]:
-    model = rng.integers(0, 3)
+SATURATION_MODELS = ("linear", "oklab", "encoded")
+
+
+def apply_saturation(x: np.ndarray, rng: np.random.Generator, scale: float,
+                     model: str | None = None) -> tuple[np.ndarray, str]:
+    """Chroma scaled by ``scale`` in one of ``SATURATION_MODELS``: ``model``, or one drawn from
+    ``rng`` (the trainer's way)."""
+    model = SATURATION_MODELS.index(model) if model is not None else rng.integers(0, 3)
     if model == 0:  # linear light, around luminance
         y = (x @ LUMA)[..., None]
         return np.clip(y + scale * (x - y), 0, 1), "linear"

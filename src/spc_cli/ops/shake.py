@@ -27,7 +27,8 @@ import numpy as np
 AGREE = 0.55  # least normalised correlation between the kernels of two crops
 CROP = 384  # side of the crops the kernel is estimated on (full-resolution pixels)
 ITERS = 6  # rounds per scale
-# how every note that leaves a photo unchanged begins (the summary line repeats such notes)
+# how every reason for leaving a photo unchanged begins (it goes to the record's ``left_alone``; a
+# sidecar before schema 5 kept it among its notes, where ``sidecar.load`` finds it by this prefix)
 NOT_DONE = "camera shake not"
 BETA = 20.0  # kernel regularisation (relative to the gradient energy's mean spectrum level)
 ALPHA = 2e-3  # latent-image gradient prior
