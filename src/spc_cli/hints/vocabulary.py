@@ -184,8 +184,7 @@ NEUTRAL = ("neutral", "more neutral", "neutral colours", "neutral white balance"
            "correct colours", "true colours", "true to life colours", "accurate colours", "natural colours",
            "balance colours", "balance white balance", "colour correct", "colour correction", "whites white",
            "greys grey", "neutral light", "get rid of cast", "lose cast", "mixed light", "fix mixed light",
-           "neutralise mixed light", "neutral colours everywhere", "rid cast", "rid colour cast", "fix colours",
-           "fix colour", "correct colour",
+           "neutralise mixed light", "neutral colours everywhere", "fix colours", "fix colour", "correct colour",
            "fix colour balance", "correct colour balance", "colour balance")
 # "remove the orange cast", "undo the blue tint", "get rid of the green cast": the light's colour named
 # by how it shows, taken out as "neutral colours" takes it out (by the photo's measured light, not a
