@@ -13,6 +13,7 @@ from spc_cli.colour import linear_to_srgb, srgb_to_linear
 from spc_cli.critic.advise import score_for
 from spc_cli.critic.analytic import AnalyticCritic
 from spc_cli.critic.base import ATTRIBUTES, Finding
+from spc_cli.critic.thresholds import COLOURLESS
 from spc_cli.registry import make_critic
 
 from .scenes import linear_of, photo_from_linear, quantise
@@ -538,6 +539,34 @@ def test_a_bright_page_with_dark_text_is_not_hazy_but_the_same_page_under_a_veil
     # the same page seen through a veil (I = J t + A (1 - t), linear light): the text is lifted too
     hazy = crit(page * 0.5 + torch.tensor([0.80, 0.83, 0.88])[:, None, None] * 0.5)
     assert present(hazy, "haze")
+
+
+def _grey_wall(colour: tuple[float, float, float] | None = None) -> torch.Tensor:
+    """A light grey wall (sRGB 0.6, faint texture) with a bright, blurred round object on it and
+    no dark spot anywhere, as a greyscale photo (R = G = B) unless ``colour`` tints the object."""
+    import cv2
+
+    rng = np.random.default_rng(5)
+    h, w = 300, 400
+    img = np.full((h, w, 3), 0.6, np.float32) + rng.normal(0.0, 0.004, (h, w, 1)).astype(np.float32)
+    yy, xx = np.mgrid[:h, :w]
+    disc = ((yy - 150) ** 2 + (xx - 200) ** 2 < 60 ** 2).astype(np.float32)
+    disc = cv2.GaussianBlur(disc, (0, 0), 6)[..., None]
+    obj = np.array(colour if colour else (0.92, 0.92, 0.92), np.float32)
+    return linear_of(np.clip(img * (1 - disc) + obj * disc, 0, 1))
+
+
+def test_a_greyscale_photo_of_a_grey_wall_is_not_hazy():
+    # a greyscale photo's dark channel is its lightness: a light wall lifts it as a veil would,
+    # and nothing in the grey frame tells the two apart, so no haze is read (a colour photo
+    # under a veil still is: the page test above)
+    grey = crit(_grey_wall())
+    assert grey.measurements["haze.veil"] > 0.45
+    assert grey.measurements["saturation.chroma_p99"] < COLOURLESS
+    assert not present(grey, "haze")
+    assert all(e.op != "dehaze" for e in grey.plan.edits)
+    # a red object on the same wall puts colour in the frame, and the dark channel counts again
+    assert crit(_grey_wall((0.95, 0.55, 0.5))).measurements["saturation.chroma_p99"] > COLOURLESS
 
 
 def _three_level_frame(clipped: float, floor: float, key: float) -> torch.Tensor:

@@ -122,3 +122,14 @@ def test_every_finding_cites_numbers_and_a_calibrated_probability(critic, scene)
             continue
         assert 0.0 <= f.measured["probability"] <= 1.0 and f.confidence == pytest.approx(f.measured["probability"])
     assert c.summary.startswith("The photo is")
+
+
+def test_no_haze_is_named_on_a_greyscale_photo():
+    # the network's haze reading needs colour as the thresholds' does (thresholds.COLOURLESS):
+    # the haze finder names a veil on a colour photo and none on a greyscale one
+    from spc_cli.critic.learned import _FINDERS
+    from spc_cli.critic.thresholds import COLOURLESS
+
+    m = {"haze.veil": 0.6, "haze.dark_p10": 0.5, "saturation.chroma_p99": 0.08}
+    assert _FINDERS["haze"](m, {"haze_t": 0.5}, None)[0] == "present"
+    assert _FINDERS["haze"]({**m, "saturation.chroma_p99": COLOURLESS / 4}, {"haze_t": 0.5}, None) is None

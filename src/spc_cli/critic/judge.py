@@ -23,7 +23,7 @@ from ..colour import linear_to_srgb, srgb_level_to_linear
 from ..photo import Metadata
 from .base import Finding
 from .judge_detail import high_gain, noise_findings, sharpness_findings
-from .thresholds import DARKEST_KEEP, FLAT_LEVEL, PRESENT, REGION_SHIFT, linear_ramp, ramp
+from .thresholds import COLOURLESS, DARKEST_KEEP, FLAT_LEVEL, MONOCHROME, PRESENT, REGION_SHIFT, linear_ramp, ramp
 
 MID_KEY = 0.18  # log-average luminance of a well-exposed average scene (18% grey)
 DARK_WEIGHT = 2.5  # under-exposure deficit per stop of median below 0.032
@@ -350,7 +350,7 @@ def _contrast(m, meta, found):
 # --------------------------------------------------------------------------- saturation
 def _saturation(m, meta, found):
     p90 = m["saturation.chroma_p90"]
-    if m["saturation.grey_share"] > 0.97:
+    if m["saturation.grey_share"] > MONOCHROME:
         return []  # monochrome by intent
     high = _over_saturated(m)
     if high:
@@ -408,6 +408,10 @@ def haze_white_drop(m) -> float:
 
 
 def _haze(m, meta, found):
+    if m.get("saturation.chroma_p99", 1.0) < COLOURLESS:
+        # the dark channel of a greyscale photo is its lightness: a light grey wall lifts it as
+        # a veil would, and nothing in a grey photo tells them apart
+        return []
     veil = m["haze.veil"]
     over = [f for f in found if f.attribute == "exposure" and f.direction == "over" and f.severity >= PRESENT]
     if over and m["haze.airlight"] >= 0.98:

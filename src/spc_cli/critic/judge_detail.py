@@ -9,7 +9,7 @@ is held back where grain would be amplified.
 from __future__ import annotations
 
 from .base import Finding
-from .thresholds import PRESENT, SHAKE_SIGMA, linear_ramp, ramp
+from .thresholds import MONOCHROME, PRESENT, SHAKE_SIGMA, linear_ramp, ramp
 
 LUMA_PER_CHROMA = 4.0  # luma noise counted per unit of colour noise (independent channel noise: 0.75)
 GRAIN = (0.2 / 255, 0.6 / 255)  # noise-like grain (noise.grain): onset and full risk of sharpening it
@@ -106,7 +106,7 @@ def noise_findings(m, meta, found):
     # sigma. Luma "noise" of a colour photo with next to none in colour is texture (scene
     # detail is mostly luminance), so the luma route counts no further than LUMA_PER_CHROMA
     # times the colour noise; a monochrome photo has no colour to carry its noise and is exempt
-    sl_eff = sl if m.get("saturation.grey_share", 0.0) > 0.97 else min(sl, LUMA_PER_CHROMA * sc)
+    sl_eff = sl if m.get("saturation.grey_share", 0.0) > MONOCHROME else min(sl, LUMA_PER_CHROMA * sc)
     sev_flat, sev_half = flat_severity(m), flat_severity(m, "_half")
     sev = max(ramp(sc, "noise"), ramp(sl_eff, "noise_luma"), sev_cam, sev_flat, sev_half)
     conf = 0.8
