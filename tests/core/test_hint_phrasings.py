@@ -104,6 +104,11 @@ TABLE = [
     ("get rid of that ugly green cast", [("neutral", 0, 1.0)]), ("fix the colours", [("neutral", 0, 1.0)]),
     ("remove the heavy tungsten colour cast", [("neutral", 0, 1.0)]),
     ("remove the yellow cast and slightly brighter", [("neutral", 0, 1.0), (B, 1, 0.5)]),
+    # ... or named without "cast": a verb and the colour it shows as
+    ("remove the orange", [("neutral", 0, 1.0)]), ("kill the blue", [("neutral", 0, 1.0)]),
+    ("get rid of the ugly green", [("neutral", 0, 1.0)]),
+    # red is the warm end of the light's colour, as orange and yellow are
+    ("less red", [(W, -1, 1.0)]), ("too red", [(W, -1, 1.0)]), ("a bit redder", [(W, 1, 0.5)]),
     # too much, too little, not too much
     ("too much contrast", [(C, -1, 1.0)]), ("too little saturation", [(S, 1, 1.0)]),
     ("not enough contrast", [(C, 1, 1.0)]), ("darken the sky", [(H, -1, 1.0)]),
@@ -183,6 +188,8 @@ def test_degrees_order_the_nominal_edit():
     ("warmmer", ["warmmer"], "warmer"),
     ("more contrst", ["contrst"], "more contrast"),
     ("golden hours glow", ["hours", "glow"], "golden hour"),
+    # a verb and a word that is no colour of light: not a cast taken out (nor all colour removed)
+    ("remove colour", [], "neutral colours"),
 ])
 def test_unknown_clause_names_the_words_and_the_closest_phrases(text, words, close):
     with pytest.raises(UsageError) as e:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, replace
 
 from ..errors import UsageError
-from .vocabulary import (CAST_COLOURS, CAST_VERBS, DEGREES, DIALS, DIALS_BY_NAME, DOWN_SUFFIXES, DOWN_VERBS,
+from .vocabulary import (CAST_COLOURS, CAST_HUES, CAST_VERBS, DEGREES, DIALS, DIALS_BY_NAME, DOWN_SUFFIXES, DOWN_VERBS,
                          FILLERS, FLIP_PREFIXES, KELVIN_WORDS, LOOK_NAMES, LOOKS, MONOCHROME, NEUTRAL, NO_DEGREE,
                          PROTECT, SOFT_FILLERS, UP_SUFFIXES, UP_VERBS)
 
@@ -97,7 +97,8 @@ def _build_table() -> dict[str, _Entry]:
 
 TABLE = _build_table()
 # "remove the orange cast", "get rid of that ugly green tint": a cast named and taken out
-_CAST = re.compile(rf"^(?:{'|'.join(map(re.escape, CAST_VERBS))})(?: (?:{'|'.join(CAST_COLOURS)}))* (?:cast|tint)$")
+_CAST = re.compile(rf"^(?:{'|'.join(map(re.escape, CAST_VERBS))})(?: (?:{'|'.join(CAST_COLOURS)}))*"
+                   rf"(?: (?:cast|tint)| (?:{'|'.join(CAST_HUES)}))$")
 VOCABULARY = {w for p in TABLE for w in p.split()} | set(CAST_COLOURS) | {w for v in CAST_VERBS for w in v.split()} \
     | {"cast"} | {w for p in DEGREES for w in p.split()} | set(FILLERS) \
     | {w for p in SOFT_FILLERS for w in p.split()} | {w for p in KELVIN_WORDS for w in p.split()} | {"ev", "stop"}

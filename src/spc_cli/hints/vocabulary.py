@@ -68,10 +68,10 @@ DIALS: tuple[Dial, ...] = (
     Dial("warmth", "white_balance", "warmth", "white_balance", "b", 6.0, 0.4, -2.0, 2.0, "points",
          ("warm up the colours", "cool down the colours"),
          up=("warmer", "warm", "warm up", "warm it up", "more warmth", "yellower", "more yellow", "more orange",
-             "less cool", "less blue", "less cold"),
+             "redder", "less cool", "less blue", "less cold"),
          down=("cooler", "cool", "cool down", "cool it down", "colder", "cold", "bluer", "more blue", "less warm",
                "less yellow", "less orange"),
-         nouns=("warmth", "temperature", "colour temperature"), adj_up=("warm", "yellow", "orange"),
+         nouns=("warmth", "temperature", "colour temperature"), adj_up=("warm", "yellow", "orange", "red"),
          adj_down=("cool", "cold", "blue")),
     Dial("tint", "white_balance", "tint", "white_balance", "a", 4.0, 0.25, -1.0, 1.0, "points",
          ("shift the tint toward magenta", "shift the tint toward green"),
@@ -188,13 +188,15 @@ NEUTRAL = ("neutral", "more neutral", "neutral colours", "neutral white balance"
            "fix colour balance", "correct colour balance", "colour balance")
 # "remove the orange cast", "undo the blue tint", "get rid of the green cast": the light's colour named
 # by how it shows, taken out as "neutral colours" takes it out (by the photo's measured light, not a
-# fixed step); "too orange" and "less blue" stay steps of warmth and tint
-# (``grammar`` reads a verb, any of these words, then "cast" or "tint")
+# fixed step); "too orange", "less red" and "less blue" stay steps of warmth and tint
+# (``grammar`` reads a verb, any of these words, then "cast" or "tint", or a verb and a hue)
 CAST_COLOURS = ("orange", "yellow", "warm", "amber", "red", "blue", "cool", "cold", "green", "magenta", "pink",
                 "purple", "cyan", "colour", "unnatural", "ugly", "strong", "heavy", "slight", "tungsten",
                 "fluorescent", "indoor")
 CAST_VERBS = ("remove", "fix", "correct", "undo", "neutralise", "rid", "lose", "kill", "eliminate", "take out",
               "take away", "no", "without")
+# the colours a cast is seen as: "remove the orange", "kill the blue" name one without "cast"
+CAST_HUES = ("orange", "yellow", "amber", "red", "blue", "green", "magenta", "pink", "purple", "cyan")
 MONOCHROME = ("black_and_white", "monochrome", "greyscale", "mono", "b/w", "no colour", "colourless",
               "convert to black_and_white", "black_and_white conversion", "noir")
 KELVIN_WORDS = ("white balance", "wb", "temperature", "colour temperature", "light", "lighting", "set", "to",
