@@ -107,6 +107,9 @@ TABLE = [
     # ... or named without "cast": a verb and the colour it shows as
     ("remove the orange", [("neutral", 0, 1.0)]), ("kill the blue", [("neutral", 0, 1.0)]),
     ("get rid of the ugly green", [("neutral", 0, 1.0)]),
+    # the exposure the critic measures as right, as "fix the colours" is its measured light
+    ("fix the exposure", [("auto_exposure", 0, 1.0)]), ("correct the overexposure", [("auto_exposure", 0, 1.0)]),
+    ("slightly fix the exposure and warmer", [("auto_exposure", 0, 0.5), (W, 1, 1.0)]),
     # red is the warm end of the light's colour, as orange and yellow are
     ("less red", [(W, -1, 1.0)]), ("too red", [(W, -1, 1.0)]), ("a bit redder", [(W, 1, 0.5)]),
     # too much, too little, not too much

@@ -128,3 +128,27 @@ def test_enhance_pixels_takes_a_hint_as_retouch_does():
     assert wb["params"]["red"] < 0.9 < 1.2 < wb["params"]["blue"]
     grey_in, grey_out = srgb[100:110, 180:250].mean((0, 1)), 255 * out[100:110, 180:250].mean((0, 1))
     assert abs(grey_out[0] - grey_out[2]) < 0.25 * abs(float(grey_in[0]) - float(grey_in[2]))
+
+
+def test_fix_the_exposure_is_the_critics_measured_correction_found_or_not():
+    from spc_cli.critic.analytic import AnalyticCritic
+
+    assert needs_photo("fix the exposure")  # measured on the photo
+    (placeholder,) = parse_hint("fix the exposure").edits  # checked before any photo: nothing to do
+    assert placeholder.op == "exposure" and placeholder.params.ev == 0.0
+    scene = _cast_scene((1.0, 1.0, 1.0))
+    critic = AnalyticCritic()
+    dark = photo_from_array(np.round(photo_to_array(scene) * 0.25 * 255).astype(np.uint8))
+    planned = [e for e in critic.critique_one(dark).plan.edits if e.op == "exposure"]
+    assert planned and planned[0].params.ev > 1.0  # the critic brightens it itself
+    # the hint alone takes the critic's own exposure edit (its shoulder too), k of it with a degree
+    (e,) = parse_hint("fix the exposure", dark, critic.measure(dark)).edits
+    assert e.params == planned[0].params
+    (half,) = parse_hint("slightly fix the exposure", dark).edits  # measured here when not given
+    assert half.params.ev == pytest.approx(0.5 * planned[0].params.ev, abs=1e-3)
+    assert half.instruction.startswith("partly")
+    # where the exposure reads right there is nothing to change, and the record says so
+    plan = parse_hint("fix the exposure", scene, critic.measure(scene))
+    assert [e.params.ev for e in plan.edits] == [0.0] and "reads right" in plan.records[0]["note"]
+    with pytest.raises(UsageError, match="twice"):
+        parse_hint("fix the exposure and +1 EV")

@@ -9,6 +9,8 @@ ones before it set.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..ops import ORDER
 from ..ops.params import (PARAMS_BY_OP, ContrastParams, DehazeParams, DenoiseParams, ExposureParams,
                           LocalWhiteBalanceParams, Params, SaturationParams, SharpenParams, ToneParams,
@@ -27,6 +29,8 @@ DEFAULT_SIGMA = 0.02  # noise sigma a hint's denoise assumes when the critic mea
 def op_of(c: Clause) -> str:
     if c.kind == "dial":
         return DIALS_BY_NAME[c.dial].op
+    if c.kind == "auto_exposure":
+        return "exposure"
     return "saturation" if c.kind == "mono" else "white_balance"
 
 
@@ -92,6 +96,7 @@ def _solve_op(op: str, group: list[Clause], x, photo, m: dict) -> tuple[list[Edi
     records: list[dict] = []
     edits: list[Edit] = []
     remove = (0.0, 0.0)
+    measured = None  # the critic's exposure params, for "fix the exposure"
     knobs: dict[str, float] = {}
     words: list[str] = []
     for c in group:
@@ -116,6 +121,14 @@ def _solve_op(op: str, group: list[Clause], x, photo, m: dict) -> tuple[list[Edi
             knobs["saturation"] = -1.0
             records.append(record(c, op, "saturation", -1.0))
             words.append("remove all colour")
+        elif c.kind == "auto_exposure":
+            planned, note = measured_exposure(photo, m)
+            ev = planned.ev if planned is not None else 0.0
+            knobs["ev"] = round(c.k * ev, 3)
+            measured = planned
+            records.append(record(c, op, "ev", knobs["ev"], note=note))
+            words.append(_words(c, "set the exposure the photo measures as right") + f" ({knobs['ev']:+.2f} EV)"
+                         if knobs["ev"] else "leave the exposure as it is")
     sigma = float(m.get("noise.sigma", DEFAULT_SIGMA)) if op == "denoise" else DEFAULT_SIGMA
     dials = [c for c in group if c.kind == "dial"]
     order = KNOB_ORDER.get(op, ())
@@ -145,6 +158,8 @@ def _solve_op(op: str, group: list[Clause], x, photo, m: dict) -> tuple[list[Edi
         records.append(record(c, op, d.knob, value, solved, note))
         words.append(_words(c, d.words[0] if c.sign > 0 else d.words[1]))
     params = make_params(op, knobs, remove, sigma)
+    if measured is not None:  # the critic's own exposure edit (its highlight shoulder too), k of it
+        params = replace(measured, ev=knobs["ev"])
     if not params.is_neutral() or not edits:
         edits.append(Edit(op, params, reason="asked for: " + ", ".join(repr(c.text) for c in group),
                           instruction=" and ".join(words) or "leave the white balance", attribute=_attribute(group)))
@@ -195,6 +210,26 @@ def mixed_light(x) -> tuple[bool, dict]:
                         "cool_mode": lights[4:6], "warm_mode": lights[6:8]}
 
 
+def measured_exposure(photo, m: dict) -> tuple[ExposureParams | None, str]:
+    """(params, note): the critic's exposure edit for ``photo``, from the analytic critic's
+    measurements (``m`` when it holds them, else measured here), whether its finding was
+    present or minor; None where the exposure reads right, or without a photo."""
+    if photo is None:
+        return None, "measured on the photo"
+    from ..critic.advise import plan_for
+    from ..critic.judge import judge
+
+    if "exposure.key" not in m:
+        from ..critic.analytic import AnalyticCritic
+
+        m = AnalyticCritic().measure(photo)
+    found = [f for f in judge(m, photo.meta) if f.attribute == "exposure"]  # minor ones too: asked for
+    edits = [e for e in plan_for(found, m).edits if e.op == "exposure"]
+    if not edits:
+        return None, "the exposure reads right: nothing to change"
+    return edits[0].params, ""
+
+
 def _bound(v: float, limit: float) -> float:
     return round(min(max(v, -limit), limit), 4)
 
@@ -203,7 +238,7 @@ def _words(c: Clause, what: str) -> str:
     if c.value is not None:
         unit = {"ev": " EV", "percent": " %", "points": "", "range": "/100"}.get(c.unit, "")
         return f"{what} ({c.value:+g}{unit})"
-    if c.kind == "neutral":
+    if c.kind in ("neutral", "auto_exposure"):
         return what if c.k >= 1 else f"partly {what}"
     k = c.k
     degree = ("very slightly" if k <= 0.3 else "slightly" if k <= 0.6 else "somewhat" if k <= 0.8
@@ -214,7 +249,8 @@ def _words(c: Clause, what: str) -> str:
 def _attribute(group: list[Clause]) -> str:
     names = []
     for c in group:
-        a = DIALS_BY_NAME[c.dial].attribute if c.kind == "dial" else ("saturation" if c.kind == "mono" else "white_balance")
+        a = DIALS_BY_NAME[c.dial].attribute if c.kind in ("dial", "auto_exposure") else \
+            ("saturation" if c.kind == "mono" else "white_balance")
         if a not in names:
             names.append(a)
     return "+".join(names)

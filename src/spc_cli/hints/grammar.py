@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, replace
 
 from ..errors import UsageError
-from .vocabulary import (CAST_COLOURS, CAST_HUES, CAST_VERBS, DEGREES, DIALS, DIALS_BY_NAME, DOWN_SUFFIXES, DOWN_VERBS,
+from .vocabulary import (AUTO_EXPOSURE, CAST_COLOURS, CAST_HUES, CAST_VERBS, DEGREES, DIALS, DIALS_BY_NAME, DOWN_SUFFIXES, DOWN_VERBS,
                          FILLERS, FLIP_PREFIXES, KELVIN_WORDS, LOOK_NAMES, LOOKS, MONOCHROME, NEUTRAL, NO_DEGREE,
                          PROTECT, SOFT_FILLERS, UP_SUFFIXES, UP_VERBS)
 
@@ -25,7 +25,8 @@ class Clause:
 
     ``kind``: "dial" (turn ``dial`` by ``sign`` x degree ``k``, or to ``value`` in ``unit``),
     "neutral" (undo the photo's light colour, ``k`` of it), "kelvin" (``value`` is the target
-    white point), "mono", "protect" (``dial`` names what is kept: highlights or shadows).
+    white point), "mono", "protect" (``dial`` names what is kept: highlights or shadows),
+    "auto_exposure" (the exposure correction the critic measures for the photo, ``k`` of it).
     ``source`` is the look a clause comes from ("" when the user wrote it).
     """
 
@@ -44,6 +45,8 @@ class Clause:
         """What the clause sets; two clauses may not set the same thing."""
         if self.kind in ("neutral", "kelvin"):
             return "white point"
+        if self.kind == "auto_exposure":
+            return "brightness"
         return self.dial if self.kind == "dial" else f"{self.kind}:{self.dial}"
 
 
@@ -70,6 +73,8 @@ def _build_table() -> dict[str, _Entry]:
         put(p, _Entry("neutral"))
     for p in MONOCHROME:
         put(p, _Entry("mono"))
+    for p in AUTO_EXPOSURE:
+        put(p, _Entry("auto_exposure"))
     for what, phrases in PROTECT.items():
         for p in phrases:
             put(p, _Entry("protect", what))
@@ -106,7 +111,7 @@ VOCABULARY = {w for p in TABLE for w in p.split()} | set(CAST_COLOURS) | {w for 
 # Canonical phrases offered when a clause is not understood.
 SUGGESTIONS = sorted({p for d in DIALS for p in d.up[:3] + d.down[:3]} | {f"more {d.nouns[0]}" for d in DIALS}
                      | {f"less {d.nouns[0]}" for d in DIALS if d.name not in ("haze", "noise")}
-                     | set(NEUTRAL[:4]) | {"black and white"} | {f"keep the {w}" for w in PROTECT}
+                     | set(NEUTRAL[:4]) | {"black and white", "fix the exposure"} | {f"keep the {w}" for w in PROTECT}
                      | set(LOOKS) | {"+0.7 EV", "-1 stop", "5600K", "contrast +20", "saturation -30 %",
                                      "slightly increase saturation", "lift the shadows", "recover the highlights"})
 
@@ -265,6 +270,8 @@ def _from_entry(raw: str, entry: _Entry, degree: str) -> Clause | None:
         return Clause(raw, "neutral", degree=degree, k=min(k, 1.0))
     if entry.kind == "mono":
         return Clause(raw, "mono", "saturation", -1)
+    if entry.kind == "auto_exposure":
+        return Clause(raw, "auto_exposure", "brightness", degree=degree, k=min(k, 1.0))
     if entry.kind == "protect":
         return Clause(raw, "protect", entry.target)
     return Clause(raw, "look", entry.target, 1, degree, k)
@@ -400,6 +407,8 @@ def describe(c: Clause) -> str:
         return f"{way} ({c.degree + ', ' if c.degree else ''}x{c.k:g})"
     if c.kind == "neutral":
         return "neutralise the light's colour" + (f" ({c.k:.0%} of it)" if c.k < 1 else "")
+    if c.kind == "auto_exposure":
+        return "set the exposure the photo measures as right" + (f" ({c.k:.0%} of the change)" if c.k < 1 else "")
     if c.kind == "kelvin":
         return f"set the white point to {c.value:.0f} K"
     if c.kind == "mono":

@@ -186,6 +186,13 @@ NEUTRAL = ("neutral", "more neutral", "neutral colours", "neutral white balance"
            "greys grey", "neutral light", "get rid of cast", "lose cast", "mixed light", "fix mixed light",
            "neutralise mixed light", "neutral colours everywhere", "fix colours", "fix colour", "correct colour",
            "fix colour balance", "correct colour balance", "colour balance")
+# "fix the exposure": the exposure the critic measures as right for the photo (its own exposure
+# correction, at full strength, found or not; none where the exposure reads right), as "fix the
+# colours" is the photo's measured light
+AUTO_EXPOSURE = ("fix exposure", "correct exposure", "auto exposure", "fix brightness", "correct brightness",
+                 "proper exposure", "right exposure", "correct exposure level", "expose correctly",
+                 "expose properly", "fix over exposure", "fix under exposure", "normal exposure",
+                 "fix overexposure", "fix underexposure", "correct overexposure", "correct underexposure")
 # "remove the orange cast", "undo the blue tint", "get rid of the green cast": the light's colour named
 # by how it shows, taken out as "neutral colours" takes it out (by the photo's measured light, not a
 # fixed step); "too orange", "less red" and "less blue" stay steps of warmth and tint
