@@ -214,3 +214,10 @@ def test_unknown_clause_names_the_words_and_the_closest_phrases(text, words, clo
 def test_contradictions_and_impossible_asks_are_usage_errors(text, why):
     with pytest.raises(UsageError, match=why):
         parse_hint(text)
+
+
+@pytest.mark.parametrize("text", ["auto enhance", "fix it", "make it look better", "please improve the photo"])
+def test_asking_for_what_spc_does_without_a_hint_says_so(text):
+    with pytest.raises(UsageError, match="what spc does without a hint: leave out --hint"):
+        parse_hint(text)
+

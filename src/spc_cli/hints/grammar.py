@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, replace
 
 from ..errors import UsageError
-from .vocabulary import (AUTO_EXPOSURE, CAST_COLOURS, CAST_HUES, CAST_VERBS, DEGREES, DIALS, DIALS_BY_NAME, DOWN_SUFFIXES, DOWN_VERBS,
+from .vocabulary import (AUTO_ALL, AUTO_EXPOSURE, CAST_COLOURS, CAST_HUES, CAST_VERBS, DEGREES, DIALS, DIALS_BY_NAME, DOWN_SUFFIXES, DOWN_VERBS,
                          FILLERS, FLIP_PREFIXES, KELVIN_WORDS, LOOK_NAMES, LOOKS, MONOCHROME, NEUTRAL, NO_DEGREE,
                          PROTECT, SOFT_FILLERS, UP_SUFFIXES, UP_VERBS)
 
@@ -303,6 +303,10 @@ def _read_clause(raw: str, previous: _Entry | None, previous_degree: str) -> tup
 
 def _unknown(raw: str) -> UsageError:
     text = normalise(raw)
+    if " ".join(w for w in text.split() if w not in FILLERS and w != "it") in AUTO_ALL:
+        return UsageError(f"hint {raw.strip()!r} asks for what spc does without a hint: leave out --hint (and "
+                          "--hint-only) and the critic fixes what it finds; a hint names a change of your own "
+                          '("warmer", "fix the exposure", "neutral colours")')
     for d, rest in _degrees_in(text)[:1]:
         text = rest
     words = [w for w in re.findall(r"[a-z][a-z'\-/&]*", text) if w not in VOCABULARY]

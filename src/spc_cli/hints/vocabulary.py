@@ -193,6 +193,11 @@ AUTO_EXPOSURE = ("fix exposure", "correct exposure", "auto exposure", "fix brigh
                  "proper exposure", "right exposure", "correct exposure level", "expose correctly",
                  "expose properly", "fix over exposure", "fix under exposure", "normal exposure",
                  "fix overexposure", "fix underexposure", "correct overexposure", "correct underexposure")
+# "auto enhance", "fix everything": what spc does without a hint (the critic's fixes); as a hint
+# they are a usage error that says so, not "not understood"
+AUTO_ALL = ("auto enhance", "enhance", "auto", "auto fix", "autofix", "auto correct", "fix", "fix everything",
+            "fix all", "improve", "make better", "make look better", "make look good", "enhance everything",
+            "auto adjust", "auto tone", "auto levels", "best", "better", "nicer", "good", "great", "perfect")
 # "remove the orange cast", "undo the blue tint", "get rid of the green cast": the light's colour named
 # by how it shows, taken out as "neutral colours" takes it out (by the photo's measured light, not a
 # fixed step); "too orange", "less red" and "less blue" stay steps of warmth and tint
