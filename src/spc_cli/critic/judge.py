@@ -219,7 +219,11 @@ def _exposure(m, meta, _):
 # and how far they spread on each side: photos are more often warm than cool by content.
 WB_CENTRE = (0.2, 0.05)
 WB_SPREAD = {"warm": 0.75, "cool": 0.5, "green": 0.25, "magenta": 0.17}
-WB_PLAUSIBLE = (1.4, 0.6)  # largest |log R/B| and |log tint| a wrong white balance setting produces
+# largest |log R/B| and |log tint| of an estimate taken as a cast in full. A 2700 K lamp on a
+# 6500 K balance is log R/B 2.3 (3000 K on 5500 K: 1.6; Planckian locus, Rec.709), so 1.4 reads the
+# strongest tungsten casts as coloured scenes too: it is a line against false alarms, not the
+# physical bound (2.6 was tried: docs/critic.md, "Known limits")
+WB_PLAUSIBLE = (1.4, 0.6)
 WB_AGREE = 0.15  # estimator disagreement (log units) below which the prior is relaxed
 # a colour-temperature error moves log G/sqrt(RB) by 0.12-0.15 per unit of log R/B (blackbody
 # 2500-15000 K relative to 6500 K, in Rec.709); a cool offset within WB_LOCUS_WIDTH of that
@@ -298,10 +302,9 @@ def _white_balance(m, meta, _):
     # estimators that disagree (grey-world says orange, the white patch says neutral) mean the
     # scene's content, not the light, is coloured: we cannot tell, so the severity stays low
     agree = min(1.0, max(0.3, 1.0 - (m["white_balance.spread"] - 0.3) / 0.6))
-    # a wrongly set white balance leaves a bounded cast: tungsten light on a daylight setting
-    # is about 1.2 (log R/B) and a strong fluorescent green about 0.5 (log tint). An estimate far beyond
-    # that is a strongly coloured scene (a red wall, foliage filling the frame), not a cast
-    # we can correct, so it is reported with low severity and confidence
+    # an estimate beyond WB_PLAUSIBLE is more often a strongly coloured scene (a red wall, foliage
+    # filling the frame, a lamp-lit room kept warm) than a cast we can correct, so it is reported
+    # with low severity and confidence
     plausible = 1.0 if abs(w) <= WB_PLAUSIBLE[0] and abs(t) <= WB_PLAUSIBLE[1] else 0.25
     conf *= intent * plausible
     sev = ramp(d, "cast") * intent * agree * plausible
