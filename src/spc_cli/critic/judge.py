@@ -23,7 +23,8 @@ from ..colour import linear_to_srgb, srgb_level_to_linear
 from ..photo import Metadata
 from .base import Finding
 from .judge_detail import high_gain, noise_findings, sharpness_findings
-from .thresholds import COLOURLESS, DARKEST_KEEP, FLAT_LEVEL, MONOCHROME, PRESENT, REGION_SHIFT, linear_ramp, ramp
+from .thresholds import (COLOURLESS, DARKEST_KEEP, FLAT_LEVEL, MONOCHROME, PRESENT, REGION_SHIFT, linear_ramp,
+                         ramp)
 
 MID_KEY = 0.18  # log-average luminance of a well-exposed average scene (18% grey)
 DARK_WEIGHT = 2.5  # under-exposure deficit per stop of median below 0.032

@@ -37,8 +37,8 @@ class HintPlan(EditPlan):
 def needs_photo(text: str) -> bool:
     """Whether the hint's edits depend on the photo: a degree is a visible change, measured on
     the photo; only numbers that are op parameters themselves (EV, N/100) do not."""
-    return any(c.kind in ("neutral", "kelvin", "protect", "auto_exposure") or (c.kind == "dial" and c.unit not in ("ev", "range"))
-               for c in read(text))
+    return any(c.kind in ("neutral", "kelvin", "protect", "auto_exposure")
+               or (c.kind == "dial" and c.unit not in ("ev", "range")) for c in read(text))
 
 
 def parse_hint(text: str, photo=None, measurements: dict[str, float] | None = None,

@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass, replace
 
 from ..errors import UsageError
-from .vocabulary import (AUTO_ALL, AUTO_EXPOSURE, CAST_COLOURS, CAST_HUES, CAST_VERBS, DEGREES, DIALS, DIALS_BY_NAME, DOWN_SUFFIXES, DOWN_VERBS,
-                         FILLERS, FLIP_PREFIXES, KELVIN_WORDS, LOOK_NAMES, LOOKS, MONOCHROME, NEUTRAL, NO_DEGREE,
-                         PROTECT, SOFT_FILLERS, UP_SUFFIXES, UP_VERBS)
+from .vocabulary import (AUTO_ALL, AUTO_EXPOSURE, CAST_COLOURS, CAST_HUES, CAST_VERBS, DEGREES, DIALS, DIALS_BY_NAME,
+                         DOWN_SUFFIXES, DOWN_VERBS, FILLERS, FLIP_PREFIXES, KELVIN_WORDS, LOOK_NAMES, LOOKS, MONOCHROME,
+                         NEUTRAL, NO_DEGREE, PROTECT, SOFT_FILLERS, UP_SUFFIXES, UP_VERBS)
 
 KELVIN_RANGE = (1667.0, 25000.0)  # where the Planckian locus approximation holds
 
