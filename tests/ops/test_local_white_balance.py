@@ -96,6 +96,36 @@ def test_one_light_gives_exactly_the_global_white_balance():
     assert torch.allclose(out, ref, atol=1e-6)
 
 
+def test_gate_zero_takes_the_regional_path_where_the_lights_measure_too_close():
+    # two lights whose regions the gate reads as too close to be two (4300 K and 5600 K): gate 1
+    # (the op deciding) is the global white balance, gate 0 (the user said the light is mixed)
+    # removes each region's light all the same, and the cards end nearer neutral
+    x = two_lights(neutral_scene(), 4300.0, 5600.0)
+    ctx = prepare_local_white_balance(x)
+    assert float(separation_weight(ctx)) == 0.0
+    w, t = ctx["mean"].flatten().tolist()
+    gated = adjust_local_white_balance(x, warmth=w, tint=t, local=1.0, context=ctx)
+    r, g, b = wb_gains(w, t)
+    assert torch.allclose(gated, OPS["white_balance"].fn(x, red=r, green=g, blue=b), atol=1e-6)
+    forced = adjust_local_white_balance(x, warmth=w, tint=t, local=1.0, gate=0.0, context=ctx)
+    assert max(patch_chroma(forced)) < max(patch_chroma(gated)) - 1.0
+
+
+def test_fix_the_mixed_light_hint_takes_the_regional_path_as_asked():
+    from spc_cli.api import photo_from_array
+    from spc_cli.hints import parse_hint
+
+    x = (neutral_scene() * torch.tensor(planck_rgb(4300.0)).view(1, 3, 1, 1)).clamp(0, 1)  # one light
+    srgb = (torch.where(x <= 0.0031308, 12.92 * x, 1.055 * x.clamp(min=1e-8) ** (1 / 2.4) - 0.055)[0]
+            .permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+    assert [e.op for e in parse_hint("neutral colours", photo_from_array(srgb)).edits] == ["white_balance"]
+    plan = parse_hint("fix the mixed light", photo_from_array(srgb))
+    (e,) = plan.edits
+    assert e.op == "local_white_balance" and e.params.gate == 0.0 and e.params.local == 1.0
+    assert plan.records[0]["mode"] == "local, as asked"
+    assert "region by region" in plan.records[0]["understood"]
+
+
 def test_single_light_neutral_colours_is_todays_global_correction():
     from spc_cli.api import photo_from_array
     from spc_cli.hints import parse_hint

@@ -173,11 +173,12 @@ def _neutral(c: Clause, x, photo, m: dict):
         return None, (0.0, 0.0), record(c, "white_balance", "cast", 0.0, note="built per photo")
     cast = estimated_cast(photo, m)
     mixed, info = mixed_light(x)
-    if mixed:
+    asked = c.dial == "mixed"  # "fix the mixed light": the user says there are two lights
+    if mixed or asked:
         params = LocalWhiteBalanceParams(warmth=_bound(k * info["mean"][0], 3.0), tint=_bound(k * info["mean"][1], 1.0),
-                                         local=round(k, 4))
+                                         local=round(k, 4), gate=0.0 if asked else 1.0)
         rec = record(c, "local_white_balance", "local", k)
-        rec.update(mode="local", light=info)
+        rec.update(mode="local, as asked" if asked and not mixed else "local", light=info)
         return params, (0.0, 0.0), rec
     rec = record(c, "white_balance", "cast", k)
     rec.update(mode="global", light=info, cast=[round(v, 4) for v in cast])

@@ -13,8 +13,8 @@ from dataclasses import dataclass, replace
 
 from ..errors import UsageError
 from .vocabulary import (AUTO_ALL, AUTO_EXPOSURE, CAST_COLOURS, CAST_HUES, CAST_VERBS, DEGREES, DIALS, DIALS_BY_NAME,
-                         DOWN_SUFFIXES, DOWN_VERBS, FILLERS, FLIP_PREFIXES, KELVIN_WORDS, LOOK_NAMES, LOOKS, MONOCHROME,
-                         NEUTRAL, NO_DEGREE, PROTECT, SOFT_FILLERS, UP_SUFFIXES, UP_VERBS)
+                         DOWN_SUFFIXES, DOWN_VERBS, FILLERS, FLIP_PREFIXES, KELVIN_WORDS, LOOK_NAMES, LOOKS,
+                         MIXED_LIGHT, MONOCHROME, NEUTRAL, NO_DEGREE, PROTECT, SOFT_FILLERS, UP_SUFFIXES, UP_VERBS)
 
 KELVIN_RANGE = (1667.0, 25000.0)  # where the Planckian locus approximation holds
 
@@ -24,7 +24,8 @@ class Clause:
     """One understood clause.
 
     ``kind``: "dial" (turn ``dial`` by ``sign`` x degree ``k``, or to ``value`` in ``unit``),
-    "neutral" (undo the photo's light colour, ``k`` of it), "kelvin" (``value`` is the target
+    "neutral" (undo the photo's light colour, ``k`` of it; ``dial`` "mixed": region by region
+    whatever the lights measure), "kelvin" (``value`` is the target
     white point), "mono", "protect" (``dial`` names what is kept: highlights or shadows),
     "auto_exposure" (the exposure correction the critic measures for the photo, ``k`` of it).
     ``source`` is the look a clause comes from ("" when the user wrote it).
@@ -71,6 +72,8 @@ def _build_table() -> dict[str, _Entry]:
             put(p, _Entry("dial", d.name, -1))
     for p in NEUTRAL:
         put(p, _Entry("neutral"))
+    for p in MIXED_LIGHT:
+        put(p, _Entry("neutral", "mixed"))
     for p in MONOCHROME:
         put(p, _Entry("mono"))
     for p in AUTO_EXPOSURE:
@@ -267,7 +270,7 @@ def _from_entry(raw: str, entry: _Entry, degree: str) -> Clause | None:
             return None  # a bare noun says which dial but not which way
         return _checked(Clause(raw, "dial", entry.target, entry.sign, degree, k))
     if entry.kind == "neutral":
-        return Clause(raw, "neutral", degree=degree, k=min(k, 1.0))
+        return Clause(raw, "neutral", entry.target, degree=degree, k=min(k, 1.0))
     if entry.kind == "mono":
         return Clause(raw, "mono", "saturation", -1)
     if entry.kind == "auto_exposure":
@@ -410,7 +413,8 @@ def describe(c: Clause) -> str:
             return f"{way}: {c.value:+g} {dict(ev='EV', points='points', percent='%', range='/100').get(c.unit, c.unit)}"
         return f"{way} ({c.degree + ', ' if c.degree else ''}x{c.k:g})"
     if c.kind == "neutral":
-        return "neutralise the light's colour" + (f" ({c.k:.0%} of it)" if c.k < 1 else "")
+        where = " region by region (the light is mixed)" if c.dial == "mixed" else ""
+        return "neutralise the light's colour" + where + (f" ({c.k:.0%} of it)" if c.k < 1 else "")
     if c.kind == "auto_exposure":
         return "set the exposure the photo measures as right" + (f" ({c.k:.0%} of the change)" if c.k < 1 else "")
     if c.kind == "kelvin":

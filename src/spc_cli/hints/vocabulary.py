@@ -183,9 +183,14 @@ NEUTRAL = ("neutral", "more neutral", "neutral colours", "neutral white balance"
            "fix colour cast", "correct colour cast", "auto white balance", "white balance", "auto wb", "awb",
            "correct colours", "true colours", "true to life colours", "accurate colours", "natural colours",
            "balance colours", "balance white balance", "colour correct", "colour correction", "whites white",
-           "greys grey", "neutral light", "get rid of cast", "lose cast", "mixed light", "fix mixed light",
-           "neutralise mixed light", "neutral colours everywhere", "fix colours", "fix colour", "correct colour",
-           "fix colour balance", "correct colour balance", "colour balance")
+           "greys grey", "neutral light", "get rid of cast", "lose cast", "fix colours", "fix colour",
+           "correct colour", "fix colour balance", "correct colour balance", "colour balance")
+# "fix the mixed light": neutral colours region by region, whatever the lights measure (the user has
+# said there are two; "neutral colours" takes the regional path only where it measures them apart)
+MIXED_LIGHT = ("mixed light", "fix mixed light", "neutralise mixed light", "correct mixed light", "mixed lighting",
+               "fix mixed lighting", "neutral colours everywhere", "neutralise each light", "two lights",
+               "fix two lights", "neutralise both lights", "neutral colours region by region", "mixed",
+               "fix mixed", "neutralise mixed", "correct mixed")
 # "fix the exposure": the exposure the critic measures as right for the photo (its own exposure
 # correction, at full strength, found or not; none where the exposure reads right), as "fix the
 # colours" is the photo's measured light

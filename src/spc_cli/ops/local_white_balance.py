@@ -274,12 +274,14 @@ def separation_weight(context: dict) -> torch.Tensor:
 
 def adjust_local_white_balance(image: torch.Tensor, warmth: float | torch.Tensor = 0.0,
                                tint: float | torch.Tensor = 0.0, local: float | torch.Tensor = 0.0,
-                               region: float | torch.Tensor = 0.08, *, context: dict | None = None,
-                               row0: int = 0) -> torch.Tensor:
+                               region: float | torch.Tensor = 0.08, gate: float | torch.Tensor = 1.0, *,
+                               context: dict | None = None, row0: int = 0) -> torch.Tensor:
     """Remove the cast ``(warmth, tint)`` (log R/B, log G/sqrt(RB)) everywhere, and ``local`` of
     each region's departure from the photo's mean light (regions ``region`` x the long edge).
 
     All zero is an exact identity; ``local = 0`` is a global von Kries white balance.
+    ``gate``: 1, the regional share is scaled by how far apart the two lights measure
+    (``separation_weight``); 0, it is applied in full (the user said the light is mixed).
     ``context``/``row0``: coefficients prepared on the whole image and a band's first row.
 
     >>> img = torch.full((1, 3, 8, 8), 0.2) * torch.tensor([1.3, 1.0, 0.7]).view(1, 3, 1, 1)
@@ -296,7 +298,12 @@ def adjust_local_white_balance(image: torch.Tensor, warmth: float | torch.Tensor
         context = prepare_local_white_balance(image, region)
     grad = torch.is_grad_enabled() and any(isinstance(v, torch.Tensor) and v.requires_grad
                                            for v in (image, warmth, tint, local))
-    if not any_active(local) or (not grad and not any_active(separation_weight(context))):
+    weight = None
+    if any_active(local):
+        g = per_image(gate, x).reshape(-1, 1, 1, 1).detach()
+        sep = separation_weight(context)
+        weight = sep + (1.0 - g) * (1.0 - sep)  # gate 1: the measured weight itself, exactly
+    if not any_active(local) or (not grad and not any_active(weight)):
         # the global white balance: no local share asked for, or one light (every departure is
         # scaled by a separation weight of 0), where it is exactly what the regional path gives (without
         # a gradient to pass through that weight)
@@ -304,13 +311,12 @@ def adjust_local_white_balance(image: torch.Tensor, warmth: float | torch.Tensor
         return (x * cast_gains(base)).to(image.dtype)
     share = per_image(local, x).reshape(-1, 1, 1, 1)
     if grad:
-        gains = _regional_gains(x, context, row0, warm, tnt, share)
+        gains = _regional_gains(x, context, row0, warm, tnt, share, weight)
         return torch.cat([x[:, c:c + 1] * gains[c] for c in range(3)], dim=1).to(image.dtype)
     # without a gradient, a few rows at a time: the dozens of per-pixel passes then stay in the
     # cache (docs/artist.md, "Cost"); every pass is per pixel, so the result is the same as in
     # one piece
     out = torch.empty_like(x)
-    weight = separation_weight(context)
     for r0 in range(0, x.shape[-2], CHUNK_ROWS):
         part = x[..., r0:r0 + CHUNK_ROWS, :]
         gains = _regional_gains(part, context, row0 + r0, warm, tnt, share, weight, in_place=True)

@@ -50,12 +50,17 @@ class WhiteBalanceParams(Params):
 @dataclass(frozen=True)
 class LocalWhiteBalanceParams(Params):
     op = "local_white_balance"
+    version = 2  # 2: adds gate (neutral 1); version 1 steps render exactly as they did
+    replays = (1,)
     warmth: float = param(0.0, -3.0, 3.0, "cast removed everywhere: log R/B of the light (> 0 orange, < 0 blue)")
     tint: float = param(0.0, -1.0, 1.0, "cast removed everywhere: log G/sqrt(RB) of the light (> 0 green)")
     local: float = param(0.0, 0.0, 1.0, "share of each region's departure from the photo's mean light removed "
                                         "(0 = a global white balance)")
     region: float = param(0.08, 0.03, 0.5, "size of the regions the light is estimated over, share of the long edge",
                           neutral=0.08)
+    gate: float = param(1.0, 0.0, 1.0, "how far the regional share waits on the two lights being measured apart: "
+                                       "1, only as far as they are (one light: a global white balance); 0, in full "
+                                       "whatever they measure (the user said the light is mixed)", neutral=1.0)
 
 
 @dataclass(frozen=True)
