@@ -23,7 +23,7 @@ from ..colour import linear_to_srgb, srgb_level_to_linear
 from ..photo import Metadata
 from .base import Finding
 from .judge_detail import high_gain, noise_findings, sharpness_findings
-from .thresholds import (COLOURLESS, DARKEST_KEEP, FLAT_LEVEL, MONOCHROME, PRESENT, REGION_SHIFT, linear_ramp,
+from .thresholds import (DARKEST_KEEP, FLAT_LEVEL, MONOCHROME, PRESENT, REGION_SHIFT, colourless, linear_ramp,
                          ramp)
 
 MID_KEY = 0.18  # log-average luminance of a well-exposed average scene (18% grey)
@@ -412,7 +412,7 @@ def haze_white_drop(m) -> float:
 
 
 def _haze(m, meta, found):
-    if m.get("saturation.chroma_p99", 1.0) < COLOURLESS:
+    if colourless(m):
         # the dark channel of a greyscale photo is its lightness: a light grey wall lifts it as
         # a veil would, and nothing in a grey photo tells them apart
         return []

@@ -38,7 +38,7 @@ from .base import Critique, Finding
 from .judge import PRESENT, clipping_findings
 from .learned_net import (ATTRIBUTES, DIRECTIONS, PIXEL_SCALE, CriticNet, direction_slices, log_chroma_histogram,
                           side_vector, thumb_channels, thumbnail_codes)
-from .thresholds import COLOURLESS
+from .thresholds import colourless
 
 MODEL = LEARNED_MODEL
 MINOR = 0.25  # probability from which an attribute is kept as a minor finding (score, summary)
@@ -237,7 +237,7 @@ def _saturation(m, c, probs):
 
 
 def _haze(m, c, probs):
-    if m.get("saturation.chroma_p99", 1.0) < COLOURLESS:
+    if colourless(m):
         return None  # a greyscale photo's veil and a light grey surface look alike (thresholds.COLOURLESS)
     t = c["haze_t"]
     reason = (f"a veil lets through about {100 * t:.0f}% of the scene's light: the darkest regions are lifted to "

@@ -61,6 +61,12 @@ MONOCHROME = 0.97
 COLOURLESS = 0.004
 
 
+def colourless(m: dict[str, float]) -> bool:
+    """Whether measurements ``m`` are of a photo with no colour at all (``COLOURLESS``), where
+    neither the thresholds nor the network read haze."""
+    return m.get("saturation.chroma_p99", 1.0) < COLOURLESS
+
+
 def linear_ramp(x: float, lo: float, hi: float) -> float:
     """0 at ``lo``, 1 at ``hi`` (either order), linear between, clamped."""
     return min(1.0, max(0.0, (x - lo) / (hi - lo)))
