@@ -139,6 +139,42 @@ def test_single_light_neutral_colours_is_todays_global_correction():
     assert (e.params.red, e.params.green, e.params.blue) == pytest.approx(tuple(wb_gains(0.52, 0.04)), abs=1e-4)
 
 
+def _srgb8(x: torch.Tensor) -> np.ndarray:
+    return (torch.where(x <= 0.0031308, 12.92 * x, 1.055 * x.clamp(min=1e-8) ** (1 / 2.4) - 0.055)[0]
+            .permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+
+
+def test_neutral_colours_says_when_one_reading_saw_two_lights():
+    # 3400 K and 5600 K: the regions' grey worlds differ as two lights do, their grey surfaces not
+    # by enough, so the light is read as one; the record says so and names the hint that takes
+    # the regional path in full. Under one light, or two far apart, nothing is added.
+    from spc_cli.api import photo_from_array
+    from spc_cli.hints import explain_lines, parse_hint
+
+    plan = parse_hint("neutral colours", photo_from_array(_srgb8(two_lights(neutral_scene(), 3400.0, 5600.0))))
+    rec = plan.records[0]
+    assert rec["mode"] == "global" and rec["light"]["weight"] == 0.0
+    assert rec["note"].startswith("read as one light: the coolest and warmest regions differ by their grey worlds")
+    assert "'fix the mixed light'" in rec["note"] and "'fix the mixed light'" in explain_lines(plan)[0]
+    one = parse_hint("neutral colours", photo_from_array(_srgb8(
+        (neutral_scene() * torch.tensor(planck_rgb(4300.0)).view(1, 3, 1, 1)).clamp(0, 1)))).records[0]
+    assert one["mode"] == "global" and "note" not in one
+    far = parse_hint("neutral colours", photo_from_array(_srgb8(two_lights(neutral_scene())))).records[0]
+    assert far["mode"] == "local" and far["light"]["weight"] == 1.0 and "note" not in far
+
+
+def test_neutral_colours_says_when_the_regional_share_is_partial():
+    from spc_cli.api import photo_from_array
+    from spc_cli.hints import parse_hint
+
+    srgb = _srgb8(two_lights(neutral_scene(), 3000.0, 5600.0))
+    rec = parse_hint("neutral colours", photo_from_array(srgb)).records[0]
+    assert rec["mode"] == "local" and 0.0 < rec["light"]["weight"] < 0.95
+    assert rec["note"].startswith("the regional correction in part (") and "'fix the mixed light'" in rec["note"]
+    asked = parse_hint("fix the mixed light", photo_from_array(srgb)).records[0]
+    assert "note" not in asked  # the user said so: applied in full
+
+
 def test_mean_light_moves_exactly_with_the_light():
     x = neutral_scene()
     base = mean_light(x)[0]

@@ -177,12 +177,35 @@ def _neutral(c: Clause, x, photo, m: dict):
     if mixed or asked:
         params = LocalWhiteBalanceParams(warmth=_bound(k * info["mean"][0], 3.0), tint=_bound(k * info["mean"][1], 1.0),
                                          local=round(k, 4), gate=0.0 if asked else 1.0)
-        rec = record(c, "local_white_balance", "local", k)
+        rec = record(c, "local_white_balance", "local", k, note="" if asked else mixed_note(info, local=True))
         rec.update(mode="local, as asked" if asked and not mixed else "local", light=info)
         return params, (0.0, 0.0), rec
-    rec = record(c, "white_balance", "cast", k)
+    rec = record(c, "white_balance", "cast", k, note=mixed_note(info, local=False))
     rec.update(mode="global", light=info, cast=[round(v, 4) for v in cast])
     return None, (k * cast[0], k * cast[1]), rec
+
+
+def mixed_note(info: dict, local: bool) -> str:
+    """What to tell the user where "neutral colours" read the light as one while one of the two
+    readings of mixed light (``mixed_light``'s ``info``) saw two, or took the regional path only in
+    part (``local``): that "fix the mixed light" corrects region by region in full; "" where the
+    readings agree."""
+    from ..ops.local_white_balance import MODE_SEPARATION, SEPARATION
+
+    weight, sep, mode = info["weight"], info["separation"], info["mode_separation"]
+    advice = "if two lights are mixed, 'fix the mixed light' corrects region by region in full"
+    if not local:
+        if sep <= SEPARATION[0] and mode <= MODE_SEPARATION[0]:
+            return ""
+        by, but = (("grey worlds", sep), ("grey surfaces", mode)) if sep > SEPARATION[0] else \
+            (("grey surfaces", mode), ("grey worlds", sep))
+        lo = MODE_SEPARATION[0] if by[0] == "grey worlds" else SEPARATION[0]
+        return (f"read as one light: the coolest and warmest regions differ by their {by[0]} ({by[1]:.2f} log R/B) "
+                f"but not by their {but[0]} ({but[1]:.2f}, two lights from {lo:g}); {advice}")
+    if weight < 0.95:
+        share = f"{weight:.0%}" if weight >= 0.005 else "under 1%"
+        return f"the regional correction in part ({share}): the two lights measure close to one; {advice}"
+    return ""
 
 
 def _grey_world(x) -> tuple[float, float]:
@@ -205,7 +228,8 @@ def mixed_light(x) -> tuple[bool, dict]:
     lights = [round(float(v), 4) for v in ctx["lights"].flatten()]
     mean = [round(float(t), 4) for t in ctx["mean"].flatten()]
     weight = float(separation_weight(ctx).flatten()[0])
-    return weight > 0, {"separation": round(float(separation(ctx["lights"]).flatten()[0]), 3),
+    return weight > 0, {"weight": round(weight, 3),
+                        "separation": round(float(separation(ctx["lights"]).flatten()[0]), 3),
                         "mode_separation": round(float(separation(ctx["lights"][:, 4:]).flatten()[0]), 3),
                         "mean": mean, "cool_light": lights[0:2], "warm_light": lights[2:4],
                         "cool_mode": lights[4:6], "warm_mode": lights[6:8]}
