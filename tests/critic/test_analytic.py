@@ -42,6 +42,33 @@ def test_clean_chart_has_no_findings_and_scores_high(chart):
     assert "Nothing needs fixing" in c.summary
 
 
+def test_a_colour_lean_left_as_the_scene_is_named_not_called_balanced(chart):
+    # a blue far beyond what a mis-set white balance gives reads as the scene's colour and gets no
+    # finding; the summary still names the lean and the hint that removes it, never "balanced"
+    from spc_cli.api import photo_from_array
+    from spc_cli.hints import parse_hint
+
+    x = quantise((chart * torch.tensor([0.35, 1.0, 3.0]).view(3, 1, 1)).clamp(0, 1))
+    c = crit(x)
+    assert present(c, "white_balance") == []
+    assert "exposed and balanced" not in c.summary and "Its colours lean blue (" in c.summary
+    assert 'the hint "neutral colours" removes the lean' in c.summary
+    (e,) = parse_hint("neutral colours", photo_from_array(linear_to_srgb(x).permute(1, 2, 0).numpy()),
+                      c.measurements).edits
+    assert e.op == "white_balance" and e.params.red > 1.0 > e.params.blue
+
+
+def test_summary_names_no_lean_beside_a_white_balance_finding_or_a_small_one():
+    from spc_cli.critic.advise import summary_for
+
+    lean = Finding("white_balance", "warm", 0.1, 0.2, {"distance": 2.0}, "the neutral-looking areas lean orange")
+    assert "lean orange (2.0x" in summary_for([], [lean])
+    small = Finding("white_balance", "warm", 0.0, 0.9, {"distance": 0.8}, "")
+    assert summary_for([], [small]).startswith("The photo looks well exposed and balanced")
+    found = Finding("white_balance", "warm", 0.6, 0.9, {"distance": 2.5}, "the neutral-looking areas lean orange")
+    assert "Its colours lean" not in summary_for([found], [found])
+
+
 @pytest.mark.parametrize("ev", [-1.5, -2.0])
 def test_known_under_exposure_is_found_with_its_size(chart, ev):
     c = crit(chart * 2.0**ev)

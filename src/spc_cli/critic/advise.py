@@ -17,7 +17,7 @@ from ..ops.params import (ContrastParams, DeblurParams, DehazeParams, DenoisePar
                           SaturationParams, ToneParams, UnclipParams, WhiteBalanceParams)
 from ..plan import Edit, EditPlan, instruction_for, merge_same_op
 from .base import Finding
-from .thresholds import linear_ramp
+from .thresholds import PRESENT, T, linear_ramp
 
 # How much each attribute weighs in the score (a fully severe, certain finding
 # multiplies the score by 1 - weight).
@@ -287,8 +287,11 @@ def _sentence(text: str) -> str:
 def summary_for(findings: list[Finding], all_findings: list[Finding] | None = None,
                 plan: EditPlan | None = None) -> str:
     """2-4 sentences: the most important problem first, the others, then what to do."""
+    lean = _colour_lean(findings, all_findings or [])
     if not findings:
         minor = sorted((all_findings or []), key=lambda f: -f.severity)
+        if lean:
+            return f"The photo looks well exposed, with clean, sharp detail. Nothing needs fixing. {lean}"
         text = "The photo looks well exposed and balanced, with clean, sharp detail. Nothing needs fixing."
         if minor and minor[0].severity >= 0.15:
             text += f" At most it is {_short(minor[0])}, too little to be worth an edit."
@@ -302,7 +305,33 @@ def summary_for(findings: list[Finding], all_findings: list[Finding] | None = No
     if plan is not None and plan.edits:
         steps = [e.instruction for e in plan.edits[:3]]
         out.append(_sentence("Suggested: " + ", then ".join(steps)))
+    if lean:
+        out.append(lean)
     return " ".join(out)
+
+
+# an illuminant estimate as many spreads of well-balanced photos from where they sit as a cast the
+# critic reports (where thresholds.T["cast"]'s ramp reaches PRESENT: 1.9) is a lean worth naming even
+# where the critic reads it as the scene's colour (its estimators disagree, or the lean is larger
+# than a mis-set white balance makes) and plans nothing for it
+LEAN_DISTANCE = T["cast"][0] + PRESENT * (T["cast"][1] - T["cast"][0])
+_LEAN_WORD = {"warm": "orange", "cool": "blue", "green": "green", "magenta": "magenta"}
+
+
+def _colour_lean(findings: list[Finding], all_findings: list[Finding]) -> str:
+    """A sentence naming a colour lean the critic left as the scene's own ("" where there is none,
+    or a white-balance finding is reported): so that "balanced" is never said of a photo whose
+    light reads far from neutral, and the user knows how to remove the lean."""
+    if any(f.attribute == "white_balance" for f in findings):
+        return ""
+    wb = [f for f in all_findings
+          if f.attribute == "white_balance" and f.measured.get("distance", 0.0) >= LEAN_DISTANCE]
+    if not wb:
+        return ""
+    f = wb[0]
+    return (f"Its colours lean {_LEAN_WORD.get(f.direction, f.direction)} ({f.measured['distance']:.1f}x the spread "
+            f"of well-balanced photos), read as the scene's own colour and left as they are; the hint "
+            f"\"neutral colours\" removes the lean.")
 
 
 _SHORT = {
