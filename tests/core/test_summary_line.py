@@ -55,6 +55,28 @@ def test_what_was_done(d, line):
     assert what_was_done(d) == line
 
 
+def test_a_colour_lean_left_as_the_scenes_own_is_named_on_the_line():
+    # the critic's summary names a lean it took for the scene's colour (critic.advise._colour_lean);
+    # the line says so, whether the photo was left alone or edited for something else
+    lean = ("The photo looks well exposed, with clean, sharp detail. Nothing needs fixing. Its colours lean blue "
+            "(2.2x the spread of well-balanced photos), read as the scene's own colour and left as they are; the "
+            "hint \"neutral colours\" removes the lean.")
+    alone = doc([], [], findings=[], before=100, after=100)
+    alone["critique"]["summary"] = lean
+    assert what_was_done(alone) == ("score 100 -> 100; left as it was: nothing needs fixing; "
+                                    "colours lean blue, taken for the scene's own")
+    refused = doc([EXPOSURE], [], ["strength 1.0: score 41 -> 41, rejected: score did not rise"], before=41, after=41)
+    refused["critique"]["summary"] = lean
+    assert what_was_done(refused).endswith("(score did not rise); colours lean blue, taken for the scene's own")
+    edited = doc([EXPOSURE], ["exposure"], after=88)
+    edited["critique"]["summary"] = "The photo is under-exposed: ... " + lean.split("Nothing needs fixing. ")[1]
+    assert what_was_done(edited) == "score 43 -> 88; strongly increase exposure; colours lean blue, taken for the " \
+                                    "scene's own"
+    plain = doc([], [], findings=[], before=99, after=99)
+    plain["critique"]["summary"] = "The photo looks well exposed and balanced, with clean, sharp detail."
+    assert what_was_done(plain) == "score 99 -> 99; left as it was: nothing needs fixing"
+
+
 def test_a_sidecar_before_schema_5_has_its_shake_note_read_as_left_alone(tmp_path):
     import json
 

@@ -329,9 +329,18 @@ def _colour_lean(findings: list[Finding], all_findings: list[Finding]) -> str:
     if not wb:
         return ""
     f = wb[0]
-    return (f"Its colours lean {_LEAN_WORD.get(f.direction, f.direction)} ({f.measured['distance']:.1f}x the spread "
+    return (f"{LEAN_OPENING}{_LEAN_WORD.get(f.direction, f.direction)} ({f.measured['distance']:.1f}x the spread "
             f"of well-balanced photos), read as the scene's own colour and left as they are; the hint "
             f"\"neutral colours\" removes the lean.")
+
+
+LEAN_OPENING = "Its colours lean "
+
+
+def lean_in(summary: str) -> str:
+    """The colour a summary says the photo leans to and was left (``_colour_lean``'s sentence), or ""."""
+    _, found, rest = summary.partition(LEAN_OPENING)
+    return rest.split(" ", 1)[0] if found else ""
 
 
 _SHORT = {

@@ -176,13 +176,20 @@ def what_was_done(doc: dict[str, Any]) -> str:
     head = ""
     if isinstance(before, (int, float)):
         head = f"score {before:.0f}" + (f" -> {after:.0f}" if isinstance(after, (int, float)) else "") + "; "
+    # a colour lean the critic took for the scene's own and left (its summary says so): named, so that a
+    # photo left orange is not reported as needing nothing without a word about its colour
+    from ..critic.advise import lean_in
+
+    lean = lean_in((doc.get("critique") or {}).get("summary") or "")
+    tail = f"; colours lean {lean}, taken for the scene's own" if lean else ""
     if not words:
         planned = [e.get("instruction") or e["op"] for e in doc.get("plan", [])]
         why = refusal(doc.get("refine", []))
         if planned and why:
-            return head + f"left as it was: the closed loop refused {' and '.join(planned)} ({why})"
+            return head + f"left as it was: the closed loop refused {' and '.join(planned)} ({why})" + tail
         if not planned and not (doc.get("critique") or {}).get("findings"):
-            return head + "left as it was: nothing needs fixing"
-        return head + "left as it was" + (f": {alone[0]}" if alone else "")
+            return head + "left as it was: nothing needs fixing" + tail
+        return head + "left as it was" + (f": {alone[0]}" if alone else "") + tail
     eased = [n.split(":")[0] for n in doc.get("refine", []) if n.endswith("accepted") and not n.startswith("strength 1.0")]
-    return head + "; ".join(words) + (f" (eased to {eased[0]})" if eased else "") + "".join(f"; {n}" for n in alone)
+    return (head + "; ".join(words) + (f" (eased to {eased[0]})" if eased else "") + "".join(f"; {n}" for n in alone)
+            + tail)
