@@ -17,6 +17,7 @@ from ..ops.params import (ContrastParams, DeblurParams, DehazeParams, DenoisePar
                           SaturationParams, ToneParams, UnclipParams, WhiteBalanceParams)
 from ..plan import Edit, EditPlan, instruction_for, merge_same_op
 from .base import Finding
+from .judge import CAST_WORD
 from .thresholds import PRESENT, T, linear_ramp
 
 # How much each attribute weighs in the score (a fully severe, certain finding
@@ -315,7 +316,7 @@ def summary_for(findings: list[Finding], all_findings: list[Finding] | None = No
 # where the critic reads it as the scene's colour (its estimators disagree, or the lean is larger
 # than a mis-set white balance makes) and plans nothing for it
 LEAN_DISTANCE = T["cast"][0] + PRESENT * (T["cast"][1] - T["cast"][0])
-_LEAN_WORD = {"warm": "orange", "cool": "blue", "green": "green", "magenta": "magenta"}
+LEAN_OPENING = "Its colours lean "  # how the sentence begins (``lean_in`` finds it in a summary)
 
 
 def _colour_lean(findings: list[Finding], all_findings: list[Finding]) -> str:
@@ -329,12 +330,9 @@ def _colour_lean(findings: list[Finding], all_findings: list[Finding]) -> str:
     if not wb:
         return ""
     f = wb[0]
-    return (f"{LEAN_OPENING}{_LEAN_WORD.get(f.direction, f.direction)} ({f.measured['distance']:.1f}x the spread "
+    return (f"{LEAN_OPENING}{CAST_WORD.get(f.direction, f.direction)} ({f.measured['distance']:.1f}x the spread "
             f"of well-balanced photos), read as the scene's own colour and left as they are; the hint "
             f"\"neutral colours\" removes the lean.")
-
-
-LEAN_OPENING = "Its colours lean "
 
 
 def lean_in(summary: str) -> str:

@@ -232,7 +232,7 @@ WB_AGREE = 0.15  # estimator disagreement (log units) below which the prior is r
 WB_LOCUS_SLOPE = 0.12
 WB_LOCUS_WIDTH = 0.06
 WB_LOCUS_COOL = 0.3
-_CAST_WORD = {"warm": "orange", "cool": "blue", "green": "green", "magenta": "magenta"}
+CAST_WORD = {"warm": "orange", "cool": "blue", "green": "green", "magenta": "magenta"}  # a cast by its colour
 
 
 def _cast_frame(w: float, t: float, spread: float) -> tuple[float, float, float, float, float]:
@@ -309,7 +309,7 @@ def _white_balance(m, meta, _):
     plausible = 1.0 if abs(w) <= WB_PLAUSIBLE[0] and abs(t) <= WB_PLAUSIBLE[1] else 0.25
     conf *= intent * plausible
     sev = ramp(d, "cast") * intent * agree * plausible
-    reason = (f"the neutral-looking areas lean {_CAST_WORD[direction]} (illuminant estimate R/B {math.exp(w):.2f}, "
+    reason = (f"the neutral-looking areas lean {CAST_WORD[direction]} (illuminant estimate R/B {math.exp(w):.2f}, "
               f"G/sqrt(R*B) {math.exp(t):.2f}, {d:.1f}x the spread of well-balanced photos)")
     if intent < 1.0:
         reason += "; the brightest areas are strongly coloured, as in a sunset, so this may be the light itself"
