@@ -42,13 +42,24 @@ def test_clean_chart_has_no_findings_and_scores_high(chart):
     assert "Nothing needs fixing" in c.summary
 
 
+def test_a_blue_cast_as_strong_as_a_tungsten_preset_outdoors_is_reported_an_orange_one_is_not(chart):
+    # log R/B about -1.6: daylight on a camera left on its tungsten preset, within the cool side's
+    # line (judge.WB_PLAUSIBLE_COOL, 2.3); the same lean toward orange is what lamp-lit and sunset
+    # scenes show, beyond the warm line (1.4), so it is read as the scene's colour
+    blue = crit(quantise((chart * torch.tensor([0.35, 1.0, 3.0]).view(3, 1, 1)).clamp(0, 1)))
+    (f,) = present(blue, "white_balance")
+    assert f.direction == "cool" and f.severity >= 0.8
+    orange = crit(quantise((chart * torch.tensor([3.0, 1.0, 0.35]).view(3, 1, 1)).clamp(0, 1)))
+    assert orange.measurements["white_balance.warmth"] > 1.4 and present(orange, "white_balance") == []
+
+
 def test_a_colour_lean_left_as_the_scene_is_named_not_called_balanced(chart):
     # a blue far beyond what a mis-set white balance gives reads as the scene's colour and gets no
     # finding; the summary still names the lean and the hint that removes it, never "balanced"
     from spc_cli.api import photo_from_array
     from spc_cli.hints import parse_hint
 
-    x = quantise((chart * torch.tensor([0.35, 1.0, 3.0]).view(3, 1, 1)).clamp(0, 1))
+    x = quantise((chart * torch.tensor([0.12, 1.0, 5.0]).view(3, 1, 1)).clamp(0, 1))
     c = crit(x)
     assert present(c, "white_balance") == []
     assert "exposed and balanced" not in c.summary and "Its colours lean blue (" in c.summary

@@ -225,6 +225,12 @@ WB_SPREAD = {"warm": 0.75, "cool": 0.5, "green": 0.25, "magenta": 0.17}
 # strongest tungsten casts as coloured scenes too: it is a line against false alarms, not the
 # physical bound (2.6 was tried: docs/critic.md, "Known limits")
 WB_PLAUSIBLE = (1.4, 0.6)
+# the line on the cool side stands at the physical bound: daylight (6500 K) on a camera left on its
+# tungsten preset (2700 K) is log R/B -2.3. Good photos' estimates stay far from it (the coolest of
+# 378 train and tune photos: -0.89; warm scenes, sunsets, lamp light, wood, are what reach the warm
+# line), while photos taken outdoors on an indoor preset read beyond -1.4 (the 10th percentile of
+# 291 train photos so cast: -1.48; benchmarks/README.md has no such set, lab code, 2026-12-07)
+WB_PLAUSIBLE_COOL = 2.3
 WB_AGREE = 0.15  # estimator disagreement (log units) below which the prior is relaxed
 # a colour-temperature error moves log G/sqrt(RB) by 0.12-0.15 per unit of log R/B (blackbody
 # 2500-15000 K relative to 6500 K, in Rec.709); a cool offset within WB_LOCUS_WIDTH of that
@@ -306,7 +312,7 @@ def _white_balance(m, meta, _):
     # an estimate beyond WB_PLAUSIBLE is more often a strongly coloured scene (a red wall, foliage
     # filling the frame, a lamp-lit room kept warm) than a cast we can correct, so it is reported
     # with low severity and confidence
-    plausible = 1.0 if abs(w) <= WB_PLAUSIBLE[0] and abs(t) <= WB_PLAUSIBLE[1] else 0.25
+    plausible = 1.0 if -WB_PLAUSIBLE_COOL <= w <= WB_PLAUSIBLE[0] and abs(t) <= WB_PLAUSIBLE[1] else 0.25
     conf *= intent * plausible
     sev = ramp(d, "cast") * intent * agree * plausible
     reason = (f"the neutral-looking areas lean {CAST_WORD[direction]} (illuminant estimate R/B {math.exp(w):.2f}, "
