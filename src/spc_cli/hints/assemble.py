@@ -27,10 +27,8 @@ DEFAULT_SIGMA = 0.02  # noise sigma a hint's denoise assumes when the critic mea
 
 
 def op_of(c: Clause) -> str:
-    if c.kind == "dial":
+    if c.kind in ("dial", "auto_exposure"):  # "fix the exposure" sets the brightness dial's op
         return DIALS_BY_NAME[c.dial].op
-    if c.kind == "auto_exposure":
-        return "exposure"
     return "saturation" if c.kind == "mono" else "white_balance"
 
 
@@ -171,7 +169,6 @@ def _neutral(c: Clause, x, photo, m: dict):
     k = c.k
     if photo is None:
         return None, (0.0, 0.0), record(c, "white_balance", "cast", 0.0, note="built per photo")
-    cast = estimated_cast(photo, m)
     mixed, info = mixed_light(x)
     asked = c.dial == "mixed"  # "fix the mixed light": the user says there are two lights
     if mixed or asked:
@@ -180,6 +177,7 @@ def _neutral(c: Clause, x, photo, m: dict):
         rec = record(c, "local_white_balance", "local", k, note="" if asked else mixed_note(info, local=True))
         rec.update(mode="local, as asked" if asked and not mixed else "local", light=info)
         return params, (0.0, 0.0), rec
+    cast = estimated_cast(photo, m)  # the global path's light (the regional one removes the grey world's)
     rec = record(c, "white_balance", "cast", k, note=mixed_note(info, local=False))
     rec.update(mode="global", light=info, cast=[round(v, 4) for v in cast])
     return None, (k * cast[0], k * cast[1]), rec
@@ -197,11 +195,12 @@ def mixed_note(info: dict, local: bool) -> str:
     if not local:
         if sep <= SEPARATION[0] and mode <= MODE_SEPARATION[0]:
             return ""
-        by, but = (("grey worlds", sep), ("grey surfaces", mode)) if sep > SEPARATION[0] else \
-            (("grey surfaces", mode), ("grey worlds", sep))
-        lo = MODE_SEPARATION[0] if by[0] == "grey worlds" else SEPARATION[0]
-        return (f"read as one light: the coolest and warmest regions differ by their {by[0]} ({by[1]:.2f} log R/B) "
-                f"but not by their {but[0]} ({but[1]:.2f}, two lights from {lo:g}); {advice}")
+        # the reading that saw two lights, and the one that did not with the bound it missed
+        (saw, v), (missed, u, lo) = ((("grey worlds", sep), ("grey surfaces", mode, MODE_SEPARATION[0]))
+                                     if sep > SEPARATION[0] else
+                                     (("grey surfaces", mode), ("grey worlds", sep, SEPARATION[0])))
+        return (f"read as one light: the coolest and warmest regions differ by their {saw} ({v:.2f} log R/B) "
+                f"but not by their {missed} ({u:.2f}, two lights from {lo:g}); {advice}")
     if weight < 0.95:
         share = f"{weight:.0%}" if weight >= 0.005 else "under 1%"
         return f"the regional correction in part ({share}): the two lights measure close to one; {advice}"
