@@ -111,6 +111,23 @@ def test_shake_kernel_is_estimated_from_the_photo_and_helps():
     assert ctx["notes"][0] and "corrected" in ctx["notes"][0][0] and ctx["left_alone"] == [None]
 
 
+def test_shake_estimate_shares_its_spectra_without_changing_a_number():
+    rng = np.random.default_rng(0)
+    b = S._taper_edges(blur(texture(96, 80, seed=4), _shake_kernel(5, 1.0))[0, 1].double().numpy(), 7)
+    k = _shake_kernel(5, 1.0)
+    spectra = (np.fft.rfft2(b), S._laplace_spectrum(b.shape))
+    assert np.array_equal(S.wiener(b, k, spectra=spectra), S.wiener(b, k))
+    p = S._predict(b + 0.01 * rng.standard_normal(b.shape))
+    assert np.array_equal(S._kernel_step(p, b, 7, 400, blurred=S._blurred_gradients(b, 7)),
+                          S._kernel_step(p, b, 7, 400))
+    # the shock filter's neighbours wrap at the borders, as a roll of the frame does
+    x = rng.standard_normal((9, 7))
+    gx = 0.5 * (np.roll(x, -1, 1) - np.roll(x, 1, 1))
+    gy = 0.5 * (np.roll(x, -1, 0) - np.roll(x, 1, 0))
+    lap = np.roll(x, -1, 1) + np.roll(x, 1, 1) + np.roll(x, -1, 0) + np.roll(x, 1, 0) - 4 * x
+    assert np.array_equal(S._shock(x, steps=1, dt=0.5), x - 0.5 * np.sign(lap) * np.sqrt(gx * gx + gy * gy))
+
+
 def test_shake_without_a_reliable_kernel_leaves_the_photo_and_says_why():
     g = torch.Generator().manual_seed(5)
     noise = torch.rand(1, 3, 200, 200, generator=g) * 0.02 + 0.4  # no edges to estimate from

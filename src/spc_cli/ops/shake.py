@@ -73,14 +73,21 @@ def _taper_edges(x: np.ndarray, width: int) -> np.ndarray:
     return m + (x - m) * _window(x.shape, width)
 
 
-def wiener(b: np.ndarray, k: np.ndarray, alpha: float = ALPHA) -> np.ndarray:
-    """Deconvolve ``b`` by ``k`` (FFT, gradient prior), borders tapered to limit wrap-around."""
-    shape = b.shape
-    kf = _otf(k, shape)
+def _laplace_spectrum(shape: tuple[int, int]) -> np.ndarray:
+    """|FFT of the gradient operator|^2 on an rfft2 grid of ``shape`` (the gradient prior)."""
     wy = 2 * np.pi * np.fft.fftfreq(shape[0])[:, None]
     wx = 2 * np.pi * np.fft.rfftfreq(shape[1])[None, :]
-    d2 = (2 - 2 * np.cos(wy)) + (2 - 2 * np.cos(wx))
-    return np.fft.irfft2(np.conj(kf) * np.fft.rfft2(b) / (np.abs(kf) ** 2 + alpha * d2), s=shape)
+    return (2 - 2 * np.cos(wy)) + (2 - 2 * np.cos(wx))
+
+
+def wiener(b: np.ndarray, k: np.ndarray, alpha: float = ALPHA, *, spectra: tuple | None = None) -> np.ndarray:
+    """Deconvolve ``b`` by ``k`` (FFT, gradient prior), borders tapered to limit wrap-around.
+    ``spectra``: ``(rfft2(b), _laplace_spectrum(b.shape))`` when the caller deconvolves the same
+    ``b`` again and again (the same numbers, computed once)."""
+    shape = b.shape
+    kf = _otf(k, shape)
+    fb, d2 = spectra if spectra is not None else (np.fft.rfft2(b), _laplace_spectrum(shape))
+    return np.fft.irfft2(np.conj(kf) * fb / (np.abs(kf) ** 2 + alpha * d2), s=shape)
 
 
 def _shock(x: np.ndarray, steps: int | None = None, dt: float | None = None) -> np.ndarray:
@@ -88,9 +95,11 @@ def _shock(x: np.ndarray, steps: int | None = None, dt: float | None = None) -> 
     steps = SHOCK_STEPS if steps is None else steps
     dt = SHOCK_DT if dt is None else dt
     for _ in range(steps):
-        gx = 0.5 * (np.roll(x, -1, 1) - np.roll(x, 1, 1))
-        gy = 0.5 * (np.roll(x, -1, 0) - np.roll(x, 1, 0))
-        lap = np.roll(x, -1, 1) + np.roll(x, 1, 1) + np.roll(x, -1, 0) + np.roll(x, 1, 0) - 4 * x
+        p = np.pad(x, 1, mode="wrap")  # the four neighbours, wrapping at the borders
+        right, left, down, up = p[1:-1, 2:], p[1:-1, :-2], p[2:, 1:-1], p[:-2, 1:-1]
+        gx = 0.5 * (right - left)
+        gy = 0.5 * (down - up)
+        lap = right + left + down + up - 4 * x
         x = x - dt * np.sign(lap) * np.sqrt(gx * gx + gy * gy)
     return x
 
@@ -98,7 +107,8 @@ def _shock(x: np.ndarray, steps: int | None = None, dt: float | None = None) -> 
 def _predict(latent: np.ndarray) -> np.ndarray:
     import cv2
 
-    rng = float(np.percentile(latent, 99) - np.percentile(latent, 1)) + 1e-6
+    lo, hi = np.percentile(latent, [1, 99])
+    rng = float(hi - lo) + 1e-6
     smooth = cv2.bilateralFilter(latent.astype(np.float32), 5, 0.1 * rng, 1.0).astype(np.float64)
     return _shock(smooth)
 
@@ -149,17 +159,24 @@ def centre(k: np.ndarray) -> np.ndarray:
     return out / max(out.sum(), 1e-12)
 
 
-def _kernel_step(p: np.ndarray, b: np.ndarray, size: int, keep: int) -> np.ndarray:
-    """One kernel update from the predicted edges ``p`` and the blurred crop ``b``: gradients
-    weighted by a window that is zero a kernel's width from the borders (the FFT's wrap)."""
+def _blurred_gradients(b: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(window, rfft2 of the windowed x and y gradients of ``b``): what every kernel update of
+    one crop at one scale shares (``_kernel_step``)."""
     win = _window(b.shape, 2 * size)
+    bx, by = _grads(b)
+    return win, np.fft.rfft2(bx * win), np.fft.rfft2(by * win)
+
+
+def _kernel_step(p: np.ndarray, b: np.ndarray, size: int, keep: int, *, blurred: tuple | None = None) -> np.ndarray:
+    """One kernel update from the predicted edges ``p`` and the blurred crop ``b``: gradients
+    weighted by a window that is zero a kernel's width from the borders (the FFT's wrap).
+    ``blurred``: ``_blurred_gradients(b, size)``, when the caller has it."""
+    win, fbx, fby = blurred if blurred is not None else _blurred_gradients(b, size)
     px, py = _grads(p)
     px, py = _select(px * win, py * win, keep)
-    bx, by = _grads(b)
-    bx, by = bx * win, by * win
     shape = b.shape
     fpx, fpy = np.fft.rfft2(px), np.fft.rfft2(py)
-    num = np.conj(fpx) * np.fft.rfft2(bx) + np.conj(fpy) * np.fft.rfft2(by)
+    num = np.conj(fpx) * fbx + np.conj(fpy) * fby
     den = np.abs(fpx) ** 2 + np.abs(fpy) ** 2
     k = np.fft.irfft2(num / (den + BETA * den.mean()), s=shape)
     k = np.fft.fftshift(k)
@@ -186,10 +203,12 @@ def estimate_on(crop: np.ndarray, size: int) -> np.ndarray:
         else:
             k = _clean(_upscale(k, ks))
         latent = b
+        spectra = (np.fft.rfft2(b), _laplace_spectrum(b.shape))  # the same for every round at this scale
+        blurred = _blurred_gradients(b, ks)
         for it in range(ITERS):
-            latent = wiener(b, k) if it or s < scales - 1 else b
+            latent = wiener(b, k, spectra=spectra) if it or s < scales - 1 else b
             keep = int(min(b.size, max(4 * ks * ks, 0.02 * b.size) * (1.0 + 0.3 * it)))
-            k = _kernel_step(_predict(latent), b, ks, keep)
+            k = _kernel_step(_predict(latent), b, ks, keep, blurred=blurred)
     return k
 
 
