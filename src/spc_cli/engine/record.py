@@ -133,7 +133,7 @@ def write_image(job: Job, rendered, quality: int) -> tuple[list[str], float]:
         from ..io.atomic import atomic_write
 
         atomic_write(job.output, lambda tmp: shutil.copyfile(job.source, tmp))
-        said = ["no edit needed: the input file was copied unchanged"]
+        said = ["no edit applied: the input file was copied unchanged"]
     else:
         from ..io.encode import write_photo
 
