@@ -201,6 +201,8 @@ def test_unknown_clause_names_the_words_and_the_closest_phrases(text, words, clo
     assert "not understood" in msg and "closest:" in msg
     for w in words:
         assert repr(w) in msg
+    if words:  # one word is named as one word
+        assert ("the word " if len(words) == 1 else "the words ") + repr(words[0]) in msg
     if close:
         assert f'"{close}"' in msg.split("closest:")[1]
 

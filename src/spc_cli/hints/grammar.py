@@ -318,8 +318,9 @@ def _unknown(raw: str) -> UsageError:
     if len(close) < 3:
         close += [s for s in difflib.get_close_matches(core, list(TABLE), n=6, cutoff=0.5) if s not in close]
     close = close[:3] or ["warmer", "much brighter", "less contrast"]
-    what = (f"the words {', '.join(repr(w) for w in words)} are not understood" if words
-            else "the words are known but not in this order")
+    listed = ", ".join(repr(w) for w in words)
+    what = ((f"the word {listed} is not understood" if len(words) == 1 else f"the words {listed} are not understood")
+            if words else "the words are known but not in this order")
     return UsageError(f"hint {raw.strip()!r} is not understood ({what}); closest: "
                       + ", ".join(f'"{c}"' for c in close))
 
