@@ -130,6 +130,8 @@ LOOK_TABLE = [
     ("vintage", {FD: (1, 1.0), S: (-1, 0.5), W: (1, 0.5), C: (-1, 0.5)}),
     ("high key", {B: (1, 1.75), C: (-1, 0.5), SH: (1, 0.5)}),
     ("slightly low-key", {B: (-1, 0.875), C: (1, 0.25), SH: (-1, 0.25)}),
+    ("make it pop", {C: (1, 1.0), V: (1, 1.0), CL: (1, 0.5)}),
+    ("pop, but less contrast", {C: (-1, 1.0), V: (1, 1.0), CL: (1, 0.5)}),  # the user wins
 ]
 
 

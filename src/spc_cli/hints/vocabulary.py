@@ -89,7 +89,7 @@ DIALS: tuple[Dial, ...] = (
     Dial("contrast", "contrast", "amount", "contrast", "rms", 3.0, 0.42, -1.0, 1.0, "percent",
          ("increase contrast", "decrease contrast"),
          up=("punchier", "punchy", "contrasty", "contrastier", "more punch", "higher contrast", "crunchier",
-             "more pop", "pop", "more contrasty", "deeper contrast"),
+             "more contrasty", "deeper contrast"),
          down=("flatter", "flat", "softer", "lower contrast", "softer contrast", "less punch", "gentler contrast",
                "less contrasty", "softer tones", "softer light"),
          nouns=("contrast", "global contrast"), adj_up=("contrasty", "punchy", "harsh"), adj_down=("flat",)),
@@ -252,6 +252,9 @@ LOOKS: dict[str, tuple[str, ...]] = {
     "vintage": ("faded", "slightly less saturated", "slightly warmer", "slightly less contrast"),
     "high key": ("much brighter", "slightly less contrast", "slightly lift shadows"),
     "low key": ("much darker", "slightly more contrast", "slightly deepen shadows"),
+    # what a photographer asks of a photo that "pops": more contrast, livelier colour that spares skin
+    # and what is already vivid (vibrance, not saturation), and crisper mid-tones
+    "pop": ("more contrast", "more vibrant", "slightly more clarity"),
 }
 LOOK_NAMES: dict[str, str] = {
     "golden hour": "golden hour", "golden-hour": "golden hour", "golden": "golden hour", "sunset": "golden hour",
@@ -262,6 +265,7 @@ LOOK_NAMES: dict[str, str] = {
     "drama": "dramatic", "vintage": "vintage", "retro": "vintage", "old photo": "vintage",
     "high key": "high key", "high-key": "high key", "highkey": "high key",
     "low key": "low key", "low-key": "low key", "lowkey": "low key",
+    "pop": "pop", "more pop": "pop", "pops": "pop", "poppy": "pop", "make it pop": "pop",
 }
 
 # Words dropped before a clause is matched; ``SOFT_FILLERS`` only on a second try (they carry
