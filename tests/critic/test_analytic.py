@@ -607,6 +607,40 @@ def test_a_greyscale_photo_of_a_grey_wall_is_not_hazy():
     assert crit(_grey_wall((0.95, 0.55, 0.5))).measurements["saturation.chroma_p99"] > COLOURLESS
 
 
+def _toned(lin: torch.Tensor, tone: tuple[float, float, float]) -> torch.Tensor:
+    """The photo's luminance as a greyscale print toned ``tone`` (linear gains, luminance kept)."""
+    y = (torch.tensor([0.2126, 0.7152, 0.0722]).view(3, 1, 1) * lin).sum(0, keepdim=True)
+    t = torch.tensor(tone)
+    return (y * (t / float((torch.tensor([0.2126, 0.7152, 0.0722]) * t).sum())).view(3, 1, 1)).clamp(0, 1)
+
+
+@pytest.mark.parametrize("tone", [(1.0, 0.8, 0.55), (0.65, 0.9, 1.3)], ids=["sepia", "cyanotype"])
+def test_a_toned_monochrome_photo_keeps_its_tone(tone):
+    # a sepia or cyanotype print of the landscape: its colour follows its lightness, one hue at every
+    # level, so it is a tone, not a cast to take out nor a colour to boost; the landscape itself, with
+    # several colours at one lightness, is judged as before
+    from spc_cli.critic.thresholds import toned
+    from spc_cli.engine.record import what_was_done
+
+    from .scenes import landscape_srgb
+
+    colour = linear_of(landscape_srgb())
+    plain = crit(colour)
+    assert not toned(plain.measurements)
+    c = crit(_toned(colour, tone))
+    m = c.measurements
+    assert toned(m) and m["white_balance.coloured_share"] > 0.5 and m["white_balance.hue_spread"] < 0.005
+    assert not [f for f in c.findings if f.attribute in ("white_balance", "saturation")]
+    assert all(e.op not in ("white_balance", "saturation") for e in c.plan.edits)
+    assert "toned print" in c.summary and "balanced" not in c.summary
+    line = what_was_done({"critique": {"score": c.score, "summary": c.summary, "findings": []}, "plan": [],
+                          "applied": [], "refine": [], "left_alone": []})
+    assert line.endswith("one tone throughout (a toned print), kept")
+    # the same gains on the colour photo are a cast, and still read as one
+    cast = crit((colour * torch.tensor(tone).view(3, 1, 1)).clamp(0, 1))
+    assert not toned(cast.measurements)
+
+
 def _three_level_frame(clipped: float, floor: float, key: float) -> torch.Tensor:
     """A grey (3, 100, 100) frame: ``clipped`` of it at white, 10% at ``floor``, the rest at the
     level that makes the log-average luminance ``key``."""

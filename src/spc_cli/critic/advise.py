@@ -18,7 +18,7 @@ from ..ops.params import (ContrastParams, DeblurParams, DehazeParams, DenoisePar
 from ..plan import Edit, EditPlan, instruction_for, merge_same_op
 from .base import Finding
 from .judge import CAST_WORD
-from .thresholds import PRESENT, T, linear_ramp
+from .thresholds import PRESENT, T, linear_ramp, toned
 
 # How much each attribute weighs in the score (a fully severe, certain finding
 # multiplies the score by 1 - weight).
@@ -285,10 +285,18 @@ def _sentence(text: str) -> str:
     return (text[0].upper() + text[1:]).rstrip(".") + "." if text else ""
 
 
+TONE_SENTENCE = ("Its colour is one tone that follows the lightness throughout, as in a toned print (sepia, "
+                 "cyanotype), and is kept as it is; the hint \"black and white\" removes it.")
+
+
 def summary_for(findings: list[Finding], all_findings: list[Finding] | None = None,
-                plan: EditPlan | None = None) -> str:
-    """2-4 sentences: the most important problem first, the others, then what to do."""
+                plan: EditPlan | None = None, measurements: dict[str, float] | None = None) -> str:
+    """2-4 sentences: the most important problem first, the others, then what to do. A photo whose
+    colour is one tone (``thresholds.toned`` of ``measurements``: a toned print) is said to be one,
+    never "balanced": its white balance and saturation were not judged."""
     lean = _colour_lean(findings, all_findings or [])
+    if measurements is not None and toned(measurements):
+        lean = TONE_SENTENCE
     if not findings:
         minor = sorted((all_findings or []), key=lambda f: -f.severity)
         if lean:
@@ -333,6 +341,11 @@ def _colour_lean(findings: list[Finding], all_findings: list[Finding]) -> str:
     return (f"{LEAN_OPENING}{CAST_WORD.get(f.direction, f.direction)} ({f.measured['distance']:.1f}x the spread "
             f"of well-balanced photos), read as the scene's own colour and left as they are; the hint "
             f"\"neutral colours\" removes the lean.")
+
+
+def toned_in(summary: str) -> bool:
+    """Whether a summary says the photo's colour is one tone, kept (``TONE_SENTENCE``)."""
+    return TONE_SENTENCE in summary
 
 
 def lean_in(summary: str) -> str:

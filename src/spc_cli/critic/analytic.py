@@ -97,7 +97,7 @@ class AnalyticCritic:
         findings = [f for f in allf if f.severity >= self.present]
         findings.sort(key=lambda f: -f.severity * (0.5 + 0.5 * f.confidence))
         plan = plan_for(findings, m)
-        return Critique(score=score_for(allf), summary=summary_for(findings, allf, plan),
+        return Critique(score=score_for(allf), summary=summary_for(findings, allf, plan, m),
                         findings=findings, plan=plan, measurements=m)
 
     def critique(self, photos: list[Photo]) -> list[Critique]:

@@ -23,8 +23,8 @@ from ..colour import linear_to_srgb, srgb_level_to_linear
 from ..photo import Metadata
 from .base import Finding
 from .judge_detail import high_gain, noise_findings, sharpness_findings
-from .thresholds import (DARKEST_KEEP, FLAT_LEVEL, MONOCHROME, PRESENT, REGION_SHIFT, colourless, linear_ramp,
-                         ramp)
+from .thresholds import (DARKEST_KEEP, FLAT_LEVEL, MONOCHROME, PRESENT, REGION_SHIFT, colourless, linear_ramp, ramp,
+                         toned)
 
 MID_KEY = 0.18  # log-average luminance of a well-exposed average scene (18% grey)
 DARK_WEIGHT = 2.5  # under-exposure deficit per stop of median below 0.032
@@ -168,8 +168,9 @@ def _exposure(m, meta, _):
     hr = m["exposure.headroom_ev"]
     # a colour cast scales one or two channels up, and where the scene is bright those clip
     # while the others do not: with a cast found, that clipping is the cast's, so only pixels
-    # clipped in all three channels count toward over-exposure
-    cast = "white_balance.warmth" in m and any(f.severity >= PRESENT for f in _white_balance(m, meta, []))
+    # clipped in all three channels count toward over-exposure; so with a toned print's tone
+    cast = "white_balance.warmth" in m and (toned(m) or any(f.severity >= PRESENT
+                                                            for f in _white_balance(m, meta, [])))
     clipped = m["exposure.clipped"] if cast else m["exposure.clipped_any"]
     under, over = exposure_offsets(m, clipped)
     night = _night_prior(meta)
@@ -296,6 +297,8 @@ def cast_correction(w: float, t: float, spread: float = 0.15) -> tuple[float, fl
 
 
 def _white_balance(m, meta, _):
+    if toned(m):
+        return []  # a toned monochrome photo: its colour is the tone it was given, not a cast
     w, t = m["white_balance.warmth"], m["white_balance.tint"]
     d, direction = cast_distance(w, t, m["white_balance.spread"])
     cw, ct = cast_correction(w, t, m["white_balance.spread"])
@@ -360,8 +363,8 @@ def _contrast(m, meta, found):
 # --------------------------------------------------------------------------- saturation
 def _saturation(m, meta, found):
     p90 = m["saturation.chroma_p90"]
-    if m["saturation.grey_share"] > MONOCHROME:
-        return []  # monochrome by intent
+    if m["saturation.grey_share"] > MONOCHROME or toned(m):
+        return []  # monochrome (or toned monochrome) by intent
     high = _over_saturated(m)
     if high:
         return high

@@ -38,7 +38,7 @@ from .base import Critique, Finding
 from .judge import PRESENT, clipping_findings
 from .learned_net import (ATTRIBUTES, DIRECTIONS, PIXEL_SCALE, CriticNet, direction_slices, log_chroma_histogram,
                           side_vector, thumb_channels, thumbnail_codes)
-from .thresholds import colourless
+from .thresholds import colourless, toned
 
 MODEL = LEARNED_MODEL
 MINOR = 0.25  # probability from which an attribute is kept as a minor finding (score, summary)
@@ -145,7 +145,7 @@ class LearnedCritic:
             findings = [f for f in allf if f.severity >= PRESENT]
             findings.sort(key=lambda f: -f.severity * (0.5 + 0.5 * f.confidence))
             plan = plan_for(findings, m)
-            results.append(Critique(score=score_for(allf), summary=summary_for(findings, allf, plan),
+            results.append(Critique(score=score_for(allf), summary=summary_for(findings, allf, plan, m),
                                     findings=findings, plan=plan, measurements=m))
         return results
 
@@ -190,6 +190,8 @@ def _exposure(m, c, probs):
 
 
 def _white_balance(m, c, probs):
+    if toned(m):
+        return None  # a toned monochrome photo's colour is its tone (thresholds.TONED)
     w, t = c["wb_b"] - c["wb_r"], 0.5 * (c["wb_r"] + c["wb_b"])  # the cast: ln R/B and ln G/sqrt(RB) of a grey
     d = _word("white_balance", probs)
     lg = np.array([-c["wb_r"], 0.0, -c["wb_b"]])
@@ -225,6 +227,8 @@ def _contrast(m, c, probs):
 
 
 def _saturation(m, c, probs):
+    if toned(m):
+        return None
     d = _word("saturation", probs)
     ratio = 1.0 + c["saturation"]
     if (ratio > 1) != (d == "low"):

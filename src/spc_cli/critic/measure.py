@@ -132,9 +132,11 @@ def measure_white_balance(proxy: torch.Tensor, lab: torch.Tensor | None = None) 
     ``spread`` is how much the estimators disagree (same units). ``gain_r/g/b`` undo the whole
     estimate with the illuminant's luminance kept (the plan undoes only the part
     ``judge.cast_correction`` takes for a cast). ``bright_chroma`` is the OKLab chroma of
-    the brightest pixels (a lit, coloured sky: sunset, stage light), ``neutral_share``
-    the share of pixels that are near-neutral after correction. ``lab``: the proxy in
-    OKLab, when the caller has it already.
+    the brightest pixels once a first estimate of the light is taken out (a lit, coloured sky:
+    sunset, stage light), ``neutral_share``
+    the share of pixels that are near-neutral after correction; ``coloured_share``,
+    ``hue_spread`` and ``tone_residual`` say whether the colour is a tone (``measure_tone``).
+    ``lab``: the proxy in OKLab, when the caller has it already.
     """
     y = luminance(proxy)[0]
     base = (proxy.amax(dim=0) < CLIP) & (y > 0.01)
@@ -144,6 +146,7 @@ def measure_white_balance(proxy: torch.Tensor, lab: torch.Tensor | None = None) 
     est = illuminant_estimates(proxy, base, edges)
     e0 = torch.stack(list(est.values())).log().median(dim=0).values.exp()
     corr = proxy / e0[:, None, None]
+    as_is = rgb_to_oklab(proxy) if lab is None else lab
     lab = rgb_to_oklab(corr)
     chroma = torch.sqrt(lab[1] ** 2 + lab[2] ** 2)
     mask = base & (chroma < 0.08)
@@ -159,9 +162,9 @@ def measure_white_balance(proxy: torch.Tensor, lab: torch.Tensor | None = None) 
     lw = torch.tensor(LUMA)
     ylum = float((lw * e).sum())
     gains = ylum / e
-    # brightest region's own colour (as rendered, not corrected)
-    lab0 = rgb_to_oklab(proxy) if lab is None else lab
-    c0 = torch.sqrt(lab0[1] ** 2 + lab0[2] ** 2)
+    # the brightest region's colour against the light estimated on the first pass (``corr``): a lit,
+    # coloured sky stays coloured once the scene's light is taken out
+    c0 = torch.sqrt(lab[1] ** 2 + lab[2] ** 2)
     k = max(1, int(0.05 * y.numel()))
     top = torch.topk(y.reshape(-1), k).indices
     # estimates that keep clipped pixels: in a camera rendering, white and clipped areas are
@@ -174,7 +177,8 @@ def measure_white_balance(proxy: torch.Tensor, lab: torch.Tensor | None = None) 
     for n, v in (("white", topw), ("max_rgb", maxrgb)):
         wt.append(_log_chroma(v))
         names.append(n)
-    out = {"warmth": warmth, "tint": tint, "cast": math.hypot(warmth, tint), "spread": spread,
+    out = {**measure_tone(proxy, as_is, lab),
+           "warmth": warmth, "tint": tint, "cast": math.hypot(warmth, tint), "spread": spread,
            "gain_r": float(gains[0]), "gain_g": float(gains[1]), "gain_b": float(gains[2]),
            "bright_chroma": float(c0.reshape(-1)[top].mean()),
            "neutral_share": float((chroma < 0.04).float().mean())}
@@ -247,6 +251,51 @@ def measure_saturation(proxy: torch.Tensor, lab: torch.Tensor | None = None,
     return {"chroma_mean": float(c.mean()), "chroma_median": p50, "chroma_p90": p90, "chroma_p99": p99,
             "vivid": float((c > 0.25).float().mean()), "grey_share": float((c < 0.02).float().mean()),
             "gamut_edge": gamut_edge}
+
+
+TONE_BINS = 16  # lightness bins the chroma a lightness alone predicts is read in
+TONE_COLOURED = 0.012  # OKLab chroma from which a pixel counts as visibly coloured (JPEG's chroma noise: ~0.005)
+
+
+def measure_tone(proxy: torch.Tensor, lab: torch.Tensor, lab_corr: torch.Tensor) -> dict[str, float]:
+    """Whether the photo's colour is a tone: visible (``lab``: the proxy in OKLab), and once the
+    light's estimated colour is taken out (``lab_corr``: the proxy divided by it, in OKLab), a
+    function of its lightness alone, as in a toned monochrome photo (sepia, selenium, cyanotype,
+    a tint or a gradient map over a greyscale image). Read on every other pixel of the lit,
+    unclipped part of the proxy:
+
+    ``coloured_share``: the share of those pixels with OKLab chroma above ``TONE_COLOURED`` as the
+    photo is; then, with the light taken out, ``hue_spread``: within each of ``TONE_BINS`` lightness
+    bins, 1 - the length of the mean unit chroma vector of its coloured pixels (0: one hue, or no
+    colour left), averaged over the bins by their pixels, and ``tone_residual``: the 90th percentile of
+    each pixel's chroma distance from its lightness bin's mean (a, b) (0: the colour is the
+    lightness's own). A colour photo shows several colours at one lightness, under any light (a
+    strong cast draws them toward its own colour as they are, not once it is taken out); a toned one,
+    one."""
+    lit = ((lab[0, ::2, ::2] > 0.15) & (proxy[:, ::2, ::2].amax(dim=0) < CLIP)).reshape(-1)
+    if int(lit.sum()) < 256:
+        return {"coloured_share": 0.0, "hue_spread": 1.0, "tone_residual": 1.0}
+    c0 = torch.sqrt(lab[1, ::2, ::2] ** 2 + lab[2, ::2, ::2] ** 2).reshape(-1)[lit]
+    L, a, b = (lab_corr[k, ::2, ::2].reshape(-1)[lit].double() for k in range(3))
+    lo, hi = float(L.min()), float(L.max())
+    idx = ((L - lo) / max(hi - lo, 1e-6) * TONE_BINS).long().clamp(0, TONE_BINS - 1)
+
+    def per_bin(v: torch.Tensor) -> torch.Tensor:
+        return torch.bincount(idx, weights=v, minlength=TONE_BINS)
+
+    n = per_bin(torch.ones_like(a)).clamp(min=1.0)
+    res = torch.sqrt((a - (per_bin(a) / n)[idx]) ** 2 + (b - (per_bin(b) / n)[idx]) ** 2)
+    c = torch.sqrt(a * a + b * b)
+    coloured = (c > TONE_COLOURED).double()
+    cs = c.clamp(min=1e-9)
+    nc = per_bin(coloured)
+    ua, ub = per_bin(coloured * a / cs) / nc.clamp(min=1.0), per_bin(coloured * b / cs) / nc.clamp(min=1.0)
+    counted = nc >= 32
+    w = nc[counted]
+    spread = (float(((1.0 - torch.sqrt(ua * ua + ub * ub))[counted] * w).sum() / w.sum())
+              if bool(counted.any()) else 0.0)
+    return {"coloured_share": float((c0 > TONE_COLOURED).float().mean()), "hue_spread": spread,
+            "tone_residual": quantiles(res.float(), [0.9])[0]}
 
 
 # --------------------------------------------------------------------------------- haze

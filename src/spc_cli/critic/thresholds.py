@@ -61,6 +61,25 @@ MONOCHROME = 0.97
 COLOURLESS = 0.004
 
 
+# A toned monochrome photo (sepia, selenium, cyanotype, a tint or a gradient map over a greyscale
+# image): its colour is visible (at least TONED[0] of the lit pixels coloured) and is its lightness's
+# own once the light's estimated colour is taken out: one hue at every lightness
+# (``white_balance.hue_spread`` at most TONED[1]) and the chroma a lightness alone predicts
+# (``white_balance.tone_residual`` at most TONED[2]), over a picture's range of
+# tones (``contrast.range`` at least TONED[3]: a frame filled by one flat surface, a grey card, is no
+# print). The tone is intent, not a cast nor a lack of colour. Set on train and tune photos of
+# ../shared/data/train and the same photos toned (docs/critic.md, "Toned monochrome photos").
+TONED = (0.4, 0.006, 0.008, 0.25)
+
+
+def toned(m: dict[str, float]) -> bool:
+    """Whether measurements ``m`` are of a toned monochrome photo (``TONED``): its white balance
+    and saturation are left as they are."""
+    return (m.get("white_balance.coloured_share", 0.0) >= TONED[0]
+            and m.get("white_balance.hue_spread", 1.0) <= TONED[1]
+            and m.get("white_balance.tone_residual", 1.0) <= TONED[2] and m.get("contrast.range", 0.0) >= TONED[3])
+
+
 def colourless(m: dict[str, float]) -> bool:
     """Whether measurements ``m`` are of a photo with no colour at all (``COLOURLESS``), where
     neither the thresholds nor the network read haze."""

@@ -178,10 +178,12 @@ def what_was_done(doc: dict[str, Any]) -> str:
         head = f"score {before:.0f}" + (f" -> {after:.0f}" if isinstance(after, (int, float)) else "") + "; "
     # a colour lean the critic took for the scene's own and left (its summary says so): named, so that a
     # photo left orange is not reported as needing nothing without a word about its colour
-    from ..critic.advise import lean_in
+    from ..critic.advise import lean_in, toned_in
 
-    lean = lean_in((doc.get("critique") or {}).get("summary") or "")
-    tail = f"; colours lean {lean}, taken for the scene's own" if lean else ""
+    summary = (doc.get("critique") or {}).get("summary") or ""
+    lean = lean_in(summary)
+    tail = (f"; colours lean {lean}, taken for the scene's own" if lean
+            else "; one tone throughout (a toned print), kept" if toned_in(summary) else "")
     if not words:
         planned = [e.get("instruction") or e["op"] for e in doc.get("plan", [])]
         why = refusal(doc.get("refine", []))
