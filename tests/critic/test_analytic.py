@@ -641,6 +641,31 @@ def test_a_toned_monochrome_photo_keeps_its_tone(tone):
     assert not toned(cast.measurements)
 
 
+def test_flat_white_is_left_white_and_highlights_above_white_are_recovered():
+    # a fifth of the frame pure white (a studio's background, a blown sky) in an 8-bit photo: the
+    # file holds nothing above white there, and pulling it down only greys it, so the clipping is
+    # reported and nothing is planned for it; where the file holds values above white (a linear
+    # HDR), the same clipping plans a recovery that brings them back under white
+    from .scenes import landscape_srgb
+
+    lin = linear_of(landscape_srgb())
+    lin[:, :, : lin.shape[2] // 5] = 1.0
+    flat = crit(lin)
+    (f,) = [f for f in flat.findings if f.attribute == "highlights"]
+    assert f.severity >= 0.3 and "nothing above white" in f.reason
+    assert all(e.op != "tone" for e in flat.plan.edits)
+    from spc_cli.engine.record import what_was_done
+
+    line = what_was_done({"critique": flat.to_dict(), "plan": [e.to_dict() for e in flat.plan.edits],
+                          "applied": [], "refine": [], "left_alone": []})
+    assert "left as it was: its clipped white holds nothing to bring back" in line
+    hdr = lin.clone()
+    hdr[:, :, : lin.shape[2] // 5] = 2.0
+    above = AnalyticCritic().critique([photo_from_linear(hdr)])[0]
+    assert above.measurements["exposure.p_top"] > 1.0
+    assert any(e.op == "tone" and e.params.highlights < 0 for e in above.plan.edits)
+
+
 def _three_level_frame(clipped: float, floor: float, key: float) -> torch.Tensor:
     """A grey (3, 100, 100) frame: ``clipped`` of it at white, 10% at ``floor``, the rest at the
     level that makes the log-average luminance ``key``."""

@@ -18,7 +18,7 @@ from ..ops.params import (ContrastParams, DeblurParams, DehazeParams, DenoisePar
 from ..plan import Edit, EditPlan, instruction_for, merge_same_op
 from .base import Finding
 from .judge import CAST_WORD
-from .thresholds import PRESENT, T, linear_ramp, toned
+from .thresholds import PRESENT, T, above_white, linear_ramp, toned
 
 # How much each attribute weighs in the score (a fully severe, certain finding
 # multiplies the score by 1 - weight).
@@ -250,6 +250,11 @@ def plan_for(findings: list[Finding], m: dict[str, float]) -> EditPlan:
     """The edits answering the present findings, most important first (the artist reorders)."""
     noisy = any(f.attribute == "noise" for f in findings)
     edits = [e for f in findings if (e := _edit_for(f, m, noisy)) is not None]
+    if not above_white(m) and not any(e.op == "exposure" and e.params.ev < 0 for e in edits):
+        # the file holds nothing above white (an 8-bit or display-referred photo) and no darkening
+        # rebuilds it (restoration_edits' unclip): its clipped areas are flat white, and pulling them
+        # down only turns them grey (a studio's white background, a bright sky); the finding stays
+        edits = [e for e in edits if e.attribute != "highlights"]
     edits += restoration_edits(edits, m)
     if any(e.op == "dehaze" for e in edits):
         # levels render after dehaze, which restores the blacks itself: a black point read on the

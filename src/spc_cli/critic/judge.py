@@ -23,8 +23,8 @@ from ..colour import linear_to_srgb, srgb_level_to_linear
 from ..photo import Metadata
 from .base import Finding
 from .judge_detail import high_gain, noise_findings, sharpness_findings
-from .thresholds import (DARKEST_KEEP, FLAT_LEVEL, MONOCHROME, PRESENT, REGION_SHIFT, colourless, linear_ramp, ramp,
-                         toned)
+from .thresholds import (DARKEST_KEEP, FLAT_LEVEL, MONOCHROME, PRESENT, REGION_SHIFT, above_white, colourless,
+                         linear_ramp, ramp, toned)
 
 MID_KEY = 0.18  # log-average luminance of a well-exposed average scene (18% grey)
 DARK_WEIGHT = 2.5  # under-exposure deficit per stop of median below 0.032
@@ -469,14 +469,21 @@ def _haze(m, meta, found):
 
 
 # ------------------------------------------------------------------ highlights, shadows
+# what a clipping finding says of a file with nothing above white, where no darkening rebuilds it
+# (advise.plan_for then plans nothing for it; the batch line reads it back)
+UNRECOVERABLE = "the file holds nothing above white there to bring back"
+
+
 def clipping_findings(m, meta, found):
     out = []
     exp = {f.direction for f in found if f.attribute == "exposure" and f.severity >= PRESENT}
     c = m["exposure.clipped"]
     sev = ramp(c, "clipped") * (0.5 if "over" in exp else 1.0)
     if sev:
-        out.append(Finding("highlights", "clipped", sev, 0.9, {"clipped": c},
-                           f"{_pct(c)} of the pixels are clipped to white in all three channels"))
+        reason = f"{_pct(c)} of the pixels are clipped to white in all three channels"
+        if not above_white(m) and "over" not in exp:
+            reason += f"; {UNRECOVERABLE}, so they are left white"
+        out.append(Finding("highlights", "clipped", sev, 0.9, {"clipped": c}, reason))
     k = m["exposure.crushed"]
     sev = ramp(k, "crushed") * (0.5 if "under" in exp else 1.0)
     if sev:

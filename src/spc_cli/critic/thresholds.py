@@ -80,6 +80,15 @@ def toned(m: dict[str, float]) -> bool:
             and m.get("white_balance.tone_residual", 1.0) <= TONED[2] and m.get("contrast.range", 0.0) >= TONED[3])
 
 
+ABOVE_WHITE = 1.001  # linear level of the brightest 0.1% (exposure.p_top) from which a file holds highlight detail
+
+
+def above_white(m: dict[str, float]) -> bool:
+    """Whether the photo holds values above white (a raw file's or a linear HDR's headroom), which a
+    recovery of the highlights can bring back under it; True where the measurements do not say."""
+    return m.get("exposure.p_top", ABOVE_WHITE) >= ABOVE_WHITE
+
+
 def colourless(m: dict[str, float]) -> bool:
     """Whether measurements ``m`` are of a photo with no colour at all (``COLOURLESS``), where
     neither the thresholds nor the network read haze."""

@@ -179,6 +179,7 @@ def what_was_done(doc: dict[str, Any]) -> str:
     # a colour lean the critic took for the scene's own and left (its summary says so): named, so that a
     # photo left orange is not reported as needing nothing without a word about its colour
     from ..critic.advise import lean_in, toned_in
+    from ..critic.judge import UNRECOVERABLE
 
     summary = (doc.get("critique") or {}).get("summary") or ""
     lean = lean_in(summary)
@@ -189,8 +190,12 @@ def what_was_done(doc: dict[str, Any]) -> str:
         why = refusal(doc.get("refine", []))
         if planned and why:
             return head + f"left as it was: the closed loop refused {' and '.join(planned)} ({why})" + tail
-        if not planned and not (doc.get("critique") or {}).get("findings"):
+        findings = (doc.get("critique") or {}).get("findings") or []
+        if not planned and not findings:
             return head + "left as it was: nothing needs fixing" + tail
+        if not planned and any(f.get("attribute") == "highlights" and UNRECOVERABLE in (f.get("reason") or "")
+                               for f in findings):
+            return head + "left as it was: its clipped white holds nothing to bring back" + tail
         return head + "left as it was" + (f": {alone[0]}" if alone else "") + tail
     eased = [n.split(":")[0] for n in doc.get("refine", []) if n.endswith("accepted") and not n.startswith("strength 1.0")]
     return (head + "; ".join(words) + (f" (eased to {eased[0]})" if eased else "") + "".join(f"; {n}" for n in alone)
