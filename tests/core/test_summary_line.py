@@ -75,6 +75,23 @@ def test_a_colour_lean_left_as_the_scenes_own_is_named_on_the_line():
     plain = doc([], [], findings=[], before=99, after=99)
     plain["critique"]["summary"] = "The photo looks well exposed and balanced, with clean, sharp detail."
     assert what_was_done(plain) == "score 99 -> 99; left as it was: nothing needs fixing"
+    # the hint "neutral colours" took the lean out: the line does not say it was left
+    neutral = doc([{"op": "white_balance", "instruction": "neutralise the colour cast"}], ["white_balance"],
+                  findings=[], before=100, after=100)
+    neutral["critique"]["summary"] = lean
+    assert what_was_done(neutral) == "score 100 -> 100; neutralise the colour cast"
+
+
+def test_a_toned_print_is_named_on_the_line_unless_a_hint_took_its_tone_out():
+    from spc_cli.critic.advise import TONE_SENTENCE
+
+    kept = doc([], [], findings=[], before=96, after=96)
+    kept["critique"]["summary"] = "The photo looks well exposed, with clean, sharp detail. " + TONE_SENTENCE
+    assert what_was_done(kept).endswith("nothing needs fixing; one tone throughout (a toned print), kept")
+    for op, words in (("saturation", "remove all colour"), ("white_balance", "neutralise the colour cast")):
+        grey = doc([{"op": op, "instruction": words}], [op], findings=[], before=96, after=84)
+        grey["critique"]["summary"] = kept["critique"]["summary"]
+        assert what_was_done(grey) == f"score 96 -> 84; {words}"
 
 
 def test_a_sidecar_before_schema_5_has_its_shake_note_read_as_left_alone(tmp_path):

@@ -182,9 +182,12 @@ def what_was_done(doc: dict[str, Any]) -> str:
     from ..critic.judge import UNRECOVERABLE
 
     summary = (doc.get("critique") or {}).get("summary") or ""
-    lean = lean_in(summary)
+    # ... unless an applied edit (a hint's: "neutral colours", "black and white") took it out
+    rebalanced = bool(applied & {"white_balance", "local_white_balance"})
+    lean = "" if rebalanced else lean_in(summary)
     tail = (f"; colours lean {lean}, taken for the scene's own" if lean
-            else "; one tone throughout (a toned print), kept" if toned_in(summary) else "")
+            else "; one tone throughout (a toned print), kept"
+            if toned_in(summary) and not rebalanced and "saturation" not in applied else "")
     if not words:
         planned = [e.get("instruction") or e["op"] for e in doc.get("plan", [])]
         why = refusal(doc.get("refine", []))
