@@ -666,6 +666,23 @@ def test_flat_white_is_left_white_and_highlights_above_white_are_recovered():
     assert any(e.op == "tone" and e.params.highlights < 0 for e in above.plan.edits)
 
 
+def test_the_cameras_exposure_compensation_is_named_where_it_explains_the_reading(chart):
+    # a frame 2 stops dark, shot at -2 EV of compensation: the reading stands (the plan is the
+    # same), and the reason says what the camera was told; a third of a stop is not named
+    import dataclasses
+
+    dark = photo_from_linear(quantise(chart * 0.22))
+    plain = AnalyticCritic().critique([dark])[0]
+    (f0,) = present(plain, "exposure")
+    assert "compensation" not in f0.reason
+    for bias, named in (("-2", True), ("-1/3", False), ("+4/3", False)):
+        meta = dataclasses.replace(dark.meta, tags={"EXIF ExposureBiasValue": bias})
+        c = AnalyticCritic().critique([dark.with_meta(meta)])[0]
+        (f,) = present(c, "exposure")
+        assert f.direction == "under" and ("-2.0 EV of exposure compensation: darker" in f.reason) == named, bias
+        assert [e.params for e in c.plan.edits] == [e.params for e in plain.plan.edits]
+
+
 def _three_level_frame(clipped: float, floor: float, key: float) -> torch.Tensor:
     """A grey (3, 100, 100) frame: ``clipped`` of it at white, 10% at ``floor``, the rest at the
     level that makes the log-average luminance ``key``."""

@@ -75,6 +75,29 @@ def _night_prior(meta: Metadata | None) -> float:
     return min(1.0, p)
 
 
+def compensation_ev(meta: Metadata | None) -> float:
+    """The exposure compensation the camera was set to (EXIF ExposureBiasValue, stops; 0 unknown)."""
+    if meta is None:
+        return 0.0
+    from ..io.metadata import _number
+
+    return _number((meta.tags or {}).get("EXIF ExposureBiasValue")) or 0.0
+
+
+COMPENSATION_NAMED = 0.7  # stops of exposure compensation from which a reason names it
+
+
+def _compensation_words(meta: Metadata | None, sign: int) -> str:
+    """"; the camera was set ... (exposure compensation) ..." where the photographer moved the
+    exposure the way the finding reads (``sign`` -1 darker, +1 brighter) by ``COMPENSATION_NAMED``
+    or more, else "": the reading stands, and the reason says what the camera was told."""
+    bias = compensation_ev(meta)
+    if bias * sign < COMPENSATION_NAMED:
+        return ""
+    word = "darker" if sign < 0 else "brighter"
+    return f"; the camera was set to {bias:+.1f} EV of exposure compensation: {word} than its meter chose, on purpose"
+
+
 def _key_ev(m: dict[str, float]) -> float:
     """The scene key (log-average luminance) in stops from mid-grey."""
     return math.log2(max(m["exposure.key"], 1e-4) / MID_KEY)
@@ -200,6 +223,7 @@ def _exposure(m, meta, _):
             reason += "; small light sources reach white, so this may be a low-key or night scene"
         if gain > 0.2:
             reason += "; its noise is that of a camera that raised its gain, so the scene was probably dim"
+        reason += _compensation_words(meta, -1)
         return [Finding("exposure", "under", sev, conf, {"headroom_ev": hr, "key": key, "key_ev": key_ev,
                                                           "correction_ev": corr}, reason)]
     if over > 0:
@@ -207,7 +231,8 @@ def _exposure(m, meta, _):
         conf = 0.7
         corr = -over_correction(m, clipped)
         reason = (f"{_pct(clipped)} of the pixels are clipped to white{' in all channels' if cast else ''} and the "
-                  f"average brightness is {key_ev:+.1f} stops from mid-grey, with no headroom left")
+                  f"average brightness is {key_ev:+.1f} stops from mid-grey, with no headroom left"
+                  + _compensation_words(meta, +1))
         return [Finding("exposure", "over", sev, conf, {"clipped_any": clipped, "key": key,
                                                          "key_ev": key_ev, "correction_ev": corr,
                                                          "key_bound_ev": key_bound_ev(key_ev)},
