@@ -40,6 +40,7 @@ class Metadata:
     iso: float | None = None
     exposure_time: float | None = None  # seconds
     f_number: float | None = None
+    exposure_bias: float | None = None  # the exposure compensation the camera was set to (EV)
     has_alpha: bool = False
     frames: int = 1  # frame count of the input; only the first is processed
     jpeg_subsampling: int | None = None  # a JPEG input's chroma subsampling (Pillow: 0 4:4:4, 1 4:2:2, 2 4:2:0)

@@ -675,8 +675,10 @@ def test_the_cameras_exposure_compensation_is_named_where_it_explains_the_readin
     plain = AnalyticCritic().critique([dark])[0]
     (f0,) = present(plain, "exposure")
     assert "compensation" not in f0.reason
+    from spc_cli.io.metadata import camera_facts
+
     for bias, named in (("-2", True), ("-1/3", False), ("+4/3", False)):
-        meta = dataclasses.replace(dark.meta, tags={"EXIF ExposureBiasValue": bias})
+        meta = dataclasses.replace(dark.meta, **camera_facts({"EXIF ExposureBiasValue": bias}))
         c = AnalyticCritic().critique([dark.with_meta(meta)])[0]
         (f,) = present(c, "exposure")
         assert f.direction == "under" and ("-2.0 EV of exposure compensation: darker" in f.reason) == named, bias

@@ -330,7 +330,7 @@ def test_normalise_exif_gives_an_upright_block_or_none_and_says_why(blob):
                                         "EXIF FNumber", "Image UniqueCameraModel"]), st.text(max_size=40)))
 def test_camera_facts_are_positive_numbers_or_none(tags):
     facts = md.camera_facts(tags)
-    assert set(facts) == {"camera", "iso", "exposure_time", "f_number"}
+    assert set(facts) == {"camera", "iso", "exposure_time", "f_number", "exposure_bias"}
     for key in ("iso", "exposure_time", "f_number"):
         assert facts[key] is None or (np.isfinite(facts[key]) and facts[key] > 0)
     for key, name in (("iso", "EXIF ISOSpeedRatings"), ("exposure_time", "EXIF ExposureTime")):

@@ -75,15 +75,6 @@ def _night_prior(meta: Metadata | None) -> float:
     return min(1.0, p)
 
 
-def compensation_ev(meta: Metadata | None) -> float:
-    """The exposure compensation the camera was set to (EXIF ExposureBiasValue, stops; 0 unknown)."""
-    if meta is None:
-        return 0.0
-    from ..io.metadata import _number
-
-    return _number((meta.tags or {}).get("EXIF ExposureBiasValue")) or 0.0
-
-
 COMPENSATION_NAMED = 0.7  # stops of exposure compensation from which a reason names it
 
 
@@ -91,7 +82,7 @@ def _compensation_words(meta: Metadata | None, sign: int) -> str:
     """"; the camera was set ... (exposure compensation) ..." where the photographer moved the
     exposure the way the finding reads (``sign`` -1 darker, +1 brighter) by ``COMPENSATION_NAMED``
     or more, else "": the reading stands, and the reason says what the camera was told."""
-    bias = compensation_ev(meta)
+    bias = (meta.exposure_bias if meta is not None else None) or 0.0
     if bias * sign < COMPENSATION_NAMED:
         return ""
     word = "darker" if sign < 0 else "brighter"

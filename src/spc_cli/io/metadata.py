@@ -111,7 +111,8 @@ def _first(tags: dict[str, str], *names: str) -> str | None:
 
 
 def camera_facts(tags: dict[str, str]) -> dict[str, Any]:
-    """Camera name, ISO, exposure time (s) and f-number from exifread's printable tags."""
+    """Camera name, ISO, exposure time (s), f-number and exposure compensation (EV, either sign)
+    from exifread's printable tags."""
     make = (tags.get("Image Make") or "").strip()
     model = (tags.get("Image Model") or tags.get("Image UniqueCameraModel") or "").strip()
     if make and model and model.lower().startswith(make.split()[0].lower()):
@@ -121,11 +122,13 @@ def camera_facts(tags: dict[str, str]) -> dict[str, Any]:
     iso = _number(_first(tags, "ISOSpeedRatings", "PhotographicSensitivity", "ISOSpeed"))
     exposure = _number(_first(tags, "ExposureTime"))
     f_number = _number(_first(tags, "FNumber"))
+    bias = _number(_first(tags, "ExposureBiasValue"))
     return {
         "camera": camera,
         "iso": iso if iso and iso > 0 else None,
         "exposure_time": exposure if exposure and exposure > 0 else None,
         "f_number": f_number if f_number and f_number > 0 else None,
+        "exposure_bias": bias,
     }
 
 
