@@ -299,9 +299,8 @@ def summary_for(findings: list[Finding], all_findings: list[Finding] | None = No
     """2-4 sentences: the most important problem first, the others, then what to do. A photo whose
     colour is one tone (``thresholds.toned`` of ``measurements``: a toned print) is said to be one,
     never "balanced": its white balance and saturation were not judged."""
-    lean = _colour_lean(findings, all_findings or [])
-    if measurements is not None and toned(measurements):
-        lean = TONE_SENTENCE
+    lean = (TONE_SENTENCE if measurements is not None and toned(measurements)
+            else _colour_lean(findings, all_findings or []))
     if not findings:
         minor = sorted((all_findings or []), key=lambda f: -f.severity)
         if lean:

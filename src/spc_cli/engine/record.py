@@ -171,7 +171,8 @@ def what_was_done(doc: dict[str, Any]) -> str:
     applied = {a["op"] for a in doc.get("applied", [])}
     whole = any(op.endswith("_edit") for op in applied)  # a model artist's one edit renders the whole plan
     words = [e["instruction"] for e in doc.get("plan", []) if (whole or e["op"] in applied) and e.get("instruction")]
-    before = (doc.get("critique") or {}).get("score")
+    critique = doc.get("critique") or {}
+    before = critique.get("score")
     after = (doc.get("result") or {}).get("score")
     head = ""
     if isinstance(before, (int, float)):
@@ -181,7 +182,7 @@ def what_was_done(doc: dict[str, Any]) -> str:
     from ..critic.advise import lean_in, toned_in
     from ..critic.judge import UNRECOVERABLE
 
-    summary = (doc.get("critique") or {}).get("summary") or ""
+    summary = critique.get("summary") or ""
     # ... unless an applied edit (a hint's: "neutral colours", "black and white") took it out
     rebalanced = bool(applied & {"white_balance", "local_white_balance"})
     lean = "" if rebalanced else lean_in(summary)
@@ -193,7 +194,7 @@ def what_was_done(doc: dict[str, Any]) -> str:
         why = refusal(doc.get("refine", []))
         if planned and why:
             return head + f"left as it was: the closed loop refused {' and '.join(planned)} ({why})" + tail
-        findings = (doc.get("critique") or {}).get("findings") or []
+        findings = critique.get("findings") or []
         if not planned and not findings:
             return head + "left as it was: nothing needs fixing" + tail
         if not planned and any(f.get("attribute") == "highlights" and UNRECOVERABLE in (f.get("reason") or "")
