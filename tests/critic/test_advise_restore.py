@@ -50,8 +50,29 @@ def test_blur_and_noise_findings_map_to_measured_sigmas():
     # a shake: the kernel estimated from the photo, its size from the blurred direction, in full
     assert s.params.kind == 2.0 and s.params.sigma == 2.5 and s.params.amount == advise.SHAKE_SHARE
     noise = Finding("noise", "present", 0.8, 0.8, {"luma_sigma": 0.01, "chroma_sigma": 0.02}, "noisy")
-    d = advise._denoise_edit(noise)
+    d = advise._denoise_edit(noise, {})
     assert (d.params.sigma, d.params.chroma_sigma) == (0.01, 0.02)
+
+
+def test_a_soft_frame_keeps_its_mild_luminance_grain_and_loses_its_colour_noise():
+    """A frame with no crisp edge has no detail finer than its blur: its grain is the only fine
+    texture left (a real shaken photo lost it to a denoise: blur_effect 0.57 -> 0.69). Its mild
+    luminance noise stays, its colour noise goes; clearly visible grain is still taken off."""
+    blur_onset = 1.0 + advise.T["blur"][0]
+    sharp, soft = {"sharpness.scale_gain": 1.3}, {"sharpness.scale_gain": blur_onset}
+    assert not advise.soft_frame(sharp) and advise.soft_frame(soft)
+    mild = Finding("noise", "present", 0.6, 0.8, {"luma_sigma": 2.0 / 255, "chroma_sigma": 2.5 / 255}, "noisy")
+    on_sharp, on_soft = advise._denoise_edit(mild, sharp), advise._denoise_edit(mild, soft)
+    assert on_sharp.params.luma == 1.0 and on_sharp.params.chroma == 1.0
+    assert on_soft.params.luma == 0.0 and on_soft.params.chroma == 1.0
+    strong = Finding("noise", "present", 0.9, 0.8, {"luma_sigma": 5.0 / 255, "chroma_sigma": 4.0 / 255}, "noisy")
+    assert advise._denoise_edit(strong, soft).params.luma == 1.0
+    between = Finding("noise", "present", 0.7, 0.8, {"luma_sigma": 3.0 / 255, "chroma_sigma": 3.0 / 255}, "noisy")
+    assert 0.0 < advise._denoise_edit(between, soft).params.luma < 1.0
+    # the camera-processed route (correlated grain read at half resolution) is unchanged
+    cam = Finding("noise", "present", 0.6, 0.8, {"luma_sigma": 1.0 / 255, "chroma_sigma": 1.0 / 255,
+                                                 "camera_route": 1.0, "camera_grain": 1.0 / 255}, "noisy")
+    assert advise._denoise_edit(cam, soft).params.luma == 1.0
 
 
 

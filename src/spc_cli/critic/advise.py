@@ -57,6 +57,12 @@ REVEALED_VISIBLE = (2.0 / 255, 1.0 / 255)
 # at half of REVEALED_VISIBLE's luminance level, all of it from that level up (luminance read
 # lower than that is at the 8-bit rounding's level or texture; smoothing it wipes fine detail).
 LUMA_DENOISE = (REVEALED_VISIBLE[0] / 2, REVEALED_VISIBLE[0])
+# A frame with no crisp edge anywhere (halving it makes its edges at least as much steeper as the
+# blur reading's onset, thresholds.T["blur"]: sharp photos 1.0-1.5x) holds no detail finer than its
+# blur, and its luminance grain is the only fine texture left: smoothing it makes a soft frame look
+# softer still. There luminance noise is taken off from where it shows (REVEALED_VISIBLE) to twice
+# that, not from half of it; colour noise, never detail, in full.
+SOFT_LUMA_DENOISE = (REVEALED_VISIBLE[0], 2 * REVEALED_VISIBLE[0])
 COMPRESS_TOP = 1.4  # a brightening that pushes the brightest pixels past this (linear) is tone-mapped
 # locally (tone.compress); below it the exposure's own per-pixel shoulder rolls them off, as one
 # table lookup (a plain 1-2 EV correction of a photo whose whites were white)
@@ -159,7 +165,7 @@ def _edit_for(f: Finding, m: dict[str, float], noisy: bool) -> Edit | None:
         return Edit("dehaze", DehazeParams(amount=1.0, transmission=round(haze_transmission(v), 3)), f.reason,
                     instruction_for(-(0.2 + 0.8 * s), "add", "reduce", "haze"), a, _strength(f))
     if a == "noise":
-        return _denoise_edit(f)
+        return _denoise_edit(f, m)
     if a == "sharpness":
         if noisy or v.get("grain_risk", 0.0) >= 0.5:
             return None  # never sharpen visible noise (the finding stays in the critique)
@@ -183,11 +189,20 @@ def _denoise_sigmas(v: dict[str, float]) -> tuple[float, float]:
     return v.get("luma_sigma", 0.0), v.get("chroma_sigma", 0.0)
 
 
-def _denoise_edit(f: Finding) -> Edit | None:
+def soft_frame(m: dict[str, float]) -> bool:
+    """No crisp edge anywhere: the frame's edges steepen under a 2x downscale at least as much as
+    where the blur reading starts to count (``thresholds.T["blur"]``)."""
+    return m.get("sharpness.scale_gain", 1.0) - 1.0 >= T["blur"][0]
+
+
+def _denoise_edit(f: Finding, m: dict[str, float]) -> Edit | None:
     sl, sc = (_clamp(x, 0.0, 0.2) for x in _denoise_sigmas(f.measured))
     if sl <= 0 and sc <= 0:
         return None
-    luma = 1.0 if f.measured.get("camera_route", 0.0) > 0 else linear_ramp(sl, *LUMA_DENOISE)
+    if f.measured.get("camera_route", 0.0) > 0:
+        luma = 1.0
+    else:
+        luma = linear_ramp(sl, *(SOFT_LUMA_DENOISE if soft_frame(m) else LUMA_DENOISE))
     return Edit("denoise", DenoiseParams(luma=round(luma, 3), chroma=1.0, sigma=round(sl, 4), chroma_sigma=round(sc, 4)),
                 f.reason, instruction_for(-(0.2 + 0.8 * f.severity), "increase", "reduce", "noise"), f.attribute,
                 _strength(f))
