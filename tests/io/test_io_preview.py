@@ -55,3 +55,18 @@ def test_an_unreadable_file_is_an_input_error(tmp_path):
     bad.write_bytes(b"\xff\xd8\xff\xe0 nothing here")
     with pytest.raises(InputError):
         read_preview(bad, 256)
+
+
+def test_jpeg_and_raw_previews_take_their_small_decoders_not_the_full_one(tmp_path, monkeypatch):
+    """The preview exists to be cheap: a JPEG decodes at a reduced DCT scale and a RAW at half
+    size. Both paths fall back to the full decoder on an odd file, so a failure inside them is
+    silent; here the full decoder is unavailable and both must still read."""
+    import spc_cli.io.decode as decode
+
+    def full_decode(*_a, **_k):
+        raise AssertionError("the full decoder was used")
+
+    jpeg = _big_jpeg(tmp_path / "big.jpg")
+    monkeypatch.setattr(decode, "read_photo", full_decode)
+    assert max(read_preview(jpeg, 256).pixels.shape[1:]) >= 256
+    assert read_preview(EXAMPLES / "synthetic.dng", 128).meta.tags

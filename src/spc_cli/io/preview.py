@@ -64,12 +64,13 @@ def _shrunk(pixels: torch.Tensor, meta: Metadata, long_edge: int) -> Photo:
 def _jpeg_draft(path: Path, data: bytes, digest: str, long_edge: int, max_megapixels: float) -> Photo | None:
     """A colour or grey JPEG decoded by libjpeg at the smallest DCT scale that still gives at
     least ``long_edge`` pixels; None for what draft mode does not cover (CMYK)."""
-    from .decode import _check_size, _colour_space, orient
+    from .decode import _colour_space, orient
+    from .reading import check_size
     from .spaces import decode_planes
 
     img = Image.open(io.BytesIO(data), formats=["JPEG"])
     width, height = img.size
-    _check_size(path, width, height, max_megapixels)
+    check_size(path, width, height, max_megapixels)
     if img.mode not in ("RGB", "L"):
         return None
     scale = max(width, height) / max(long_edge, 1)
@@ -100,7 +101,7 @@ def _raw_half(path: Path, data: bytes, digest: str, long_edge: int, max_megapixe
     balance, linear sRGB primaries, no auto-brightening)."""
     import rawpy
 
-    from .decode import _check_size
+    from .reading import check_size
     from .spaces import decode_planes
 
     try:
@@ -108,7 +109,7 @@ def _raw_half(path: Path, data: bytes, digest: str, long_edge: int, max_megapixe
     except Exception as exc:
         raise InputError(path, f"not a readable RAW file ({str(exc)[:100]})") from exc
     with raw:
-        _check_size(path, int(raw.sizes.width), int(raw.sizes.height), max_megapixels)
+        check_size(path, int(raw.sizes.width), int(raw.sizes.height), max_megapixels)
         rgb = raw.postprocess(gamma=(1, 1), no_auto_bright=True, output_bps=16, use_camera_wb=True,
                               output_color=rawpy.ColorSpace.sRGB, adjust_maximum_thr=0.0, half_size=True)
     planes = decode_planes(np.ascontiguousarray(rgb[:, :, :3].transpose(2, 0, 1)), "linear")
