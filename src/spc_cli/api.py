@@ -57,8 +57,20 @@ def _backends(critic: str, artist: str):
     return make_critic(critic), make_artist(artist)
 
 
+def _judgeable(srgb: np.ndarray) -> np.ndarray:
+    """``srgb``, or ValueError where it is too small to judge (``io.reading.MIN_SIDE``)."""
+    import numpy as np
+
+    from .io.reading import too_small
+
+    why = too_small(np.shape(srgb)[1], np.shape(srgb)[0]) if np.ndim(srgb) == 3 else None
+    if why:
+        raise ValueError(why)
+    return srgb
+
+
 def critique_pixels(srgb: np.ndarray, critic: str = DEFAULT_CRITIC) -> Critique:
-    return _backends(critic, "pipeline")[0].critique([photo_from_array(srgb)])[0]
+    return _backends(critic, "pipeline")[0].critique([photo_from_array(_judgeable(srgb))])[0]
 
 
 def enhance_pixels(srgb: np.ndarray, critic: str = DEFAULT_CRITIC, artist: str = "pipeline",
@@ -71,7 +83,7 @@ def enhance_pixels(srgb: np.ndarray, critic: str = DEFAULT_CRITIC, artist: str =
     """
     from .engine import choose_plan
 
-    photo = photo_from_array(srgb)
+    photo = photo_from_array(_judgeable(srgb))
     c_backend, a_backend = _backends(critic, artist)
     c = c_backend.critique([photo])[0]
     hint_plan = None

@@ -357,7 +357,9 @@ def critique(inputs: Inputs,
             _print_critique(console, *rows[0])
         elif rows:
             _print_critique_table(console, rows)
-    if summary.failed and not json_out:
+    # the failures again after the critiques that pushed their lines up (or, quiet, for the first
+    # time); a run whose every photo failed has said so once already
+    if summary.failed and not json_out and (quiet or rows):
         _print_summary(summary, True, _err_console())
     raise typer.Exit(summary.exit_code)
 

@@ -148,3 +148,38 @@ def test_the_summary_gives_the_score_before_and_after(tmp_path):
     before, after = doc["critique"]["score"], doc["result"]["score"]
     assert doc["result"]["measured_on"] in ("proxy", "output") and after > before
     assert f"score {before:.0f} -> {after:.0f}; " in r.output
+
+
+@pytest.mark.parametrize("size", [(1, 1), (2, 300), (300, 3)])
+def test_a_file_too_small_to_judge_is_a_one_line_error_and_the_batch_goes_on(tmp_path, size):
+    """Below 4 pixels on a side the critics have nothing to read (their 2 x 2 wavelet blocks of a
+    2x reduced copy): a clear reason naming the file, not an internal error; exit 1."""
+    shoot = tmp_path / "shoot"
+    shoot.mkdir()
+    w, h = size
+    Image.fromarray(np.full((h, w, 3), 128, np.uint8)).save(shoot / "icon.png")
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (48, 64, 3), dtype=np.uint8)).save(shoot / "ok.png")
+    assert read_photo(shoot / "icon.png").pixels.shape[1:] == (h, w)  # the decoder reads it
+    for series in ("auto", "folder"):
+        out = tmp_path / f"out-{series}"
+        r = CliRunner().invoke(app, ["enhance", str(shoot), "--out", str(out), "--quiet", "--series", series])
+        assert r.exit_code == 1 and (out / "ok.png").exists() and not (out / "icon.png").exists()
+        lines = [ln for ln in r.output.splitlines() if "icon.png" in ln]
+        assert lines and all(f"too small: {w}x{h} pixels" in ln and "Error" not in ln for ln in lines)
+    r = CliRunner().invoke(app, ["critique", str(shoot / "icon.png")])
+    assert r.exit_code == 1 and r.output.count("too small") == 1  # said once, not again as a recap
+    from spc_cli import api
+
+    with pytest.raises(ValueError, match="too small"):
+        api.critique_pixels(np.zeros((h, w, 3), np.float32))
+
+
+def test_a_thin_panorama_is_judged_by_every_critic(tmp_path):
+    """A strip 6 pixels tall and 1000 wide: its ~128 px copy for the learned critic's colour
+    histogram is one row high (no vertical differences), which every critic reads."""
+    from spc_cli import api
+
+    strip = np.random.default_rng(1).random((6, 1000, 3)).astype(np.float32)
+    for critic in ("analytic", "learned", "hybrid"):
+        c = api.critique_pixels(strip, critic=critic)
+        assert 0.0 <= c.score <= 100.0

@@ -101,8 +101,10 @@ def log_chroma_histogram(proxy: torch.Tensor) -> torch.Tensor:
     lx = torch.log(x.clamp(min=1e-4))
     u, v = lx[1] - lx[0], lx[1] - lx[2]
     ly = torch.log(y.clamp(min=1e-4))
-    gx = F.pad((ly[:, 2:] - ly[:, :-2]).abs(), (1, 1))
-    gy = F.pad((ly[2:] - ly[:-2]).abs(), (0, 0, 1, 1))
+    # central differences; a copy fewer than 3 pixels across (a panorama far wider than tall)
+    # has none along that side
+    gx = F.pad((ly[:, 2:] - ly[:, :-2]).abs(), (1, 1)) if ly.shape[1] >= 3 else torch.zeros_like(ly)
+    gy = F.pad((ly[2:] - ly[:-2]).abs(), (0, 0, 1, 1)) if ly.shape[0] >= 3 else torch.zeros_like(ly)
     weights = torch.stack([y.clamp(min=0).sqrt(), (gx + gy).clamp(max=2.0)])
     out = torch.zeros(2, HIST_BINS * HIST_BINS)
     if int(ok.sum()) < 16:

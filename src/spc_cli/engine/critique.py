@@ -19,6 +19,7 @@ def critique_files(inputs: list[Path], settings: Settings, on_result: Callable[[
     from ..device import resolve_device, resolve_dtype
     from ..io.decode import read_photo
     from ..io.discover import find_photos
+    from ..io.reading import check_judgeable
     from ..registry import make_critic
 
     t0 = time.perf_counter()
@@ -41,6 +42,7 @@ def critique_files(inputs: list[Path], settings: Settings, on_result: Callable[[
             src, fut = futures.popleft()
             try:
                 photo = fut.result()
+                check_judgeable(src, photo)
                 c = critic.critique([photo])[0]
             except SpcError as e:
                 o = Outcome(src, "failed", None, str(e) if str(src) in str(e) else f"{src}: {e}")

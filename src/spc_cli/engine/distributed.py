@@ -365,9 +365,11 @@ class PhotoWorker:
 
     def _critique(self, job: Job) -> dict[str, Any]:
         from ..io.decode import read_photo
+        from ..io.reading import check_judgeable
 
         try:
             photo = read_photo(job.source, self.settings.max_megapixels)
+            check_judgeable(job.source, photo)
             return {"critique": self.critic.critique([photo])[0]}
         except SpcError as e:
             return {"outcome": Outcome(job.source, "failed", None, str(e) if str(job.source) in str(e)

@@ -143,9 +143,11 @@ def decode_job(job: Job, settings: Settings):
     import time
 
     from ..io.decode import read_photo
+    from ..io.reading import check_judgeable
 
     t0 = time.perf_counter()
     photo = read_photo(job.source, max_megapixels=settings.max_megapixels)
+    check_judgeable(job.source, photo)
     return photo, (time.perf_counter() - t0) * 1000
 
 

@@ -48,6 +48,27 @@ def check_size(path: Path, width: int, height: int, max_megapixels: float) -> No
         )
 
 
+# the fewest pixels a side of a photo to judge may have: the critics read 2 x 2 wavelet blocks of
+# a 2x reduced copy (a 3-pixel side has none). The decoders read smaller images; the engine and
+# the API's critique and enhance refuse them
+MIN_SIDE = 4
+
+
+def too_small(width: int, height: int) -> str | None:
+    """Why an image of this size cannot be judged, or None."""
+    if min(width, height) < MIN_SIDE:
+        return f"too small: {width}x{height} pixels (a photo needs at least {MIN_SIDE} on each side)"
+    return None
+
+
+def check_judgeable(path: Path, photo) -> None:
+    """``InputError`` naming ``path`` when ``photo`` (a Photo) is too small to judge."""
+    h, w = photo.pixels.shape[-2:]
+    why = too_small(int(w), int(h))
+    if why:
+        raise InputError(path, why)
+
+
 def fill_tags(meta: Metadata, data: bytes, exif_block: bytes | None = None) -> dict:
     """exifread's tags of the file (``meta.tags``) and the camera facts from them (camera, ISO,
     exposure time, f-number). Tags exifread cannot read are said in ``meta.notes``: the critic
