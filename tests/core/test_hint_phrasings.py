@@ -195,6 +195,8 @@ def test_degrees_order_the_nominal_edit():
     ("golden hours glow", ["hours", "glow"], "golden hour"),
     # a verb and a word that is no colour of light: not a cast taken out (nor all colour removed)
     ("remove colour", [], "neutral colours"),
+    # words of other alphabets are named whole, not cut at their accents
+    ("wärmer bitte", ["wärmer", "bitte"], "warmer"), ("très chaud", ["très", "chaud"], None),
 ])
 def test_unknown_clause_names_the_words_and_the_closest_phrases(text, words, close):
     with pytest.raises(UsageError) as e:

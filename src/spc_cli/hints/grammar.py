@@ -312,7 +312,7 @@ def _unknown(raw: str) -> UsageError:
                           '("warmer", "fix the exposure", "neutral colours")')
     for d, rest in _degrees_in(text)[:1]:
         text = rest
-    words = [w for w in re.findall(r"[a-z][a-z'\-/&]*", text) if w not in VOCABULARY]
+    words = [w for w in re.findall(r"[^\W\d_][\w'\-/&]*", text) if w not in VOCABULARY]  # any alphabet's letters
     core = " ".join(w for w in text.split() if w not in FILLERS) or text
     close = difflib.get_close_matches(core, SUGGESTIONS, n=3, cutoff=0.45)
     if len(close) < 3:

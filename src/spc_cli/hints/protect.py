@@ -86,7 +86,8 @@ def _with_tone(edits: list[Edit], what: str, v: float) -> list[Edit]:
         else:
             out.append(e)
     if not found:
-        verb = "recover the highlights" if what == "highlights" else "lift the shadows"
+        # what the protection does, not a request to change them: they are held where they were
+        verb = f"hold the {what} where they were"
         out.append(Edit("tone", ToneParams(**{what: v}), reason=f"keep the {what}", instruction=verb,
                         attribute=what))
     return out
