@@ -21,8 +21,13 @@ if TYPE_CHECKING:  # torch and the backends are imported where used: a run reads
     from .photo import Photo
 
 
+FLOAT_TOP = 2.0  # the largest float value photo_from_array takes (a little past white is a float image's
+# own overshoot; 255 is an 8-bit image passed as float)
+
+
 def photo_from_array(srgb: np.ndarray, name: str = "<array>") -> Photo:
-    """An sRGB-encoded (H, W, 3) array (uint8, uint16 or float in [0, 1]) as a linear Photo."""
+    """An sRGB-encoded (H, W, 3) array (uint8, uint16 or float in [0, 1]; an (H, W) array is
+    grey; a fourth channel, alpha, is left out) as a linear Photo."""
     import numpy as np
     import torch
 
@@ -30,12 +35,17 @@ def photo_from_array(srgb: np.ndarray, name: str = "<array>") -> Photo:
     from .photo import Metadata, Photo
 
     a = np.asarray(srgb)
+    if a.ndim == 2:
+        a = np.repeat(a[:, :, None], 3, axis=2)
     if a.dtype == np.uint8:
         x, depth = a.astype(np.float32) / 255.0, 8
     elif a.dtype == np.uint16:
         x, depth = a.astype(np.float32) / 65535.0, 16
     else:
         x, depth = a.astype(np.float32), 16
+        top = float(np.nanmax(x)) if x.size else 0.0
+        if top > FLOAT_TOP:  # 0-255 values in a float array: every pixel would read far past white
+            raise ValueError(f"float values reach {top:g}: expected sRGB in [0, 1] (divide 8-bit values by 255)")
     if x.ndim != 3 or x.shape[2] < 3:
         raise ValueError("expected an (H, W, 3) array")
     t = srgb_to_linear(torch.from_numpy(np.ascontiguousarray(x[..., :3])).permute(2, 0, 1))

@@ -40,9 +40,19 @@ def test_photo_from_array_takes_rgba_and_refuses_other_shapes():
     photo = api.photo_from_array(rgba)
     assert tuple(photo.pixels.shape) == (3, 4, 6) and float(photo.pixels[1].max()) == 0.0
     assert str(photo.meta.source) == "<array>"
-    for bad in (np.zeros((4, 6), np.uint8), np.zeros((4, 6, 2), np.uint8), np.zeros((2, 4, 6, 3), np.uint8)):
+    for bad in (np.zeros((4, 6, 2), np.uint8), np.zeros((2, 4, 6, 3), np.uint8)):
         with pytest.raises(ValueError, match=r"\(H, W, 3\)"):
             api.photo_from_array(bad)
+
+
+def test_photo_from_array_reads_a_2d_array_as_grey_and_refuses_8_bit_values_as_float():
+    grey = np.full((4, 6), 128, np.uint8)
+    photo = api.photo_from_array(grey)
+    assert tuple(photo.pixels.shape) == (3, 4, 6)
+    assert float((photo.pixels - photo.pixels[1:2]).abs().max()) < 1e-6  # one grey in all three
+    with pytest.raises(ValueError, match="expected sRGB in \\[0, 1\\]"):
+        api.critique_pixels(np.full((8, 8, 3), 200.0, np.float32))  # 8-bit values passed as float
+    api.photo_from_array(np.full((8, 8, 3), 1.2, np.float32))  # a float image's own overshoot is kept
 
 
 def test_photo_to_array_clips_to_the_unit_range():
