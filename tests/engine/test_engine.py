@@ -253,3 +253,19 @@ def test_the_early_thread_is_one_of_the_workers_not_one_more(tmp_path, monkeypat
     runner.settings, runner.proxy_edge = settings, None
     runner._load(jobs[1], True, None, early.slots)
     assert seen == [early.slots]
+
+
+def test_decoding_a_job_leaves_an_8_bit_photo_as_its_codes(tmp_path):
+    """The engine reads a photo's size to refuse one too small to judge, not its pixels: an 8-bit
+    file stays undecoded codes until a stage needs floats (a 24 MP photo's float pixels are
+    288 MB, held from the read on otherwise)."""
+    import numpy as np
+    from PIL import Image
+
+    from spc_cli.engine.jobs import Job, decode_job
+
+    path = tmp_path / "p.jpg"
+    Image.fromarray(np.full((48, 64, 3), 120, np.uint8)).save(path)
+    photo, _ = decode_job(Job(path, tmp_path / "o" / "p.jpg"), Settings(out_dir=tmp_path / "o"))
+    assert photo.codes is not None and photo._pixels is None
+    assert (photo.width, photo.height) == (64, 48)

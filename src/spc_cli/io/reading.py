@@ -62,9 +62,9 @@ def too_small(width: int, height: int) -> str | None:
 
 
 def check_judgeable(path: Path, photo) -> None:
-    """``InputError`` naming ``path`` when ``photo`` (a Photo) is too small to judge."""
-    h, w = photo.pixels.shape[-2:]
-    why = too_small(int(w), int(h))
+    """``InputError`` naming ``path`` when ``photo`` (a Photo) is too small to judge. Reads its
+    size only: an 8-bit photo's pixels stay undecoded codes until they are needed."""
+    why = too_small(photo.width, photo.height)
     if why:
         raise InputError(path, why)
 
