@@ -158,7 +158,6 @@ def _cached(job, settings) -> Frame | None:
 def _read(job, max_megapixels: float) -> tuple[Any, Look, float] | None:
     """The preview, its small picture and its brightest level (an I/O thread); None if unreadable."""
     from ..io.preview import read_preview
-
     from ..io.reading import too_small
 
     try:
