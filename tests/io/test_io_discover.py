@@ -44,6 +44,23 @@ def test_folder_is_walked_recursively_and_sorted(tmp_path):
     assert discover([shoot], tmp_path / "out") == found  # deterministic
 
 
+def test_system_folders_and_files_are_passed_over_unnamed_unless_named(tmp_path):
+    """A share copied from a Mac, a NAS or Windows: thumbnail caches (Synology's "@eaDir" holds a
+    small JPEG of every photo), recycle bins, Thumbs.db: no outputs for them, and no "not read"
+    lines either. Other folders are walked, a dotted one too."""
+    from spc_cli.io.discover import find_photos
+
+    shoot = tmp_path / "shoot"
+    for name in ("IMG_1.jpg", ".thumbnails/IMG_1.jpg", "@eaDir/IMG_1.jpg/SYNOPHOTO_THUMB_M.jpg",
+                 "#recycle/old.jpg", "$RECYCLE.BIN/x.jpg", "sub/.Trash-1000/y.jpg", "sub/IMG_2.jpg",
+                 "Thumbs.db", "sub/desktop.ini", "notes.txt", ".edits/IMG_3.jpg"):
+        touch(shoot / name)
+    found, not_read = find_photos([shoot], tmp_path / "out")
+    assert rels(found) == [".edits/IMG_3.jpg", "IMG_1.jpg", "sub/IMG_2.jpg"]
+    assert [n.path.name for n in not_read] == ["notes.txt"]
+    assert rels(discover([shoot / "@eaDir"], None)) == ["IMG_1.jpg/SYNOPHOTO_THUMB_M.jpg"]  # named: read
+
+
 def test_file_argument_gives_its_name(tmp_path):
     f = touch(tmp_path / "deep" / "dir" / "IMG_1.JPG")
     assert discover([f], None) == [(f, Path("IMG_1.JPG"))]

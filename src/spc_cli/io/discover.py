@@ -22,14 +22,35 @@ class NotRead(NamedTuple):
     named: bool  # given on the command line by name (not found in a folder)
 
 
+# files Windows keeps beside photos (its thumbnail cache, a folder's view settings)
+SYSTEM_FILES = frozenset({"thumbs.db", "ehthumbs.db", "desktop.ini"})
+
+
 def is_ours(name: str) -> bool:
     """Files a run writes or that belong to the system, never reported: our temp files, our
     sidecars and lock, outputs written beside their inputs ("IMG_1.spc.jpg"), hidden files
-    (".DS_Store", macOS AppleDouble forks "._IMG_1.jpg")."""
+    (".DS_Store", macOS AppleDouble forks "._IMG_1.jpg"), Windows' ``SYSTEM_FILES``."""
     if is_temp_name(name) or name.endswith(SIDECAR_SUFFIX) or name.startswith("."):
+        return True
+    if name.lower() in SYSTEM_FILES:
         return True
     stem = os.path.splitext(name)[0]
     return stem.lower().endswith(OUTPUT_MARK)
+
+
+# folders a walk does not enter: the thumbnail caches, recycle bins and indexes that NAS
+# systems, desktops and Windows keep beside the photos (a Synology share holds a small JPEG of
+# every photo in "@eaDir"); other folders are walked whatever their names ("..x", "...")
+SYSTEM_DIRS = frozenset({"@eadir", "#recycle", "#snapshot", "$recycle.bin", "system volume information",
+                         ".thumbnails", ".trash", ".trashes", ".spotlight-v100", ".fseventsd", ".appledouble",
+                         ".git"})
+
+
+def is_system_dir(name: str) -> bool:
+    """A folder of the system's, not of photos: one of ``SYSTEM_DIRS``, or a desktop's recycle bin
+    (".Trash-1000")."""
+    low = name.lower()
+    return low in SYSTEM_DIRS or low.startswith(".trash-")
 
 
 def is_candidate(name: str) -> bool:
@@ -57,6 +78,8 @@ def _walk(root: Path, out_real: str | None, seen_dirs: set[str],
         seen_dirs.add(real_dir)
         keep = []
         for d in sorted(dirnames):
+            if is_system_dir(d):
+                continue
             real = os.path.realpath(os.path.join(dirpath, d))
             if real not in seen_dirs and not _inside(real, out_real):
                 keep.append(d)
