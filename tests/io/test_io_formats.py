@@ -183,3 +183,51 @@ def test_a_thin_panorama_is_judged_by_every_critic(tmp_path):
     for critic in ("analytic", "learned", "hybrid"):
         c = api.critique_pixels(strip, critic=critic)
         assert 0.0 <= c.score <= 100.0
+
+
+def _heic(path: Path, arr: np.ndarray, **options) -> Path:
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    Image.fromarray(arr).save(path, format="HEIF", quality=100, **options)
+    return path
+
+
+def test_heic_from_a_phone_is_read_upright_with_its_exif_and_written_as_png(tmp_path):
+    """HEIC is what phones save by default (HEIF with HEVC; Canon's .hif too): read through
+    pillow-heif, upright (the file's rotation applied once), its EXIF kept into the PNG output."""
+    from spc_cli.io.decode import is_heif
+
+    shoot = tmp_path / "phone"
+    shoot.mkdir()
+    arr = _rgb(48, 64)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # the camera held upright: a quarter turn
+    exif[0x0110] = "Phone 15"
+    src = _heic(shoot / "IMG_0042.HEIC", arr, exif=exif.tobytes())
+    assert ".heic" in SUPPORTED_EXTENSIONS and is_heif(src.read_bytes()[:16])
+    photo = read_photo(src)
+    assert photo.meta.format == "heif" and (photo.width, photo.height) == (48, 64)  # turned once
+    assert float(np.abs(photo.codes.astype(int) - np.rot90(arr, -1)).mean()) < 4  # lossy HEVC, same picture
+    r = runner.invoke(app, ["enhance", str(shoot), "--out", str(tmp_path / "out")])
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "out" / "IMG_0042.png"
+    with Image.open(out) as im:
+        assert im.size == (48, 64) and im.getexif().get(0x0110) == "Phone 15"
+
+
+def test_heic_declared_display_p3_without_a_profile_becomes_srgb(tmp_path):
+    """Many phones describe HEIC colour with an nclx box (Display P3) and no ICC profile; the
+    output carries none, so the samples are converted: a P3 red is redder than the same sRGB
+    codes, a grey stays grey."""
+    arr = np.zeros((16, 16, 3), np.uint8)
+    arr[:, :8] = (200, 60, 40)
+    arr[:, 8:] = 128
+    nclx = {"color_primaries": 12, "transfer_characteristics": 13, "matrix_coefficients": 6, "full_range_flag": 1}
+    photo = read_photo(_heic(tmp_path / "p3.heic", arr, nclx_profile=nclx))
+    red, grey = photo.codes[8, 2].astype(int), photo.codes[8, 12].astype(int)
+    assert red[0] > 210 and red[1] < 50 and red[2] < 30
+    assert np.abs(grey - 128).max() <= 2
+    assert any("Display P3" in n for n in photo.meta.notes)
+    srgb = read_photo(_heic(tmp_path / "srgb.heic", arr))  # BT.709 primaries: as stored
+    assert np.abs(srgb.codes[8, 2].astype(int) - (200, 60, 40)).max() <= 3 and not srgb.meta.notes

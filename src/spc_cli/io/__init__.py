@@ -27,7 +27,7 @@ RASTER_EXTENSIONS: frozenset[str] = frozenset(
 PILLOW_EXTENSIONS: frozenset[str] = frozenset(
     {".gif", ".tga", ".icb", ".vda", ".vst", ".ppm", ".pgm", ".pbm", ".pnm", ".pcx", ".sgi", ".rgb",
      ".rgba", ".bw", ".ras", ".qoi", ".psd", ".jp2", ".j2k", ".jpf", ".jpx", ".j2c", ".jpc", ".avif",
-     ".pcd"}
+     ".pcd", ".heic", ".heif", ".hif"}  # HEIC/HEIF (phones' default, Canon's .hif): pillow-heif
 )
 SUPPORTED_EXTENSIONS: frozenset[str] = RASTER_EXTENSIONS | PILLOW_EXTENSIONS | RAW_EXTENSIONS
 

@@ -46,7 +46,24 @@ warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 _PIL_FORMAT = {"jpeg": "JPEG", "png": "PNG", "tiff": "TIFF", "webp": "WEBP", "bmp": "BMP"}
 # The other formats read through Pillow (see ``io.PILLOW_EXTENSIONS``), by Pillow's name.
 # Their content decides, not the extension: a GIF named .jpg is read as the GIF it is.
-OTHER_PIL_FORMATS = ("GIF", "TGA", "PPM", "PCX", "SGI", "SUN", "QOI", "PSD", "JPEG2000", "AVIF", "PCD", "DIB")
+OTHER_PIL_FORMATS = ("GIF", "TGA", "PPM", "PCX", "SGI", "SUN", "QOI", "PSD", "JPEG2000", "AVIF", "PCD", "DIB",
+                     "HEIF")
+# HEIF brands of still images (ISO/IEC 23008-12): HEVC-coded (phones, Canon's .hif) and the
+# generic ones; AVIF ("avif", "avis") is Pillow's own
+_HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1")
+
+
+def is_heif(data: bytes) -> bool:
+    """An ISO base media file whose major brand is a HEIF still image's (not AVIF)."""
+    return len(data) >= 12 and data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS
+
+
+def register_heif() -> None:
+    """Teach Pillow HEIF (pillow-heif, imported only for a HEIF file). Images come upright (the
+    file's own rotation applied, its EXIF orientation then set to 1) and 8 bits per sample."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
 _NOT_PHOTO_MAGIC = {b"%!PS": "PostScript", b"\xc5\xd0\xd3\xc6": "EPS", b"%PDF": "PDF", b"SIMPLE  =": "FITS"}
 
 
@@ -67,6 +84,8 @@ def sniff(data: bytes) -> str | None:
 
 def _identify(data: bytes) -> str | None:
     """The kind ("gif", "jpeg2000", ...) of a file in one of Pillow's other formats, from its content."""
+    if is_heif(data[:16]):
+        register_heif()
     try:
         with Image.open(io.BytesIO(data), formats=list(OTHER_PIL_FORMATS)) as img:
             return str(img.format).lower()
@@ -235,6 +254,31 @@ def _colour_space(icc: bytes | None, notes: list[str]) -> tuple[bytes | None, st
     return icc, space
 
 
+# nclx colour primaries (ITU-T H.273) a HEIF may declare instead of an ICC profile
+_NCLX_PRIMARIES = {1: "srgb", 12: "display_p3"}
+
+
+def _heif_nclx_to_srgb(arr: np.ndarray, nclx: dict, notes: list[str]) -> np.ndarray:
+    """8-bit HEIF samples described by an nclx box, not an ICC profile (Display P3 from many
+    phones): as sRGB codes, so the output, which carries no profile, shows the same colours
+    (colours outside sRGB are clipped)."""
+    from .spaces import decode_planes, encode_planes_u8
+
+    primaries = int(nclx.get("color_primaries", 2))
+    space = _NCLX_PRIMARIES.get(primaries)
+    if space == "srgb" or primaries == 2:  # BT.709 primaries, or unspecified: taken as sRGB
+        return arr
+    if space is None or int(nclx.get("transfer_characteristics", 13)) not in (1, 13) or arr.dtype != np.uint8:
+        notes.append(f"HEIF colour (nclx primaries {primaries}) not recognised; treated as sRGB")
+        return arr
+    rgb = np.ascontiguousarray(arr[:, :, :3].transpose(2, 0, 1))
+    srgb = encode_planes_u8(decode_planes(rgb, space), "srgb").transpose(1, 2, 0)
+    notes.append("HEIF colour declared Display P3 (nclx) converted to sRGB")
+    if arr.shape[2] == 4:
+        return np.ascontiguousarray(np.concatenate([srgb, arr[:, :, 3:]], axis=2))
+    return np.ascontiguousarray(srgb)
+
+
 def _read_raster(path: Path, data: bytes, digest: str, kind: str, max_megapixels: float) -> Photo:
     notes: list[str] = []
     _allow_pillow(max_megapixels)
@@ -323,6 +367,8 @@ def _read_raster(path: Path, data: bytes, digest: str, kind: str, max_megapixels
         raise InputError(path, f"decoded size {arr.shape[1]}x{arr.shape[0]} does not match header")
 
     icc, colour_space = _colour_space(icc, notes)
+    if kind == "heif" and icc is None and arr.ndim == 3:
+        arr = _heif_nclx_to_srgb(arr, img.info.get("nclx_profile") or {}, notes)
 
     # ---- orientation, alpha, linearisation
     if not upright:
