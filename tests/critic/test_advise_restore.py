@@ -65,6 +65,9 @@ def test_a_soft_frame_keeps_its_mild_luminance_grain_and_loses_its_colour_noise(
     on_sharp, on_soft = advise._denoise_edit(mild, sharp), advise._denoise_edit(mild, soft)
     assert on_sharp.params.luma == 1.0 and on_sharp.params.chroma == 1.0
     assert on_soft.params.luma == 0.0 and on_soft.params.chroma == 1.0
+    # and says so: the colour noise is what it reduces, the grain is kept
+    assert on_soft.instruction.endswith("reduce colour noise") and "grain" in on_soft.reason and "kept" in on_soft.reason
+    assert on_sharp.instruction.endswith("reduce noise") and "grain" not in on_sharp.reason
     strong = Finding("noise", "present", 0.9, 0.8, {"luma_sigma": 5.0 / 255, "chroma_sigma": 4.0 / 255}, "noisy")
     assert advise._denoise_edit(strong, soft).params.luma == 1.0
     between = Finding("noise", "present", 0.7, 0.8, {"luma_sigma": 3.0 / 255, "chroma_sigma": 3.0 / 255}, "noisy")

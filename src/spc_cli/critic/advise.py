@@ -199,12 +199,19 @@ def _denoise_edit(f: Finding, m: dict[str, float]) -> Edit | None:
     sl, sc = (_clamp(x, 0.0, 0.2) for x in _denoise_sigmas(f.measured))
     if sl <= 0 and sc <= 0:
         return None
+    reason, noun = f.reason, "noise"
     if f.measured.get("camera_route", 0.0) > 0:
         luma = 1.0
     else:
-        luma = linear_ramp(sl, *(SOFT_LUMA_DENOISE if soft_frame(m) else LUMA_DENOISE))
+        soft = soft_frame(m)
+        luma = linear_ramp(sl, *(SOFT_LUMA_DENOISE if soft else LUMA_DENOISE))
+        if soft and luma < linear_ramp(sl, *LUMA_DENOISE):
+            reason += ("; the frame has no crisp edge, so its fine luminance grain, the only fine texture it has, "
+                       + ("is kept" if luma == 0 else "is only partly smoothed"))
+        if luma == 0:
+            noun = "colour noise"
     return Edit("denoise", DenoiseParams(luma=round(luma, 3), chroma=1.0, sigma=round(sl, 4), chroma_sigma=round(sc, 4)),
-                f.reason, instruction_for(-(0.2 + 0.8 * f.severity), "increase", "reduce", "noise"), f.attribute,
+                reason, instruction_for(-(0.2 + 0.8 * f.severity), "increase", "reduce", noun), f.attribute,
                 _strength(f))
 
 
