@@ -150,6 +150,13 @@ def test_out_equal_to_an_input_folder_is_refused(shoot):
     assert r.exit_code == 2 and "never overwritten" in r.output
 
 
+def test_out_naming_an_existing_file_is_a_usage_error(shoot, tmp_path):
+    taken = tmp_path / "fixed.jpg"
+    taken.write_bytes(b"not ours")
+    r = runner.invoke(app, ["enhance", str(shoot), "--out", str(taken)])
+    assert r.exit_code == 2 and "a file, not a folder" in r.output and taken.read_bytes() == b"not ours"
+
+
 def test_missing_input_is_a_usage_error(tmp_path):
     r = runner.invoke(app, ["enhance", str(tmp_path / "nope.jpg"), "--out", str(tmp_path / "o")])
     assert r.exit_code == 2

@@ -19,6 +19,11 @@ def output_lock(folder: Path) -> Iterator[None]:
     import fcntl
 
     path = folder / LOCK_NAME
+    if folder.exists() and not folder.is_dir():
+        from ..errors import UsageError
+
+        raise UsageError(f"--out {folder}: a file, not a folder (outputs go into a folder under their inputs' "
+                         "names; `spc retouch --out` takes a file name)")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
