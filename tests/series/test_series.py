@@ -33,6 +33,25 @@ def test_reframings_form_one_series_and_other_scenes_minutes_apart_do_not(tmp_pa
     assert groups == {names("a"), names("b"), names("c"), names("d")}
 
 
+def test_heic_frames_form_a_series(tmp_path):
+    """A phone's HEIC frames: their capture time is read from the EXIF block pillow-heif gives,
+    where exifread cannot read the HEIF layout."""
+    import pillow_heif
+    from PIL import Image
+
+    from .shoot import encode, exif, frame
+
+    pillow_heif.register_heif_opener()
+    lin = scene(4)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for k in range(len(FRAMES)):
+        Image.fromarray(encode(frame(lin, k))).save(folder / f"IMG_{k}.HEIC", format="HEIF", quality=95,
+                                                    exif=exif(T0 + 4 * k))
+    groups, _ = _groups(folder, tmp_path)
+    assert groups == {frozenset(f"IMG_{k}" for k in range(len(FRAMES)))}
+
+
 def test_other_camera_bodies_and_photos_without_capture_time_stay_alone(tmp_path):
     lin = scene(5)
     from .shoot import frame

@@ -122,15 +122,26 @@ def capture_of(tags: dict[str, str]) -> Capture:
 
 
 def read_capture(path: Path) -> Capture:
-    """The EXIF capture facts of a file, reading only its metadata (no pixels)."""
+    """The EXIF capture facts of a file, reading only its metadata (no pixels). A HEIF file
+    whose layout exifread cannot read gives its EXIF block through pillow-heif instead."""
     import exifread
 
     try:
         with open(path, "rb") as fh:
             raw = exifread.process_file(fh, details=False, extract_thumbnail=False)
     except Exception:  # noqa: BLE001 - unreadable metadata: nothing known about the capture
-        return Capture()
-    return capture_of({str(k): " ".join(str(v).split()) for k, v in raw.items()})
+        raw = {}
+    tags = {str(k): " ".join(str(v).split()) for k, v in raw.items()}
+    if not tags:
+        from ..io import metadata as md
+        from ..io.decode import heif_exif_block
+
+        try:
+            block = heif_exif_block(path)
+            tags = md.read_tags(block)[0] if block else {}
+        except Exception:  # noqa: BLE001 - as above
+            tags = {}
+    return capture_of(tags)
 
 
 # --------------------------------------------------------------------------- the critic's own correction

@@ -58,6 +58,18 @@ def is_heif(data: bytes) -> bool:
     return len(data) >= 12 and data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS
 
 
+def heif_exif_block(path: Path) -> bytes | None:
+    """The EXIF of a HEIF file as a TIFF structure, read from its metadata without decoding it
+    (exifread cannot read every HEIF layout); None when there is none."""
+    with open(path, "rb") as fh:
+        if not is_heif(fh.read(16)):
+            return None
+    import pillow_heif
+
+    block = pillow_heif.open_heif(str(path)).info.get("exif")
+    return md.strip_header(block) if block else None
+
+
 def register_heif() -> None:
     """Teach Pillow HEIF (pillow-heif, imported only for a HEIF file). Images come upright (the
     file's own rotation applied, its EXIF orientation then set to 1) and 8 bits per sample."""
