@@ -33,9 +33,10 @@ def test_reframings_form_one_series_and_other_scenes_minutes_apart_do_not(tmp_pa
     assert groups == {names("a"), names("b"), names("c"), names("d")}
 
 
-def test_heic_frames_form_a_series(tmp_path):
-    """A phone's HEIC frames: their capture time is read from the EXIF block pillow-heif gives,
-    where exifread cannot read the HEIF layout."""
+@pytest.mark.parametrize("fmt,ext", [("HEIF", ".HEIC"), ("WEBP", ".webp")])
+def test_heic_and_webp_frames_form_a_series(tmp_path, fmt, ext):
+    """A phone's HEIC frames, or WebP: their capture time is read from the EXIF block in the
+    file's header, where exifread cannot read the HEIF layout or finds none in WebP."""
     import pillow_heif
     from PIL import Image
 
@@ -46,7 +47,7 @@ def test_heic_frames_form_a_series(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
     for k in range(len(FRAMES)):
-        Image.fromarray(encode(frame(lin, k))).save(folder / f"IMG_{k}.HEIC", format="HEIF", quality=95,
+        Image.fromarray(encode(frame(lin, k))).save(folder / f"IMG_{k}{ext}", format=fmt, quality=95,
                                                     exif=exif(T0 + 4 * k))
     groups, _ = _groups(folder, tmp_path)
     assert groups == {frozenset(f"IMG_{k}" for k in range(len(FRAMES)))}

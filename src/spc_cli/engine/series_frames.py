@@ -122,8 +122,8 @@ def capture_of(tags: dict[str, str]) -> Capture:
 
 
 def read_capture(path: Path) -> Capture:
-    """The EXIF capture facts of a file, reading only its metadata (no pixels). A HEIF file
-    whose layout exifread cannot read gives its EXIF block through pillow-heif instead."""
+    """The EXIF capture facts of a file, reading only its metadata (no pixels). Where exifread
+    finds none (a HEIF layout it cannot read, WebP), the EXIF block from the file's header."""
     import exifread
 
     try:
@@ -134,10 +134,10 @@ def read_capture(path: Path) -> Capture:
     tags = {str(k): " ".join(str(v).split()) for k, v in raw.items()}
     if not tags:
         from ..io import metadata as md
-        from ..io.decode import heif_exif_block
+        from ..io.decode import exif_block
 
         try:
-            block = heif_exif_block(path)
+            block = exif_block(path)
             tags = md.read_tags(block)[0] if block else {}
         except Exception:  # noqa: BLE001 - as above
             tags = {}

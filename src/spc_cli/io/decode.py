@@ -58,16 +58,19 @@ def is_heif(data: bytes) -> bool:
     return len(data) >= 12 and data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS
 
 
-def heif_exif_block(path: Path) -> bytes | None:
-    """The EXIF of a HEIF file as a TIFF structure, read from its metadata without decoding it
-    (exifread cannot read every HEIF layout); None when there is none."""
+def exif_block(path: Path) -> bytes | None:
+    """A file's EXIF as a TIFF structure, read from its header without decoding its pixels, for
+    the containers exifread misses (HEIF layouts, WebP); None when there is none."""
     with open(path, "rb") as fh:
-        if not is_heif(fh.read(16)):
-            return None
-    import pillow_heif
+        head = fh.read(16)
+    if is_heif(head):
+        import pillow_heif
 
-    block = pillow_heif.open_heif(str(path)).info.get("exif")
-    return md.strip_header(block) if block else None
+        block = pillow_heif.open_heif(str(path)).info.get("exif")
+    else:
+        with Image.open(path) as img:  # the header only: no pixels are decoded
+            block = img.info.get("exif")
+    return md.strip_header(block) if isinstance(block, bytes) and block else None
 
 
 def register_heif() -> None:
