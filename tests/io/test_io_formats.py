@@ -231,3 +231,5 @@ def test_heic_declared_display_p3_without_a_profile_becomes_srgb(tmp_path):
     assert any("Display P3" in n for n in photo.meta.notes)
     srgb = read_photo(_heic(tmp_path / "srgb.heic", arr))  # BT.709 primaries: as stored
     assert np.abs(srgb.codes[8, 2].astype(int) - (200, 60, 40)).max() <= 3 and not srgb.meta.notes
+    hdr = dict(nclx, color_primaries=9, transfer_characteristics=16)  # BT.2020 primaries, PQ
+    assert any("HDR" in n for n in read_photo(_heic(tmp_path / "pq.heic", arr, nclx_profile=hdr)).meta.notes)

@@ -280,11 +280,13 @@ def _heif_nclx_to_srgb(arr: np.ndarray, nclx: dict, notes: list[str]) -> np.ndar
     from .spaces import decode_planes, encode_planes_u8
 
     primaries = int(nclx.get("color_primaries", 2))
-    space = _NCLX_PRIMARIES.get(primaries)
-    if space == "srgb" or primaries == 2:  # BT.709 primaries, or unspecified: taken as sRGB
+    transfer = int(nclx.get("transfer_characteristics", 2))
+    space = "srgb" if primaries == 2 else _NCLX_PRIMARIES.get(primaries)  # 2: unspecified
+    if space is None or transfer not in (1, 2, 13) or arr.dtype != np.uint8:  # 1 BT.709, 13 sRGB curve
+        notes.append(f"HEIF colour (nclx primaries {primaries}, transfer {transfer}) not recognised, as an "
+                     "HDR one (PQ, HLG) is not; treated as sRGB")
         return arr
-    if space is None or int(nclx.get("transfer_characteristics", 13)) not in (1, 13) or arr.dtype != np.uint8:
-        notes.append(f"HEIF colour (nclx primaries {primaries}) not recognised; treated as sRGB")
+    if space == "srgb":
         return arr
     rgb = np.ascontiguousarray(arr[:, :, :3].transpose(2, 0, 1))
     srgb = encode_planes_u8(decode_planes(rgb, space), "srgb").transpose(1, 2, 0)
