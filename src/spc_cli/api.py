@@ -67,20 +67,20 @@ def _backends(critic: str, artist: str):
     return make_critic(critic), make_artist(artist)
 
 
-def _judgeable(srgb: np.ndarray) -> np.ndarray:
-    """``srgb``, or ValueError where it is too small to judge (``io.reading.MIN_SIDE``)."""
-    import numpy as np
-
+def _judgeable(srgb: np.ndarray) -> Photo:
+    """``photo_from_array(srgb)``, or ValueError where it is too small to judge
+    (``io.reading.MIN_SIDE``)."""
     from .io.reading import too_small
 
-    why = too_small(np.shape(srgb)[1], np.shape(srgb)[0]) if np.ndim(srgb) == 3 else None
+    photo = photo_from_array(srgb)
+    why = too_small(photo.width, photo.height)
     if why:
         raise ValueError(why)
-    return srgb
+    return photo
 
 
 def critique_pixels(srgb: np.ndarray, critic: str = DEFAULT_CRITIC) -> Critique:
-    return _backends(critic, "pipeline")[0].critique([photo_from_array(_judgeable(srgb))])[0]
+    return _backends(critic, "pipeline")[0].critique([_judgeable(srgb)])[0]
 
 
 def enhance_pixels(srgb: np.ndarray, critic: str = DEFAULT_CRITIC, artist: str = "pipeline",
@@ -93,7 +93,7 @@ def enhance_pixels(srgb: np.ndarray, critic: str = DEFAULT_CRITIC, artist: str =
     """
     from .engine import choose_plan
 
-    photo = photo_from_array(_judgeable(srgb))
+    photo = _judgeable(srgb)
     c_backend, a_backend = _backends(critic, artist)
     c = c_backend.critique([photo])[0]
     hint_plan = None

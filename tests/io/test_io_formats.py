@@ -172,6 +172,8 @@ def test_a_file_too_small_to_judge_is_a_one_line_error_and_the_batch_goes_on(tmp
 
     with pytest.raises(ValueError, match="too small"):
         api.critique_pixels(np.zeros((h, w, 3), np.float32))
+    with pytest.raises(ValueError, match="too small"):
+        api.critique_pixels(np.zeros((h, w), np.uint8))  # a grey array too
 
 
 def test_a_thin_panorama_is_judged_by_every_critic(tmp_path):

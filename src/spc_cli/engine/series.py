@@ -164,7 +164,7 @@ def _read(job, max_megapixels: float) -> tuple[Any, Look, float] | None:
         photo = read_preview(job.source, PREVIEW_EDGE, max_megapixels)
     except Exception:  # noqa: BLE001 - the batch reports the file's failure; it joins no series
         return None
-    if too_small(photo.meta.width, photo.meta.height):
+    if too_small(photo.width, photo.height):
         return None  # joins no series (the batch reports it if too small to judge at full size)
     return photo, look_of(photo.pixels), p_top_of(photo.pixels)
 

@@ -62,14 +62,10 @@ def exif_block(path: Path) -> bytes | None:
     """A file's EXIF as a TIFF structure, read from its header without decoding its pixels, for
     the containers exifread misses (HEIF layouts, WebP); None when there is none."""
     with open(path, "rb") as fh:
-        head = fh.read(16)
-    if is_heif(head):
-        import pillow_heif
-
-        block = pillow_heif.open_heif(str(path)).info.get("exif")
-    else:
-        with Image.open(path) as img:  # the header only: no pixels are decoded
-            block = img.info.get("exif")
+        if is_heif(fh.read(16)):
+            register_heif()
+    with Image.open(path) as img:  # the header only: no pixels are decoded
+        block = img.info.get("exif")
     return md.strip_header(block) if isinstance(block, bytes) and block else None
 
 
@@ -79,6 +75,8 @@ def register_heif() -> None:
     import pillow_heif
 
     pillow_heif.register_heif_opener()
+
+
 _NOT_PHOTO_MAGIC = {b"%!PS": "PostScript", b"\xc5\xd0\xd3\xc6": "EPS", b"%PDF": "PDF", b"SIMPLE  =": "FITS"}
 
 
