@@ -90,7 +90,11 @@ def _err_console():
 
 
 def _fail_usage(message: str) -> None:
-    _err_console().print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
+    from rich.markup import escape
+
+    # messages name files and hints, which may hold square brackets ("[2019] wedding/IMG_1.jpg"):
+    # escaped, or rich would read them as markup and drop them
+    _err_console().print(f"[bold red]error:[/] {escape(message)}", markup=True, soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -103,7 +107,9 @@ def _guard(fn):
     except UsageError as e:
         _fail_usage(str(e))
     except SpcError as e:
-        _err_console().print(f"[bold red]error:[/] {e}", soft_wrap=True)
+        from rich.markup import escape
+
+        _err_console().print(f"[bold red]error:[/] {escape(str(e))}", soft_wrap=True)
         raise typer.Exit(1)
     except KeyboardInterrupt:
         _err_console().print("interrupted; finished outputs are kept, rerun to continue")
@@ -113,7 +119,7 @@ def _guard(fn):
 # ---------------------------------------------------------------- running a batch with progress
 
 def _run_batch(call, quiet: bool, verb: str, explain: bool = False, json_out: bool = False,
-               grouping: bool = False) -> None:
+               grouping: bool = False, inputs: list[Path] = ()) -> None:
     from .progress import for_cli
 
     console = _err_console()
@@ -176,7 +182,17 @@ def _run_batch(call, quiet: bool, verb: str, explain: bool = False, json_out: bo
 
         (state["lines"] or JsonLines([])).summary(summary)
     _print_summary(summary, quiet, console, explain)
+    _warn_if_nothing_found(summary, inputs, console)
     raise typer.Exit(summary.exit_code)
+
+
+def _warn_if_nothing_found(summary, inputs, console) -> None:
+    """One line when the inputs held no file at all (an empty folder, a share not mounted):
+    the run did nothing, and a cron job's log should say so rather than a bare "done 0". Said
+    under --quiet too; the exit code stays 0 (an empty drop folder is not an error)."""
+    if not summary.outcomes:
+        names = ", ".join(str(p) for p in inputs)
+        console.print(f"warning: no photos found in {names}", soft_wrap=True, markup=False, highlight=False)
 
 
 def _print_summary(summary, quiet: bool, console, explain: bool = False) -> None:
@@ -260,7 +276,7 @@ def enhance(inputs: Inputs,
                 artist_model=artist_model, series=series, report=report, hint=hint, engine=engine,
                 ray_address=ray_address, actors=actors, actor_cpus=actor_cpus, collect=collect, verbose=verbose,
                 **_model_opts(allow_download, offload, artist_megapixels))
-    _run_batch(lambda **cb: api.enhance(inputs, out, **cb, **opts), quiet or json_out, "enhancing",
+    _run_batch(lambda **cb: api.enhance(inputs, out, **cb, **opts), quiet or json_out, "enhancing", inputs=inputs,
                json_out=json_out, grouping=True)
 
 
@@ -291,7 +307,8 @@ def retouch(inputs: Inputs,
                 precision=precision, batch_size=batch_size, workers=workers, force=force, dry_run=dry_run,
                 max_megapixels=max_megapixels, critic_model=critic_model, artist_model=artist_model,
                 **_model_opts(allow_download, offload, artist_megapixels), hint_only=hint_only)
-    _run_batch(lambda **cb: api.retouch(inputs, hint, out, **cb, **opts), quiet, "retouching", explain=True)
+    _run_batch(lambda **cb: api.retouch(inputs, hint, out, **cb, **opts), quiet, "retouching", explain=True,
+               inputs=inputs)
 
 
 def _explain(inputs, hint: str, hint_only: bool, options: dict) -> None:
@@ -326,20 +343,23 @@ def critique(inputs: Inputs,
              verbose: Verbose = False) -> None:
     """Say what is wrong with each photo, why, its score, and the edits that would fix it."""
     from rich.console import Console
+    from rich.markup import escape
 
     from . import api
 
     console = Console(highlight=False)
     rows: list = []
+    said: set[str] = set()  # the failures already reported as they came
 
     def on_result(path, photo, c):
         from .engine import Outcome
 
         if isinstance(c, Outcome):
+            said.add(c.reason)
             if json_out:
                 print(json.dumps({"path": str(path), "error": c.reason}), flush=True)
             elif not quiet:
-                _err_console().print(f"[red]failed[/] {c.reason}", soft_wrap=True)
+                _err_console().print(f"[red]failed[/] {escape(c.reason)}", soft_wrap=True)
             return
         if json_out:
             print(json.dumps({"path": str(path), "critique": c.to_dict(), "plan": c.plan.to_list()},
@@ -358,9 +378,21 @@ def critique(inputs: Inputs,
         elif rows:
             _print_critique_table(console, rows)
     # the failures again after the critiques that pushed their lines up (or, quiet, for the first
-    # time); a run whose every photo failed has said so once already
-    if summary.failed and not json_out and (quiet or rows):
-        _print_summary(summary, True, _err_console())
+    # time); a run whose every photo failed has said so once already, except for a file named on
+    # the command line that spc does not read (no critique was tried: it is said here)
+    err = _err_console()
+    unsaid = [o for o in summary.failed if o.reason not in said]
+    if json_out:
+        for o in unsaid:
+            print(json.dumps({"path": str(o.source), "error": o.reason}, ensure_ascii=False), flush=True)
+    elif summary.failed and (quiet or rows):
+        _print_summary(summary, True, err)
+    elif unsaid:
+        for o in unsaid:
+            err.print(f"[red]failed[/] {escape(o.reason)}", soft_wrap=True)
+    if not json_out and not quiet:
+        _print_unread(err, [o for o in summary.outcomes if o.status == "unread"])
+    _warn_if_nothing_found(summary, inputs, err)
     raise typer.Exit(summary.exit_code)
 
 
@@ -401,6 +433,7 @@ def models(backend: Annotated[Optional[str], typer.Argument(help="One backend to
 
 def _print_models(rows) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console(highlight=False)
@@ -418,14 +451,15 @@ def _print_models(rows) -> None:
         for line in r.missing:
             console.print(f"missing: {line}", soft_wrap=True, markup=False)
     for warning in dict.fromkeys(r.warning for r in rows if r.warning):  # one model, two backends: once
-        console.print(f"[bold yellow]warning:[/] {warning}", soft_wrap=True)
+        console.print(f"[bold yellow]warning:[/] {escape(warning)}", soft_wrap=True)
 
 
 def _print_critique(console, path, c) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
-    console.print(f"[bold]{path}[/]  score [bold]{c.score:.0f}[/]/100")
-    console.print(c.summary)
+    console.print(f"[bold]{escape(str(path))}[/]  score [bold]{c.score:.0f}[/]/100", soft_wrap=True)
+    console.print(c.summary, markup=False)
     if c.findings:
         t = Table(title="findings", title_justify="left")
         for col in ("attribute", "direction", "severity", "confidence", "reason"):
@@ -448,6 +482,7 @@ def _print_critique(console, path, c) -> None:
 
 def _print_critique_table(console, rows) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     t = Table()
     for col in ("photo", "score", "findings", "suggested edits"):
@@ -456,7 +491,7 @@ def _print_critique_table(console, rows) -> None:
         findings = "; ".join(f"{f.attribute} {f.direction} ({f.severity:.2f})" for f in
                              sorted(c.findings, key=lambda f: -f.severity)) or "-"
         edits = "; ".join(e.instruction for e in c.plan.ordered()) or "none"
-        t.add_row(str(path), f"{c.score:.0f}", findings, edits)
+        t.add_row(Text(str(path)), f"{c.score:.0f}", findings, edits)
     console.print(t)
 
 

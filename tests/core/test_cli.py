@@ -374,3 +374,53 @@ def test_a_caller_s_own_frozen_objects_stay_frozen_after_a_batch(shoot, tmp_path
         assert 0.9 * before < gc.get_freeze_count() <= before
     finally:
         gc.unfreeze()
+
+
+def test_inputs_with_no_photos_say_so_and_exit_0(tmp_path):
+    """An empty folder (a share not mounted, an empty drop folder): one warning line, not a bare
+    "done 0"; exit 0, under --quiet and --json too (the warning goes to stderr)."""
+    empty = tmp_path / "incoming"
+    empty.mkdir()
+    out = tmp_path / "out"
+    for args in (["enhance", str(empty), "--out", str(out)], ["enhance", str(empty), "--out", str(out), "-q"],
+                 ["enhance", str(empty), "--out", str(out), "--json"],
+                 ["retouch", str(empty), "--hint", "warmer", "--out", str(out)],
+                 ["critique", str(empty)], ["critique", str(empty), "-q"]):
+        r = runner.invoke(app, args)
+        assert r.exit_code == 0, (args, r.output)
+        assert f"warning: no photos found in {empty}" in r.output, args
+    (empty / "notes.txt").write_text("a file, not a photo: named as not read, no warning")
+    r = runner.invoke(app, ["enhance", str(empty), "--out", str(out)])
+    assert r.exit_code == 0 and "not read" in r.output and "no photos found" not in r.output
+
+
+def test_critique_names_the_files_it_does_not_read(shoot):
+    """A file named on the command line that spc does not read fails the critique (exit 1) with
+    its reason said, in text and as a JSON line; one found in a folder is named as not read."""
+    r = runner.invoke(app, ["critique", str(shoot / "notes.txt")])
+    assert r.exit_code == 1 and f"{shoot / 'notes.txt'}: not a photo format spc reads (.txt)" in r.output
+    r = runner.invoke(app, ["critique", str(shoot / "notes.txt"), "--json"])
+    lines = [json.loads(x) for x in r.stdout.splitlines() if x.startswith("{")]
+    assert r.exit_code == 1 and lines == [{"path": str(shoot / "notes.txt"),
+                                           "error": f"{shoot / 'notes.txt'}: not a photo format spc reads (.txt)"}]
+    r = runner.invoke(app, ["critique", "--critic", "analytic", str(shoot)])
+    assert r.exit_code == 1 and f"not read: {shoot / 'notes.txt'}" in r.output and "broken.jpg" in r.output
+
+
+def test_file_names_with_square_brackets_are_printed_whole(tmp_path):
+    """Rich reads "[...]" as markup: a name like "[2019] party/x.jpg" must reach the terminal as
+    it is, in critiques, failures and errors."""
+    d = tmp_path / "[2019] party"
+    d.mkdir()
+    Image.fromarray(_scene()).save(d / "[red] a.jpg", quality=95)
+    (d / "[bold]b.jpg").write_bytes(b"\xff\xd8\xff\xe0 not a jpeg")
+    r = runner.invoke(app, ["critique", "--critic", "analytic", str(d / "[red] a.jpg")])
+    assert r.exit_code == 0 and str(d / "[red] a.jpg") in r.output
+    r = runner.invoke(app, ["critique", "--critic", "analytic", str(d)])
+    assert r.exit_code == 1 and str(d / "[bold]b.jpg") in r.output
+    squeezed = "".join(c for c in r.output if c not in " \n│")  # the table folds long names
+    assert "".join(c for c in str(d / "[red] a.jpg") if c != " ") in squeezed
+    r = runner.invoke(app, ["enhance", str(d), "--out", str(tmp_path / "out")])
+    assert r.exit_code == 1 and f"x {d / '[bold]b.jpg'}" in r.output
+    r = runner.invoke(app, ["enhance", str(d / "[red] a.jpg"), "--out", str(d / "[red] a.jpg")])
+    assert r.exit_code == 2 and f"--out {d / '[red] a.jpg'}" in r.output
