@@ -319,6 +319,7 @@ def _explain(inputs, hint: str, hint_only: bool, options: dict) -> None:
     from . import api
 
     console = Console(highlight=False)
+    said: set[str] = set()
 
     def on_result(path, result):
         if isinstance(result, list):
@@ -326,10 +327,27 @@ def _explain(inputs, hint: str, hint_only: bool, options: dict) -> None:
             for line in result:
                 console.print(f"  {line}", markup=False, soft_wrap=True)
         else:
+            said.add(result.reason)
             _err_console().print(f"[red]failed[/] {escape(result.reason)}", soft_wrap=True)
 
     summary = _guard(lambda: api.explain(inputs, hint, on_result, hint_only=hint_only, **options))
+    _print_unsaid(summary, said, inputs, quiet=False)
     raise typer.Exit(summary.exit_code)
+
+
+def _print_unsaid(summary, said: set[str], inputs, quiet: bool) -> None:
+    """After a critique or an explanation, on stderr: the failures not yet said (a file named on
+    the command line that spc does not read is never tried), the files found in folders and not
+    read, and the warning when the inputs held no file at all."""
+    from rich.markup import escape
+
+    err = _err_console()
+    for o in summary.failed:
+        if o.reason not in said:
+            err.print(f"[red]failed[/] {escape(o.reason)}", soft_wrap=True)
+    if not quiet:
+        _print_unread(err, [o for o in summary.outcomes if o.status == "unread"])
+    _warn_if_nothing_found(summary, inputs, err)
 
 
 @app.command()
@@ -380,19 +398,16 @@ def critique(inputs: Inputs,
     # the failures again after the critiques that pushed their lines up (or, quiet, for the first
     # time); a run whose every photo failed has said so once already, except for a file named on
     # the command line that spc does not read (no critique was tried: it is said here)
-    err = _err_console()
-    unsaid = [o for o in summary.failed if o.reason not in said]
     if json_out:
-        for o in unsaid:
-            print(json.dumps({"path": str(o.source), "error": o.reason}, ensure_ascii=False), flush=True)
+        for o in summary.failed:
+            if o.reason not in said:
+                print(json.dumps({"path": str(o.source), "error": o.reason}, ensure_ascii=False), flush=True)
+        _warn_if_nothing_found(summary, inputs, _err_console())
     elif summary.failed and (quiet or rows):
-        _print_summary(summary, True, err)
-    elif unsaid:
-        for o in unsaid:
-            err.print(f"[red]failed[/] {escape(o.reason)}", soft_wrap=True)
-    if not json_out and not quiet:
-        _print_unread(err, [o for o in summary.outcomes if o.status == "unread"])
-    _warn_if_nothing_found(summary, inputs, err)
+        _print_summary(summary, True, _err_console())
+        _print_unsaid(summary, set(o.reason for o in summary.failed), inputs, quiet)
+    else:
+        _print_unsaid(summary, said, inputs, quiet)
     raise typer.Exit(summary.exit_code)
 
 

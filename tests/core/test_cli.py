@@ -424,3 +424,12 @@ def test_file_names_with_square_brackets_are_printed_whole(tmp_path):
     assert r.exit_code == 1 and f"x {d / '[bold]b.jpg'}" in r.output
     r = runner.invoke(app, ["enhance", str(d / "[red] a.jpg"), "--out", str(d / "[red] a.jpg")])
     assert r.exit_code == 2 and f"--out {d / '[red] a.jpg'}" in r.output
+
+
+def test_retouch_explain_names_what_it_does_not_read(shoot, tmp_path):
+    r = runner.invoke(app, ["retouch", str(shoot / "notes.txt"), "--hint", "warmer", "--explain"])
+    assert r.exit_code == 1 and "notes.txt: not a photo format spc reads (.txt)" in r.output
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    r = runner.invoke(app, ["retouch", str(empty), "--hint", "warmer", "--explain"])
+    assert r.exit_code == 0 and f"warning: no photos found in {empty}" in r.output
