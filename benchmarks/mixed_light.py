@@ -79,9 +79,9 @@ def measure(lin: np.ndarray, ref: np.ndarray) -> dict:
     warmth, tint = ctx["mean"].flatten().tolist()
 
     def render(local: float, forced: bool = False) -> np.ndarray:
-        c = {**ctx, "lights": ctx["lights"] + torch.tensor([0, 0, 9, 0, 0, 0, 9, 0.0]).view(1, 8, 1, 1)} \
-            if forced else ctx  # two lights far apart: a separation weight of one
-        y = lwb.adjust_local_white_balance(x, warmth=warmth, tint=tint, local=local, context=c)
+        # forced: the op's gate 0 ("fix the mixed light"), the regional share in full whatever the gate reads
+        y = lwb.adjust_local_white_balance(x, warmth=warmth, tint=tint, local=local, gate=0.0 if forced else 1.0,
+                                           context=ctx)
         return y[0].permute(1, 2, 0).numpy()
 
     return {"weight": weight, "as_lit": left_after_gain(lin, ref), "global": left_after_gain(render(0.0), ref),

@@ -144,17 +144,20 @@ def _srgb8(x: torch.Tensor) -> np.ndarray:
             .permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
 
 
-def test_neutral_colours_says_when_one_reading_saw_two_lights():
-    # 3400 K and 5600 K: the regions' grey worlds differ as two lights do, their grey surfaces not
-    # by enough, so the light is read as one; the record says so and names the hint that takes
-    # the regional path in full. Under one light, or two far apart, nothing is added.
+def test_neutral_colours_says_when_the_light_read_close_to_two():
+    # 3400 K and 5600 K: the gate's score comes within NEAR_MISS of two lights without reaching
+    # them, so the light is read as one; the record says so and names the hint that takes the
+    # regional path in full. Under one light, or two far apart, nothing is added.
     from spc_cli.api import photo_from_array
     from spc_cli.hints import explain_lines, parse_hint
+    from spc_cli.hints.assemble import NEAR_MISS
+    from spc_cli.ops.local_white_balance import GATE_RAMP
 
     plan = parse_hint("neutral colours", photo_from_array(_srgb8(two_lights(neutral_scene(), 3400.0, 5600.0))))
     rec = plan.records[0]
     assert rec["mode"] == "global" and rec["light"]["weight"] == 0.0
-    assert rec["note"].startswith("read as one light: the coolest and warmest regions differ by their grey worlds")
+    assert GATE_RAMP[0] - NEAR_MISS < rec["light"]["score"] <= GATE_RAMP[0]
+    assert rec["note"].startswith("read as one light, though close to two: the coolest and warmest regions differ by")
     assert "'fix the mixed light'" in rec["note"] and "'fix the mixed light'" in explain_lines(plan)[0]
     one = parse_hint("neutral colours", photo_from_array(_srgb8(
         (neutral_scene() * torch.tensor(planck_rgb(4300.0)).view(1, 3, 1, 1)).clamp(0, 1)))).records[0]
@@ -167,7 +170,7 @@ def test_neutral_colours_says_when_the_regional_share_is_partial():
     from spc_cli.api import photo_from_array
     from spc_cli.hints import parse_hint
 
-    srgb = _srgb8(two_lights(neutral_scene(), 3000.0, 5600.0))
+    srgb = _srgb8(two_lights(neutral_scene(), 3200.0, 5600.0))
     rec = parse_hint("neutral colours", photo_from_array(srgb)).records[0]
     assert rec["mode"] == "local" and 0.0 < rec["light"]["weight"] < 0.95
     assert rec["note"].startswith("the regional correction in part (") and "'fix the mixed light'" in rec["note"]
@@ -257,3 +260,25 @@ def test_achromatic_mode_finds_the_light_of_a_grey_among_colours():
     expected = log_chroma(light)[0, :, 0, 0]
     assert float((ref[0, 0, 32, 32] - expected[0]).abs()) < 0.05
     assert float(confidence[0, 0, 32, 32]) > 0.1
+
+
+def test_gate_features_are_finite_on_flat_and_tiny_images():
+    from spc_cli.ops.local_white_balance import GATE_FEATURES, gate_inputs, gate_score
+
+    for x in (torch.full((1, 3, 40, 60), 0.3), torch.zeros(1, 3, 8, 8), torch.rand(1, 3, 5, 300),
+              two_lights(neutral_scene(48, 72))):
+        ctx = prepare_local_white_balance(x)
+        f = gate_inputs(ctx)
+        assert f.shape == (1, len(GATE_FEATURES), 1, 1) and torch.isfinite(f).all()
+        assert torch.isfinite(gate_score(ctx)).all() and 0.0 <= float(separation_weight(ctx)) <= 1.0
+
+
+def test_a_colour_far_beyond_any_light_is_not_read_as_two_lights():
+    # a deep blue over the whole photo (a filter, water): its regions' modes may sit far apart,
+    # but its mean light lies beyond every scene the gate was fitted on, so it reads one light
+    from spc_cli.ops.local_white_balance import GATE_WARMTH, WARMTH_PAD
+
+    x = (neutral_scene() * torch.tensor([0.12, 1.0, 5.0]).view(1, 3, 1, 1)).clamp(0, 1)
+    ctx = prepare_local_white_balance(x)
+    assert float(ctx["mean"][0, 0]) < GATE_WARMTH[0] - WARMTH_PAD
+    assert float(separation_weight(ctx)) == 0.0

@@ -183,24 +183,24 @@ def _neutral(c: Clause, x, photo, m: dict):
     return None, (k * cast[0], k * cast[1]), rec
 
 
-def mixed_note(info: dict, local: bool) -> str:
-    """What to tell the user where "neutral colours" read the light as one while one of the two
-    readings of mixed light (``mixed_light``'s ``info``) saw two, or took the regional path only in
-    part (``local``): that "fix the mixed light" corrects region by region in full; "" where the
-    readings agree."""
-    from ..ops.local_white_balance import MODE_SEPARATION, SEPARATION
+NEAR_MISS = 1.0  # log-odds under the gate's ramp within which "neutral colours" names the mixed-light hint
 
-    weight, sep, mode = info["weight"], info["separation"], info["mode_separation"]
+
+def mixed_note(info: dict, local: bool) -> str:
+    """What to tell the user where "neutral colours" read the light as one while the gate's score
+    (``mixed_light``'s ``info``) came within NEAR_MISS of reading two, or took the regional path
+    only in part (``local``): that "fix the mixed light" corrects region by region in full; ""
+    where the reading is clear."""
+    from ..ops.local_white_balance import GATE_RAMP
+
+    weight, score = info["weight"], info["score"]
     advice = "if two lights are mixed, 'fix the mixed light' corrects region by region in full"
     if not local:
-        if sep <= SEPARATION[0] and mode <= MODE_SEPARATION[0]:
+        if score <= GATE_RAMP[0] - NEAR_MISS:
             return ""
-        # the reading that saw two lights, and the one that did not with the bound it missed
-        (saw, v), (missed, u, lo) = ((("grey worlds", sep), ("grey surfaces", mode, MODE_SEPARATION[0]))
-                                     if sep > SEPARATION[0] else
-                                     (("grey surfaces", mode), ("grey worlds", sep, SEPARATION[0])))
-        return (f"read as one light: the coolest and warmest regions differ by their {saw} ({v:.2f} log R/B) "
-                f"but not by their {missed} ({u:.2f}, two lights from {lo:g}); {advice}")
+        return (f"read as one light, though close to two: the coolest and warmest regions differ by "
+                f"{info['separation']:.2f} log R/B (two-light score {score:.2f}, two lights from "
+                f"{GATE_RAMP[0]:.2f}); {advice}")
     if weight < 0.95:
         share = f"{weight:.0%}" if weight >= 0.005 else "under 1%"
         return f"the regional correction in part ({share}): the two lights measure close to one; {advice}"
@@ -218,16 +218,15 @@ def _grey_world(x) -> tuple[float, float]:
 
 
 def mixed_light(x) -> tuple[bool, dict]:
-    """Whether one global estimate would leave large regions off-neutral: the coolest and the
-    warmest regions' light differ enough, by their grey worlds and by their achromatic modes,
-    for the local white balance to take part (``ops.local_white_balance.separation_weight``)."""
-    from ..ops.local_white_balance import prepare_local_white_balance, separation, separation_weight
+    """Whether one global estimate would leave large regions off-neutral: the gate of the local
+    white balance reads two lights (``ops.local_white_balance.separation_weight``), and what it read."""
+    from ..ops.local_white_balance import gate_score, prepare_local_white_balance, separation, separation_weight
 
     ctx = prepare_local_white_balance(x, region=LocalWhiteBalanceParams().region)
     lights = [round(float(v), 4) for v in ctx["lights"].flatten()]
     mean = [round(float(t), 4) for t in ctx["mean"].flatten()]
     weight = float(separation_weight(ctx).flatten()[0])
-    return weight > 0, {"weight": round(weight, 3),
+    return weight > 0, {"weight": round(weight, 3), "score": round(float(gate_score(ctx).flatten()[0]), 3),
                         "separation": round(float(separation(ctx["lights"]).flatten()[0]), 3),
                         "mode_separation": round(float(separation(ctx["lights"][:, 4:]).flatten()[0]), 3),
                         "mean": mean, "cool_light": lights[0:2], "warm_light": lights[2:4],

@@ -21,16 +21,20 @@ region and removed per pixel:
 * The cast removed at each pixel is ``(warmth, tint) + local * w * (field - mean light)``: the
   global cast everywhere plus ``local`` of the region's departure from the photo's mean light,
   removed by von Kries gains that keep a grey's luminance. ``w`` (``separation_weight``) is
-  0 unless the coolest and the warmest large regions are lit by lights that differ as lights
-  do (mostly in warmth, along the black-body locus) by more than scene colour usually makes
-  them seem to, both by their grey worlds and by their achromatic modes: a photo under one
-  light gets exactly the global white balance, whatever ``local`` says. ``local = 0`` is the
-  global white balance too (the gains of ``critic.advise.wb_gains``).
+  0 unless a logistic model fitted on photographs under one light and under two
+  (``benchmarks/calibrate_mixed_light.py``) reads two lights: how far apart the coolest and the
+  warmest large regions' lights are as lights differ (mostly in warmth, along the black-body
+  locus), by their grey worlds and by their achromatic modes, and what tells that apart from
+  scene colour (where those regions sit, how bright, varied and textured they are, how much of
+  the colour varies over large areas): a photo read as under one light gets exactly the global
+  white balance, whatever ``local`` says. ``local = 0`` is the global white balance too (the
+  gains of ``critic.advise.wb_gains``).
 """
 
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 
 from ._util import any_active, luma, per_image, smoothstep
 from .filters import box_mean, downscale, factor_for, rows_from_cols, upsample_cols
@@ -56,15 +60,29 @@ SPREAD = 5  # bins either side of a pixel's nearest that its Gaussian vote reach
 MODE = 0.7
 SHARPNESS = 2.0  # the field's windows weighted by confidence ** SHARPNESS
 NEAR = 0.15  # log-chromaticity distance from a window's mode at which a pixel's weight is 1/e
-# Whether the local correction takes part: the coolest and warmest large regions must be lit
-# differently both by their grey worlds (``separation`` of ``lights[:, :4]``) and by their
-# achromatic modes (``lights[:, 4:]``): scene colour fools each in its own way (a blue sky over
-# orange rock moves the grey world; a big orange or blue surface can be a region's mode), and
-# two lights move both. Set on 96 training photos (bsds432, sunhays80, imagenet_curated,
-# mirflickr, live1; none of the development photos), each under one 4000 K light and half
-# 3000 K / half 6500 K: the local path on 1 of the 96 under one light, on 94 of the 96 under two.
-SEPARATION = (0.85, 1.05)  # grey-world separation over which the regional correction fades in
-MODE_SEPARATION = (1.4, 1.6)  # the same for the achromatic modes
+# Whether the local correction takes part: a logistic model of GATE_FEATURES, fitted by
+# ``benchmarks/calibrate_mixed_light.py`` on the train split of ../shared/data/train (581 colour
+# photos, each under one light, under 3000 K / 6500 K halves and under two random lights over a
+# random boundary, at 192 and 256 px; never the development photos or the validation split).
+# The two separations alone (the coolest and warmest large regions lit differently both by their
+# grey worlds and by their achromatic modes) overlap between one light and two: scene colour
+# fools each in its own way (a blue sky over orange rock moves the grey world; a big orange or
+# blue surface can be a region's mode). What else tells them apart: where the regions sit (a
+# cool region at the top is often sky), how bright, how varied in colour and how textured they
+# are, and how much of the photo's spread in warmth is large-scale (a light changes colour over
+# large areas, surfaces at their edges). The weight ramps in from the score of the 98th
+# percentile of one-light scenes (GATE_RAMP).
+GATE_FEATURES = ("separation", "mode_separation", "cool_height", "cool_luminance", "cool_spread", "cool_texture",
+                 "warm_height", "warm_luminance", "warm_spread", "warm_texture", "large_scale")
+GATE_MEAN = (0.9779, 1.123, 0.4154, 0.03927, 0.5017, 0.2248, 0.5854, -0.1738, 0.5708, 0.2782, 0.5152)
+GATE_SCALE = (1.035, 0.7958, 0.2565, 0.7041, 0.4143, 0.1594, 0.2383, 0.6605, 0.4497, 0.1524, 0.1954)
+GATE_WEIGHTS = (0.1653, 2.291, 0.3814, -0.3664, 0.1042, 0.4299, -0.1005, -0.166, 0.4694, -0.1307, 1.201)
+GATE_BIAS = 1.667
+GATE_RAMP = (2.265, 3.265)
+# the gate fades out where the photo's mean light (log R/B) is beyond what the two-light scenes
+# it was fitted on show (their 0.5th and 99.5th percentiles), over WARMTH_PAD
+GATE_WARMTH = (-0.5997, 2.476)
+WARMTH_PAD = 0.25
 PLANCK_TINT = 0.12  # log G/sqrt(RB) per log R/B along the black-body locus (3000 K vs 6500 K: 0.25 / 1.86)
 PLANCK_WEIGHT = 4.0
 CLIP = 0.98
@@ -101,7 +119,7 @@ def prepare_local_white_balance(image: torch.Tensor, region: float | torch.Tenso
     radii = [max(2, round(float(v) * size)) for v in reg]
     outs = [light_field(small[i:i + 1], radii[min(i, len(radii) - 1)]) for i in range(small.shape[0])]
     return {"cols": upsample_cols(torch.cat([o[0] for o in outs]), factor, w), "mean": torch.cat([o[1] for o in outs]),
-            "lights": torch.cat([o[2] for o in outs]), "factor": factor}
+            "lights": torch.cat([o[2] for o in outs]), "gate": torch.cat([o[3] for o in outs]), "factor": factor}
 
 
 def mean_light(image: torch.Tensor) -> torch.Tensor:
@@ -115,11 +133,12 @@ def mean_light(image: torch.Tensor) -> torch.Tensor:
     return log_chroma(total).flatten(1)
 
 
-def light_field(small: torch.Tensor, r: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def light_field(small: torch.Tensor, r: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """For one (1, 3, h, w) linear image: coefficients (1, 6, h, w) of the light's colour per
     unit luminance, field = A * log2 luminance + B (3 channels each), the mean light's log
     chromaticity (1, 2, 1, 1), and the coolest and warmest regions' lights (1, 8, 1, 1): by
-    their grey worlds, then by their achromatic modes.
+    their grey worlds, then by their achromatic modes; and the gate's other features
+    (``gate_features``).
 
     Statistics in linear light, weighted by luminance (so a region's estimate is its summed
     R : G : B, what a grey card there would show), over usable pixels near the window's
@@ -165,7 +184,39 @@ def light_field(small: torch.Tensor, r: int) -> tuple[torch.Tensor, torch.Tensor
     wq = w2 * q
     modes = _two_lights(log_chroma(box_mean(wq * s, rc) / box_mean(wq, rc).clamp(min=1e-8)), usable)
     coeffs = torch.cat([box_mean(q * a, r) / qm, box_mean(q * b, r) / qm], dim=1)
-    return coeffs, log_chroma(mean), torch.cat([grey_world, modes], dim=1)
+    return coeffs, log_chroma(mean), torch.cat([grey_world, modes], dim=1), gate_features(small, usable, rc)
+
+
+def gate_features(small: torch.Tensor, usable: torch.Tensor, rc: int) -> torch.Tensor:
+    """(1, len(GATE_FEATURES), 1, 1): what besides the two separations tells two lights from
+    scene colour (``separation_weight``), on the (1, 3, h, w) linear copy. The coolest and warmest
+    PART of the usable pixels by their regions' grey worlds (radius ``rc``), each: its height in
+    the frame (0 top, 1 bottom; a blue sky above warm ground is one light), its log2 luminance
+    against the photo's, the spread of its pixels' warmth (a vivid surface varies; a light
+    tints everything alike) and its fine luminance texture; and how much of the pixels' spread
+    in warmth the regions keep (a light changes colour over large areas, surfaces change it at
+    their edges)."""
+    y = luma(small).clamp(min=_FLOOR)
+    s = small / y
+    w1 = usable * y
+    warmth = log_chroma(s)[0, 0]
+    coarse = log_chroma(box_mean(w1 * s, rc) / box_mean(w1, rc).clamp(min=1e-8))[0, 0]
+    u = usable[0, 0] > 0
+    if int(u.sum()) < 16:
+        u = torch.ones_like(u)
+    q = torch.quantile(coarse[u][::max(1, int(u.sum()) // 50000)].detach(),
+                       torch.tensor([PART, 1 - PART], device=small.device))
+    lg = torch.log2(y[0, 0])
+    tex = (lg - F.avg_pool2d(lg[None, None], 5, 1, 2, count_include_pad=False)[0, 0]).abs()
+    rows = torch.linspace(0, 1, small.shape[-2], device=small.device).view(-1, 1).expand_as(lg)
+    out = []
+    for side in (coarse <= q[0], coarse >= q[1]):
+        m = u & side
+        if not bool(m.any()):
+            m = u
+        out += [rows[m].mean(), lg[m].mean() - lg[u].mean(), warmth[m].std(correction=0), tex[m].mean()]
+    out.append(coarse[u].std(correction=0) / warmth[u].std(correction=0).clamp(min=1e-6))
+    return torch.stack(out).view(1, -1, 1, 1).float()
 
 
 def achromatic_mode(chroma: torch.Tensor, mean: torch.Tensor, usable: torch.Tensor,
@@ -261,15 +312,29 @@ def separation(lights: torch.Tensor) -> torch.Tensor:
     return dw - PLANCK_WEIGHT * (dt - PLANCK_TINT * dw).abs()
 
 
-def separation_weight(context: dict) -> torch.Tensor:
-    """(B, 1, 1, 1) share of the regional correction in play: 0 when the two lights are less
-    than SEPARATION[0] apart by their grey worlds or less than MODE_SEPARATION[0] by their
-    achromatic modes (one light: the op is then the global white balance exactly), 1 beyond
-    both upper ends."""
+def gate_inputs(context: dict) -> torch.Tensor:
+    """(B, len(GATE_FEATURES), 1, 1): the gate's features of a prepared context."""
     lights = context["lights"]
-    by_colour = smoothstep((separation(lights) - SEPARATION[0]) / (SEPARATION[1] - SEPARATION[0]))
-    by_mode = smoothstep((separation(lights[:, 4:]) - MODE_SEPARATION[0]) / (MODE_SEPARATION[1] - MODE_SEPARATION[0]))
-    return by_colour * by_mode
+    return torch.cat([separation(lights), separation(lights[:, 4:]), context["gate"]], dim=1)
+
+
+def gate_score(context: dict) -> torch.Tensor:
+    """(B, 1, 1, 1) log-odds that the photo is lit by two lights (``GATE_FEATURES``' model)."""
+    f = gate_inputs(context)
+    shape = (1, -1, 1, 1)
+    mean, scale, weights = (torch.tensor(v, dtype=f.dtype, device=f.device).view(shape)
+                            for v in (GATE_MEAN, GATE_SCALE, GATE_WEIGHTS))
+    return ((f - mean) / scale * weights).sum(dim=1, keepdim=True) + GATE_BIAS
+
+
+def separation_weight(context: dict) -> torch.Tensor:
+    """(B, 1, 1, 1) share of the regional correction in play: 0 where the gate's score is under
+    GATE_RAMP[0] (one light: the op is then the global white balance exactly), 1 beyond
+    GATE_RAMP[1]; and 0 where the photo's mean light is further than WARMTH_PAD beyond GATE_WARMTH."""
+    warmth = context["mean"][:, 0:1]
+    inside = (smoothstep((warmth - GATE_WARMTH[0]) / WARMTH_PAD + 1)
+              * smoothstep((GATE_WARMTH[1] - warmth) / WARMTH_PAD + 1))
+    return smoothstep((gate_score(context) - GATE_RAMP[0]) / (GATE_RAMP[1] - GATE_RAMP[0])) * inside
 
 
 def adjust_local_white_balance(image: torch.Tensor, warmth: float | torch.Tensor = 0.0,
