@@ -117,6 +117,24 @@ def test_a_kelvin_white_point_neutralises_a_grey_card_lit_at_3200_k():
     assert _card_delta_e(_lin(warm), card) > 10
 
 
+def test_a_kelvin_target_on_a_warm_scene_says_the_grey_world_may_be_the_scene():
+    # the bundled coffee photo: wood, coffee and a red saucer average to a light far warmer than
+    # the critic reads; "5600K" moves that average, and the record says how far apart the two
+    # readings are and what may suit better. A neutral scene under a 3200 K light gets no note.
+    from pathlib import Path
+
+    from spc_cli.io.decode import read_photo
+
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    rec = parse_hint("5600K", read_photo(examples / "coffee.jpg")).records[0]
+    assert rec["note"].startswith("the photo's colours average to a light of about ")
+    assert "'neutral colours'" in rec["note"] and "slightly cooler" in rec["note"]
+    lin = scene()
+    lin = lin * (lin.reshape(-1, 3).mean(0).mean() / lin.reshape(-1, 3).mean(0))
+    lit = _srgb(np.clip(0.6 * lin / lin.max(), 0, 1) * np.asarray(planck_rgb(3200.0)))
+    assert "note" not in parse_hint("5600K", photo_from_array(lit)).records[0]
+
+
 def test_keep_the_highlights_limits_the_other_edits():
     srgb = _srgb(scene())
     p = photo_from_array(srgb)

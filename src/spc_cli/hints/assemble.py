@@ -112,8 +112,9 @@ def _solve_op(op: str, group: list[Clause], x, photo, m: dict) -> tuple[list[Edi
             est = _grey_world(x) if x is not None else (0.0, 0.0)
             tgt = kelvin_chroma(c.value)
             remove = (est[0] - tgt[0], est[1] - tgt[1])
-            records.append({**record(c, op, "white point", c.value), "estimated_light": [round(v, 4) for v in est],
-                            "target_light": [round(v, 4) for v in tgt]})
+            note = _kelvin_note(est, estimated_cast(photo, m), c.value) if photo is not None else ""
+            records.append({**record(c, op, "white point", c.value, note=note),
+                            "estimated_light": [round(v, 4) for v in est], "target_light": [round(v, 4) for v in tgt]})
             words.append(f"set the white point to {c.value:.0f} K")
         elif c.kind == "mono":
             knobs["saturation"] = -1.0
@@ -205,6 +206,30 @@ def mixed_note(info: dict, local: bool) -> str:
         share = f"{weight:.0%}" if weight >= 0.005 else "under 1%"
         return f"the regional correction in part ({share}): the two lights measure close to one; {advice}"
     return ""
+
+
+# How far (log R/B) the photo's grey world may lie from the critic's estimate of its light before a
+# kelvin target says so: the critic's estimate strays up to 0.55 from the true light on the cards
+# of benchmarks/tonal.py ("5600K" on photos lit at 3200 K), so further apart the scene's own colour
+# is likely in the grey world
+KELVIN_DOUBT = 0.6
+
+
+def _kelvin_note(grey_world: tuple[float, float], critic: tuple[float, float], kelvin: float) -> str:
+    """What a kelvin target should tell the user where the light it moves (the photo's grey world)
+    and the critic's estimate of the light disagree by more than KELVIN_DOUBT: a warm or cool
+    scene reads as a warmer or cooler light, and the step may be larger than the photo needs."""
+    from .light import chroma_kelvin
+
+    if abs(grey_world[0] - critic[0]) <= KELVIN_DOUBT:
+        return ""
+    warm = grey_world[0] > critic[0]
+    seen, read = (round(chroma_kelvin(v[0]), -2) for v in (grey_world, critic))
+    return (f"the photo's colours average to a light of about {seen:.0f} K, which this moves to {kelvin:.0f} K; "
+            f"the critic reads its light as about {read:.0f} K "
+            f"(a {'warm' if warm else 'cool'} scene averages {'warmer' if warm else 'cooler'} than its light): "
+            f"if the colours looked right, 'neutral colours' or a smaller step ('slightly "
+            f"{'cooler' if warm else 'warmer'}') may suit better")
 
 
 def _grey_world(x) -> tuple[float, float]:

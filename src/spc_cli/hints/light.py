@@ -46,6 +46,24 @@ def kelvin_chroma(kelvin: float) -> tuple[float, float]:
     return log_chroma(planck_rgb(kelvin))
 
 
+def chroma_kelvin(warmth: float, lo: float = 1500.0, hi: float = 20000.0) -> float:
+    """The temperature of the black-body light as warm as ``warmth`` (log R/B on the
+    daylight-balanced scale), within [lo, hi] (``kelvin_chroma``'s inverse in warmth).
+
+    >>> round(chroma_kelvin(kelvin_chroma(3200.0)[0]))
+    3200
+    """
+    if warmth >= kelvin_chroma(lo)[0]:
+        return lo
+    if warmth <= kelvin_chroma(hi)[0]:
+        return hi
+    a, b = math.log(lo), math.log(hi)  # warmth falls as the temperature rises
+    for _ in range(60):
+        mid = 0.5 * (a + b)
+        a, b = (mid, b) if kelvin_chroma(math.exp(mid))[0] > warmth else (a, mid)
+    return math.exp(0.5 * (a + b))
+
+
 def estimated_cast(photo, measurements: dict[str, float] | None = None) -> tuple[float, float]:
     """The photo's whole estimated light colour (log R/B, log G/sqrt(RB)): from the critic's
     measurements when it took them, else measured on the photo's proxy."""
