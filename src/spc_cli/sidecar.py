@@ -20,9 +20,29 @@ SCHEMA = 5
 SUFFIX = ".spc.json"
 
 
+NAME_MAX = 255  # bytes in one file name on the common file systems (ext4, APFS, NTFS in UTF-16 units)
+
+
 def sidecar_path(output: Path) -> Path:
-    """``<stem>.spc.json`` beside the output image."""
-    return output.with_name(output.stem + SUFFIX)
+    """``<stem>.spc.json`` beside the output image (``fit_name`` where that is too long)."""
+    return output.with_name(fit_name(output.stem, SUFFIX, output.name))
+
+
+def fit_name(stem: str, suffix: str, whole: str) -> str:
+    """``stem + suffix``, or, where that is longer than NAME_MAX bytes (a photo whose name already
+    nears the limit gains ".spc.json"), the stem cut to fit with ``~`` and 8 hex digits of the
+    hash of ``whole`` (the output's own name) before the suffix: distinct for distinct outputs,
+    the same on every run."""
+    import hashlib
+    import os
+
+    name = stem + suffix
+    if len(os.fsencode(name)) <= NAME_MAX:
+        return name
+    tag = "~" + hashlib.sha256(os.fsencode(whole)).hexdigest()[:8]
+    room = NAME_MAX - len(os.fsencode(tag + suffix))
+    cut = os.fsencode(stem)[:room].decode("utf-8", errors="ignore")  # no half character at the cut
+    return cut + tag + suffix
 
 
 def versions() -> dict[str, str]:

@@ -433,3 +433,26 @@ def test_retouch_explain_names_what_it_does_not_read(shoot, tmp_path):
     empty.mkdir()
     r = runner.invoke(app, ["retouch", str(empty), "--hint", "warmer", "--explain"])
     assert r.exit_code == 0 and f"warning: no photos found in {empty}" in r.output
+
+
+def test_photos_whose_names_near_the_limit_get_a_sidecar_too(tmp_path):
+    """A photo named with 248 bytes (or 124 two-byte letters) has a valid name, but "<stem>.spc.json"
+    would not be: its sidecar's stem is cut and marked with a hash of the output's name, distinct
+    for a RAW+JPEG-like pair, and a rerun finds it (up to date)."""
+    from spc_cli.sidecar import NAME_MAX
+
+    shoot = tmp_path / "shoot"
+    shoot.mkdir()
+    for name in ("a" * 248 + ".jpg", "a" * 248 + ".png", "é" * 124 + ".jpg"):
+        Image.fromarray(_scene()).save(shoot / name)
+    out = tmp_path / "out"
+    r = runner.invoke(app, ["retouch", str(shoot), "--hint", "warmer", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    sides = sorted(p.name for p in out.iterdir() if p.name.endswith(".spc.json"))
+    assert len(sides) == 3 and all(len(os.fsencode(s)) <= NAME_MAX for s in sides)
+    assert all("~" in s for s in sides)
+    for side in sides:
+        doc = json.loads((out / side).read_text())
+        assert Path(doc["output"]["path"]).exists() and Path(doc["output"]["path"]).parent == out
+    r = runner.invoke(app, ["retouch", str(shoot), "--hint", "warmer", "--out", str(out)])
+    assert r.exit_code == 0 and "skipped 3 (up to date)" in r.output

@@ -111,3 +111,11 @@ def test_temp_names():
     assert is_temp_name(t1.name)
     for name in ("IMG_1.jpg", ".hidden.jpg", "a.spc-tmp.jpg", "a.spc.json"):
         assert not is_temp_name(name)
+
+
+def test_temp_names_of_long_multibyte_names_fit_the_file_system(tmp_path):
+    target = tmp_path / ("é" * 124 + ".jpg")  # 252 bytes: a valid name
+    tmp = temp_path(target)
+    assert len(os.fsencode(tmp.name)) <= 255 and tmp.suffix == ".jpg" and is_temp_name(tmp.name)
+    atomic_write_bytes(target, b"x")
+    assert target.read_bytes() == b"x" and _names(tmp_path) == [target.name]

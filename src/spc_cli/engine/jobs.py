@@ -90,7 +90,7 @@ def plan_run(inputs: list[Path], settings: Settings) -> tuple[list[Job], list]:
     for group in by_side.values():
         if len(group) > 1:
             for j in group:
-                j.side = j.output.with_name(j.output.name + sidecar.SUFFIX)
+                j.side = j.output.with_name(sidecar.fit_name(j.output.name, sidecar.SUFFIX, j.output.name))
     sides = [j.sidecar for j in jobs]
     if len(set(sides)) != len(sides):
         raise UsageError("two outputs would share a sidecar file; rename one or use separate runs")
