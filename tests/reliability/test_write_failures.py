@@ -106,24 +106,27 @@ def test_sidecar_write_failure_fails_the_photo_and_a_rerun_repairs_it(tmp_path, 
 
 
 def test_real_failures_root_cannot_bypass(tmp_path, guard):
-    """A file where an output folder must go (ENOTDIR / EEXIST), and an output name too long."""
+    """A file where an output folder must go (ENOTDIR / EEXIST), and an output name too long (a
+    255-byte PNG written as WebP gains a byte). A name that only "<stem>.spc.json" would take
+    past the limit is no failure: its sidecar's name is cut to fit (``sidecar.fit_name``)."""
     shoot = tmp_path / "shoot"
     make_batch(shoot / "sub", 2, size=(32, 40))
     make_batch(shoot, 1, size=(32, 40))
-    long_name = "n" * 250 + ".png"  # fine as an input name, too long once ".spc.json" is added
-    (shoot / long_name).write_bytes((shoot / "img_000.png").read_bytes())
+    (shoot / ("n" * 250 + ".png")).write_bytes((shoot / "img_000.png").read_bytes())
+    (shoot / ("m" * 251 + ".png")).write_bytes((shoot / "img_000.png").read_bytes())
     guard.freeze(shoot)
     out = tmp_path / "out"
     out.mkdir()
     (out / "sub").write_text("a file, not a folder")
-    r = cli("enhance", shoot, "--out", out, "--no-refine")
+    r = cli("enhance", shoot, "--out", out, "--no-refine", "--format", "webp")
     assert r.exit_code == 1, r.output
     fails = [ln.strip() for ln in r.output.splitlines() if ln.strip().startswith("x ")]
     assert len(fails) == 3, r.output
     for ln in fails:
         assert "Traceback" not in ln and "internal error" not in ln, ln
     assert sum("sub" in ln for ln in fails) == 2 and sum("too long" in ln for ln in fails) == 1, fails
-    assert (out / "img_000.png").is_file()
+    assert (out / "img_000.webp").is_file() and (out / ("n" * 250 + ".webp")).is_file()
+    assert any(p.name.startswith("n" * 200) and p.name.endswith(".spc.json") for p in out.iterdir())
     assert (out / "sub").read_text() == "a file, not a folder"
     assert not temp_files(tmp_path)
 
