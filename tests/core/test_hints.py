@@ -152,3 +152,10 @@ def test_fix_the_exposure_is_the_critics_measured_correction_found_or_not():
     assert [e.params.ev for e in plan.edits] == [0.0] and "reads right" in plan.records[0]["note"]
     with pytest.raises(UsageError, match="twice"):
         parse_hint("fix the exposure and +1 EV")
+
+
+def test_clauses_are_shown_in_the_users_words():
+    from spc_cli.hints.grammar import split
+
+    assert split("black and white, more contrast") == ["black and white", "more contrast"]
+    assert split("Black & White and warmer") == ["black and white", "warmer"]

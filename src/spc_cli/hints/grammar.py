@@ -326,7 +326,10 @@ def _unknown(raw: str) -> UsageError:
 
 
 def split(text: str) -> list[str]:
-    return [c for c in _SPLIT.split(normalise_for_split(text)) if c and c.strip(" .")]
+    """The clauses of a hint as the user wrote them: split on "and", commas and the like, with
+    "black and white" kept whole (read again by ``normalise`` per clause)."""
+    return [c.replace("black_and_white", "black and white")
+            for c in _SPLIT.split(normalise_for_split(text)) if c and c.strip(" .")]
 
 
 def normalise_for_split(text: str) -> str:
