@@ -37,17 +37,21 @@ def photo_from_array(srgb: np.ndarray, name: str = "<array>") -> Photo:
     a = np.asarray(srgb)
     if a.ndim == 2:
         a = np.repeat(a[:, :, None], 3, axis=2)
+    if a.ndim != 3 or a.shape[2] not in (3, 4):
+        first = " (channels first? a.transpose(1, 2, 0) puts them last)" if a.ndim == 3 and a.shape[0] in (3, 4) else ""
+        raise ValueError(f"expected an (H, W, 3) array (or (H, W, 4) with alpha, or (H, W) grey), not {a.shape}{first}")
     if a.dtype == np.uint8:
         x, depth = a.astype(np.float32) / 255.0, 8
     elif a.dtype == np.uint16:
         x, depth = a.astype(np.float32) / 65535.0, 16
+    elif a.dtype.kind in "iu":  # which range other integers hold cannot be known
+        raise ValueError(f"{a.dtype} values: pass uint8 (0-255), uint16 (0-65535) or floats in [0, 1]")
     else:
-        x, depth = a.astype(np.float32), 16
-        top = float(np.nanmax(x)) if x.size else 0.0
+        # NaN and infinities as in a float TIFF (io.float_tiff): NaN and -inf black, +inf white
+        x, depth = np.nan_to_num(a.astype(np.float32), nan=0.0, posinf=1.0, neginf=0.0), 16
+        top = float(x.max()) if x.size else 0.0
         if top > FLOAT_TOP:  # 0-255 values in a float array: every pixel would read far past white
             raise ValueError(f"float values reach {top:g}: expected sRGB in [0, 1] (divide 8-bit values by 255)")
-    if x.ndim != 3 or x.shape[2] < 3:
-        raise ValueError("expected an (H, W, 3) array")
     t = srgb_to_linear(torch.from_numpy(np.ascontiguousarray(x[..., :3])).permute(2, 0, 1))
     meta = Metadata(source=Path(name), format="array", sha256=hashlib.sha256(a.tobytes()).hexdigest(),
                     width=x.shape[1], height=x.shape[0], bit_depth=depth)

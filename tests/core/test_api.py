@@ -152,3 +152,22 @@ def test_progress_bar_notes_each_failure(tmp_path, capsys):
     api.enhance([tmp_path / "broken.jpg"], tmp_path / "out", progress=True, critic="analytic")
     err = capsys.readouterr().err
     assert f"failed {tmp_path / 'broken.jpg'}:" in err
+
+
+def test_photo_from_array_explains_channels_first_other_integers_and_defines_nan():
+    with pytest.raises(ValueError, match=r"channels first\? a\.transpose\(1, 2, 0\)"):
+        api.photo_from_array(np.zeros((3, 16, 24), np.uint8))
+    with pytest.raises(ValueError, match=r"int32 values: pass uint8 \(0-255\), uint16"):
+        api.photo_from_array(np.full((8, 8, 3), 128, np.int32))
+    with pytest.raises(ValueError, match="int64 values"):
+        api.critique_pixels(np.full((8, 8, 3), 128).tolist())  # a nested list of 0-255 numbers
+    # NaN and -inf read black, +inf white, as in a float TIFF
+    a = np.full((8, 8, 3), 0.5, np.float32)
+    a[0, 0], a[0, 1], a[0, 2] = np.nan, np.inf, -np.inf
+    x = api.photo_from_array(a).pixels
+    assert torch.isfinite(x).all()
+    assert x[:, 0, 0].tolist() == [0.0, 0.0, 0.0] and x[:, 0, 2].tolist() == [0.0, 0.0, 0.0]
+    assert x[:, 0, 1].tolist() == pytest.approx([1.0, 1.0, 1.0])
+    out, _, _ = api.enhance_pixels(np.where(np.random.default_rng(0).random((32, 48, 1)) < 0.02, np.nan,
+                                            np.full((32, 48, 3), 0.4, np.float32)))
+    assert np.isfinite(out).all()
