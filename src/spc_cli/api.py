@@ -27,7 +27,8 @@ FLOAT_TOP = 2.0  # the largest float value photo_from_array takes (a little past
 
 def photo_from_array(srgb: np.ndarray, name: str = "<array>") -> Photo:
     """An sRGB-encoded (H, W, 3) array (uint8, uint16 or float in [0, 1]; an (H, W) array is
-    grey; a fourth channel, alpha, is left out) as a linear Photo."""
+    grey; a fourth channel, alpha, is left out; in a float array NaN and -inf read black and
+    +inf white) as a linear Photo."""
     import numpy as np
     import torch
 
