@@ -313,6 +313,9 @@ def explain(inputs, hint: str, on_result, hint_only: bool = False, **options):
         hinted = {id(e.params) for e in hint_plan.edits}
         for e in plan.ordered():
             who = "hint" if id(e.params) in hinted else ("protection" if e.reason.startswith("keep the") else "critic")
+            if e.effective().is_neutral():  # the artist skips it: nothing to render
+                lines.append(f"renders no {e.op} ({who}: {e.instruction or e.op}): it changes nothing on this photo")
+                continue
             params = ", ".join(f"{k}={v:g}" for k, v in e.effective().to_dict().items())
             lines.append(f"renders {e.op} ({who}: {e.instruction or e.op}): {params}")
         lines += [f"note: {n}" for n in notes]

@@ -33,7 +33,7 @@ def _rendered(output: str) -> dict[str, str]:
     out = {}
     for line in output.splitlines():
         line = line.strip()
-        if line.startswith("renders "):
+        if line.startswith("renders ") and not line.startswith("renders no "):
             op = line.split()[1]
             out[op] = (line.split(" (", 1)[1].split(":", 1)[0], line.rsplit("): ", 1)[1])
     return out
@@ -219,3 +219,13 @@ def test_the_api_refuses_bad_settings_before_any_work_saying_why(tmp_path, optio
     with pytest.raises(UsageError, match=re.escape(words)):
         api.enhance([str(_write_scene())], tmp_path / "out", **options)
     assert not (tmp_path / "out").exists()
+
+
+def test_explain_says_when_an_edit_changes_nothing_on_the_photo(tmp_path):
+    # "neutral colours" on a grey photo: the white balance it plans is the identity, which the
+    # artist skips; --explain says so instead of listing gains of one
+    grey = tmp_path / "grey.png"
+    Image.fromarray(np.full((48, 64), 120, np.uint8)).save(grey)
+    r = CliRunner().invoke(app, ["retouch", str(grey), "--hint", "neutral colours", "--explain"])
+    assert r.exit_code == 0, r.output
+    assert "renders no white_balance (hint: neutralise the colour cast): it changes nothing on this photo" in r.output
