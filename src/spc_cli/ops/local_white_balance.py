@@ -196,6 +196,7 @@ def gate_features(small: torch.Tensor, usable: torch.Tensor, rc: int) -> torch.T
     tints everything alike) and its fine luminance texture; and how much of the pixels' spread
     in warmth the regions keep (a light changes colour over large areas, surfaces change it at
     their edges)."""
+    small = small.float()  # a half-precision photo (CUDA fp16): its statistics in float32
     y = luma(small).clamp(min=_FLOOR)
     s = small / y
     w1 = usable * y
