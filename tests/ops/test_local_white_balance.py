@@ -282,3 +282,16 @@ def test_a_colour_far_beyond_any_light_is_not_read_as_two_lights():
     ctx = prepare_local_white_balance(x)
     assert float(ctx["mean"][0, 0]) < GATE_WARMTH[0] - WARMTH_PAD
     assert float(separation_weight(ctx)) == 0.0
+
+
+def test_the_gate_reads_half_precision_photos_as_float_ones():
+    # fp16 batches on CUDA, bf16: the gate's statistics run in float32, so it decides alike
+    from spc_cli.ops.local_white_balance import gate_inputs
+
+    one_light = neutral_scene(96, 144) * torch.tensor(planck_rgb(4000.0)).view(1, 3, 1, 1)
+    for x in (two_lights(neutral_scene(96, 144)), one_light):
+        ref = prepare_local_white_balance(x)
+        for dtype in (torch.float16, torch.bfloat16):
+            ctx = prepare_local_white_balance(x.to(dtype))
+            assert gate_inputs(ctx).dtype == torch.float32
+            assert float(separation_weight(ctx)) == pytest.approx(float(separation_weight(ref)), abs=0.05)
