@@ -279,9 +279,10 @@ def retouch(inputs, hint: str, out=None, on_outcome=None, on_plan=None, progress
     return _run(inputs, settings, on_outcome, on_plan, progress, "retouching")
 
 
-def critique(inputs, on_result, **options):
+def critique(inputs, on_result, on_plan=None, **options):
     """Critique every photo; ``on_result(path, photo, critique_or_failed_outcome)`` per file (with
-    ``engine="ray"`` the photo is None: its pixels stay on the worker that critiqued it)."""
+    ``engine="ray"`` the photo is None: its pixels stay on the worker that critiqued it);
+    ``on_plan(paths)`` once with the photos found, before any is read."""
     from .engine import Settings, critique_files
 
     settings = Settings(**options)
@@ -289,8 +290,8 @@ def critique(inputs, on_result, **options):
     if settings.engine == "ray":
         from .engine.distributed import critique_on_ray
 
-        return critique_on_ray([Path(p) for p in inputs], settings, on_result)
-    return critique_files([Path(p) for p in inputs], settings, on_result)
+        return critique_on_ray([Path(p) for p in inputs], settings, on_result, on_plan)
+    return critique_files([Path(p) for p in inputs], settings, on_result, on_plan)
 
 
 def explain(inputs, hint: str, on_result, hint_only: bool = False, **options):

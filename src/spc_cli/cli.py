@@ -368,6 +368,13 @@ def critique(inputs: Inputs,
     console = Console(highlight=False)
     rows: list = []
     said: set[str] = set()  # the failures already reported as they came
+    bar: list = []  # the progress bar of a critique of several photos (stderr; none with --json or -q)
+
+    def on_plan(paths):
+        if not json_out and not quiet and len(paths) > 1:
+            from .progress import for_cli
+
+            bar.append(for_cli(_err_console(), "critiquing", len(paths)))
 
     def on_result(path, photo, c):
         from .engine import Outcome
@@ -376,20 +383,28 @@ def critique(inputs: Inputs,
             said.add(c.reason)
             if json_out:
                 print(json.dumps({"path": str(path), "error": c.reason}), flush=True)
+            elif bar:
+                bar[0].note(c.reason)
             elif not quiet:
                 _err_console().print(f"[red]failed[/] {escape(c.reason)}", soft_wrap=True)
-            return
-        if json_out:
+        elif json_out:
             print(json.dumps({"path": str(path), "critique": c.to_dict(), "plan": c.plan.to_list()},
                              ensure_ascii=False), flush=True)
         else:
             rows.append((path, c))
+        if bar:
+            bar[0].advance()
 
-    summary = _guard(lambda: api.critique(inputs, on_result, critic=critic, device=device, precision=precision,
-                                          batch_size=batch_size, workers=workers, max_megapixels=max_megapixels,
-                                          critic_model=critic_model, engine=engine, ray_address=ray_address,
-                                          actors=actors, actor_cpus=actor_cpus, verbose=verbose,
-                                          **_model_opts(allow_download, offload, None)))
+    try:
+        summary = _guard(lambda: api.critique(inputs, on_result, on_plan, critic=critic, device=device,
+                                              precision=precision, batch_size=batch_size, workers=workers,
+                                              max_megapixels=max_megapixels, critic_model=critic_model,
+                                              engine=engine, ray_address=ray_address, actors=actors,
+                                              actor_cpus=actor_cpus, verbose=verbose,
+                                              **_model_opts(allow_download, offload, None)))
+    finally:
+        if bar:
+            bar[0].close()
     if not json_out and not quiet:
         if len(rows) == 1:
             _print_critique(console, *rows[0])

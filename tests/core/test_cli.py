@@ -456,3 +456,13 @@ def test_photos_whose_names_near_the_limit_get_a_sidecar_too(tmp_path):
         assert Path(doc["output"]["path"]).exists() and Path(doc["output"]["path"]).parent == out
     r = runner.invoke(app, ["retouch", str(shoot), "--hint", "warmer", "--out", str(out)])
     assert r.exit_code == 0 and "skipped 3 (up to date)" in r.output
+
+
+def test_critique_of_several_photos_shows_progress_and_one_or_json_does_not(shoot):
+    (shoot / "broken.jpg").unlink()
+    r = runner.invoke(app, ["critique", "--critic", "analytic", str(shoot)])
+    assert r.exit_code == 0 and "critiquing:" in r.output and "2/2" in r.output
+    for args in (["critique", str(shoot / "good.jpg")], ["critique", str(shoot), "--json"],
+                 ["critique", str(shoot), "-q"]):
+        r = runner.invoke(app, args)
+        assert r.exit_code == 0 and "critiquing" not in r.output, args

@@ -14,8 +14,10 @@ from .record import Outcome, Summary
 from .settings import Settings, critic_options
 
 
-def critique_files(inputs: list[Path], settings: Settings, on_result: Callable[[Path, Any, Any], None]) -> Summary:
-    """Critique only: decode each photo (threads), critique, hand (path, photo, critique) to on_result."""
+def critique_files(inputs: list[Path], settings: Settings, on_result: Callable[[Path, Any, Any], None],
+                   on_plan: Callable[[list[Path]], None] | None = None) -> Summary:
+    """Critique only: decode each photo (threads), critique, hand (path, photo, critique) to
+    on_result. ``on_plan(paths)``: the photos found, before any is read (a progress bar's total)."""
     from ..device import resolve_device, resolve_dtype
     from ..io.decode import read_photo
     from ..io.discover import find_photos
@@ -31,6 +33,8 @@ def critique_files(inputs: list[Path], settings: Settings, on_result: Callable[[
     critic = make_critic(settings.critic, **critic_options(settings))
     photos, not_read = find_photos(inputs, None)
     found = [src for src, _ in photos]
+    if on_plan is not None:
+        on_plan(found)
     with ThreadPoolExecutor(settings.workers, thread_name_prefix="spc-io") as pool:
         futures: deque[tuple[Path, Future]] = deque()
         it = iter(found)

@@ -145,11 +145,12 @@ class RayEngine:
                 remove_stale_temps(s.out_dir)  # a killed worker's half-written temp files
 
 
-def critique_on_ray(inputs: list[Path], settings: Settings,
-                    on_result: Callable[[Path, Any, Any], None]) -> Summary:
+def critique_on_ray(inputs: list[Path], settings: Settings, on_result: Callable[[Path, Any, Any], None],
+                    on_plan: Callable[[list[Path]], None] | None = None) -> Summary:
     """``spc critique --engine ray``: each photo decoded and critiqued on a worker; ``on_result``
     gets (path, None, critique) or (path, None, failed Outcome) in the photos' order, as the
-    local critique gives them (the photo's pixels stay on the worker)."""
+    local critique gives them (the photo's pixels stay on the worker). ``on_plan(paths)``: the
+    photos found, before any is read."""
     from ..io.discover import find_photos
     from .cluster import ray_cluster
     from .runner import check_settings
@@ -159,6 +160,8 @@ def critique_on_ray(inputs: list[Path], settings: Settings,
     summary = Summary()
     found, not_read = find_photos(inputs, None)
     sources = [src for src, _ in found]
+    if on_plan is not None:
+        on_plan(sources)
 
     def give(src: Path, res: dict[str, Any]) -> None:
         if "critique" in res:
