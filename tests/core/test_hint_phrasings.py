@@ -65,7 +65,11 @@ TABLE = [
     ("less bright", [(B, -1, 1.0)]), ("way too dark", [(B, 1, 1.75)]), ("too warm", [(W, -1, 1.0)]),
     ("not so warm", [(W, -1, 1.0)]), ("less warm", [(W, -1, 1.0)]), ("too saturated", [(S, -1, 1.0)]),
     ("too flat", [(C, 1, 1.0)]), ("less punchy", [(C, -1, 1.0)]), ("too hazy", [(HZ, -1, 1.0)]),
-    ("too noisy", [(NZ, -1, 1.0)]),
+    ("too noisy", [(NZ, -1, 1.0)]), ("not so much contrast", [(C, -1, 1.0)]),
+    ("not as much saturation", [(S, -1, 1.0)]),
+    # colloquial and doubled intensifiers
+    ("super bright", [(B, 1, 2.0)]), ("so much brighter", [(B, 1, 2.0)]), ("much much warmer", [(W, 1, 2.5)]),
+    ("very very warm", [(W, 1, 2.5)]), ("really really saturated", [(S, 1, 2.5)]),
     # numbers in the attribute's own units
     ("+0.7 EV", [(B, 1, 0.7)]), ("-1 stop", [(B, -1, -1.0)]), ("+1 EV", [(B, 1, 1.0)]), ("1 stop darker", [(B, -1, -1.0)]),
     ("half a stop brighter", [(B, 1, 0.5)]), ("exposure +0.7", [(B, 1, 0.7)]), ("exposure -1.5 EV", [(B, -1, -1.5)]),

@@ -23,8 +23,11 @@ DEGREES: dict[str, float] = {
     "much": 1.75, "a lot": 1.75, "strongly": 1.75, "way": 1.75, "considerably": 1.75, "significantly": 1.75,
     "substantially": 1.75, "quite a bit": 1.75, "lots": 1.75, "far": 1.75, "really": 1.75, "much more": 1.75,
     "a lot more": 1.75, "greatly": 1.75, "heavily": 1.75, "way more": 1.75,
-    "very": 2.0, "very much": 2.5, "a great deal": 2.5, "a whole lot": 2.5, "hugely": 2.5, "massively": 2.5,
+    "very": 2.0, "super": 2.0, "so much": 2.0,
+    "very much": 2.5, "a great deal": 2.5, "a whole lot": 2.5, "hugely": 2.5, "massively": 2.5,
     "dramatically": 2.5, "very much more": 2.5,
+    # an intensifier said twice: one step past it said once
+    "very very": 2.5, "much much": 2.5, "really really": 2.5, "a lot a lot": 2.5, "way way": 2.5,
     "extremely": 3.0, "drastically": 3.0, "as much as possible": 3.0, "maximally": 3.0, "insanely": 3.0,
 }
 NO_DEGREE = 1.0
@@ -169,7 +172,8 @@ UP_VERBS = ("more", "increase", "boost", "raise", "add", "add more", "enhance", 
             "heighten", "amplify", "increased", "boosted", "extra", "too little", "not enough")
 DOWN_VERBS = ("less", "reduce", "decrease", "lower", "cut", "cut back", "weaker", "turn down", "bring down",
               "tone down", "pull back", "dial back", "dial down", "minimise", "lessen", "drop", "reduced",
-              "decreased", "weaken", "soften", "diminish", "fewer", "lower the", "pull down", "too much")
+              "decreased", "weaken", "soften", "diminish", "fewer", "lower the", "pull down", "too much",
+              "not so much", "not as much", "not that much", "way too much", "far too much")
 # Suffix forms: "saturation up", "contrast down".
 UP_SUFFIXES = ("up", "boost", "plus")
 DOWN_SUFFIXES = ("down", "minus")
