@@ -232,3 +232,24 @@ def test_asking_for_what_spc_does_without_a_hint_says_so(text):
     with pytest.raises(UsageError, match="what spc does without a hint: leave out --hint"):
         parse_hint(text)
 
+
+
+@pytest.mark.parametrize("text, ways", [
+    ("temp", ['"more temp"', '"less temp"', '"temp +10"']),
+    ("the contrast", ['"more contrast"', '"less contrast"', '"contrast +10"']),
+    ("sharpening", ['"more sharpening"', '"sharpening +10"']),  # spc sharpens, never blurs
+    ("noise", ['"less noise"']),
+])
+def test_a_bare_noun_asks_which_way_and_offers_only_ways_spc_takes(text, ways):
+    with pytest.raises(UsageError) as e:
+        parse_hint(text)
+    msg = str(e.value)
+    assert "but not which way: e.g. " + ", ".join(ways) in msg
+    for way in ways:
+        parse_hint(way.strip('"'))  # each offered way is understood
+
+
+def test_suggestions_never_offer_the_words_refused():
+    with pytest.raises(UsageError) as e:
+        parse_hint("warmer temp")
+    assert '"warmer temp"' not in str(e.value).split("closest:")[1]

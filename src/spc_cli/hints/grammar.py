@@ -314,9 +314,24 @@ def _unknown(raw: str) -> UsageError:
         text = rest
     words = [w for w in re.findall(r"[^\W\d_][\w'\-/&]*", text) if w not in VOCABULARY]  # any alphabet's letters
     core = " ".join(w for w in text.split() if w not in FILLERS) or text
+    bare = TABLE.get(core)
+    if bare is not None and bare.kind == "dial" and bare.sign == 0:  # "warmth", "temp": which way?
+        ways = []
+        for way in (f"more {core}", f"less {core}", f"{core} +10"):
+            try:
+                read(way)  # only the ways spc takes ("less sharpening" is refused: spc does not blur)
+            except UsageError:
+                continue
+            ways.append(f'"{way}"')
+        if ways:
+            return UsageError(f"hint {raw.strip()!r} names {bare.target} but not which way: e.g. " + ", ".join(ways))
     close = difflib.get_close_matches(core, SUGGESTIONS, n=3, cutoff=0.45)
     if len(close) < 3:
-        close += [s for s in difflib.get_close_matches(core, list(TABLE), n=6, cutoff=0.5) if s not in close]
+        # phrases that stand alone as a hint: not a bare noun ("temp", "warmth": which way?), not
+        # the words just refused, nor a verb and noun in an order nobody writes ("up temp")
+        whole = [t for t, e in TABLE.items() if not (e.kind == "dial" and e.sign == 0) and t != core
+                 and not t.startswith(tuple(f"{s} " for s in UP_SUFFIXES + DOWN_SUFFIXES))]
+        close += [s for s in difflib.get_close_matches(core, whole, n=6, cutoff=0.5) if s not in close]
     close = close[:3] or ["warmer", "much brighter", "less contrast"]
     listed = ", ".join(repr(w) for w in words)
     what = ((f"the word {listed} is not understood" if len(words) == 1 else f"the words {listed} are not understood")
