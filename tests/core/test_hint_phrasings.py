@@ -81,12 +81,13 @@ TABLE = [
     ("30% less saturation", [(S, -1, -30.0)]), ("vibrance +25", [(V, 1, 25.0)]), ("warmth +10", [(W, 1, 10.0)]),
     ("tint -5", [(T, -1, -5.0)]), ("highlights -40", [(H, -1, -40.0)]), ("shadows +30", [(SH, 1, 30.0)]),
     ("clarity +30", [(CL, 1, 30.0)]), ("saturation -100%", [(S, -1, -100.0)]),
+    ("more detail in the shadows", [(SH, 1, 1.0)]), ("more detail in the highlights", [(H, -1, 1.0)]),
     ("temp -10", [(W, -1, -10.0)]), ("raise the temp", [(W, 1, 1.0)]), ("sharpening +40", [(SP, 1, 40.0)]),
     # white balance, black and white, protections
     ("neutral colours", [("neutral", 0, 1.0)]), ("neutral colors", [("neutral", 0, 1.0)]),
     ("remove the colour cast", [("neutral", 0, 1.0)]), ("fix the white balance", [("neutral", 0, 1.0)]),
     ("slightly more neutral", [("neutral", 0, 0.5)]), ("black and white", [("mono", -1, 1.0)]),
-    ("B&W", [("mono", -1, 1.0)]), ("monochrome", [("mono", -1, 1.0)]),
+    ("B&W", [("mono", -1, 1.0)]), ("bw", [("mono", -1, 1.0)]), ("monochrome", [("mono", -1, 1.0)]),
     ("keep the highlights", [("protect", 0, 1.0)]), ("don't blow the highlights", [("protect", 0, 1.0)]),
     ("protect the shadows", [("protect", 0, 1.0)]), ("don't crush the blacks", [("protect", 0, 1.0)]),
     # several clauses

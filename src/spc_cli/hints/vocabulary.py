@@ -115,7 +115,8 @@ DIALS: tuple[Dial, ...] = (
          ("brighten the highlights", "recover the highlights"),
          up=("brighter highlights", "brighter whites", "lighter highlights"),
          down=("darker highlights", "less blown highlights", "more highlight detail", "tame highlights",
-               "recover highlights", "highlight recovery", "softer highlights"),
+               "recover highlights", "highlight recovery", "softer highlights", "more detail in the highlights",
+               "more detail in highlights"),
          # spc edits the whole photo: "darken the sky" is the highlights a photographer pulls down for it
          # (read otherwise, "sky" is a filler and the clause would darken everything)
          nouns=("highlights", "highlight detail", "highlight details", "bright areas", "brights", "whites", "sky",
@@ -126,7 +127,7 @@ DIALS: tuple[Dial, ...] = (
     Dial("shadows", "tone", "shadows", "shadows", "lo", 5.0, 0.35, -1.0, 1.0, "range",
          ("lift the shadows", "deepen the shadows"),
          up=("brighter shadows", "lighter shadows", "more shadow detail", "lifted shadows", "open shadows",
-             "shadow recovery"),
+             "shadow recovery", "more detail in the shadows", "more detail in shadows"),
          down=("darker shadows", "deeper shadows", "deeper blacks", "richer blacks", "crushed shadows",
                "stronger blacks", "darker blacks", "crushed blacks"),
          nouns=("shadows", "shadow detail", "shadow details", "dark areas", "blacks", "darks", "dark tones"),
@@ -218,7 +219,7 @@ CAST_VERBS = ("remove", "fix", "correct", "undo", "neutralise", "rid", "lose", "
               "take away", "no", "without")
 # the colours a cast is seen as: "remove the orange", "kill the blue" name one without "cast"
 CAST_HUES = ("orange", "yellow", "amber", "red", "blue", "green", "magenta", "pink", "purple", "cyan")
-MONOCHROME = ("black_and_white", "monochrome", "greyscale", "mono", "b/w", "no colour", "colourless",
+MONOCHROME = ("black_and_white", "monochrome", "greyscale", "mono", "b/w", "bw", "no colour", "colourless",
               "convert to black_and_white", "black_and_white conversion", "noir")
 KELVIN_WORDS = ("white balance", "wb", "temperature", "colour temperature", "light", "lighting", "set", "to",
                 "at", "balance", "for", "like", "as if", "lit", "white point", "preset", "kelvin", "k")
