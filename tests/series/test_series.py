@@ -258,3 +258,39 @@ def test_retouch_applies_its_hint_to_each_photo_without_series_matching(tmp_path
     shoot(tmp_path / "in", {"a": (1, T0)})
     api.retouch([tmp_path / "in"], "a bit warmer", tmp_path / "out", progress=False, critic="analytic")
     assert json.loads((tmp_path / "out" / "a_1.spc.json").read_text())["series"] is None
+
+
+@pytest.mark.parametrize("hint", ["slightly cooler", "+0.3 EV"])
+def test_a_dial_hint_goes_on_top_of_the_series_and_the_frames_still_match(tmp_path, hint):
+    """``spc enhance ./shoot --hint "slightly cooler"``: the hint turns every frame by the same
+    visible step on top of the series' matching edit of that op, so the frames match as without
+    it; the sidecar says so. ("neutral colours", which sets the white balance itself, replaces
+    the series' edit, and says that.)"""
+    files = shoot(tmp_path / "in", {"a": (1, T0)})["a"]
+    api.enhance([tmp_path / "in"], tmp_path / "plain", progress=False, series="auto", critic="analytic")
+    api.enhance([tmp_path / "in"], tmp_path / "hint", progress=False, series="auto", critic="analytic", hint=hint)
+    plain = _log_ratios([tmp_path / "plain" / f.name for f in files])
+    hinted = _log_ratios([tmp_path / "hint" / f.name for f in files])
+    assert np.abs(hinted).max() < np.abs(plain).max() + 0.03, (hinted, plain)
+    op = "exposure" if "EV" in hint else "white_balance"
+    notes = [n for f in files for n in json.loads((tmp_path / "hint" / f"{f.stem}.spc.json").read_text())["notes"]]
+    assert any(n.startswith(f"the hint's {op} edit goes on top of the series'") for n in notes), notes
+    assert not any("replaces the series'" in n for n in notes)
+    api.enhance([tmp_path / "in"], tmp_path / "neutral", progress=False, series="auto", critic="analytic",
+                hint="neutral colours")
+    notes = [n for f in files for n in json.loads((tmp_path / "neutral" / f"{f.stem}.spc.json").read_text())["notes"]]
+    assert any(n.startswith("the hint replaces the series' white_balance edit") for n in notes), notes
+
+
+def test_stacking_multiplies_gains_and_adds_stops():
+    from spc_cli.engine.planning import stack
+    from spc_cli.ops.params import ExposureParams, WhiteBalanceParams
+    from spc_cli.plan import Edit
+
+    wb = stack(Edit("white_balance", WhiteBalanceParams(red=0.8, green=1.0, blue=1.3), instruction="match"),
+               Edit("white_balance", WhiteBalanceParams(red=1.1, green=1.0, blue=0.9), instruction="warmer"))
+    assert (wb.params.red, wb.params.green, wb.params.blue) == pytest.approx((0.88, 1.0, 1.17))
+    assert wb.instruction == "match, then warmer" and wb.strength == 1.0
+    ex = stack(Edit("exposure", ExposureParams(ev=0.7, shoulder=1.0), strength=0.5),
+               Edit("exposure", ExposureParams(ev=0.3, shoulder=0.9)))
+    assert ex.params.ev == pytest.approx(0.65) and ex.params.shoulder == 0.9

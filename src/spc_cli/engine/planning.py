@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ..plan import EditPlan
+from ..plan import Edit, EditPlan
 
 # how the closed loop (artist/refine.py) records a try: "strength 0.7: score 43 -> 88, accepted",
 # "strength 1.0: score 60 -> 58, rejected: new contrast (low)", "strength 1.0, exposure capped, shadows
@@ -62,8 +62,34 @@ def choose_plan(photo, critique, critic, artist, strength: float = 1.0, hint_pla
         hinted = {e.op for e in hint_plan.edits} if hint_plan is not None else set()  # the hint wins on its ops
         if hinted & {"white_balance", "local_white_balance"}:
             hinted |= {"white_balance", "local_white_balance"}
-        plan = EditPlan([e for e in shared.edits if e.op not in hinted] + plan.edits)
+        # a dial on white balance or exposure ("slightly cooler", "+0.3 EV") goes on top of the
+        # series' edit of that op, so the frames still match; what sets the op's result itself
+        # ("neutral colours", "5600K", "fix the exposure") replaces it, as it replaces the critic's
+        # (hints.merge), and is said: the frame then no longer matches its series in that op
+        from ..hints import composable_ops
+
+        on_top = composable_ops(hint_plan.text) if getattr(hint_plan, "text", "") else set()
+        stacked = {e.op: e for e in shared.edits if e.op in hinted and e.op in on_top}
+        notes = notes + [f"the hint replaces the series' {e.op} edit ({e.instruction})"
+                         for e in shared.edits if e.op in hinted and e.op not in stacked]
+        notes = notes + [f"the hint's {op} edit goes on top of the series' ({e.instruction})"
+                         for op, e in stacked.items()]
+        mine = [stack(stacked[e.op], e) if e.op in stacked else e for e in plan.edits]
+        plan = EditPlan([e for e in shared.edits if e.op not in hinted] + mine)
     return plan, notes
+
+
+def stack(first: Edit, then: Edit) -> Edit:
+    """One edit doing ``first`` and then ``then`` (both of ``hints.COMPOSABLE``'s ops, as rendered):
+    white-balance gains multiply, exposures add their stops and keep the gentler shoulder."""
+    a, b = first.effective(), then.effective()
+    if first.op == "white_balance":
+        params = type(a)(**{k: min(4.0, max(0.25, round(getattr(a, k) * getattr(b, k), 5)))
+                            for k in ("red", "green", "blue")})
+    else:
+        params = type(a)(ev=max(-4.0, min(4.0, round(a.ev + b.ev, 4))), shoulder=min(a.shoulder, b.shoulder))
+    return Edit(then.op, params, f"{first.reason} {then.reason}".strip(),
+                f"{first.instruction}, then {then.instruction}", then.attribute or first.attribute, 1.0)
 
 
 def after_shared(photo, critique, critic, artist, shared: EditPlan):

@@ -67,14 +67,27 @@ class Engine:
         self.spare: Spare | None = None
 
     # -- per-photo stages -------------------------------------------------
-    def _hint_for(self, photo, critique) -> EditPlan | None:
+    def _hint_for(self, photo, critique, job: Job | None = None) -> EditPlan | None:
         """The hint's edits for this photo (built from the photo where the hint depends on it)."""
         if not self.hint_from_photo:  # set only for a given hint that names a photo-dependent edit
             return self.hint_plan
-        from ..hints import parse_hint
+        from ..hints import composable_ops, parse_hint
 
         base = None if self.settings.hint_only else critique.plan  # solved on the photo as it will stand
-        return parse_hint(self.settings.hint, photo, critique.measurements, base)
+        pre = None
+        shared = job.series.plan() if job is not None and job.series is not None else None
+        if shared and not self.settings.hint_only:
+            # in a series the photo will stand as the series leaves it: its white balance and
+            # exposure are the series' (``planning.choose_plan``), and a hint that turns one of
+            # them by a dial goes on top of the series' edit (``pre``) instead of replacing it
+            from .series import SHARED_OPS
+
+            shared = shared.scaled(self.settings.strength)
+            on_top = composable_ops(self.settings.hint)
+            pre = EditPlan([e for e in shared.edits if e.op in on_top])
+            base = EditPlan([e for e in shared.edits if e.op not in on_top]
+                            + [e for e in critique.plan.edits if e.op not in SHARED_OPS])
+        return parse_hint(self.settings.hint, photo, critique.measurements, base, pre)
 
     def _plan_for(self, photo, critique, hint_plan: EditPlan | None,
                   job: Job | None = None) -> tuple[EditPlan, list[str]]:
@@ -213,7 +226,7 @@ class Engine:
             stage = "planning"
             work = []
             for (j, p, t_dec), c in zip(batch, critiques):
-                hint = self._hint_for(p, c)
+                hint = self._hint_for(p, c, j)
                 plan, notes = self._plan_for(p, c, hint, j)
                 w = Work(p, c, plan, notes, hint, {"decode": t_dec, "critique": t_crit})
                 if all(e.effective().is_neutral() for e in plan.edits):

@@ -41,14 +41,32 @@ def needs_photo(text: str) -> bool:
                or (c.kind == "dial" and c.unit not in ("ev", "range")) for c in read(text))
 
 
+COMPOSABLE = ("white_balance", "exposure")  # ops whose edits compose exactly: gains multiply, stops add
+
+
+def composable_ops(text: str) -> set[str]:
+    """The ops a hint turns by a dial alone ("slightly cooler", "+0.3 EV"), whose edit can go on
+    top of a series' matching edit of the same op instead of replacing it; not "neutral
+    colours", a kelvin target or "fix the exposure", which set the op's result themselves."""
+    from .assemble import op_of
+
+    by_op: dict[str, list[str]] = {}
+    for c in read(text):
+        if c.kind != "protect":
+            by_op.setdefault(op_of(c), []).append(c.kind)
+    return {op for op, kinds in by_op.items() if op in COMPOSABLE and all(k == "dial" for k in kinds)}
+
+
 def parse_hint(text: str, photo=None, measurements: dict[str, float] | None = None,
-               base: EditPlan | None = None) -> HintPlan:
+               base: EditPlan | None = None, pre: EditPlan | None = None) -> HintPlan:
     """Turn a hint into edits for ``photo``.
 
     With a photo, each degree is solved on its proxy for the visible change it asks for, on
     the photo as it stands when the op runs (``base``: the edits rendered with the hint's,
-    e.g. the critic's plan); ``measurements`` are the critic's (its estimate of the light).
-    Without a photo the edits are what a typical photo needs, enough to check a hint.
+    e.g. the critic's plan; ``pre``: edits the hint's own go on top of, rendered first even for
+    the ops the hint names, e.g. a series' matching white balance); ``measurements`` are the
+    critic's (its estimate of the light). Without a photo the edits are what a typical photo
+    needs, enough to check a hint.
 
     >>> [e.op for e in parse_hint("a bit warmer and more contrast").edits]
     ['white_balance', 'contrast']
@@ -56,7 +74,7 @@ def parse_hint(text: str, photo=None, measurements: dict[str, float] | None = No
     from .assemble import assemble
 
     clauses = read(text)
-    edits, records = assemble(clauses, photo, measurements, base)
+    edits, records = assemble(clauses, photo, measurements, base, pre)
     protect = tuple(c.dial for c in clauses if c.kind == "protect")
     return HintPlan(edits, text=text, clauses=clauses, records=records, protect=protect,
                     built_for_photo=photo is not None)

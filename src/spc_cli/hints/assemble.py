@@ -61,13 +61,16 @@ def make_params(op: str, knobs: dict[str, float], remove: tuple[float, float] = 
 
 
 def assemble(clauses: list[Clause], photo=None, measurements: dict | None = None,
-             base: EditPlan | None = None) -> tuple[list[Edit], list[dict]]:
-    """One edit per op the clauses name, and one record per clause."""
+             base: EditPlan | None = None, pre: EditPlan | None = None) -> tuple[list[Edit], list[dict]]:
+    """One edit per op the clauses name, and one record per clause (``pre``: edits rendered on
+    the proxy before anything, which the hint's go on top of)."""
     groups: dict[str, list[Clause]] = {}
     for c in clauses:
         if c.kind != "protect":
             groups.setdefault(op_of(c), []).append(c)
     x = proxy_of(photo) if photo is not None else None
+    if x is not None and pre is not None:
+        x = render(x, pre.edits)
     hinted = set(groups) | ({"local_white_balance"} if "white_balance" in groups else set())
     base_edits = [e for e in (base.edits if base is not None else []) if e.op not in hinted]
     m = measurements or {}
