@@ -184,32 +184,30 @@ def light_field(small: torch.Tensor, r: int) -> tuple[torch.Tensor, torch.Tensor
     wq = w2 * q
     modes = _two_lights(log_chroma(box_mean(wq * s, rc) / box_mean(wq, rc).clamp(min=1e-8)), usable)
     coeffs = torch.cat([box_mean(q * a, r) / qm, box_mean(q * b, r) / qm], dim=1)
-    return coeffs, log_chroma(mean), torch.cat([grey_world, modes], dim=1), gate_features(small, usable, rc)
+    return (coeffs, log_chroma(mean), torch.cat([grey_world, modes], dim=1),
+            gate_features(g, s, chroma[:, 0:1], usable, w1, rc))
 
 
-def gate_features(small: torch.Tensor, usable: torch.Tensor, rc: int) -> torch.Tensor:
+def gate_features(g: torch.Tensor, s: torch.Tensor, warmth: torch.Tensor, usable: torch.Tensor,
+                  w1: torch.Tensor, rc: int) -> torch.Tensor:
     """(1, len(GATE_FEATURES), 1, 1): what besides the two separations tells two lights from
-    scene colour (``separation_weight``), on the (1, 3, h, w) linear copy. The coolest and warmest
-    PART of the usable pixels by their regions' grey worlds (radius ``rc``), each: its height in
-    the frame (0 top, 1 bottom; a blue sky above warm ground is one light), its log2 luminance
-    against the photo's, the spread of its pixels' warmth (a vivid surface varies; a light
-    tints everything alike) and its fine luminance texture; and how much of the pixels' spread
-    in warmth the regions keep (a light changes colour over large areas, surfaces change it at
-    their edges)."""
-    small = small.float()  # a half-precision photo (CUDA fp16): its statistics in float32
-    y = luma(small).clamp(min=_FLOOR)
-    s = small / y
-    w1 = usable * y
-    warmth = log_chroma(s)[0, 0]
+    scene colour (``separation_weight``), from ``light_field``'s planes of its float32 copy (log2
+    luminance ``g``, colour per unit luminance ``s``, its log R/B ``warmth``, the ``usable``
+    pixels and their luminance weights ``w1``). The coolest and warmest PART of the usable pixels
+    by their regions' grey worlds (radius ``rc``), each: its height in the frame (0 top, 1
+    bottom; a blue sky above warm ground is one light), its log2 luminance against the photo's,
+    the spread of its pixels' warmth (a vivid surface varies; a light tints everything alike)
+    and its fine luminance texture; and how much of the pixels' spread in warmth the regions
+    keep (a light changes colour over large areas, surfaces change it at their edges)."""
+    warmth, lg = warmth[0, 0], g[0, 0]
     coarse = log_chroma(box_mean(w1 * s, rc) / box_mean(w1, rc).clamp(min=1e-8))[0, 0]
     u = usable[0, 0] > 0
     if int(u.sum()) < 16:
         u = torch.ones_like(u)
     q = torch.quantile(coarse[u][::max(1, int(u.sum()) // 50000)].detach(),
-                       torch.tensor([PART, 1 - PART], device=small.device))
-    lg = torch.log2(y[0, 0])
+                       torch.tensor([PART, 1 - PART], device=g.device))
     tex = (lg - F.avg_pool2d(lg[None, None], 5, 1, 2, count_include_pad=False)[0, 0]).abs()
-    rows = torch.linspace(0, 1, small.shape[-2], device=small.device).view(-1, 1).expand_as(lg)
+    rows = torch.linspace(0, 1, lg.shape[0], device=g.device).view(-1, 1).expand_as(lg)
     out = []
     for side in (coarse <= q[0], coarse >= q[1]):
         m = u & side
@@ -217,7 +215,7 @@ def gate_features(small: torch.Tensor, usable: torch.Tensor, rc: int) -> torch.T
             m = u
         out += [rows[m].mean(), lg[m].mean() - lg[u].mean(), warmth[m].std(correction=0), tex[m].mean()]
     out.append(coarse[u].std(correction=0) / warmth[u].std(correction=0).clamp(min=1e-6))
-    return torch.stack(out).view(1, -1, 1, 1).float()
+    return torch.stack(out).view(1, -1, 1, 1)
 
 
 def achromatic_mode(chroma: torch.Tensor, mean: torch.Tensor, usable: torch.Tensor,
