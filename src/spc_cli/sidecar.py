@@ -36,13 +36,13 @@ def fit_name(stem: str, suffix: str, whole: str) -> str:
     import hashlib
     import os
 
+    from .io.atomic import cut_name
+
     name = stem + suffix
     if len(os.fsencode(name)) <= NAME_MAX:
         return name
     tag = "~" + hashlib.sha256(os.fsencode(whole)).hexdigest()[:8]
-    room = NAME_MAX - len(os.fsencode(tag + suffix))
-    cut = os.fsencode(stem)[:room].decode("utf-8", errors="ignore")  # no half character at the cut
-    return cut + tag + suffix
+    return cut_name(stem, NAME_MAX - len(os.fsencode(tag + suffix))) + tag + suffix
 
 
 def versions() -> dict[str, str]:

@@ -36,12 +36,17 @@ def is_temp_name(name: str) -> bool:
     return name.startswith(".") and TEMP_MARK in name
 
 
+def cut_name(name: str, limit: int) -> str:
+    """``name`` cut to at most ``limit`` bytes as the file system stores it ("é" takes two),
+    never inside a character."""
+    return os.fsencode(name)[:limit].decode("utf-8", errors="ignore")
+
+
 def temp_path(path: Path) -> Path:
     """A fresh temp name beside ``path`` that keeps its suffix (encoders look at it)."""
-    # the name is cut (in bytes: "é" takes two) so that a long but valid file name still leaves
-    # room for the temp marks within the file systems' 255 bytes
-    head = os.fsencode(path.name)[:120].decode("utf-8", errors="ignore")
-    return path.with_name(f".{head}.{os.getpid()}.{secrets.token_hex(4)}{TEMP_MARK}{path.suffix}")
+    # the name is cut so that a long but valid file name still leaves room for the temp marks
+    # within the file systems' 255 bytes
+    return path.with_name(f".{cut_name(path.name, 120)}.{os.getpid()}.{secrets.token_hex(4)}{TEMP_MARK}{path.suffix}")
 
 
 def remove_stale_temps(folder: Path) -> int:
