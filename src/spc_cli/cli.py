@@ -331,21 +331,20 @@ def _explain(inputs, hint: str, hint_only: bool, options: dict) -> None:
             _err_console().print(f"[red]failed[/] {escape(result.reason)}", soft_wrap=True)
 
     summary = _guard(lambda: api.explain(inputs, hint, on_result, hint_only=hint_only, **options))
-    _print_unsaid(summary, said, inputs, quiet=False)
+    _print_tail(summary, [o for o in summary.failed if o.reason not in said], inputs, unread=True)
     raise typer.Exit(summary.exit_code)
 
 
-def _print_unsaid(summary, said: set[str], inputs, quiet: bool) -> None:
-    """After a critique or an explanation, on stderr: the failures not yet said (a file named on
-    the command line that spc does not read is never tried), the files found in folders and not
-    read, and the warning when the inputs held no file at all."""
+def _print_tail(summary, failures, inputs, unread: bool) -> None:
+    """After a critique or an explanation, on stderr: ``failures`` (those not yet said: a file
+    named on the command line that spc does not read is never tried), with ``unread`` the files
+    found in folders and not read, and the warning when the inputs held no file at all."""
     from rich.markup import escape
 
     err = _err_console()
-    for o in summary.failed:
-        if o.reason not in said:
-            err.print(f"[red]failed[/] {escape(o.reason)}", soft_wrap=True)
-    if not quiet:
+    for o in failures:
+        err.print(f"[red]failed[/] {escape(o.reason)}", soft_wrap=True)
+    if unread:
         _print_unread(err, [o for o in summary.outcomes if o.status == "unread"])
     _warn_if_nothing_found(summary, inputs, err)
 
@@ -413,16 +412,15 @@ def critique(inputs: Inputs,
     # the failures again after the critiques that pushed their lines up (or, quiet, for the first
     # time); a run whose every photo failed has said so once already, except for a file named on
     # the command line that spc does not read (no critique was tried: it is said here)
+    unsaid = [o for o in summary.failed if o.reason not in said]
     if json_out:
-        for o in summary.failed:
-            if o.reason not in said:
-                print(json.dumps({"path": str(o.source), "error": o.reason}, ensure_ascii=False), flush=True)
-        _warn_if_nothing_found(summary, inputs, _err_console())
+        for o in unsaid:
+            print(json.dumps({"path": str(o.source), "error": o.reason}, ensure_ascii=False), flush=True)
+        unsaid = []
     elif summary.failed and (quiet or rows):
-        _print_summary(summary, True, _err_console())
-        _print_unsaid(summary, set(o.reason for o in summary.failed), inputs, quiet)
-    else:
-        _print_unsaid(summary, said, inputs, quiet)
+        _print_summary(summary, True, _err_console())  # every failure, below what pushed them up
+        unsaid = []
+    _print_tail(summary, unsaid, inputs, unread=not json_out and not quiet)
     raise typer.Exit(summary.exit_code)
 
 
