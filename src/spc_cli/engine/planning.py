@@ -59,16 +59,14 @@ def choose_plan(photo, critique, critic, artist, strength: float = 1.0, hint_pla
         plan, more = closed_loop(photo, plan, critic, artist, full=critique, base=shared)
         notes = notes + more
     elif shared:
-        hinted = {e.op for e in hint_plan.edits} if hint_plan is not None else set()  # the hint wins on its ops
-        if hinted & {"white_balance", "local_white_balance"}:
-            hinted |= {"white_balance", "local_white_balance"}
+        from ..hints import composable_ops, hinted_ops
+
+        hinted = hinted_ops(hint_plan)  # the hint wins on its ops
         # a dial on white balance or exposure ("slightly cooler", "+0.3 EV") goes on top of the
         # series' edit of that op, so the frames still match; what sets the op's result itself
         # ("neutral colours", "5600K", "fix the exposure") replaces it, as it replaces the critic's
         # (hints.merge), and is said: the frame then no longer matches its series in that op
-        from ..hints import composable_ops
-
-        on_top = composable_ops(hint_plan.text) if getattr(hint_plan, "text", "") else set()
+        on_top = composable_ops(getattr(hint_plan, "clauses", []))
         stacked = {e.op: e for e in shared.edits if e.op in hinted and e.op in on_top}
         notes = notes + [f"the hint replaces the series' {e.op} edit ({e.instruction})"
                          for e in shared.edits if e.op in hinted and e.op not in stacked]

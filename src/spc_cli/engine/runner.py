@@ -83,7 +83,7 @@ class Engine:
             from .series import SHARED_OPS
 
             shared = shared.scaled(self.settings.strength)
-            on_top = composable_ops(self.settings.hint)
+            on_top = composable_ops(self.hint_plan.clauses)
             pre = EditPlan([e for e in shared.edits if e.op in on_top])
             base = EditPlan([e for e in shared.edits if e.op not in on_top]
                             + [e for e in critique.plan.edits if e.op not in SHARED_OPS])

@@ -44,14 +44,15 @@ def needs_photo(text: str) -> bool:
 COMPOSABLE = ("white_balance", "exposure")  # ops whose edits compose exactly: gains multiply, stops add
 
 
-def composable_ops(text: str) -> set[str]:
-    """The ops a hint turns by a dial alone ("slightly cooler", "+0.3 EV"), whose edit can go on
-    top of a series' matching edit of the same op instead of replacing it; not "neutral
-    colours", a kelvin target or "fix the exposure", which set the op's result themselves."""
+def composable_ops(clauses: list[Clause]) -> set[str]:
+    """The ops a hint's clauses (``HintPlan.clauses``) turn by a dial alone ("slightly cooler",
+    "+0.3 EV"), whose edit can go on top of a series' matching edit of the same op instead of
+    replacing it; not "neutral colours", a kelvin target or "fix the exposure", which set the
+    op's result themselves."""
     from .assemble import op_of
 
     by_op: dict[str, list[str]] = {}
-    for c in read(text):
+    for c in clauses:
         if c.kind != "protect":
             by_op.setdefault(op_of(c), []).append(c.kind)
     return {op for op, kinds in by_op.items() if op in COMPOSABLE and all(k == "dial" for k in kinds)}
@@ -80,13 +81,20 @@ def parse_hint(text: str, photo=None, measurements: dict[str, float] | None = No
                     built_for_photo=photo is not None)
 
 
+def hinted_ops(hint_plan: EditPlan | None) -> set[str]:
+    """The ops a hint's edits decide, where another plan's edits of them give way: its own, both
+    white-balance ops where it names either (the regional one includes the global cast)."""
+    hinted = {e.op for e in hint_plan.edits} if hint_plan is not None else set()
+    if hinted & {"white_balance", "local_white_balance"}:
+        hinted |= {"white_balance", "local_white_balance"}
+    return hinted
+
+
 def merge(critic_plan: EditPlan, hint_plan: EditPlan, photo=None) -> tuple[EditPlan, list[str]]:
     """The user's intent wins on the ops it names (both white-balance ops count as one); the
     critic's other fixes stay. A protection ("keep the highlights") then limits the whole plan,
     measured on ``photo``'s proxy."""
-    hinted = {e.op for e in hint_plan.edits}
-    if hinted & {"white_balance", "local_white_balance"}:
-        hinted |= {"white_balance", "local_white_balance"}
+    hinted = hinted_ops(hint_plan)
     notes = [f"the hint replaces the critic's {e.op} edit ({e.instruction})"
              for e in critic_plan.edits if e.op in hinted]
     kept = [e for e in critic_plan.edits if e.op not in hinted]
