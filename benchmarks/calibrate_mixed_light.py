@@ -44,7 +44,7 @@ if __package__ in (None, ""):
 
 from benchmarks import report  # noqa: E402
 from benchmarks.data import training_photo_args  # noqa: E402
-from benchmarks.mixed_light import GEOMETRIES, light_mask  # noqa: E402
+from benchmarks.mixed_light import GEOMETRIES, light_mask, lit_by  # noqa: E402
 
 SIZES = (192, 256)
 CASES = ("one", "halves", "random")
@@ -57,8 +57,6 @@ L2 = 1.0  # penalty on the standardised weights (the data term sums over scenes)
 
 def scenes(lin: np.ndarray, rng: np.random.Generator):
     """(case, lit linear image) for one photo: one light, the halves, a random boundary."""
-    from spc_cli.hints.light import planck_rgb
-
     h, w = lin.shape[:2]
     for case in CASES:
         if case == "one":
@@ -73,13 +71,11 @@ def scenes(lin: np.ndarray, rng: np.random.Generator):
             if rng.random() < 0.5:
                 k1, k2 = k2, k1
             mask = light_mask(h, w, str(rng.choice(GEOMETRIES)), rng)
-        m = mask[..., None]
         base = lin
         if rng.random() < 0.5:  # as a camera's grey-world auto white balance would have rendered it
             mean = lin.reshape(-1, 3).mean(0)
             base = lin * (mean.mean() / np.maximum(mean, 1e-4))
-        lit = base * (m * np.asarray(planck_rgb(k1)) + (1 - m) * np.asarray(planck_rgb(k2)))
-        yield case, np.clip(lit * 0.7 / max(float(np.percentile(lit, 99.5)), 1e-3), 0, 1).astype(np.float32)
+        yield case, lit_by(base, mask, k1, k2)[0]
 
 
 def features(split: str, root: Path, limit: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -55,6 +55,18 @@ def light_mask(h: int, w: int, geometry: str, rng: np.random.Generator) -> np.nd
     return np.exp(-((((u - cx) ** 2 + (v - cy) ** 2) / r ** 2) ** 2)).astype(np.float32)
 
 
+def lit_by(lin: np.ndarray, mask: np.ndarray, k1: float, k2: float) -> tuple[np.ndarray, float]:
+    """``lin`` (h, w, 3) lit by a ``k1`` light where ``mask`` is 1 and a ``k2`` one where it is 0,
+    exposed as a camera would (0.7 at its 99.5th percentile), clipped, float32; and that
+    exposure's scale."""
+    from spc_cli.hints.light import planck_rgb
+
+    m = mask[..., None]
+    lit = lin * (m * np.asarray(planck_rgb(k1)) + (1 - m) * np.asarray(planck_rgb(k2)))
+    top = max(float(np.percentile(lit, 99.5)), 1e-3)
+    return np.clip(lit * 0.7 / top, 0, 1).astype(np.float32), 0.7 / top
+
+
 def left_after_gain(out: np.ndarray, ref: np.ndarray) -> float:
     """Mean CIEDE2000 of ``out`` against ``ref`` (linear, (h, w, 3)) after the one per-channel
     gain that best matches them (in log, over pixels unclipped in both)."""
@@ -92,7 +104,6 @@ def main() -> int:
     args, root = training_photo_args(__doc__, seed=11)
     if root is None:
         return 0
-    from spc_cli.hints.light import planck_rgb
     from spc_cli.learn.data import list_photos, load_srgb8, srgb_to_linear
 
     torch.set_num_threads(1)
@@ -114,10 +125,8 @@ def main() -> int:
                     k1, k2 = k2, k1
                 geometry = str(rng.choice(GEOMETRIES))
                 mask = light_mask(h, w, geometry, rng)
-            m = mask[..., None]
-            lit = lin * (m * np.asarray(planck_rgb(k1)) + (1 - m) * np.asarray(planck_rgb(k2)))
-            scale = 0.7 / max(float(np.percentile(lit, 99.5)), 1e-3)  # exposed as a camera would
-            rec = measure(np.clip(lit * scale, 0, 1).astype(np.float32), np.clip(lin * scale, 0, 1))
+            shot, scale = lit_by(lin, mask, k1, k2)
+            rec = measure(shot, np.clip(lin * scale, 0, 1))
             records.append({"photo": p.relpath, "case": case, "geometry": geometry, "kelvin": [k1, k2], **rec})
         print(f"  {len(records)} scenes", end="\r", flush=True)
     rows = []
