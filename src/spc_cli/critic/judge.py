@@ -22,6 +22,7 @@ import torch
 from ..colour import linear_to_srgb, srgb_level_to_linear
 from ..photo import Metadata
 from .base import Finding
+from .cast_model import CAST_RAMP, cast_confidence, cast_probability, cast_score
 from .judge_detail import high_gain, noise_findings, sharpness_findings
 from .thresholds import (DARKEST_KEEP, FLAT_LEVEL, MONOCHROME, PRESENT, REGION_SHIFT, above_white, colourless,
                          linear_ramp, ramp, toned)
@@ -248,6 +249,9 @@ WB_PLAUSIBLE = (1.4, 0.6)
 # line), while photos taken outdoors on an indoor preset read beyond -1.4 (the 10th percentile of
 # 291 train photos so cast: -1.48; benchmarks/README.md has no such set, lab code, 2026-12-07)
 WB_PLAUSIBLE_COOL = 2.3
+# the physical bound on the warm side: a 2300 K flame-lit scene on a 6500 K balance (log R/B 2.6).
+# The cast model (cast_model.py) reads casts up to these bounds; beyond them a colour is not a light's
+WB_PHYSICAL_WARM = 2.6
 WB_AGREE = 0.15  # estimator disagreement (log units) below which the prior is relaxed
 # a colour-temperature error moves log G/sqrt(RB) by 0.12-0.15 per unit of log R/B (blackbody
 # 2500-15000 K relative to 6500 K, in Rec.709); a cool offset within WB_LOCUS_WIDTH of that
@@ -258,7 +262,7 @@ WB_LOCUS_COOL = 0.3
 CAST_WORD = {"warm": "orange", "cool": "blue", "green": "green", "magenta": "magenta"}  # a cast by its colour
 
 
-def _cast_frame(w: float, t: float, spread: float) -> tuple[float, float, float, float, float]:
+def cast_frame(w: float, t: float, spread: float) -> tuple[float, float, float, float, float]:
     """(k, dw, dt, sw, st): the estimate's offset from where good photos sit and their
     spread on its side of each axis, all shrunk by k when the estimators agree.
 
@@ -275,16 +279,21 @@ def _cast_frame(w: float, t: float, spread: float) -> tuple[float, float, float,
     dw, dt = w - k * WB_CENTRE[0], t - k * WB_CENTRE[1]
     sw = k * WB_SPREAD["warm" if dw > 0 else "cool"]
     if dw < 0:
-        on_locus = math.exp(-(((dt - WB_LOCUS_SLOPE * dw) / WB_LOCUS_WIDTH) ** 2))
-        sw *= 1.0 - WB_LOCUS_COOL * on_locus
+        sw *= 1.0 - WB_LOCUS_COOL * on_locus(dw, dt)
     st = k * WB_SPREAD["green" if dt > 0 else "magenta"]
     return k, dw, dt, sw, st
 
 
+def on_locus(dw: float, dt: float) -> float:
+    """1 where an offset (log R/B, log tint from where good photos sit) lies along the daylight
+    locus, as a wrong colour-temperature setting moves a whole photo, falling to 0 off it."""
+    return math.exp(-(((dt - WB_LOCUS_SLOPE * dw) / WB_LOCUS_WIDTH) ** 2))
+
+
 def cast_distance(w: float, t: float, spread: float = 0.15) -> tuple[float, str]:
     """Distance of the illuminant estimate from where good photos sit, in units of their
-    spread (see ``_cast_frame``), and the direction of the largest excess."""
-    _, dw, dt, sw, st = _cast_frame(w, t, spread)
+    spread (see ``cast_frame``), and the direction of the largest excess."""
+    _, dw, dt, sw, st = cast_frame(w, t, spread)
     zw, zt = dw / sw, dt / st
     if abs(zw) >= abs(zt):
         direction = "warm" if zw > 0 else "cool"
@@ -308,19 +317,19 @@ def cast_correction(w: float, t: float, spread: float = 0.15) -> tuple[float, fl
     colour does not shrink with the offset (a garrote or SCAD rule that undoes more of a
     far cast took warm and green scenes' own colour; docs/critic.md).
     """
-    k, dw, dt, sw, st = _cast_frame(w, t, spread)
+    k, dw, dt, sw, st = cast_frame(w, t, spread)
     return math.copysign(max(0.0, abs(dw) - k * sw), dw), math.copysign(max(0.0, abs(dt) - k * st), dt)
 
 
-def _white_balance(m, meta, _):
-    if toned(m):
-        return []  # a toned monochrome photo: its colour is the tone it was given, not a cast
+def _threshold_reading(m: dict[str, float]) -> tuple[float, float, str, float, float, float, float, float]:
+    """The thresholds' reading of the white balance: (severity, confidence, direction, distance,
+    correction of warmth and tint, intent, plausible). Its severity is the cast model's fallback
+    and what ``calibrate_casts.py`` compares the model with."""
     w, t = m["white_balance.warmth"], m["white_balance.tint"]
     d, direction = cast_distance(w, t, m["white_balance.spread"])
     cw, ct = cast_correction(w, t, m["white_balance.spread"])
     if cw or ct:  # name the cast by what the correction mostly changes (a channel moves by w/2 or 2t/3)
-        direction = (("warm" if cw > 0 else "cool") if abs(cw) / 2 >= 2 * abs(ct) / 3
-                     else ("green" if ct > 0 else "magenta"))
+        direction = _cast_direction(cw, ct)
     conf = max(0.2, 0.9 - m["white_balance.spread"] / 1.0)
     intent = 1.0
     if direction == "warm" and m["white_balance.bright_chroma"] > 0.13:
@@ -334,15 +343,82 @@ def _white_balance(m, meta, _):
     plausible = 1.0 if -WB_PLAUSIBLE_COOL <= w <= WB_PLAUSIBLE[0] and abs(t) <= WB_PLAUSIBLE[1] else 0.25
     conf *= intent * plausible
     sev = ramp(d, "cast") * intent * agree * plausible
-    reason = (f"the neutral-looking areas lean {CAST_WORD[direction]} (illuminant estimate R/B {math.exp(w):.2f}, "
-              f"G/sqrt(R*B) {math.exp(t):.2f}, {d:.1f}x the spread of well-balanced photos)")
-    if intent < 1.0:
+    return sev, conf, direction, d, cw, ct, intent, plausible
+
+
+def threshold_white_balance(m: dict[str, float]) -> float:
+    """The severity the thresholds alone would give the white balance (before the cast model)."""
+    return 0.0 if toned(m) else _threshold_reading(m)[0]
+
+
+def _cast_direction(cw: float, ct: float) -> str:
+    return ("warm" if cw > 0 else "cool") if abs(cw) / 2 >= 2 * abs(ct) / 3 else ("green" if ct > 0 else "magenta")
+
+
+# the smallest correction worth an edit (a channel moving by 1.5 %): a cast the model is sure of
+# whose estimate sits at the centre of good photos names no direction to correct
+CAST_MIN_EDIT = 0.015
+# the most a white-balance reading the cast model does not take for a cast may weigh (below PRESENT:
+# it lowers the score a little and the summary names the lean; nothing is planned for it)
+LEAN_SEVERITY = 0.2
+# estimators this close (log units) read one light: 0.1 % of good photos (benchmarks/calibrate_casts.py's
+# samples), a grey card or a flat wall
+CAST_AGREE = 0.02
+
+
+def _white_balance(m, meta, _):
+    if toned(m):
+        return []  # a toned monochrome photo: its colour is the tone it was given, not a cast
+    w, t = m["white_balance.warmth"], m["white_balance.tint"]
+    rule_sev, conf, direction, d, cw, ct, _, _ = _threshold_reading(m)
+    # whether the estimate's offset is a cast or the scene's own colour: the cast model
+    # (cast_model.py, fitted on photographs under casts and as they are) decides; how much is
+    # undone grows with its certainty, from the part beyond good photos' spread
+    # (``cast_correction``) to the whole offset from where good photos sit
+    score = cast_score(m)
+    sure = cast_confidence(m)
+    _, dw, dt, _, _ = cast_frame(w, t, m["white_balance.spread"])
+    measured = {"warmth": w, "tint": t, "distance": d, "spread": m["white_balance.spread"],
+                "cast_score": round(score, 3)}
+    reason = (f"the neutral-looking areas lean {{}} (illuminant estimate R/B {math.exp(w):.2f}, "
+              f"G/sqrt(R*B) {math.exp(t):.2f}")
+    if m["white_balance.spread"] < CAST_AGREE and rule_sev >= PRESENT:
+        # every estimator reads the same light (a frame filled by a grey card): the estimate is the
+        # light's, and the thresholds' reading (whose prior shrinks toward neutral there) stands
+        sure = max(sure, 1.0 - m["white_balance.spread"] / CAST_AGREE)
+        score = max(score, CAST_RAMP[0])
+    elif rule_sev >= PRESENT and direction == "cool" and dw < 0 and on_locus(dw, dt) > 0.5:
+        # a cool offset along the daylight locus, as a colour temperature set too low (an indoor
+        # preset outdoors) moves a whole photo: the thresholds' reading, narrower there, stands
+        # (0.7 % more of calibrate_casts.py's good crops flagged, cool casts found 24 -> 29 %)
+        score = max(score, CAST_RAMP[0])
+    physical = -WB_PLAUSIBLE_COOL <= w <= WB_PHYSICAL_WARM and abs(t) <= WB_PLAUSIBLE[1]
+    odds = (f"the cast model gives it {cast_probability(m):.0%} and reports a cast from "
+            f"{1 / (1 + math.exp(-CAST_RAMP[0])):.0%}")
+    if score >= CAST_RAMP[0] and physical:
+        fw, ft = cw + (dw - cw) * sure, ct + (dt - ct) * sure
+        towards = _cast_direction(fw, ft)
+        # the brightest areas strongly coloured and warm (a sunset, firelight): the light itself is
+        # coloured, and its warmth is kept (``intent``, as the thresholds read it)
+        sunset = towards == "warm" and m["white_balance.bright_chroma"] > 0.13
+        if max(abs(fw) / 2, 2 * abs(ft) / 3) >= CAST_MIN_EDIT and not sunset:
+            sev = PRESENT + (1.0 - PRESENT) * max(sure, min(1.0, rule_sev))
+            reason = (reason.format(CAST_WORD[towards]) + f", {d:.1f}x the spread of well-balanced photos); the "
+                      f"estimators and what the frame holds read a light of that colour, not the scene's own ({odds})")
+            return [Finding("white_balance", towards, sev, max(conf, 0.5 + 0.4 * sure),
+                            {**measured, "correct_warmth": fw, "correct_tint": ft}, reason)]
+    # not read as a cast: what the thresholds see stays below an edit (it lowers the score a
+    # little, and the summary names a large lean) and is left as the scene's colour
+    sev = min(rule_sev, LEAN_SEVERITY)
+    reason = reason.format(CAST_WORD[direction]) + f", {d:.1f}x the spread of well-balanced photos)"
+    if direction == "warm" and m["white_balance.bright_chroma"] > 0.13:
         reason += "; the brightest areas are strongly coloured, as in a sunset, so this may be the light itself"
-    if plausible < 1.0:
+    elif not physical:
         reason += "; that is more than a mis-set white balance produces, so the scene itself is likely coloured"
-    return [Finding("white_balance", direction, sev, conf, {"warmth": w, "tint": t, "distance": d,
-                                                             "spread": m["white_balance.spread"],
-                                                             "correct_warmth": cw, "correct_tint": ct}, reason)]
+    else:
+        reason += f"; read as the scene's own colour ({odds})"
+    return [Finding("white_balance", direction, sev, conf, {**measured, "correct_warmth": cw, "correct_tint": ct},
+                    reason)]
 
 
 def _reads_dark(m: dict[str, float]) -> bool:
