@@ -248,6 +248,16 @@ def _print_unread(console, unread) -> None:
 
 # ---------------------------------------------------------------- commands
 
+def _out_is_a_folder(out: Path) -> None:
+    """``enhance --out`` names a folder: one named like a photo that is not already a folder
+    (``--out fixed.jpg``) is a usage error, not a folder called fixed.jpg."""
+    from .io import SUPPORTED_EXTENSIONS
+
+    if out.suffix.lower() in SUPPORTED_EXTENSIONS and not out.exists():
+        _fail_usage(f"--out {out}: enhance writes into a folder (each photo under its own name, a sidecar "
+                    f"beside it), and this names a photo file; give a folder, e.g. --out {out.with_suffix('')}")
+
+
 @app.command()
 def enhance(inputs: Inputs,
             out: Annotated[Path, typer.Option("--out", "-o", help="Output folder; input paths are mirrored.")],
@@ -266,6 +276,7 @@ def enhance(inputs: Inputs,
 
     if series not in ("auto", "off", "folder"):
         _fail_usage(f"--series must be auto, folder or off, not {series!r}")
+    _out_is_a_folder(out)
     if hint is not None:
         from .hints import parse_hint
 

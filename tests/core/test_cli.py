@@ -157,6 +157,16 @@ def test_out_naming_an_existing_file_is_a_usage_error(shoot, tmp_path):
     assert r.exit_code == 2 and "a file, not a folder" in r.output and taken.read_bytes() == b"not ours"
 
 
+def test_out_named_like_a_photo_is_a_usage_error_not_a_folder_called_so(shoot, tmp_path):
+    r = runner.invoke(app, ["enhance", str(shoot), "--out", str(tmp_path / "fixed.jpg")])
+    assert r.exit_code == 2 and "names a photo file" in r.output and "--out" in r.output
+    assert not (tmp_path / "fixed.jpg").exists()
+    # a folder that already has such a name is a folder
+    (tmp_path / "2019.06.tif").mkdir()
+    r = runner.invoke(app, ["enhance", str(shoot), "--out", str(tmp_path / "2019.06.tif"), "--quiet"])
+    assert r.exit_code in (0, 1) and any((tmp_path / "2019.06.tif").iterdir())
+
+
 def test_missing_input_is_a_usage_error(tmp_path):
     r = runner.invoke(app, ["enhance", str(tmp_path / "nope.jpg"), "--out", str(tmp_path / "o")])
     assert r.exit_code == 2
