@@ -382,19 +382,22 @@ def _white_balance(m, meta, _):
                 "cast_score": round(score, 3)}
     reason = (f"the neutral-looking areas lean {{}} (illuminant estimate R/B {math.exp(w):.2f}, "
               f"G/sqrt(R*B) {math.exp(t):.2f}")
+    odds = (f"the cast model gives it {cast_probability(m):.0%} and reports a cast from "
+            f"{1 / (1 + math.exp(-CAST_RAMP[0])):.0%}")
+    why = f"the estimators and what the frame holds read a light of that colour, not the scene's own ({odds})"
     if m["white_balance.spread"] < CAST_AGREE and rule_sev >= PRESENT:
         # every estimator reads the same light (a frame filled by a grey card): the estimate is the
         # light's, and the thresholds' reading (whose prior shrinks toward neutral there) stands
         sure = max(sure, 1.0 - m["white_balance.spread"] / CAST_AGREE)
         score = max(score, CAST_RAMP[0])
-    elif rule_sev >= PRESENT and direction == "cool" and dw < 0 and on_locus(dw, dt) > 0.5:
+        why = "every estimator reads the same light, as on a grey card"
+    elif score < CAST_RAMP[0] and rule_sev >= PRESENT and direction == "cool" and dw < 0 and on_locus(dw, dt) > 0.5:
         # a cool offset along the daylight locus, as a colour temperature set too low (an indoor
         # preset outdoors) moves a whole photo: the thresholds' reading, narrower there, stands
         # (0.7 % more of calibrate_casts.py's good crops flagged, cool casts found 24 -> 29 %)
-        score = max(score, CAST_RAMP[0])
+        score = CAST_RAMP[0]
+        why = "the lean lies along the daylight locus, as a colour temperature set too low moves a whole photo"
     physical = -WB_PLAUSIBLE_COOL <= w <= WB_PHYSICAL_WARM and abs(t) <= WB_PLAUSIBLE[1]
-    odds = (f"the cast model gives it {cast_probability(m):.0%} and reports a cast from "
-            f"{1 / (1 + math.exp(-CAST_RAMP[0])):.0%}")
     if score >= CAST_RAMP[0] and physical:
         fw, ft = cw + (dw - cw) * sure, ct + (dt - ct) * sure
         towards = _cast_direction(fw, ft)
@@ -403,8 +406,7 @@ def _white_balance(m, meta, _):
         sunset = towards == "warm" and m["white_balance.bright_chroma"] > 0.13
         if max(abs(fw) / 2, 2 * abs(ft) / 3) >= CAST_MIN_EDIT and not sunset:
             sev = PRESENT + (1.0 - PRESENT) * max(sure, min(1.0, rule_sev))
-            reason = (reason.format(CAST_WORD[towards]) + f", {d:.1f}x the spread of well-balanced photos); the "
-                      f"estimators and what the frame holds read a light of that colour, not the scene's own ({odds})")
+            reason = reason.format(CAST_WORD[towards]) + f", {d:.1f}x the spread of well-balanced photos); {why}"
             return [Finding("white_balance", towards, sev, max(conf, 0.5 + 0.4 * sure),
                             {**measured, "correct_warmth": fw, "correct_tint": ft}, reason)]
     # not read as a cast: what the thresholds see stays below an edit (it lowers the score a
