@@ -41,7 +41,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import report  # noqa: E402
-from benchmarks.calibrate_mixed_light import fit  # noqa: E402
+from benchmarks.calibrate_mixed_light import fit, print_constants  # noqa: E402
 from benchmarks.data import split_photos, training_photo_args  # noqa: E402
 
 GOOD, CAST = 4, 5  # samples per photo
@@ -175,16 +175,9 @@ def main() -> int:
                        "good: the photos as they are (half with another defect); casts: from 0.08 in log-gain norm "
                        "(a warm one from 0.12).")
 
-    def tup(v) -> str:
-        return "(" + ", ".join(f"{float(a):.4g}" for a in v) + ")"
-
     print("\n# constants for spc_cli/critic/cast_model.py:")
     print("CAST_FEATURES = (" + ", ".join(f'"{n}"' for n in names) + ",)")
-    print(f"CAST_MEAN = {tup(mean)}")
-    print(f"CAST_SCALE = {tup(scale)}")
-    print(f"CAST_WEIGHTS = {tup(weights)}")
-    print(f"CAST_BIAS = {bias:.4g}")
-    print(f"CAST_RAMP = ({start:.4g}, {end:.4g})")
+    print_constants("CAST", mean, scale, weights, bias, (start, end))
     return 0
 
 

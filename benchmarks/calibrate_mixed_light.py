@@ -130,6 +130,19 @@ def fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return mean, scale, beta[:-1], float(beta[-1])
 
 
+def print_constants(prefix: str, mean, scale, weights, bias: float, ramp: tuple[float, float]) -> None:
+    """A fitted logistic model's constants (``fit``) and its ramp, as the module that reads them holds
+    them (``<prefix>_MEAN = (...)`` ...)."""
+    def tup(v) -> str:
+        return "(" + ", ".join(f"{float(a):.4g}" for a in v) + ")"
+
+    print(f"{prefix}_MEAN = {tup(mean)}")
+    print(f"{prefix}_SCALE = {tup(scale)}")
+    print(f"{prefix}_WEIGHTS = {tup(weights)}")
+    print(f"{prefix}_BIAS = {bias:.4g}")
+    print(f"{prefix}_RAMP = ({ramp[0]:.4g}, {ramp[1]:.4g})")
+
+
 def main() -> int:
     args, root = training_photo_args(__doc__, seed=17)
     if root is None:
@@ -160,16 +173,9 @@ def main() -> int:
                        ["scenes of", "lights", "n", "regional path at all", "in full (weight >= 0.95)", "mean weight"],
                        rows, "one: a false alarm; halves and random: detections. Each photo at 192 and 256 px.")
 
-    def tup(v) -> str:
-        return "(" + ", ".join(f"{float(a):.4g}" for a in v) + ")"
-
     print("\n# constants for spc_cli/ops/local_white_balance.py, in the order of GATE_FEATURES:")
     print("#", ", ".join(GATE_FEATURES))
-    print(f"GATE_MEAN = {tup(mean)}")
-    print(f"GATE_SCALE = {tup(scale)}")
-    print(f"GATE_WEIGHTS = {tup(weights)}")
-    print(f"GATE_BIAS = {bias:.4g}")
-    print(f"GATE_RAMP = ({start:.4g}, {end:.4g})")
+    print_constants("GATE", mean, scale, weights, bias, (start, end))
     print(f"GATE_WARMTH = ({lo:.4g}, {hi:.4g})")
     return 0
 
