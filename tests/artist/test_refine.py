@@ -349,3 +349,25 @@ def test_a_fix_that_leaves_a_saturated_finding_is_judged_by_what_it_still_asks()
     # a try that takes less than a tenth of a stop off what the finding asks is refused
     chosen, notes = refine(photo(0.0075), brighten(0.05), SaturatedCritic(), PipelineArtist())
     assert chosen.edits[0].strength == 0.0 and "score did not rise" in notes[0]
+
+
+def test_the_denoise_for_a_brightening_goes_where_the_brightening_goes():
+    from spc_cli.critic.advise import REVEALED_NOISE
+
+    revealed = Edit("denoise", OPS["denoise"].params(luma=0.5, chroma=0.5, sigma=0.01, chroma_sigma=0.01),
+                    "dark", REVEALED_NOISE, "noise", 1.0)
+    p = plan(1.0)
+    both = EditPlan(p.edits + [revealed])
+    # any brightening makes it worse: the loop keeps none, and the denoise for it goes too
+    chosen, notes = refine(photo(0.1), both, MeanCritic(target=0.05), PipelineArtist())
+    assert [e.op for e in chosen.edits] == ["exposure"] and chosen.edits[0].strength == 0.0
+    assert "dropped with the brightening" in notes[-1]
+    # a brightening kept, at any strength, keeps its denoise
+    from spc_cli.artist.refine import _without_unrevealed
+
+    assert _without_unrevealed([revealed], p.scaled(0.4)) == ([revealed], False)
+    assert _without_unrevealed([revealed], p.scaled(0.0)) == ([], True)
+    # a denoise the critic asked for on its own (another instruction) stays whatever the loop does
+    own = Edit("denoise", revealed.params, "noisy", "strongly reduce noise", "noise", 1.0)
+    chosen, _ = refine(photo(0.1), EditPlan(p.edits + [own]), MeanCritic(target=0.05), PipelineArtist())
+    assert [(e.op, e.strength) for e in chosen.edits] == [("exposure", 0.0), ("denoise", 1.0)]

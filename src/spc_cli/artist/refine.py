@@ -176,7 +176,23 @@ def refine(photo: Photo, plan: EditPlan, critic: Critic, artist: Artist,
     skip = frozenset(PIXEL_SCALE_ATTRIBUTES[e.op] for e in fixed if e.op in PIXEL_SCALE_ATTRIBUTES)
     chosen, more = _loop(photo, judged, critic, artist, strengths, None if kept else before, long_edge, levels,
                          skip, full, EditPlan(kept))
+    fixed, dropped = _without_unrevealed(fixed, chosen)
+    if dropped:
+        more.append("denoise for the brightening: dropped with the brightening")
     return EditPlan(kept + chosen.edits + fixed), notes + more
+
+
+def _without_unrevealed(fixed: list[Edit], chosen: EditPlan) -> tuple[list[Edit], bool]:
+    """``fixed`` without the denoise planned for the noise a brightening reveals
+    (``advise.REVEALED_NOISE``) where the loop kept no brightening: nothing is revealed, and the
+    shadows keep their detail."""
+    from ..critic.advise import REVEALED_NOISE
+
+    brightened = any(e.op == "exposure" and e.params.ev > 0 and e.strength > 0 for e in chosen.edits)
+    if brightened:
+        return fixed, False
+    kept = [e for e in fixed if not (e.op == "denoise" and e.instruction == REVEALED_NOISE)]
+    return kept, len(kept) < len(fixed)
 
 
 def _render(artist: Artist, small: Photo, plan: EditPlan) -> Photo:

@@ -238,6 +238,11 @@ def _deblur_edit(f: Finding, m: dict[str, float]) -> Edit:
                 instruction_for(0.2 + 0.8 * f.severity, "increase", "reduce", "sharpness"), f.attribute, _strength(f))
 
 
+# the instruction of the denoise a brightening plans for the noise it reveals (``restoration_edits``):
+# the closed loop drops it where it drops the brightening (artist/refine.py)
+REVEALED_NOISE = "reduce the noise the brightening reveals"
+
+
 def restoration_edits(edits: list[Edit], m: dict[str, float]) -> list[Edit]:
     """What an exposure change needs besides itself: a darkening rebuilds the clipped highlights
     first (unclip, as far above white as it darkens), so they show gradation, not a flat grey;
@@ -264,7 +269,7 @@ def restoration_edits(edits: list[Edit], m: dict[str, float]) -> list[Edit]:
                 out.append(Edit("denoise", DenoiseParams(luma=round(share, 3), chroma=round(share, 3),
                                                          sigma=round(_clamp(sl, 0.0, 0.2), 4),
                                                          chroma_sigma=round(_clamp(sc, 0.0, 0.2), 4)),
-                                e.reason, "reduce the noise the brightening reveals", "noise", 1.0))
+                                e.reason, REVEALED_NOISE, "noise", 1.0))
     return out
 
 
