@@ -168,6 +168,17 @@ def test_known_cast_is_found_and_undone(gains, direction):
     assert abs(_log_cast(got * g)[1 - axis] - _log_cast(g)[1 - axis]) < 0.08
 
 
+def test_a_strong_cast_is_called_as_strong_as_its_correction():
+    # a lamp on a daylight balance: the summary's degree and the plan's agree ("much too warm",
+    # "strongly reduce warmth"), however unsure the estimators' spread makes the reading
+    g = torch.tensor([2.2, 1.0, 0.45])
+    g = g / float((torch.tensor([0.2126, 0.7152, 0.0722]) * g).sum())
+    c = crit(_example("astronaut") * g[:, None, None])
+    (f,) = present(c, "white_balance")
+    (edit,) = [e for e in c.plan.edits if e.op == "white_balance"]
+    assert f.severity >= 0.8 and "much too warm" in c.summary and edit.instruction == "strongly reduce warmth"
+
+
 @pytest.mark.parametrize("name", ["astronaut", "coffee", "chelsea"])
 def test_photos_whose_colour_is_their_own_get_no_white_balance_finding(name):
     # a ginger cat and a cup of coffee on a warm table lean orange by what they show, not by their

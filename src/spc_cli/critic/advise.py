@@ -397,5 +397,7 @@ _SHORT = {
 
 
 def _short(f: Finding) -> str:
-    degree = "slightly " if f.severity < 0.45 else ("very " if f.severity >= 0.8 else "")
-    return degree + _SHORT.get((f.attribute, f.direction), f"off in {f.attribute.replace('_', ' ')}")
+    words = _SHORT.get((f.attribute, f.direction), f"off in {f.attribute.replace('_', ' ')}")
+    strong = "much " if words.startswith("too ") else "very "  # "much too warm", not "very too warm"
+    degree = "slightly " if f.severity < 0.45 else (strong if f.severity >= 0.8 else "")
+    return degree + words

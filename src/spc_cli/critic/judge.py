@@ -405,7 +405,10 @@ def _white_balance(m, meta, _):
         # coloured, and its warmth is kept (``intent``, as the thresholds read it)
         sunset = towards == "warm" and m["white_balance.bright_chroma"] > 0.13
         if max(abs(fw) / 2, 2 * abs(ft) / 3) >= CAST_MIN_EDIT and not sunset:
-            sev = PRESENT + (1.0 - PRESENT) * max(sure, min(1.0, rule_sev))
+            # as severe as the correction is large (the instruction's degree: a channel moved by half
+            # a log unit against another is a strong edit), or as the model is sure
+            logs = (fw / 2, ft, -fw / 2)
+            sev = PRESENT + (1.0 - PRESENT) * max(sure, min(1.0, (max(logs) - min(logs)) / 0.5))
             reason = reason.format(CAST_WORD[towards]) + f", {d:.1f}x the spread of well-balanced photos); {why}"
             return [Finding("white_balance", towards, sev, max(conf, 0.5 + 0.4 * sure),
                             {**measured, "correct_warmth": fw, "correct_tint": ft}, reason)]
