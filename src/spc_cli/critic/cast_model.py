@@ -6,15 +6,17 @@ foliage, a blue evening) the distance alone does not say: good photos spread as 
 moves them (docs/critic.md, "Known limits"). What does say more is where each estimator sits
 (grey edges stay near neutral under a coloured scene and move with a cast), how much of the
 frame is coloured and how many near-neutral surfaces the estimate leaves, how far the estimators
-disagree. Clipping is left out: an over-exposure clips single channels as a cast does. ``cast_score`` weighs ``CAST_FEATURES`` by an L2-regularised
-logistic regression fitted by ``benchmarks/calibrate_casts.py`` (seeded: the same constants every
-run) on the colour photos of the train split of ../shared/data/train, as they are (with the
-small deviations of good photos and, on half, another defect: an exposure, a fade, a
-saturation change, a veil) and under casts of the training synthesis (``learn.defects``:
-blackbody lights on a daylight balance, off-locus lights, pure tints, two lights mixed), crops
-of 256-512 px as the critic reads them. ``CAST_RAMP`` starts at the score that 3 % of those
-good photos reach (the false alarms allowed) and ends two units of log-odds above it.
-``judge._white_balance`` makes the finding from it (docs/critic.md, "Is the lean a cast?").
+disagree. Clipping is left out: an over-exposure clips single channels as a cast does.
+
+``cast_score`` weighs ``CAST_FEATURES`` by an L2-regularised logistic regression fitted by
+``benchmarks/calibrate_casts.py`` (seeded: the same constants every run) on the colour photos of
+the train split of ../shared/data/train, as they are (with the small deviations of good photos
+and, on half, another defect: an exposure, a fade, a saturation change, a veil) and under casts
+of the training synthesis (``learn.defects``: blackbody lights on a daylight balance, off-locus
+lights, pure tints, two lights mixed), crops of 256-512 px as the critic reads them.
+``CAST_RAMP`` starts at the score that 3 % of those good photos reach (the false alarms allowed)
+and ends two units of log-odds above it. ``judge._white_balance`` makes the finding from it
+(docs/critic.md, "Is the lean a cast?").
 """
 
 from __future__ import annotations
