@@ -69,24 +69,22 @@ def _other(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def measurements(lin: np.ndarray) -> dict[str, float]:
-    """The critic's colour and tone measurements of a linear (H, W, 3) crop, stored as 8-bit sRGB."""
+    """The analytic critic's measurements of a linear (H, W, 3) crop stored as 8-bit sRGB (all but
+    the full-resolution noise and sharpness tiles), with the thresholds' white-balance severity
+    ("rule.severity")."""
     import torch
 
-    from spc_cli.colour import area_downscale, linear_to_srgb, rgb_to_oklab, srgb_to_linear
+    from spc_cli.colour import linear_to_srgb, srgb_to_linear
     from spc_cli.critic import judge as J
-    from spc_cli.critic import measure as M
+    from spc_cli.critic.analytic import AnalyticCritic
+    from spc_cli.photo import Metadata, Photo
 
     t = torch.from_numpy(np.ascontiguousarray(lin.transpose(2, 0, 1))).float().clamp(0, 1)
     t = srgb_to_linear(torch.round(linear_to_srgb(t) * 255) / 255)
-    small = area_downscale(t, 256)
-    lab, enc = rgb_to_oklab(small), linear_to_srgb(small)
-    m: dict[str, float] = {}
-    m.update({f"exposure.{k}": v for k, v in M.measure_exposure(small).items()})
-    m.update({f"white_balance.{k}": v for k, v in M.measure_white_balance(small, lab).items()})
-    m.update({f"contrast.{k}": v for k, v in M.measure_contrast(small, lab, enc, fine=t).items()})
-    m.update({f"saturation.{k}": v for k, v in M.measure_saturation(small, lab, enc).items()})
-    found = J.threshold_white_balance(m)
-    m["rule.severity"] = found
+    meta = Metadata(source=Path("crop.png"), format="array", sha256="", width=t.shape[2], height=t.shape[1],
+                    bit_depth=8)
+    m = AnalyticCritic().measure(Photo(pixels=t, meta=meta), pixel_scale={})
+    m["rule.severity"] = J.threshold_white_balance(m)
     return m
 
 
