@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import math
 
-# where good photos' illuminant estimates sit (log R/B, log G/sqrt(RB); judge.WB_CENTRE)
-CENTRE = (0.2, 0.05)
-# each estimator's offset from CENTRE, one side of one axis at a time ("warm grey_edge": how much
-# warmer than CENTRE the grey-edge estimate is, 0 where it is cooler); "estimate" is the critic's
-# own (the per-channel median of the four classic ones), "spreads" its offset in spreads of good
-# photos on each side, as the thresholds read it (judge.cast_frame: narrower when the estimators
-# agree, and on the cool side along the daylight locus). measure.measure_white_balance has them all.
+from .thresholds import WB_CENTRE
+
+# each estimator's offset from where good photos sit (WB_CENTRE), one side of one axis at a time
+# ("warm grey_edge": how much warmer than WB_CENTRE the grey-edge estimate is, 0 where it is
+# cooler); "estimate" is the critic's own (the per-channel median of the four classic ones),
+# "spreads" its offset in spreads of good photos on each side, as the thresholds read it
+# (judge.cast_frame: narrower when the estimators agree, and on the cool side along the daylight
+# locus). measure.measure_white_balance has them all.
 ESTIMATORS = ("estimate", "grey_world", "grey_edge", "bright", "white", "max_rgb", "shades_of_grey", "spreads")
 SIDES = ("warm", "cool", "green", "magenta")
 CONTEXT = ("white_balance.coloured_share", "white_balance.neutral_share", "white_balance.hue_spread",
@@ -70,9 +71,9 @@ def _value(m: dict[str, float], name: str) -> float:
     if side in SIDES:
         suffix = "" if est == "estimate" else "_" + est
         if side in ("warm", "cool"):
-            off = float(m["white_balance.warmth" + suffix]) - CENTRE[0]
+            off = float(m["white_balance.warmth" + suffix]) - WB_CENTRE[0]
         else:
-            off = float(m["white_balance.tint" + suffix]) - CENTRE[1]
+            off = float(m["white_balance.tint" + suffix]) - WB_CENTRE[1]
         return max(0.0, off if side in ("warm", "green") else -off)
     return float(m.get(name, 0.0))
 

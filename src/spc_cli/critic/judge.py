@@ -24,8 +24,8 @@ from ..photo import Metadata
 from .base import Finding
 from .cast_model import CAST_RAMP, cast_confidence, cast_probability, cast_score
 from .judge_detail import high_gain, noise_findings, sharpness_findings
-from .thresholds import (DARKEST_KEEP, FLAT_LEVEL, MONOCHROME, PRESENT, REGION_SHIFT, above_white, colourless,
-                         linear_ramp, ramp, toned)
+from .thresholds import (DARKEST_KEEP, FLAT_LEVEL, MONOCHROME, PRESENT, REGION_SHIFT, WB_CENTRE, above_white,
+                         colourless, linear_ramp, ramp, toned)
 
 MID_KEY = 0.18  # log-average luminance of a well-exposed average scene (18% grey)
 DARK_WEIGHT = 2.5  # under-exposure deficit per stop of median below 0.032
@@ -234,9 +234,8 @@ def _exposure(m, meta, _):
 
 
 # ----------------------------------------------------------------------- white balance
-# Where untouched photos' illuminant estimates sit (median of four estimators, log units)
-# and how far they spread on each side: photos are more often warm than cool by content.
-WB_CENTRE = (0.2, 0.05)
+# How far untouched photos' illuminant estimates spread on each side of where they sit
+# (thresholds.WB_CENTRE): photos are more often warm than cool by content.
 WB_SPREAD = {"warm": 0.75, "cool": 0.5, "green": 0.25, "magenta": 0.17}
 # largest |log R/B| and |log tint| of an estimate taken as a cast in full. A 2700 K lamp on a
 # 6500 K balance is log R/B 2.3 (3000 K on 5500 K: 1.6; Planckian locus, Rec.709), so 1.4 reads the
@@ -321,19 +320,28 @@ def cast_correction(w: float, t: float, spread: float = 0.15) -> tuple[float, fl
     return math.copysign(max(0.0, abs(dw) - k * sw), dw), math.copysign(max(0.0, abs(dt) - k * st), dt)
 
 
-def _threshold_reading(m: dict[str, float]) -> tuple[float, float, str, float, float, float, float, float]:
+# OKLab chroma of the brightest areas (the first estimate of the light taken out) above which a
+# warm lean is the light's own colour: a sunset, firelight
+SUNSET_CHROMA = 0.13
+
+
+def _coloured_light(direction: str, m: dict[str, float]) -> bool:
+    """A warm lean whose brightest areas are themselves strongly coloured (a sunset, firelight):
+    the light itself is coloured, and its warmth is likely intended."""
+    return direction == "warm" and m["white_balance.bright_chroma"] > SUNSET_CHROMA
+
+
+def _threshold_reading(m: dict[str, float]) -> tuple[float, float, str, float, float, float]:
     """The thresholds' reading of the white balance: (severity, confidence, direction, distance,
-    correction of warmth and tint, intent, plausible). Its severity is the cast model's fallback
-    and what ``calibrate_casts.py`` compares the model with."""
+    correction of warmth and tint). Its severity is the cast model's fallback and what
+    ``calibrate_casts.py`` compares the model with."""
     w, t = m["white_balance.warmth"], m["white_balance.tint"]
     d, direction = cast_distance(w, t, m["white_balance.spread"])
     cw, ct = cast_correction(w, t, m["white_balance.spread"])
     if cw or ct:  # name the cast by what the correction mostly changes (a channel moves by w/2 or 2t/3)
         direction = _cast_direction(cw, ct)
     conf = max(0.2, 0.9 - m["white_balance.spread"] / 1.0)
-    intent = 1.0
-    if direction == "warm" and m["white_balance.bright_chroma"] > 0.13:
-        intent = 0.4  # the light itself is coloured (sunset, firelight): warmth is likely intended
+    intent = 0.4 if _coloured_light(direction, m) else 1.0
     # estimators that disagree (grey-world says orange, the white patch says neutral) mean the
     # scene's content, not the light, is coloured: we cannot tell, so the severity stays low
     agree = min(1.0, max(0.3, 1.0 - (m["white_balance.spread"] - 0.3) / 0.6))
@@ -343,7 +351,7 @@ def _threshold_reading(m: dict[str, float]) -> tuple[float, float, str, float, f
     plausible = 1.0 if -WB_PLAUSIBLE_COOL <= w <= WB_PLAUSIBLE[0] and abs(t) <= WB_PLAUSIBLE[1] else 0.25
     conf *= intent * plausible
     sev = ramp(d, "cast") * intent * agree * plausible
-    return sev, conf, direction, d, cw, ct, intent, plausible
+    return sev, conf, direction, d, cw, ct
 
 
 def threshold_white_balance(m: dict[str, float]) -> float:
@@ -370,7 +378,7 @@ def _white_balance(m, meta, _):
     if toned(m):
         return []  # a toned monochrome photo: its colour is the tone it was given, not a cast
     w, t = m["white_balance.warmth"], m["white_balance.tint"]
-    rule_sev, conf, direction, d, cw, ct, _, _ = _threshold_reading(m)
+    rule_sev, conf, direction, d, cw, ct = _threshold_reading(m)
     # whether the estimate's offset is a cast or the scene's own colour: the cast model
     # (cast_model.py, fitted on photographs under casts and as they are) decides; how much is
     # undone grows with its certainty, from the part beyond good photos' spread
@@ -401,10 +409,8 @@ def _white_balance(m, meta, _):
     if score >= CAST_RAMP[0] and physical:
         fw, ft = cw + (dw - cw) * sure, ct + (dt - ct) * sure
         towards = _cast_direction(fw, ft)
-        # the brightest areas strongly coloured and warm (a sunset, firelight): the light itself is
-        # coloured, and its warmth is kept (``intent``, as the thresholds read it)
-        sunset = towards == "warm" and m["white_balance.bright_chroma"] > 0.13
-        if max(abs(fw) / 2, 2 * abs(ft) / 3) >= CAST_MIN_EDIT and not sunset:
+        # a sunset's or a fire's warmth is kept, as the thresholds keep it
+        if max(abs(fw) / 2, 2 * abs(ft) / 3) >= CAST_MIN_EDIT and not _coloured_light(towards, m):
             # as severe as the correction is large (the instruction's degree: a channel moved by half
             # a log unit against another is a strong edit), or as the model is sure
             logs = (fw / 2, ft, -fw / 2)
@@ -416,7 +422,7 @@ def _white_balance(m, meta, _):
     # little, and the summary names a large lean) and is left as the scene's colour
     sev = min(rule_sev, LEAN_SEVERITY)
     reason = reason.format(CAST_WORD[direction]) + f", {d:.1f}x the spread of well-balanced photos)"
-    if direction == "warm" and m["white_balance.bright_chroma"] > 0.13:
+    if _coloured_light(direction, m):
         reason += "; the brightest areas are strongly coloured, as in a sunset, so this may be the light itself"
     elif not physical:
         reason += "; that is more than a mis-set white balance produces, so the scene itself is likely coloured"

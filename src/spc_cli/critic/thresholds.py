@@ -9,6 +9,11 @@ from __future__ import annotations
 
 PRESENT = 0.3
 
+# Where untouched photos' illuminant estimates sit (median of four estimators; log R/B, log
+# G/sqrt(RB)): photos are more often warm than cool by content. judge.cast_frame and the cast model
+# (cast_model.py) measure a lean from here.
+WB_CENTRE = (0.2, 0.05)
+
 # (onset, full) per deficit, in the deficit's own units; severity 0.3 (present) sits at
 # onset + 0.3 * (full - onset). See docs/critic.md for how each was calibrated.
 T: dict[str, tuple[float, float]] = {
