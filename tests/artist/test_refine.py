@@ -371,3 +371,53 @@ def test_the_denoise_for_a_brightening_goes_where_the_brightening_goes():
     own = Edit("denoise", revealed.params, "noisy", "strongly reduce noise", "noise", 1.0)
     chosen, _ = refine(photo(0.1), EditPlan(p.edits + [own]), MeanCritic(target=0.05), PipelineArtist())
     assert [(e.op, e.strength) for e in chosen.edits] == [("exposure", 0.0), ("denoise", 1.0)]
+
+
+class LightOnceBrightCritic(NoisyCritic):
+    """Under-exposed below a mean of 0.2 (as NoisyCritic, without the noise); once the mean passes
+    0.12 it also reads a cool cast as severe as the darkness: an illuminant estimate that leaves
+    dark pixels out sees the light only in a brightened photo."""
+
+    def critique(self, photos):
+        from spc_cli.critic.advise import score_for
+
+        out = []
+        for c, p in zip(super().critique(photos), photos):
+            fs = [f for f in c.findings if f.attribute != "noise"]
+            if float(p.pixels.mean()) > 0.12:
+                fs.append(Finding("white_balance", "cool", 1.0, 1.0, {}, "blue"))
+            out.append(Critique(score=score_for(fs), summary="", findings=fs))
+        return out
+
+
+def test_a_cast_read_after_edits_that_keep_greys_grey_never_refuses_them():
+    from spc_cli.artist.refine import GREY_KEEPING, keeps_greys
+
+    # the brightening cannot have cast the blue: it is the photo's own light, and the fix stands
+    chosen, notes = refine(photo(0.1), exposure_plan(1.0), LightOnceBrightCritic(), PipelineArtist())
+    assert chosen.edits[0].strength == 1.0
+    assert notes[0].endswith("accepted; reads white_balance (cool): the photo's own light, which edits that keep "
+                             "greys grey cannot have cast")
+    # with a colour edit in the plan the cast may be the plan's own doing: it vetoes as before
+    wb = Edit("white_balance", OPS["white_balance"].params(red=1.02, green=1.0, blue=0.98), "warm", "x",
+              "white_balance", 1.0)
+    coloured = EditPlan(exposure_plan(1.0).edits + [wb])
+    assert not keeps_greys(coloured) and keeps_greys(exposure_plan(1.0))
+    chosen, notes = refine(photo(0.1), coloured, LightOnceBrightCritic(), PipelineArtist())
+    assert "rejected: new white_balance (cool)" in notes[0]
+    # every op the loop trusts to keep greys grey does so, set well away from neutral: a textured
+    # grey stays grey through each, and each changes it
+    import dataclasses
+
+    g = torch.Generator().manual_seed(0)
+    level = torch.linspace(0.02, 0.9, 96).view(1, 96) * (1 + 0.3 * torch.rand(64, 96, generator=g))
+    grey = level.clamp(0, 1).expand(3, 64, 96).clone()
+    for op in sorted(GREY_KEEPING):
+        spec = OPS[op]
+        strong = {}
+        for f in dataclasses.fields(spec.params):
+            lo, hi, n = f.metadata["min"], f.metadata["max"], f.metadata["neutral"]
+            strong[f.name] = n + 0.6 * ((hi if hi > n else lo) - n)
+        out = spec.fn(grey[None].clone(), **strong)[0]
+        assert float((out - grey).abs().max()) > 1e-3, op
+        assert float((out.amax(dim=0) - out.amin(dim=0)).max()) < 1e-4, op

@@ -9,9 +9,12 @@ have) vetoes when it is an overshoot of what the plan fixes ("under" turned "ove
 turned the other way) or at least as severe as the worst finding the plan answers; a milder
 one that the correction reveals (a darkened over-exposure that now reads a little flat, a
 brightened dark photo that shows its noise) is noted and left out of the score: a fix is never
-refused for it. A brightening may not push highlights that were below white into clipping
-beyond ``CLIP_SHARE`` of the frame; when it would, the same plan with its exposure capped where
-the highlights stay below white is tried before weaker strengths.
+refused for it. Nor for a new white-balance finding after edits that keep greys grey
+(``GREY_KEEPING``): they cannot cast a colour, so what the critic reads is the light the photo
+had, which its estimate did not see as the photo was (dark or clipped pixels left out). A
+brightening may not push highlights that were below white into clipping beyond ``CLIP_SHARE``
+of the frame; when it would, the same plan with its exposure capped where the highlights stay
+below white is tried before weaker strengths.
 Strengths are tried from strong to weak; the first acceptable one wins, and 0 (leave the
 photo as it is) is the fallback. Every try is written to ``notes`` for the sidecar.
 Pixel-scale ops (denoise, sharpen) are left out of the loop and kept as planned, and the
@@ -58,6 +61,12 @@ PIXEL_SCALE_OPS = frozenset({"denoise", "sharpen", "deblur"})
 # loop leaves it out of the comparison (dehaze on a noisy proxy shows more noise, which the
 # denoise, not rendered there, takes away)
 PIXEL_SCALE_ATTRIBUTES = {"denoise": "noise", "sharpen": "sharpness", "deblur": "sharpness"}
+# Ops that map a grey to a grey: one gain or one curve on R, G and B alike, or detail and noise
+# filters. A plan of these cannot cast a colour, so a white-balance finding that appears after one
+# is the light the photo already had (its estimate moves with brightness where dark or clipped
+# pixels leave it: a brightened night photo), never a veto. Saturation keeps greys too but
+# enlarges a lean that is there, so it is not one of them.
+GREY_KEEPING = frozenset({"exposure", "tone", "contrast", "fade", "clarity", "sharpen", "denoise", "deblur"})
 
 
 def _issues(critique: Critique, skip: frozenset[str] = frozenset()) -> set[tuple[str, str]]:
@@ -69,19 +78,32 @@ def _new(after: Critique, had: set[tuple[str, str]], skip: frozenset[str]) -> li
     return sorted(_issues(after, skip) - had)
 
 
-def _split_new(after: Critique, new: list[tuple[str, str]], before: Critique,
-               fixes: set[str]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(vetoing, tolerated) new findings. An overshoot of an attribute the plan fixes vetoes, and so
-    does a new finding at least as severe as the worst finding the plan answers (with none answered,
-    every new finding vetoes); a milder one the correction reveals is tolerated."""
+def keeps_greys(plan: EditPlan) -> bool:
+    """Whether every edit of ``plan`` maps a grey to a grey (``GREY_KEEPING``)."""
+    return all(e.op in GREY_KEEPING for e in plan.edits)
+
+
+def _split_new(after: Critique, new: list[tuple[str, str]], before: Critique, fixes: set[str],
+               greys_kept: bool = False) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str]]]:
+    """(vetoing, tolerated, light) new findings. An overshoot of an attribute the plan fixes vetoes,
+    and so does a new finding at least as severe as the worst finding the plan answers (with none
+    answered, every new finding vetoes); a milder one the correction reveals is tolerated. With
+    ``greys_kept`` (every edit maps a grey to a grey), a new white-balance finding is the photo's
+    own light, which the edits made readable and cannot have made, however severe: ``light``,
+    tolerated too."""
     worst = max((f.severity for f in before.findings if f.attribute in fixes), default=0.0)
     sev = {(f.attribute, f.direction): f.severity for f in after.findings}
     had = {(f.attribute, f.direction) for f in before.findings}
-    veto, tolerated = [], []
+    veto, tolerated, light = [], [], []
     for a, d in new:
         overshoot = (a, OPPOSITE.get(d, "")) in had and a in fixes
-        (veto if overshoot or sev[(a, d)] >= worst else tolerated).append((a, d))
-    return veto, tolerated
+        if overshoot:
+            veto.append((a, d))
+        elif greys_kept and a == "white_balance":
+            light.append((a, d))
+        else:
+            (veto if sev[(a, d)] >= worst else tolerated).append((a, d))
+    return veto, tolerated, light
 
 
 def _score(critique: Critique, skip: frozenset[str], drop: frozenset[tuple[str, str]] = frozenset(),
@@ -272,8 +294,8 @@ def _loop(photo: Photo, plan: EditPlan, critic: Critic, artist: Artist, strength
             new = _new(after, had, skip)
             if new != [("contrast", "low")]:
                 break  # only a washed-out result is worth a second try with levels
-        veto, tolerated = _split_new(after, new, before, fixes)
-        drop = frozenset(tolerated)
+        veto, tolerated, light = _split_new(after, new, before, fixes, keeps_greys(full_plan))
+        drop = frozenset(tolerated + light)
         s0, s1 = _score(before, skip, reported=bool(drop)), _score(after, skip, drop)
         clipped = _clipped_by_brightening(artist, small, full_plan)
         head = f"{label}: score {s0:.0f} -> {s1:.0f}" + (" with levels" if lv == "added" else "")
@@ -289,6 +311,9 @@ def _loop(photo: Photo, plan: EditPlan, critic: Critic, artist: Artist, strength
             else:
                 head += f" ({progress})"
         reveals = ("; reveals milder " + ", ".join(f"{a} ({d})" for a, d in tolerated)) if tolerated else ""
+        if light:
+            reveals += ("; reads " + ", ".join(f"{a} ({d})" for a, d in light)
+                        + ": the photo's own light, which edits that keep greys grey cannot have cast")
         if why:
             notes.append(f"{head}, rejected: " + "; ".join(why) + reveals)
             return None, clipped
