@@ -24,8 +24,13 @@ NAME_MAX = 255  # bytes in one file name on the common file systems (ext4, APFS,
 
 
 def sidecar_path(output: Path) -> Path:
-    """``<stem>.spc.json`` beside the output image (``fit_name`` where that is too long)."""
-    return output.with_name(fit_name(output.stem, SUFFIX, output.name))
+    """``<stem>.spc.json`` beside the output image (``fit_name`` where that is too long); an output
+    already named ``<stem>.spc<ext>`` (``retouch`` beside its input) gets ``<stem>.spc.json``, not
+    ``<stem>.spc.spc.json``."""
+    stem = output.stem
+    if stem.lower().endswith(".spc") and len(stem) > 4:
+        stem = stem[:-4]
+    return output.with_name(fit_name(stem, SUFFIX, output.name))
 
 
 def fit_name(stem: str, suffix: str, whole: str) -> str:

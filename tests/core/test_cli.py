@@ -185,7 +185,8 @@ def test_retouch_writes_beside_the_input_and_never_over_it(shoot):
     assert r.exit_code == 0, r.output
     out = shoot / "good.spc.jpg"
     assert out.is_file() and src.read_bytes() == before
-    doc = json.loads((shoot / "good.spc.spc.json").read_text())
+    doc = json.loads((shoot / "good.spc.json").read_text())  # not good.spc.spc.json
+    assert not (shoot / "good.spc.spc.json").exists()
     assert doc["hint"]["text"] == "warmer tones"
     wb = [a for a in doc["applied"] if a["op"] == "white_balance"]
     assert wb and wb[0]["params"]["red"] > 1 > wb[0]["params"]["blue"]
