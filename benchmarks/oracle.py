@@ -57,7 +57,10 @@ def edits_for(kind: str, p: dict[str, Any], shape: tuple[int, int]) -> list[tupl
     if kind == "under":
         return [("exposure", {"ev": -p["ev"], "shoulder": 1.0})]
     if kind in ("over", "clipped_over"):
-        return [("unclip", {"amount": 1.0, "headroom": p["ev"]}), ("exposure", {"ev": -p["ev"], "shoulder": 1.0})]
+        from spc_cli.ops.unclip import DOME_REACH
+
+        return [("unclip", {"amount": 1.0, "headroom": p["ev"], "reach": DOME_REACH}),
+                ("exposure", {"ev": -p["ev"], "shoulder": 1.0})]
     if kind in ("warm", "cool", "green", "magenta", "tint"):
         direction = p.get("direction", kind)
         g = degrade.cast_gains(direction, kelvin=p.get("kelvin"), tint=p.get("tint"))

@@ -226,7 +226,7 @@ def run_method(name: str, cmd: list[str], src: Path, n: int, repeats: int, timeo
 # Each op with the parameters a critic plans (the saturation a critic plans has no vibrance).
 OP_PARAMS: dict[str, dict[str, float]] = {
     "denoise": {"luma": 1.0, "chroma": 1.0, "sigma": 0.01, "chroma_sigma": 0.008},
-    "unclip": {"amount": 1.0, "headroom": 1.0},
+    "unclip": {"amount": 1.0, "headroom": 1.0, "reach": 0.04},
     "local_white_balance": {"warmth": -0.2, "tint": 0.05, "local": 1.0, "region": 0.08},
     "deblur": {"amount": 0.6, "sigma": 1.4, "kind": 0.0, "noise": 4 / 255},
     "white_balance": {"red": 1.2, "green": 1.0, "blue": 0.8},

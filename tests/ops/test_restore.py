@@ -165,6 +165,25 @@ def test_unclip_domes_a_wholly_clipped_area_and_a_darkening_shows_it():
     assert torch.equal(out[..., :15, :], x[..., :15, :])  # nothing clipped: nothing changed
 
 
+def test_unclip_raises_a_small_clipped_glint_only_as_far_as_its_size_says():
+    # a 40-px blown area and a 4-px glint in a 400-px frame: the area's middle rises to 2^headroom,
+    # the glint (narrower than DOME_REACH of the long edge) to a fraction of that, so a darkening
+    # leaves it near its surroundings instead of a white blotch
+    from spc_cli.ops.unclip import DOME_REACH
+
+    x = torch.full((1, 3, 200, 400), 0.8)
+    x[..., 80:120, 40:80] = 1.0
+    x[..., 98:102, 300:304] = 1.0
+    assert 4 < DOME_REACH * 400 < 40
+    out = OPS["unclip"].fn(x, amount=1.0, headroom=1.0, reach=DOME_REACH)
+    area, glint = float(out[0, 1, 100, 60]), float(out[0, 1, 100, 302])
+    assert area > 1.8 and 1.0 <= glint < 1.4
+    # reach 0 (version 1's rendering, which replays exactly): the glint rises the whole dome too
+    assert float(OPS["unclip"].fn(x, amount=1.0, headroom=1.0)[0, 1, 100, 302]) == 2.0
+    dark = OPS["exposure"].fn(out, ev=-1.0, shoulder=1.0)
+    assert float(dark[0, 1, 100, 302]) < 0.7 and float(dark[0, 1, 100, 60]) > 0.9
+
+
 def test_unclip_leaves_an_unclipped_photo_alone():
     x = texture() * 0.8
     assert torch.equal(OPS["unclip"].fn(x, amount=1.0, headroom=2.0), x)

@@ -15,6 +15,7 @@ from dataclasses import replace
 from ..colour import LUMA, srgb_level_to_linear
 from ..ops.params import (ContrastParams, DeblurParams, DehazeParams, DenoiseParams, ExposureParams,
                           SaturationParams, ToneParams, UnclipParams, WhiteBalanceParams)
+from ..ops.unclip import DOME_REACH
 from ..plan import Edit, EditPlan, instruction_for, merge_same_op
 from .base import Finding
 from .judge import CAST_WORD
@@ -256,7 +257,8 @@ def restoration_edits(edits: list[Edit], m: dict[str, float]) -> list[Edit]:
             continue
         ev = e.params.ev
         if ev < 0:
-            out.append(Edit("unclip", UnclipParams(amount=1.0, headroom=round(_clamp(-ev, 0.0, 3.0), 3)),
+            out.append(Edit("unclip", UnclipParams(amount=1.0, headroom=round(_clamp(-ev, 0.0, 3.0), 3),
+                                                   reach=DOME_REACH),
                             e.reason, "rebuild the clipped highlights", e.attribute, e.strength))
         elif m.get("exposure.p_top", 1.0) * 2.0 ** ev > COMPRESS_TOP:
             out.append(Edit("tone", ToneParams(compress=1.0), e.reason, "keep the bright areas below white",

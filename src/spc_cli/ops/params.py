@@ -22,9 +22,14 @@ class DenoiseParams(Params):
 @dataclass(frozen=True)
 class UnclipParams(Params):
     op = "unclip"
+    version = 2  # 2: adds reach (0 renders as version 1 did); version 1 steps render exactly as they did
+    replays = (1,)
     amount: float = param(0.0, 0.0, 1.0, "share of the reconstruction above white blended in (0 = clipped as shot)")
     headroom: float = param(1.0, 0.0, 3.0, "stops above white the middle of a wholly clipped area may reach "
                                            "(about the over-exposure a darkening will take back)", measured=True)
+    reach: float = param(0.0, 0.0, 0.2, "share of the long edge a wholly clipped area must span to rise the whole "
+                                        "headroom; a smaller one rises in proportion (0 = every area the whole "
+                                        "headroom, as version 1)", measured=True)
 
 
 @dataclass(frozen=True)
