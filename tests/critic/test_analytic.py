@@ -537,6 +537,12 @@ def test_clipping_of_a_cast_boosted_channel_is_not_over_exposure(chart):
     # clipping in all three channels is the exposure's whatever the cast
     m.update({"exposure.clipped": 0.3})
     assert {f.attribute: f for f in judge(m) if f.severity >= 0.3}["exposure"].direction == "over"
+    # where another reader judges white balance (the hybrid critic's network), its call decides
+    m.update({"exposure.clipped": 0.0})
+    assert "exposure" in {f.attribute for f in judge(m, cast=False) if f.severity >= 0.3}
+    m.update({k: v + 1.2 for k, v in m.items() if k.startswith("white_balance.warmth")})  # no cast read here
+    assert "white_balance" not in {f.attribute for f in judge(m) if f.severity >= 0.3}
+    assert "exposure" not in {f.attribute for f in judge(m, cast=True) if f.severity >= 0.3}
 
 
 def test_an_over_exposure_gain_is_not_read_as_a_veil(chart):

@@ -38,7 +38,8 @@ def test_registered_and_loading_the_shipped_weights(critics):
                                   lambda s: s * 0.5 + 0.3], ids=["tungsten", "dark", "dark-tungsten", "veiled"])
 def test_each_attribute_is_judged_by_its_own_critic(critics, scene, make):
     """The network's findings for white balance and haze, the thresholds' for the rest, each
-    exactly as that critic alone gives them."""
+    exactly as that critic alone gives them (these scenes clip nothing, so the exposure reading's
+    question of whose cast the clipping is does not arise)."""
     hybrid, analytic, learned = critics
     lin = make(scene)
     _, got = findings(hybrid, lin)
@@ -74,3 +75,22 @@ def test_haze_over_part_of_the_frame_comes_from_the_thresholds_where_the_network
     if by_network:
         pytest.skip("the network finds this veil itself")
     assert regional and [(f.severity, f.reason) for f in got] == [(f.severity, f.reason) for f in regional]
+
+
+@pytest.mark.parametrize("make,found", [(lambda s: cast(s * 0.25, 2800.0), True), (lambda s: s * 0.3, None)],
+                         ids=["tungsten", "neutral"])
+def test_the_exposure_reading_asks_the_networks_white_balance(critics, scene, make, found, monkeypatch):
+    """Whether clipping is a cast's (only pixels clipped in all channels then count toward
+    over-exposure): yes where this critic's own white balance (the network's) finds a cast, else
+    the thresholds' reading decides (None)."""
+    from spc_cli.critic import hybrid as H
+
+    seen, judge = [], H.judge
+
+    def spy(m, meta=None, cast=None):
+        seen.append(cast)
+        return judge(m, meta, cast=cast)
+
+    monkeypatch.setattr(H, "judge", spy)
+    c, got = findings(critics[0], make(scene))
+    assert seen == [found] and (("white_balance", "warm") in {f[:2] for f in got}) == bool(found)

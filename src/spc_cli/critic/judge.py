@@ -50,10 +50,13 @@ def _pct(x: float) -> str:
     return f"{100 * x:.0f}%" if x >= 0.01 else f"{100 * x:.1f}%"
 
 
-def judge(m: dict[str, float], meta: Metadata | None = None) -> list[Finding]:
-    """All findings with severity > 0 (present or minor), each citing its numbers."""
+def judge(m: dict[str, float], meta: Metadata | None = None, cast: bool | None = None) -> list[Finding]:
+    """All findings with severity > 0 (present or minor), each citing its numbers. ``cast``: whether
+    a colour cast was found, where another reader judges white balance (the hybrid critic's
+    network); None, the white-balance reading here decides (the exposure reading asks)."""
     out: list[Finding] = []
-    for fn in (_exposure, _white_balance, _haze, _contrast, _saturation, noise_findings, sharpness_findings,
+    exposure = _exposure if cast is None else (lambda m_, meta_, found: _exposure(m_, meta_, found, cast))
+    for fn in (exposure, _white_balance, _haze, _contrast, _saturation, noise_findings, sharpness_findings,
                clipping_findings):
         out += [f for f in fn(m, meta, out) if f.severity > 0.0]
     return out
@@ -178,14 +181,16 @@ def over_correction(m: dict[str, float], clipped: float | None = None) -> float:
     return min(2.0, max(bound, lift))
 
 
-def _exposure(m, meta, _):
+def _exposure(m, meta, _, cast: bool | None = None):
     key = m["exposure.key"]
     hr = m["exposure.headroom_ev"]
     # a colour cast scales one or two channels up, and where the scene is bright those clip
-    # while the others do not: with a cast found, that clipping is the cast's, so only pixels
-    # clipped in all three channels count toward over-exposure; so with a toned print's tone
-    cast = "white_balance.warmth" in m and (toned(m) or any(f.severity >= PRESENT
-                                                            for f in _white_balance(m, meta, [])))
+    # while the others do not: with a cast found (by ``cast`` where given), that clipping is the
+    # cast's, so only pixels clipped in all three channels count toward over-exposure; so with a
+    # toned print's tone
+    if cast is None:
+        cast = "white_balance.warmth" in m and any(f.severity >= PRESENT for f in _white_balance(m, meta, []))
+    cast = cast or ("white_balance.warmth" in m and toned(m))
     clipped = m["exposure.clipped"] if cast else m["exposure.clipped_any"]
     under, over = exposure_offsets(m, clipped)
     night = _night_prior(meta)
