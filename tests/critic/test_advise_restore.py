@@ -13,8 +13,27 @@ def _exposure(ev: float) -> Edit:
 
 
 def test_a_darkening_rebuilds_the_clipped_highlights_as_far_as_it_darkens():
-    (e,) = advise.restoration_edits([_exposure(-1.2)], {"exposure.p_top": 1.0})
+    # a raw file's (scene-linear) clipped channels are rebuilt; a camera JPEG's are not (its curve
+    # has paled its highlights: rebuilt from darker surroundings' colour they came out as blotches)
+    (e,) = advise.restoration_edits([_exposure(-1.2)], {"exposure.p_top": 1.0, "exposure.scene_linear": 1.0})
     assert e.op == "unclip" and e.params.amount == 1.0 and abs(e.params.headroom - 1.2) < 1e-9
+    assert advise.restoration_edits([_exposure(-1.2)], {"exposure.p_top": 1.0, "exposure.scene_linear": 0.0}) == []
+    assert advise.restoration_edits([_exposure(-1.2)], {"exposure.p_top": 1.0}) == []
+
+
+def test_the_critic_reads_a_raw_or_linear_file_as_scene_linear():
+    import torch
+
+    from spc_cli.critic.analytic import AnalyticCritic
+    from spc_cli.photo import Metadata, Photo
+
+    def reading(fmt, space):
+        meta = Metadata(source=__import__("pathlib").Path("x"), format=fmt, sha256="0", width=32, height=32,
+                        bit_depth=16, colour_space=space)
+        return AnalyticCritic().measure(Photo(torch.rand(3, 32, 32), meta))["exposure.scene_linear"]
+
+    assert reading("raw", "srgb") == reading("tiff", "linear") == 1.0
+    assert reading("jpeg", "srgb") == reading("tiff", "srgb") == 0.0
 
 
 def test_a_big_brightening_is_tone_mapped_and_denoised_a_small_one_is_not():

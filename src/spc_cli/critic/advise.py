@@ -244,9 +244,21 @@ def _deblur_edit(f: Finding, m: dict[str, float]) -> Edit:
 REVEALED_NOISE = "reduce the noise the brightening reveals"
 
 
+def scene_linear(m: dict[str, float]) -> bool:
+    """Whether the photo's values are the scene's light as the sensor recorded it (a raw file, a
+    linear encoding: ``exposure.scene_linear``), where a clipped channel can be rebuilt from the
+    others at the colour ratios around it. A display-referred file (a camera JPEG, an sRGB TIFF)
+    has had its highlights rolled toward white and paled by the camera's curve: rebuilt from the
+    colour of darker surroundings, they came out as blotches (pink on blown skin, a brick's orange
+    on a white window, white islands in grey fur) on each of three real over-exposed photos, and
+    on the synthetic sets the unclip was worth no more than its absence (docs/artist.md)."""
+    return m.get("exposure.scene_linear", 0.0) >= 0.5
+
+
 def restoration_edits(edits: list[Edit], m: dict[str, float]) -> list[Edit]:
-    """What an exposure change needs besides itself: a darkening rebuilds the clipped highlights
-    first (unclip, as far above white as it darkens), so they show gradation, not a flat grey;
+    """What an exposure change needs besides itself: a darkening of a scene-linear photo (a raw
+    file) rebuilds the clipped highlights first (unclip, as far above white as it darkens), so
+    they show gradation, not a flat grey (``scene_linear``: not on a display-referred file);
     a brightening that pushes the brightest regions far past white (COMPRESS_TOP) brings them
     back under it on the base layer (tone.compress), and one of 1.5 stops or more also denoises
     the shadows it reveals, with the measured sigmas, in proportion to the gain above LOW_LIGHT_EV,
@@ -256,7 +268,7 @@ def restoration_edits(edits: list[Edit], m: dict[str, float]) -> list[Edit]:
         if e.op != "exposure":
             continue
         ev = e.params.ev
-        if ev < 0:
+        if ev < 0 and scene_linear(m):
             out.append(Edit("unclip", UnclipParams(amount=1.0, headroom=round(_clamp(-ev, 0.0, 3.0), 3),
                                                    reach=DOME_REACH),
                             e.reason, "rebuild the clipped highlights", e.attribute, e.strength))
@@ -279,10 +291,11 @@ def plan_for(findings: list[Finding], m: dict[str, float]) -> EditPlan:
     """The edits answering the present findings, most important first (the artist reorders)."""
     noisy = any(f.attribute == "noise" for f in findings)
     edits = [e for f in findings if (e := _edit_for(f, m, noisy)) is not None]
-    if not above_white(m) and not any(e.op == "exposure" and e.params.ev < 0 for e in edits):
+    if not above_white(m) and not (scene_linear(m) and any(e.op == "exposure" and e.params.ev < 0 for e in edits)):
         # the file holds nothing above white (an 8-bit or display-referred photo) and no darkening
-        # rebuilds it (restoration_edits' unclip): its clipped areas are flat white, and pulling them
-        # down only turns them grey (a studio's white background, a bright sky); the finding stays
+        # rebuilds it (restoration_edits' unclip, on a scene-linear photo): its clipped areas are
+        # flat white, and pulling them down only turns them grey (a studio's white background, a
+        # bright sky); the finding stays
         edits = [e for e in edits if e.attribute != "highlights"]
     edits += restoration_edits(edits, m)
     if any(e.op == "dehaze" for e in edits):

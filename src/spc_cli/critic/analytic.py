@@ -71,6 +71,8 @@ class AnalyticCritic:
         lab = rgb_to_oklab(small)
         enc = linear_to_srgb(small)
         out.update({f"exposure.{k}": v for k, v in M.measure_exposure(small).items()})
+        # the scene's light as recorded (a raw file, a linear encoding), not a display rendering
+        out["exposure.scene_linear"] = float(photo.meta.format == "raw" or photo.meta.colour_space == "linear")
         out.update({f"white_balance.{k}": v for k, v in M.measure_white_balance(small, lab).items()})
         out.update({f"contrast.{k}": v for k, v in M.measure_contrast(small, lab, enc, fine=proxy).items()})
         out.update({f"saturation.{k}": v for k, v in M.measure_saturation(small, lab, enc).items()})
