@@ -421,3 +421,47 @@ def test_a_cast_read_after_edits_that_keep_greys_grey_never_refuses_them():
         out = spec.fn(grey[None].clone(), **strong)[0]
         assert float((out - grey).abs().max()) > 1e-3, op
         assert float((out.amax(dim=0) - out.amin(dim=0)).max()) < 1e-4, op
+
+
+class HeldCritic:
+    """A dark frame with lamps (mean 0.0075): under-exposed at severity 0.6 however dark (its
+    reading's ceiling), the frame's key in ``key_ev``; once brightened past a mean of 0.012 its
+    grain (an unreported minor finding) costs a point of score, or, with ``grain``, a reported
+    noise finding of 0.3 grows to that severity."""
+
+    name, version = "fake", "0"
+
+    def __init__(self, grain: float | None = None):
+        self.grain = grain
+
+    def critique(self, photos):
+        import math
+
+        out = []
+        for p in photos:
+            m = float(p.pixels.mean())
+            key = math.log2(m / 0.18)
+            brightened = m > 0.012
+            fs = [Finding("exposure", "under", 0.6, 1.0, {"key_ev": key, "correction_ev": 0.8}, "dark")] if m < 0.09 \
+                else []
+            if self.grain is not None:
+                fs.append(Finding("noise", "present", self.grain if brightened else 0.3, 1.0, {}, "grain"))
+            out.append(Critique(score=60.0 - (1.0 if brightened else 0.0), summary="", findings=fs))
+        return out
+
+
+def test_a_finding_held_at_its_ceiling_is_judged_by_how_far_the_frame_moved():
+    # +1 EV: still under at the same 0.6, the correction it asks read the same, the score a point
+    # lower through grain; the key moved a stop toward the fix: accepted
+    chosen, notes = refine(photo(0.01), exposure_plan(1.0), HeldCritic(), PipelineArtist())
+    assert chosen.edits[0].strength == 1.0
+    assert "(exposure (under) held at severity 0.60, average brightness" in notes[0] and notes[0].endswith("accepted")
+    # a reported finding the plan does not answer grows as severe as the darkness: refused at the
+    # strengths that show it (0.4 stays under the grain's level: accepted), a milder one is not
+    chosen, notes = refine(photo(0.01), exposure_plan(1.0), HeldCritic(grain=0.6), PipelineArtist())
+    assert chosen.edits[0].strength == 0.4 and notes[0].endswith("score did not rise")
+    chosen, notes = refine(photo(0.01), exposure_plan(1.0), HeldCritic(grain=0.5), PipelineArtist())
+    assert chosen.edits[0].strength == 1.0
+    # a brightening of less than a tenth of a stop is no progress
+    chosen, notes = refine(photo(0.01), exposure_plan(0.05), HeldCritic(), PipelineArtist())
+    assert chosen.edits[0].strength == 0.0 and "score did not rise" in notes[0]

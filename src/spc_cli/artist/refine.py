@@ -2,10 +2,11 @@
 
 Before the full-resolution render, the plan is rendered on the photo's 512-pixel proxy and
 the result critiqued again by the same critic. A strength is accepted when the score rises and
-no new deficiency vetoes it; where a finding the plan answers stays at full severity, so that the
-score cannot move (a photo five stops under after +3 EV), when the correction that finding asks
-for falls instead (``saturated_progress``). A new finding (an attribute and direction the original did not
-have) vetoes when it is an overshoot of what the plan fixes ("under" turned "over", a cast
+no new deficiency vetoes it; where a finding the plan answers is pinned, so that the score
+cannot move (at full severity: a photo five stops under after +3 EV; or held at its reading's
+ceiling: a dark frame with lamps reads as under-exposed at most at 0.6), when the correction that
+finding asks for falls or the frame's brightness moves toward it instead (``saturated_progress``).
+A new finding (an attribute and direction the original did not have) vetoes when it is an overshoot of what the plan fixes ("under" turned "over", a cast
 turned the other way) or at least as severe as the worst finding the plan answers; a milder
 one that the correction reveals (a darkened over-exposure that now reads a little flat, a
 brightened dark photo that shows its noise) is noted and left out of the score: a fix is never
@@ -118,25 +119,48 @@ def _score(critique: Critique, skip: frozenset[str], drop: frozenset[tuple[str, 
 
 
 SATURATED = 0.999  # a finding at this severity or more cannot show progress in the score
-PROGRESS_EV = 0.1  # the remaining correction a try must take off such a finding, in stops
+PINNED = 0.005  # ... nor can one whose severity moves less than this (held at its reading's ceiling)
+PROGRESS_EV = 0.1  # how far a try must move such a finding toward its fix, in stops
 
 
 def saturated_progress(before: Critique, after: Critique, fixes: set[str]) -> str | None:
-    """Why a try whose score did not rise still helps, or None: a finding the plan answers is at
-    full severity before and after it (a photo 5.8 stops under is still under after +3 EV: the
-    score cannot move), and the correction that finding asks for fell. Only a finding that states
-    its remaining correction in stops (``correction_ev``: exposure) can say so."""
+    """Why a try whose score did not rise still helps, or None: a finding the plan answers is
+    pinned, so that the score cannot move: at full severity before and after it (a photo 5.8
+    stops under is still under after +3 EV), or at the same severity (held at the ceiling its
+    reading allows: a dark frame with lamps in it reads as under-exposed at most at 0.6, since it
+    may be a night scene), and the try moved it toward its fix by PROGRESS_EV: the correction it
+    asks for fell, or (an exposure finding) the frame's average brightness (``key_ev``) moved the
+    way it asks. A finding that states neither cannot say so."""
     out = []
     now = {(f.attribute, f.direction): f for f in after.findings}
     for f in before.findings:
         g = now.get((f.attribute, f.direction))
-        if f.attribute not in fixes or f.severity < SATURATED or g is None or g.severity < SATURATED:
+        if f.attribute not in fixes or g is None:
             continue
+        full = f.severity >= SATURATED and g.severity >= SATURATED
+        if not full and abs(f.severity - g.severity) > PINNED:
+            continue
+        held = "at full severity" if full else f"held at severity {f.severity:.2f}"
         a, b = f.measured.get("correction_ev"), g.measured.get("correction_ev")
-        if a is None or b is None or not abs(b) <= abs(a) - PROGRESS_EV:
-            return None
-        out.append(f"{f.attribute} ({f.direction}) at full severity, asking {a:+.1f} -> {b:+.1f} EV")
+        if a is not None and b is not None and abs(b) <= abs(a) - PROGRESS_EV:
+            out.append(f"{f.attribute} ({f.direction}) {held}, asking {a:+.1f} -> {b:+.1f} EV")
+            continue
+        ka, kb = f.measured.get("key_ev"), g.measured.get("key_ev")
+        way = {"under": 1.0, "over": -1.0}.get(f.direction, 0.0) if f.attribute == "exposure" else 0.0
+        if way and ka is not None and kb is not None and way * (kb - ka) >= PROGRESS_EV:
+            out.append(f"{f.attribute} ({f.direction}) {held}, average brightness {ka:+.1f} -> {kb:+.1f} stops")
+            continue
+        return None
     return "; ".join(out) or None
+
+
+def _worse_elsewhere(before: Critique, after: Critique, fixes: set[str]) -> bool:
+    """Whether a reported finding the plan does not answer grew as severe as the worst one it
+    answers (a try whose score fell is then not taken for progress: what fell was not milder)."""
+    worst = max((f.severity for f in before.findings if f.attribute in fixes), default=0.0)
+    was = {(f.attribute, f.direction): f.severity for f in before.findings}
+    return any(g.attribute not in fixes and g.severity > was.get((g.attribute, g.direction), 0.0)
+               and g.severity >= worst for g in after.findings)
 
 
 def newly_clipped(before: Photo, after: Photo) -> float:
@@ -305,7 +329,11 @@ def _loop(photo: Photo, plan: EditPlan, critic: Critic, artist: Artist, strength
         if clipped > CLIP_SHARE:
             why.append(f"{100 * clipped:.0f}% of the frame pushed from below white to white")
         if not why and s1 <= s0:
-            progress = saturated_progress(before, after, fixes) if s1 >= s0 else None
+            # a pinned finding's progress stands even where the score fell a little through milder
+            # findings, reported or not (a brightened dark frame's grain)
+            progress = saturated_progress(before, after, fixes)
+            if progress is not None and s1 < s0 and _worse_elsewhere(before, after, fixes):
+                progress = None
             if progress is None:
                 why.append("score did not rise")
             else:
