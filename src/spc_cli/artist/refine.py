@@ -6,9 +6,9 @@ no new deficiency vetoes it; where a finding the plan answers is pinned, so that
 cannot move (at full severity: a photo five stops under after +3 EV; or held at its reading's
 ceiling: a dark frame with lamps reads as under-exposed at most at 0.6), when the correction that
 finding asks for falls or the frame's brightness moves toward it instead (``saturated_progress``).
-A new finding (an attribute and direction the original did not have) vetoes when it is an overshoot of what the plan fixes ("under" turned "over", a cast
-turned the other way) or at least as severe as the worst finding the plan answers; a milder
-one that the correction reveals (a darkened over-exposure that now reads a little flat, a
+A new finding (an attribute and direction the original did not have) vetoes when it is an
+overshoot of what the plan fixes ("under" turned "over", a cast turned the other way) or at
+least as severe as the worst finding the plan answers; a milder one that the correction reveals (a darkened over-exposure that now reads a little flat, a
 brightened dark photo that shows its noise) is noted and left out of the score: a fix is never
 refused for it. Nor for a new white-balance finding after edits that keep greys grey
 (``GREY_KEEPING``): they cannot cast a colour, so what the critic reads is the light the photo
