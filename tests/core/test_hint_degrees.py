@@ -178,3 +178,29 @@ def test_a_dark_photos_highlights_may_still_brighten():
     plan, notes = merge(hint.__class__(), hint, p)
     assert notes == ["keep the highlights: the plan keeps them as they are"]
     assert [e.op for e in plan.edits] == ["exposure"] and plan.edits[0].strength == 1.0
+
+
+def test_brightening_an_over_exposed_photo_stops_short_of_burning_what_still_holds_detail():
+    from spc_cli.artist.refine import WHITE
+    from spc_cli.hints.solve import BURN
+
+    # a fifth of the frame blown, the rest bright: "much brighter" used to reach its mean L* shift
+    # by pushing most of the rest to white
+    srgb = _srgb(scene() * 1.8 + 0.25)
+    assert (srgb.min(axis=2) == 255).mean() > 0.2
+    x = _lin(srgb)
+    below = x.amax(dim=0) < WHITE
+    shifts, burns = [], []
+    for d in ("slightly", "", "much", "very much"):
+        hint = f"{d} brighter".strip()
+        out, _, _ = enhance_pixels(srgb, hint=hint, hint_only=True)
+        y = _lin(out)
+        burns.append(float(((y.amax(dim=0) >= WHITE) & below).sum() / below.sum()))
+        shifts.append(float(measure(y, "L")[0] - measure(x, "L")[0]))
+        rec = parse_hint(hint, photo_from_array(srgb), None).records[0]
+    assert all(b <= BURN + 0.1 for b in burns)  # the solve's proxy and the full render differ a little
+    assert all(s > 0 for s in shifts) and all(b >= a for a, b in zip(shifts, shifts[1:]))
+    assert "would push more than 50% of what still holds detail to white" in rec["note"]
+    # a photo with room to brighten is not held back where the degree asks for less than burning
+    assert "note" not in parse_hint("much brighter", photo_from_array(_srgb(scene())), None).records[0]
+    assert parse_hint("much brighter", photo_from_array(_srgb(scene())), None).records[0]["achieved"] > 12

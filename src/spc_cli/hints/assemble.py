@@ -18,7 +18,7 @@ from ..ops.params import (PARAMS_BY_OP, ContrastParams, DehazeParams, DenoisePar
 from ..plan import Edit, EditPlan
 from .grammar import Clause
 from .light import estimated_cast, kelvin_chroma
-from .solve import ask, nominal, proxy_of, record, render, solve_knob
+from .solve import BURN, ask, nominal, proxy_of, record, render, solve_knob
 from .vocabulary import DIALS_BY_NAME
 
 KNOB_ORDER = {"white_balance": ("warmth", "tint"), "saturation": ("saturation", "vibrance"),
@@ -151,11 +151,15 @@ def _solve_op(op: str, group: list[Clause], x, photo, m: dict) -> tuple[list[Edi
             m0 = float(measure(run_op(x, op, [make(0.0)]), d.measure)[0]) if d.measure in ("rms", "chroma") else None
             target, value = ask(c, m0)
             if value is None:
-                solved = solve_knob(x, op, make, d.knob, target, d.lo, d.hi, d.measure)
+                brighten = op == "exposure" and d.knob == "ev" and target > 0
+                solved = solve_knob(x, op, make, d.knob, target, d.lo, d.hi, d.measure, BURN if brighten else None)
                 value = solved["value"]
                 if value is None:
                     value, note = nominal(c), "the photo cannot show this change; the typical amount is used"
                     solved = {**solved, "value": None}
+                elif "burn_cap" in solved and abs(solved["eased"]) < 0.97 * abs(solved["target"]):
+                    note = (f"eased: brightening past {solved['burn_cap']:+.2f} EV would push more than "
+                            f"{BURN:.0%} of what still holds detail to white")
         knobs[d.knob] = value
         records.append(record(c, op, d.knob, value, solved, note))
         words.append(_words(c, d.words[0] if c.sign > 0 else d.words[1]))
