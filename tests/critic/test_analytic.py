@@ -866,3 +866,39 @@ def test_a_vivid_scene_inside_the_gamut_is_not_called_over_saturated():
     c = crit(lin)
     assert c.measurements["saturation.chroma_p90"] > 0.1 and c.measurements["saturation.gamut_edge"] == 0.0
     assert not present(c, "saturation")
+
+
+def _on_white(lin: torch.Tensor, gain: float = 1.0) -> torch.Tensor:
+    """``lin`` (3, h, w) times ``gain``, clipped, as a product shot in the middle of a white seamless
+    twice its size (the white clipped in every channel, filling the frame's border)."""
+    _, h, w = lin.shape
+    out = torch.ones(3, 2 * h, 2 * w)
+    out[:, h // 2:h // 2 + h, w // 2:w // 2 + w] = (lin * gain).clamp(0, 1)
+    return out
+
+
+def test_a_product_on_a_white_background_is_judged_by_the_product():
+    from spc_cli.critic.judge import background
+    from .scenes import landscape_srgb
+
+    scene = quantise(linear_of(landscape_srgb(240, 360)))
+    alone = {f.attribute for f in crit(scene).findings if f.severity >= 0.3}
+    c = crit(_on_white(scene))
+    assert background(c.measurements) == 1.0 and c.measurements["exposure.clipped_border"] == 1.0
+    got = {f.attribute for f in c.findings if f.severity >= 0.3}
+    # the white is no over-exposure, no clipped highlights and no dull colour: what the scene alone shows
+    assert not {"exposure", "highlights", "saturation"} & (got - alone)
+    assert not any(e.op in ("exposure", "saturation") for e in c.plan.edits)
+    # the same product 1.5 stops over on the same white is still over-exposed, and darkened
+    over = crit(_on_white(scene, 2 ** 1.5))
+    assert any(f.attribute == "exposure" and f.direction == "over" and f.severity >= 0.3 for f in over.findings)
+    assert any(e.op == "exposure" and e.params.ev < 0 for e in over.plan.edits)
+
+
+def test_a_blown_sky_along_one_edge_is_no_background(chart):
+    from spc_cli.critic.judge import background
+
+    lin = chart.clone()
+    lin[:, : lin.shape[1] // 3] = 1.0  # the top third blown: a quarter of the border at most
+    m = crit(lin).measurements
+    assert 0.2 < m["exposure.clipped_border"] < 0.5 and background(m) == 0.0

@@ -52,10 +52,19 @@ def measure_exposure(proxy: torch.Tensor) -> dict[str, float]:
     ``p_lo``: the 1st percentile of luminance (the floor of the histogram).
     ``clipped``: share of pixels with every channel at white; ``clipped_any``: any channel.
     ``crushed``: share of pixels whose luminance is black.
+    ``clipped_border``: share of the frame's outermost pixels with every channel at white (a
+    white background around a product, a page, a blown sky behind a subject).
+    ``key_unclipped``: the key of the pixels with no channel at white (the content that holds
+    detail; the whole frame's key where less than 2 % of it does).
     """
     y = luminance(proxy)[0]
     maxc = proxy.amax(dim=0)
-    key = float(torch.exp(torch.log(y.clamp(min=0) + EPS).mean()))
+    logs = torch.log(y.clamp(min=0) + EPS)
+    key = float(torch.exp(logs.mean()))
+    held = maxc < CLIP
+    key_unclipped = float(torch.exp(logs[held].mean())) if float(held.float().mean()) >= 0.02 else key
+    white = proxy.amin(dim=0) >= CLIP
+    border = torch.cat([white[0], white[-1], white[1:-1, 0], white[1:-1, -1]])
     y_med, y_lo, y_p5 = quantiles(y, [0.5, 0.01, 0.05])
     p_hi, p_top = quantiles(maxc, [0.995, 0.999])
     return {
@@ -66,9 +75,11 @@ def measure_exposure(proxy: torch.Tensor) -> dict[str, float]:
         "p_lo": y_lo,
         "p5": y_p5,
         "headroom_ev": -math.log2(max(p_hi, 1e-4)),
-        "clipped": float((proxy.amin(dim=0) >= CLIP).float().mean()),
+        "clipped": float(white.float().mean()),
         "clipped_any": float((maxc >= CLIP).float().mean()),
         "crushed": float((y <= BLACK).float().mean()),
+        "clipped_border": float(border.float().mean()),
+        "key_unclipped": key_unclipped,
     }
 
 
@@ -233,23 +244,29 @@ def measure_saturation(proxy: torch.Tensor, lab: torch.Tensor | None = None,
 
     ``chroma_mean``, ``chroma_p90``, ``chroma_p99``; ``vivid``: share of pixels with
     chroma above 0.25 (near the edge of the sRGB gamut); ``grey_share``: share below 0.02.
-    ``gamut_edge``: of the mid-tone pixels (OKLab L 0.25-0.9), the share that is coloured
-    (chroma above 0.08) and has a channel at the end of its range (sRGB-encoded at most 1/255 or
-    at least 254/255): a colour pushed past the gamut and clipped there, as a saturation boost
-    leaves it (a camera's rendering of a lit scene puts few mid-tones there: a red flower's
-    blue channel, a neon sign). ``enc``: the proxy sRGB-encoded, when the caller has it.
+    ``chroma_p90_held``, ``grey_share_held``: the same over the lit pixels not white in every
+    channel (a white background's pixels left out). ``gamut_edge``: of the mid-tone pixels
+    (OKLab L 0.25-0.9), the share that is coloured (chroma above 0.08) and has a channel at the
+    end of its range (sRGB-encoded at most 1/255 or at least 254/255): a colour pushed past the
+    gamut and clipped there, as a saturation boost leaves it (a camera's rendering of a lit
+    scene puts few mid-tones there: a red flower's blue channel, a neon sign). ``enc``: the
+    proxy sRGB-encoded, when the caller has it.
     """
     lab = rgb_to_oklab(proxy) if lab is None else lab
     c_all = torch.sqrt(lab[1] ** 2 + lab[2] ** 2)
     lit = lab[0] > 0.15
     c = c_all[lit] if int(lit.sum()) > 64 else c_all.reshape(-1)
     p50, p90, p99 = quantiles(c, [0.5, 0.9, 0.99])
+    held = lit & (proxy.amin(dim=0) < CLIP)
+    ch = c_all[held] if int(held.sum()) > 64 else c
+    p90_held = p90 if ch is c else quantiles(ch, [0.9])[0]
     enc = linear_to_srgb(proxy.clamp(0.0, 1.0)) if enc is None else enc
     mid = (lab[0] > 0.25) & (lab[0] < 0.9)
     edge = (enc.amax(dim=0) >= 254.0 / 255.0) | (enc.amin(dim=0) <= 1.0 / 255.0)
     gamut_edge = float((mid & edge & (c_all > 0.08)).sum()) / max(1, int(mid.sum()))
     return {"chroma_mean": float(c.mean()), "chroma_median": p50, "chroma_p90": p90, "chroma_p99": p99,
             "vivid": float((c > 0.25).float().mean()), "grey_share": float((c < 0.02).float().mean()),
+            "chroma_p90_held": p90_held, "grey_share_held": float((ch < 0.02).float().mean()),
             "gamut_edge": gamut_edge}
 
 
