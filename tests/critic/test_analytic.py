@@ -902,3 +902,6 @@ def test_a_blown_sky_along_one_edge_is_no_background(chart):
     lin[:, : lin.shape[1] // 3] = 1.0  # the top third blown: a quarter of the border at most
     m = crit(lin).measurements
     assert 0.2 < m["exposure.clipped_border"] < 0.5 and background(m) == 0.0
+    # a frame white all over holds no content: its content readings are the frame's own
+    m = crit(torch.ones_like(chart)).measurements
+    assert m["exposure.key_unclipped"] == m["exposure.key"] and m["exposure.p_lo_unclipped"] == m["exposure.p_lo"]

@@ -122,8 +122,22 @@ def _median_ev(m: dict[str, float]) -> float:
 
 
 def _floor_ev(m: dict[str, float]) -> float:
-    """The frame's floor (1st percentile of luminance) in stops from mid-grey."""
-    return math.log2(max(m.get("exposure.p_lo", MID_KEY * 2.0 ** FLOOR_EV), 1e-5) / MID_KEY)
+    """The frame's floor (1st percentile of luminance) in stops from mid-grey; where the clipped
+    white is the background (``background``), the floor of the content that holds detail."""
+    floor = m.get("exposure.p_lo", MID_KEY * 2.0 ** FLOOR_EV)
+    b = background(m)
+    if b > 0.0:
+        floor = math.exp((1.0 - b) * math.log(max(floor, 1e-5))
+                         + b * math.log(max(m.get("exposure.p_lo_unclipped", floor), 1e-5)))
+    return math.log2(max(floor, 1e-5) / MID_KEY)
+
+
+def _lift_gate(m: dict[str, float], clipped: float) -> float:
+    """How far the floor's lift counts as a gain's (``_clip_gate``: in proportion to the clipping, since
+    a bright page with nothing dark in it lifts the floor without any). Where the clipped white is a
+    background, its clipping vouches for nothing, and the content's own floor is read in full."""
+    b = background(m)
+    return (1.0 - b) * _clip_gate(clipped) + b
 
 
 def _clip_gate(clipped: float) -> float:
@@ -161,9 +175,10 @@ def exposure_offsets(m: dict[str, float], clipped: float | None = None) -> tuple
     under = max(under, DARK_WEIGHT * max(0.0, -median_ev - 2.5))
     clip_any = max(m["exposure.clipped_any"] if clipped is None else clipped, 1e-4)
     lift = min(FLOOR_LIFT[1], max(FLOOR_LIFT[0], _floor_ev(m) - FLOOR_EV))
+    # a white background's clipping is the background's, not the exposure's (``background``): it
+    # counts toward over-exposure in no way, and the lift is the content's floor (``_lift_gate``)
     if lift > 0:
-        lift *= _clip_gate(clip_any)
-    # a white background's clipping is the background's, not the exposure's (``background``)
+        lift *= _lift_gate(m, clip_any)
     clip_term = (1.0 - background(m)) * 0.5 * math.log2(clip_any / 0.02)
     over = max(0.0, key_ev + lift + clip_term - 3.0 * max(0.0, hr))
     return under, over
@@ -184,7 +199,7 @@ def over_correction(m: dict[str, float], clipped: float | None = None) -> float:
     key_ev = _key_ev(m)
     bound = key_bound_ev(key_ev)
     lift = max(0.0, min(key_ev - GAIN_REF[0], _floor_ev(m) - GAIN_REF[1]))
-    lift *= _clip_gate(m["exposure.clipped_any"] if clipped is None else clipped)
+    lift *= _lift_gate(m, m["exposure.clipped_any"] if clipped is None else clipped)
     # what clipped held the scene's brightest content, and darkening puts it that many stops under
     # white: no further than the top of a good photo sits (HIGHLIGHT_DEPTH)
     lift = min(lift, HIGHLIGHT_DEPTH)
@@ -247,9 +262,14 @@ def _exposure(m, meta, _, cast: bool | None = None):
         sev = ramp(over, "over_ev")
         conf = 0.7
         corr = -over_correction(m, clipped)
-        reason = (f"{_pct(clipped)} of the pixels are clipped to white{' in all channels' if cast else ''} and the "
-                  f"average brightness is {key_ev:+.1f} stops from mid-grey, with no headroom left"
-                  + _compensation_words(meta, +1))
+        if background(m) > 0.0:
+            reason = (f"on its white background (white along {_pct(m['exposure.clipped_border'])} of the frame's edge, "
+                      f"left out) the subject averages {key_ev:+.1f} stops from mid-grey and its darkest tones sit "
+                      f"{_floor_ev(m):+.1f} stops from it" + _compensation_words(meta, +1))
+        else:
+            reason = (f"{_pct(clipped)} of the pixels are clipped to white{' in all channels' if cast else ''} and the "
+                      f"average brightness is {key_ev:+.1f} stops from mid-grey, with no headroom left"
+                      + _compensation_words(meta, +1))
         return [Finding("exposure", "over", sev, conf, {"clipped_any": clipped, "key": key,
                                                          "key_ev": key_ev, "correction_ev": corr,
                                                          "key_bound_ev": key_bound_ev(key_ev)},

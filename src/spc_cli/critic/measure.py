@@ -54,18 +54,20 @@ def measure_exposure(proxy: torch.Tensor) -> dict[str, float]:
     ``crushed``: share of pixels whose luminance is black.
     ``clipped_border``: share of the frame's outermost pixels with every channel at white (a
     white background around a product, a page, a blown sky behind a subject).
-    ``key_unclipped``: the key of the pixels with no channel at white (the content that holds
-    detail; the whole frame's key where less than 2 % of it does).
+    ``key_unclipped``, ``p_lo_unclipped``: the key and the floor of the pixels with no channel at
+    white (the content that holds detail; the whole frame's where less than 2 % of it does).
     """
     y = luminance(proxy)[0]
     maxc = proxy.amax(dim=0)
     logs = torch.log(y.clamp(min=0) + EPS)
     key = float(torch.exp(logs.mean()))
+    y_med, y_lo, y_p5 = quantiles(y, [0.5, 0.01, 0.05])
     held = maxc < CLIP
-    key_unclipped = float(torch.exp(logs[held].mean())) if float(held.float().mean()) >= 0.02 else key
+    content = float(held.float().mean()) >= 0.02
+    key_unclipped = float(torch.exp(logs[held].mean())) if content else key
+    p_lo_unclipped = quantiles(y[held], [0.01])[0] if content else y_lo
     white = proxy.amin(dim=0) >= CLIP
     border = torch.cat([white[0], white[-1], white[1:-1, 0], white[1:-1, -1]])
-    y_med, y_lo, y_p5 = quantiles(y, [0.5, 0.01, 0.05])
     p_hi, p_top = quantiles(maxc, [0.995, 0.999])
     return {
         "key": key,
@@ -80,6 +82,7 @@ def measure_exposure(proxy: torch.Tensor) -> dict[str, float]:
         "crushed": float((y <= BLACK).float().mean()),
         "clipped_border": float(border.float().mean()),
         "key_unclipped": key_unclipped,
+        "p_lo_unclipped": p_lo_unclipped,
     }
 
 
