@@ -868,11 +868,12 @@ def test_a_vivid_scene_inside_the_gamut_is_not_called_over_saturated():
     assert not present(c, "saturation")
 
 
-def _on_white(lin: torch.Tensor, gain: float = 1.0) -> torch.Tensor:
+def _on_white(lin: torch.Tensor, gain: float = 1.0, level: float = 1.0) -> torch.Tensor:
     """``lin`` (3, h, w) times ``gain``, clipped, as a product shot in the middle of a white seamless
-    twice its size (the white clipped in every channel, filling the frame's border)."""
+    twice its size (the white clipped in every channel, filling the frame's border); ``level`` 0: on
+    black velvet."""
     _, h, w = lin.shape
-    out = torch.ones(3, 2 * h, 2 * w)
+    out = torch.full((3, 2 * h, 2 * w), level)
     out[:, h // 2:h // 2 + h, w // 2:w // 2 + w] = (lin * gain).clamp(0, 1)
     return out
 
@@ -905,3 +906,24 @@ def test_a_blown_sky_along_one_edge_is_no_background(chart):
     # a frame white all over holds no content: its content readings are the frame's own
     m = crit(torch.ones_like(chart)).measurements
     assert m["exposure.key_unclipped"] == m["exposure.key"] and m["exposure.p_lo_unclipped"] == m["exposure.p_lo"]
+
+
+def test_a_product_on_black_velvet_is_judged_by_the_product():
+    from spc_cli.critic.judge import black_background
+    from .scenes import landscape_srgb
+
+    scene = quantise(linear_of(landscape_srgb(240, 360)))
+    c = crit(_on_white(scene, level=0.0))
+    assert black_background(c.measurements) == 1.0
+    got = {(f.attribute, f.direction) for f in c.findings if f.severity >= 0.3}
+    # the black is no under-exposure and no crushed shadows: nothing brightens the velvet to grey
+    assert ("exposure", "under") not in got and ("shadows", "crushed") not in got
+    assert not any(e.op == "exposure" and e.params.ev > 0 for e in c.plan.edits)
+    # the same product 1.3 stops over on the velvet is not brightened further
+    over = crit(_on_white(scene, 2 ** 1.3, level=0.0))
+    assert not any(e.op == "exposure" and e.params.ev > 0 for e in over.plan.edits)
+    # the product three stops under on the velvet is still under-exposed: what is lit is dim too
+    dim = crit(_on_white(scene, 2 ** -3.0, level=0.0))
+    assert black_background(dim.measurements) == 1.0
+    assert any(f.attribute == "exposure" and f.direction == "under" and f.severity >= 0.3 for f in dim.findings)
+    assert any(e.op == "exposure" and e.params.ev > 1.0 for e in dim.plan.edits)

@@ -44,11 +44,13 @@ GAIN_REF = (0.0, -3.0)
 # how far under white the top of a good photo's histogram sits (headroom_ev of the 72 clean photos:
 # median 0.05 stop, 90th percentile 0.54, 95th 0.74, at most 1.19)
 HIGHLIGHT_DEPTH = 0.75
-# the share of the frame's border white in every channel (``exposure.clipped_border``) over which
-# the clipped white is read as a background (``background``): on 300 train-split photos over-exposed
-# by a gain (+0.7, +1.3, +2.0 EV, then clipped) the border's white share is at most 0.32 / 0.52 / 0.69
-# at the 99th percentile (good photos with any clipping: 0.21), a product on a white seamless near 1
-WHITE_BACKGROUND = (0.6, 0.85)
+# the share of the frame's border white in every channel (``exposure.clipped_border``), or crushed
+# to black (``crushed_border``), over which that white or black is read as a background
+# (``background``, ``black_background``): on 300 train-split photos over-exposed by a gain (+0.7,
+# +1.3, +2.0 EV, then clipped) the border's white share is at most 0.32 / 0.52 / 0.69 at the 99th
+# percentile (good photos with any clipping: 0.21); under-exposed by -1, -2, -3 EV (8-bit), its
+# black share 0.27 / 0.48 / 0.63; a product on a white seamless or black velvet near 1
+BACKGROUND_BORDER = (0.6, 0.85)
 
 
 def _pct(x: float) -> str:
@@ -101,24 +103,42 @@ def _compensation_words(meta: Metadata | None, sign: int) -> str:
 def background(m: dict[str, float]) -> float:
     """0..1: how far the frame's clipped white is a background around what it shows (a product on a
     white seamless, a page, a subject against a blown sky): the share of the frame's border that is
-    white in every channel, over WHITE_BACKGROUND. There the white holds nothing to judge exposure
+    white in every channel, over BACKGROUND_BORDER. There the white holds nothing to judge exposure
     by, and darkening only greys it: the exposure is read on the content that holds detail."""
-    return linear_ramp(m.get("exposure.clipped_border", 0.0), *WHITE_BACKGROUND)
+    return linear_ramp(m.get("exposure.clipped_border", 0.0), *BACKGROUND_BORDER)
+
+
+def black_background(m: dict[str, float]) -> float:
+    """0..1: the same for a black background (a product on black velvet, a low-key studio shot): the
+    share of the frame's border crushed to black, over BACKGROUND_BORDER, less any white one. There
+    the black says nothing of the exposure, and brightening only greys it: the exposure is read on
+    the pixels not crushed."""
+    return min(linear_ramp(m.get("exposure.crushed_border", 0.0), *BACKGROUND_BORDER), 1.0 - background(m))
+
+
+def _blend_log(value: float, others: tuple[tuple[float, float], ...]) -> float:
+    """exp of ``value``'s log moved toward each (weight, other)'s log by its weight."""
+    out = math.log(max(value, 1e-5))
+    for w, other in others:
+        if w > 0.0:
+            out = (1.0 - w) * out + w * math.log(max(other, 1e-5))
+    return math.exp(out)
 
 
 def _key_ev(m: dict[str, float]) -> float:
-    """The scene key (log-average luminance) in stops from mid-grey; where the clipped white is the
-    background (``background``), the key of the content that holds detail."""
-    key = m["exposure.key"]
-    b = background(m)
-    if b > 0.0:
-        key = math.exp((1.0 - b) * math.log(max(key, 1e-4)) + b * math.log(max(m["exposure.key_unclipped"], 1e-4)))
+    """The scene key (log-average luminance) in stops from mid-grey; where the white or the black
+    is the background (``background``, ``black_background``), the key of the content."""
+    key = _blend_log(m["exposure.key"], ((background(m), m.get("exposure.key_unclipped", m["exposure.key"])),
+                                         (black_background(m), m.get("exposure.key_lit", m["exposure.key"]))))
     return math.log2(max(key, 1e-4) / MID_KEY)
 
 
 def _median_ev(m: dict[str, float]) -> float:
-    """The frame's median luminance in stops from mid-grey."""
-    return math.log2(max(m["exposure.median"], 1e-5) / MID_KEY)
+    """The frame's median luminance in stops from mid-grey (of the pixels not crushed, where the black
+    is the background: ``black_background``)."""
+    lit = m.get("exposure.median_lit", m["exposure.median"])
+    median = _blend_log(m["exposure.median"], ((black_background(m), lit),))
+    return math.log2(max(median, 1e-5) / MID_KEY)
 
 
 def _floor_ev(m: dict[str, float]) -> float:
@@ -637,7 +657,7 @@ def clipping_findings(m, meta, found):
             reason += f"; {UNRECOVERABLE}, so they are left white"
         out.append(Finding("highlights", "clipped", sev, 0.9, {"clipped": c}, reason))
     k = m["exposure.crushed"]
-    sev = ramp(k, "crushed") * (0.5 if "under" in exp else 1.0)
+    sev = ramp(k, "crushed") * (0.5 if "under" in exp else 1.0) * (1.0 - black_background(m))  # black on purpose
     if sev:
         out.append(Finding("shadows", "crushed", sev, 0.8, {"crushed": k},
                            f"{_pct(k)} of the pixels are crushed to black"))

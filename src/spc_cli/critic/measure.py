@@ -56,6 +56,8 @@ def measure_exposure(proxy: torch.Tensor) -> dict[str, float]:
     white background around a product, a page, a blown sky behind a subject).
     ``key_unclipped``, ``p_lo_unclipped``: the key and the floor of the pixels with no channel at
     white (the content that holds detail; the whole frame's where less than 2 % of it does).
+    ``crushed_border``: share of the frame's outermost pixels crushed to black (a product on black
+    velvet); ``key_lit``, ``median_lit``: the key and the median of the pixels not crushed.
     """
     y = luminance(proxy)[0]
     maxc = proxy.amax(dim=0)
@@ -68,6 +70,12 @@ def measure_exposure(proxy: torch.Tensor) -> dict[str, float]:
     p_lo_unclipped = quantiles(y[held], [0.01])[0] if content else y_lo
     white = proxy.amin(dim=0) >= CLIP
     border = torch.cat([white[0], white[-1], white[1:-1, 0], white[1:-1, -1]])
+    dark = y <= BLACK
+    dark_border = torch.cat([dark[0], dark[-1], dark[1:-1, 0], dark[1:-1, -1]])
+    lit = ~dark
+    shown = float(lit.float().mean()) >= 0.02
+    key_lit = float(torch.exp(logs[lit].mean())) if shown else key
+    median_lit = quantiles(y[lit], [0.5])[0] if shown else y_med
     p_hi, p_top = quantiles(maxc, [0.995, 0.999])
     return {
         "key": key,
@@ -79,10 +87,13 @@ def measure_exposure(proxy: torch.Tensor) -> dict[str, float]:
         "headroom_ev": -math.log2(max(p_hi, 1e-4)),
         "clipped": float(white.float().mean()),
         "clipped_any": float((maxc >= CLIP).float().mean()),
-        "crushed": float((y <= BLACK).float().mean()),
+        "crushed": float(dark.float().mean()),
         "clipped_border": float(border.float().mean()),
         "key_unclipped": key_unclipped,
         "p_lo_unclipped": p_lo_unclipped,
+        "crushed_border": float(dark_border.float().mean()),
+        "key_lit": key_lit,
+        "median_lit": median_lit,
     }
 
 
