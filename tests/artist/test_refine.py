@@ -396,15 +396,29 @@ def test_a_cast_read_after_edits_that_keep_greys_grey_never_refuses_them():
     # the brightening cannot have cast the blue: it is the photo's own light, and the fix stands
     chosen, notes = refine(photo(0.1), exposure_plan(1.0), LightOnceBrightCritic(), PipelineArtist())
     assert chosen.edits[0].strength == 1.0
-    assert notes[0].endswith("accepted; reads white_balance (cool): the photo's own light, which edits that keep "
-                             "greys grey cannot have cast")
-    # with a colour edit in the plan the cast may be the plan's own doing: it vetoes as before
-    wb = Edit("white_balance", OPS["white_balance"].params(red=1.02, green=1.0, blue=0.98), "warm", "x",
-              "white_balance", 1.0)
-    coloured = EditPlan(exposure_plan(1.0).edits + [wb])
-    assert not keeps_greys(coloured) and keeps_greys(exposure_plan(1.0))
-    chosen, notes = refine(photo(0.1), coloured, LightOnceBrightCritic(), PipelineArtist())
+    assert notes[0].endswith("accepted; reads white_balance (cool): the photo's own light, which edits that move "
+                             "no grey that way cannot have cast")
+    # a white balance in the plan that cools may have cast the blue itself: it vetoes as before
+    from spc_cli.artist.refine import casts_toward
+
+    def wb(red: float, green: float, blue: float) -> Edit:
+        return Edit("white_balance", OPS["white_balance"].params(red=red, green=green, blue=blue), "x", "x",
+                    "white_balance", 1.0)
+
+    cooling = EditPlan(exposure_plan(1.0).edits + [wb(0.98, 1.0, 1.02)])
+    assert not keeps_greys(cooling) and keeps_greys(exposure_plan(1.0))
+    assert casts_toward(cooling, "cool") > 0.03
+    chosen, notes = refine(photo(0.1), cooling, LightOnceBrightCritic(), PipelineArtist())
     assert "rejected: new white_balance (cool)" in notes[0]
+    # one that warms, or moves only the green-magenta axis, cannot have: the fix stands
+    for other in (wb(1.02, 1.0, 0.98), wb(0.99, 1.02, 0.99)):
+        plan_ = EditPlan(exposure_plan(1.0).edits + [other])
+        assert casts_toward(plan_, "cool") <= 0.005
+        chosen, notes = refine(photo(0.1), plan_, LightOnceBrightCritic(), PipelineArtist())
+        assert "rejected" not in notes[0] and "reads white_balance (cool)" in notes[0]
+    # an edit that colours greys otherwise (a saturation change) is never taken to keep them
+    sat = Edit("saturation", OPS["saturation"].params(saturation=0.3), "x", "x", "saturation", 1.0)
+    assert casts_toward(EditPlan([sat]), "cool") == float("inf")
     # every op the loop trusts to keep greys grey does so, set well away from neutral: a textured
     # grey stays grey through each, and each changes it
     import dataclasses

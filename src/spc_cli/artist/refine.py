@@ -8,14 +8,16 @@ ceiling: a dark frame with lamps reads as under-exposed at most at 0.6), when th
 finding asks for falls or the frame's brightness moves toward it instead (``saturated_progress``).
 A new finding (an attribute and direction the original did not have) vetoes when it is an
 overshoot of what the plan fixes ("under" turned "over", a cast turned the other way) or at
-least as severe as the worst finding the plan answers; a milder one that the correction reveals (a darkened over-exposure that now reads a little flat, a
-brightened dark photo that shows its noise) is noted and left out of the score: a fix is never
-refused for it. Nor for a new white-balance finding after edits that keep greys grey
-(``GREY_KEEPING``): they cannot cast a colour, so what the critic reads is the light the photo
-had, which its estimate did not see as the photo was (dark or clipped pixels left out). A
-brightening may not push highlights that were below white into clipping beyond ``CLIP_SHARE``
-of the frame; when it would, the same plan with its exposure capped where the highlights stay
-below white is tried before weaker strengths.
+least as severe as the worst finding the plan answers; a milder one that the correction reveals
+(a darkened over-exposure that now reads a little flat, a brightened dark photo that shows its
+noise) is noted and left out of the score: a fix is never refused for it. Nor for a new
+white-balance finding toward which the edits move no grey (``casts_toward``: edits that keep greys
+grey, ``GREY_KEEPING``, and a white balance pushing the other way or along the other axis):
+they cannot have cast it, so what the critic reads is the light the photo had, which its
+estimate did not see as the photo was (dark or clipped pixels left out). A brightening may not
+push highlights that were below white into clipping beyond ``CLIP_SHARE`` of the frame; when it
+would, the same plan with its exposure capped where the highlights stay below white is tried
+before weaker strengths.
 Strengths are tried from strong to weak; the first acceptable one wins, and 0 (leave the
 photo as it is) is the fallback. Every try is written to ``notes`` for the sidecar.
 Pixel-scale ops (denoise, sharpen) are left out of the loop and kept as planned, and the
@@ -84,13 +86,36 @@ def keeps_greys(plan: EditPlan) -> bool:
     return all(e.op in GREY_KEEPING for e in plan.edits)
 
 
+CAST_PUSH = 0.005  # log units toward a cast's direction under which a plan does not push greys that way
+
+
+def casts_toward(plan: EditPlan, direction: str) -> float:
+    """How far ``plan`` moves a grey toward a cast's ``direction`` (warm, cool, green, magenta), in
+    log units of R/B or G/sqrt(RB): 0 for edits that keep greys grey, a white balance's gains along
+    that axis (negative where they push the other way), and infinity for any other edit (a
+    saturation change, a dehaze's airlight, a local white balance)."""
+    push = 0.0
+    for e in plan.edits:
+        if e.op in GREY_KEEPING:
+            continue
+        if e.op != "white_balance" or direction not in ("warm", "cool", "green", "magenta"):
+            return math.inf
+        p = e.effective()
+        warm = math.log(max(p.red, 1e-6) / max(p.blue, 1e-6))
+        tint = math.log(max(p.green, 1e-6) / math.sqrt(max(p.red * p.blue, 1e-12)))
+        push += {"warm": warm, "cool": -warm, "green": tint, "magenta": -tint}[direction]
+    return push
+
+
 def _split_new(after: Critique, new: list[tuple[str, str]], before: Critique, fixes: set[str],
-               greys_kept: bool = False) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str]]]:
+               plan: EditPlan | None = None) -> tuple[list[tuple[str, str]], list[tuple[str, str]],
+                                                       list[tuple[str, str]]]:
     """(vetoing, tolerated, light) new findings. An overshoot of an attribute the plan fixes vetoes,
     and so does a new finding at least as severe as the worst finding the plan answers (with none
-    answered, every new finding vetoes); a milder one the correction reveals is tolerated. With
-    ``greys_kept`` (every edit maps a grey to a grey), a new white-balance finding is the photo's
-    own light, which the edits made readable and cannot have made, however severe: ``light``,
+    answered, every new finding vetoes); a milder one the correction reveals is tolerated. A new
+    white-balance finding toward which ``plan`` moves no grey (``casts_toward``: every edit keeps
+    greys grey, or its white balance pushes the other way or along the other axis) is the photo's
+    own light, which the edits made readable and cannot have cast, however severe: ``light``,
     tolerated too."""
     worst = max((f.severity for f in before.findings if f.attribute in fixes), default=0.0)
     sev = {(f.attribute, f.direction): f.severity for f in after.findings}
@@ -100,7 +125,7 @@ def _split_new(after: Critique, new: list[tuple[str, str]], before: Critique, fi
         overshoot = (a, OPPOSITE.get(d, "")) in had and a in fixes
         if overshoot:
             veto.append((a, d))
-        elif greys_kept and a == "white_balance":
+        elif a == "white_balance" and plan is not None and casts_toward(plan, d) <= CAST_PUSH:
             light.append((a, d))
         else:
             (veto if sev[(a, d)] >= worst else tolerated).append((a, d))
@@ -318,7 +343,7 @@ def _loop(photo: Photo, plan: EditPlan, critic: Critic, artist: Artist, strength
             new = _new(after, had, skip)
             if new != [("contrast", "low")]:
                 break  # only a washed-out result is worth a second try with levels
-        veto, tolerated, light = _split_new(after, new, before, fixes, keeps_greys(full_plan))
+        veto, tolerated, light = _split_new(after, new, before, fixes, full_plan)
         drop = frozenset(tolerated + light)
         s0, s1 = _score(before, skip, reported=bool(drop)), _score(after, skip, drop)
         clipped = _clipped_by_brightening(artist, small, full_plan)
@@ -341,7 +366,7 @@ def _loop(photo: Photo, plan: EditPlan, critic: Critic, artist: Artist, strength
         reveals = ("; reveals milder " + ", ".join(f"{a} ({d})" for a, d in tolerated)) if tolerated else ""
         if light:
             reveals += ("; reads " + ", ".join(f"{a} ({d})" for a, d in light)
-                        + ": the photo's own light, which edits that keep greys grey cannot have cast")
+                        + ": the photo's own light, which edits that move no grey that way cannot have cast")
         if why:
             notes.append(f"{head}, rejected: " + "; ".join(why) + reveals)
             return None, clipped
