@@ -81,11 +81,6 @@ def _new(after: Critique, had: set[tuple[str, str]], skip: frozenset[str]) -> li
     return sorted(_issues(after, skip) - had)
 
 
-def keeps_greys(plan: EditPlan) -> bool:
-    """Whether every edit of ``plan`` maps a grey to a grey (``GREY_KEEPING``)."""
-    return all(e.op in GREY_KEEPING for e in plan.edits)
-
-
 CAST_PUSH = 0.005  # log units toward a cast's direction under which a plan does not push greys that way
 
 

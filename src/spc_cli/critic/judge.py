@@ -145,10 +145,7 @@ def _floor_ev(m: dict[str, float]) -> float:
     """The frame's floor (1st percentile of luminance) in stops from mid-grey; where the clipped
     white is the background (``background``), the floor of the content that holds detail."""
     floor = m.get("exposure.p_lo", MID_KEY * 2.0 ** FLOOR_EV)
-    b = background(m)
-    if b > 0.0:
-        floor = math.exp((1.0 - b) * math.log(max(floor, 1e-5))
-                         + b * math.log(max(m.get("exposure.p_lo_unclipped", floor), 1e-5)))
+    floor = _blend_log(floor, ((background(m), m.get("exposure.p_lo_unclipped", floor)),))
     return math.log2(max(floor, 1e-5) / MID_KEY)
 
 
