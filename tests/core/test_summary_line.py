@@ -40,7 +40,10 @@ def doc(plan=(), applied=(), refine=(), before=43.0, after=None, findings=(FINDI
     (doc([{"op": "dehaze"}], [], ["strength 1.0: score 50 -> 49, rejected"], before=50),
      "score 50; left as it was: the closed loop refused dehaze (the score did not rise)"),
     (doc([], [], findings=[], before=99, after=99), "score 99 -> 99; left as it was: nothing needs fixing"),
-    (doc([], [], before=70), "score 70; left as it was"),  # a finding the critic has no edit for
+    # a finding the critic has no edit for is named
+    (doc([], [], before=70), "score 70; left as it was: reads under-exposed, with no edit planned for it"),
+    (doc([], [], before=80, findings=[{"attribute": "exposure", "direction": "over", "severity": 0.2}]),
+     "score 80; left as it was"),  # a minor one is not
     (doc([EXPOSURE], [], before=55), "score 55; left as it was"),  # strength 0, no closed loop
     ({"plan": [], "applied": []}, "left as it was: nothing needs fixing"),  # an old sidecar without scores
     # an op that left the photo alone after all says why, alone or after the edits that were made

@@ -200,7 +200,17 @@ def what_was_done(doc: dict[str, Any]) -> str:
         if not planned and any(f.get("attribute") == "highlights" and UNRECOVERABLE in (f.get("reason") or "")
                                for f in findings):
             return head + "left as it was: its clipped white holds nothing to bring back" + tail
-        return head + "left as it was" + (f": {alone[0]}" if alone else "") + tail
+        if alone:
+            return head + f"left as it was: {alone[0]}" + tail
+        # a finding the critic reported without an edit for it (its correction too small to change
+        # the photo visibly, a sharpening that would raise visible noise): named, not passed over
+        from ..critic.advise import _SHORT
+
+        seen = [_SHORT.get((f.get("attribute"), f.get("direction"))) for f in findings if f.get("severity", 1.0) >= 0.3]
+        seen = [w for w in seen if w]
+        if seen and not planned:
+            return head + f"left as it was: reads {' and '.join(seen[:2])}, with no edit planned for it{tail}"
+        return head + "left as it was" + tail
     eased = [n.split(":")[0] for n in doc.get("refine", []) if n.endswith("accepted") and not n.startswith("strength 1.0")]
     return (head + "; ".join(words) + (f" (eased to {eased[0]})" if eased else "") + "".join(f"; {n}" for n in alone)
             + tail)
