@@ -46,4 +46,5 @@ def test_the_shipped_model_reads_its_features_and_a_larger_offset_is_never_evide
         shifted = {k: v - size if k.startswith("white_balance.warmth") else v for k, v in m.items()}
         scores.append(CM.cast_score(shifted))
     assert all(b >= a for a, b in zip(scores, scores[1:])) and scores[-1] > scores[0]
-    assert 0.0 <= CM.cast_confidence(m) <= 1.0 and 0.0 < CM.cast_probability(m) < 1.0
+    score = CM.cast_score(m)
+    assert 0.0 <= CM.cast_confidence(score) <= 1.0 and 0.0 < CM.cast_probability(score) < 1.0

@@ -411,8 +411,14 @@ _SHORT = {
 }
 
 
+def finding_words(attribute: str, direction: str) -> str | None:
+    """What a finding says of the photo in a few words ("under-exposed", "too warm (an orange
+    cast)"), or None for an attribute and direction with no words of their own."""
+    return _SHORT.get((attribute, direction))
+
+
 def _short(f: Finding) -> str:
-    words = _SHORT.get((f.attribute, f.direction), f"off in {f.attribute.replace('_', ' ')}")
+    words = finding_words(f.attribute, f.direction) or f"off in {f.attribute.replace('_', ' ')}"
     strong = "much " if words.startswith("too ") else "very "  # "much too warm", not "very too warm"
     degree = "slightly " if f.severity < 0.45 else (strong if f.severity >= 0.8 else "")
     return degree + words

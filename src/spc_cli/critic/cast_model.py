@@ -91,12 +91,12 @@ def cast_score(m: dict[str, float]) -> float:
     return z
 
 
-def cast_confidence(m: dict[str, float]) -> float:
-    """0 below ``CAST_RAMP``'s start (no cast read), rising to 1 at its end (a sure cast)."""
+def cast_confidence(score: float) -> float:
+    """Of a ``cast_score``: 0 below ``CAST_RAMP``'s start (no cast read), rising to 1 at its end (a sure cast)."""
     lo, hi = CAST_RAMP
-    return min(1.0, max(0.0, (cast_score(m) - lo) / (hi - lo)))
+    return min(1.0, max(0.0, (score - lo) / (hi - lo)))
 
 
-def cast_probability(m: dict[str, float]) -> float:
-    """The model's probability of a cast (for the reason's wording)."""
-    return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, cast_score(m)))))
+def cast_probability(score: float) -> float:
+    """Of a ``cast_score``: the model's probability of a cast (for the reason's wording)."""
+    return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, score))))

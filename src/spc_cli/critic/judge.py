@@ -445,14 +445,14 @@ def _white_balance(m, meta, _):
     # (cast_model.py, fitted on photographs under casts and as they are) decides; how much is
     # undone grows with its certainty, from the part beyond good photos' spread
     # (``cast_correction``) to the whole offset from where good photos sit
-    score = cast_score(m)
-    sure = cast_confidence(m)
+    model = score = cast_score(m)  # the model's own reading; ``score`` may be raised below
+    sure = cast_confidence(model)
     _, dw, dt, _, _ = cast_frame(w, t, m["white_balance.spread"])
     measured = {"warmth": w, "tint": t, "distance": d, "spread": m["white_balance.spread"],
                 "cast_score": round(score, 3)}
     reason = (f"the neutral-looking areas lean {{}} (illuminant estimate R/B {math.exp(w):.2f}, "
               f"G/sqrt(R*B) {math.exp(t):.2f}")
-    odds = (f"the cast model gives it {cast_probability(m):.0%} and reports a cast from "
+    odds = (f"the cast model gives it {cast_probability(model):.0%} and reports a cast from "
             f"{1 / (1 + math.exp(-CAST_RAMP[0])):.0%}")
     why = f"the estimators and what the frame holds read a light of that colour, not the scene's own ({odds})"
     if m["white_balance.spread"] < CAST_AGREE and rule_sev >= PRESENT:

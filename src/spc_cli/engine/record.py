@@ -204,10 +204,10 @@ def what_was_done(doc: dict[str, Any]) -> str:
             return head + f"left as it was: {alone[0]}" + tail
         # a finding the critic reported without an edit for it (its correction too small to change
         # the photo visibly, a sharpening that would raise visible noise): named, not passed over
-        from ..critic.advise import _SHORT
+        from ..critic.advise import finding_words
 
-        seen = [_SHORT.get((f.get("attribute"), f.get("direction"))) for f in findings if f.get("severity", 1.0) >= 0.3]
-        seen = [w for w in seen if w]
+        seen = [w for f in findings if f.get("severity", 1.0) >= 0.3
+                if (w := finding_words(f.get("attribute"), f.get("direction")))]
         if seen and not planned:
             return head + f"left as it was: reads {' and '.join(seen[:2])}, with no edit planned for it{tail}"
         return head + "left as it was" + tail
