@@ -23,6 +23,7 @@ from ..colour import linear_to_srgb, srgb_level_to_linear
 from ..photo import Metadata
 from .base import Finding
 from .cast_model import CAST_RAMP, cast_confidence, cast_probability, cast_score
+from .exposure_model import over_gate, over_score
 from .judge_detail import high_gain, noise_findings, sharpness_findings
 from .thresholds import (DARKEST_KEEP, FLAT_LEVEL, MONOCHROME, PRESENT, REGION_SHIFT, WB_CENTRE, above_white,
                          colourless, linear_ramp, ramp, toned)
@@ -233,7 +234,33 @@ def over_correction(m: dict[str, float], clipped: float | None = None) -> float:
     return min(2.0, max(bound, lift))
 
 
-def _exposure(m, meta, _, cast: bool | None = None):
+def lights_in_frame(m: dict[str, float]) -> bool:
+    """Light sources in frame: the brightest 0.1 % near white while next to nothing clips (in a dark
+    frame, a night or low-key scene exposed for its lights)."""
+    return m.get("exposure.p_top", 0.0) >= 0.85 and m["exposure.clipped_any"] < 0.01
+
+
+def _exposure(m, meta, _, cast: bool | None = None, gated: bool = True):
+    """The thresholds' exposure finding (``_exposure_reading``); an over-exposure's severity scaled by
+    the exposure model's second opinion (``exposure_model.over_gate``) unless ``gated`` is False."""
+    found = _exposure_reading(m, meta, cast)
+    if not gated:
+        return found
+    out = []
+    for f in found:
+        if f.direction == "over":
+            score = over_score(m)
+            gate = over_gate(score)
+            reason = f.reason if gate >= 1.0 else (
+                f"{f.reason}; but photos measured like this are {'more often' if gate > 0 else 'nearly always'} "
+                "bright scenes well exposed")
+            f = Finding(f.attribute, f.direction, f.severity * gate, f.confidence,
+                        {**f.measured, "over_score": score}, reason)
+        out.append(f)
+    return out
+
+
+def _exposure_reading(m, meta, cast: bool | None = None):
     key = m["exposure.key"]
     hr = m["exposure.headroom_ev"]
     # a colour cast scales one or two channels up, and where the scene is bright those clip
@@ -248,9 +275,7 @@ def _exposure(m, meta, _, cast: bool | None = None):
     night = _night_prior(meta)
     key_ev = _key_ev(m)
     if under >= over and under > 0:
-        # light sources in frame (the brightest 0.1% near white while the frame is dark) read as
-        # a night or low-key scene exposed for its lights
-        lights = 1.0 if m.get("exposure.p_top", 0.0) >= 0.85 and m["exposure.clipped_any"] < 0.01 else 0.0
+        lights = float(lights_in_frame(m))
         # camera-processed noise of a high gain: the camera had already raised its gain for a dim
         # scene, so the dimness is more likely the scene's, and a push would amplify that noise
         gain = high_gain(m)
