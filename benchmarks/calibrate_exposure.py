@@ -53,28 +53,50 @@ RAMP = 1.0  # log-odds from the ramp's start to its end
 CACHE = Path(__file__).resolve().parent / "_work" / "exposure.npz"  # git-ignored
 
 
-def _other(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Another defect on top, as photos have them (or none, a sixth of the time)."""
+OTHER = ("cast", "saturation", "tone", "haze", "noise")  # the other defects a sample may carry
+
+
+def other_defect(x: np.ndarray, rng: np.random.Generator, kinds: tuple[str, ...] = OTHER) -> np.ndarray:
+    """Another defect on top, one of ``kinds`` (cast, saturation, tone, haze, noise, blur, exposure), as
+    photos have them, or none (one draw in len(kinds) + 1)."""
     from spc_cli.learn import defects as DF
 
-    k = int(rng.integers(0, 6))
-    if k == 0:
+    k = int(rng.integers(0, len(kinds) + 1))
+    kind = kinds[k] if k < len(kinds) else None
+    if kind == "cast":
         lg, _ = DF.draw_cast(rng, DF._logu(rng, 0.05, 1.0))
         x, _ = DF.apply_cast(x, rng, lg)
-    elif k == 1:
+    elif kind == "saturation":
         x, _ = DF.apply_saturation(x, rng, float(np.exp(rng.uniform(-0.8, 0.6))))
-    elif k == 2:
+    elif kind == "tone":
         x, *_ = DF.apply_tone(x, rng, bool(rng.random() < 0.6), float(rng.uniform(0.1, 0.4)))
-    elif k == 3:
+    elif kind == "haze":
         x, _ = DF.apply_haze(x, rng, float(rng.uniform(0.1, 0.5)))
-    elif k == 4:
+    elif kind == "noise":
         x, _ = DF.apply_noise(np.clip(x, 0.0, 1.0), rng, DF._logu(rng, 1.0, 10.0))
+    elif kind == "blur":
+        x, _ = DF.apply_blur(x, rng, DF._logu(rng, 0.6, 4.0))
+    elif kind == "exposure":
+        x, _ = DF.apply_exposure(np.clip(x, 0.0, 1.0), rng, float(rng.choice([-1.0, 1.0]) * rng.uniform(0.5, 2.0)))
     return np.clip(x, 0.0, None).astype(np.float32)
+
+
+def good_crop(photo: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A crop of ``photo`` as the critic reads one (``SIZES``), with the small deviations every good photo
+    has: a tenth of a stop, a trace of cast (linear float32)."""
+    from spc_cli.learn import defects as DF
+
+    x = DF.crop_and_size(photo, rng, SIZES)
+    x = x * np.float32(2.0 ** float(np.clip(rng.normal(0, 0.1), -0.25, 0.25)))
+    lg = np.array([rng.normal(0, 0.02), rng.normal(0, 0.015), rng.normal(0, 0.02)])
+    lg -= lg.mean()
+    return x * np.exp(lg - DF.LUMA @ lg).astype(np.float32)
 
 
 def measurements(lin: np.ndarray) -> dict[str, float]:
     """The analytic critic's measurements of a linear (H, W, 3) crop stored as 8-bit sRGB, with the
-    thresholds' over-exposure severity before the gate ("rule.over", 0 where it finds none)."""
+    thresholds' over-exposure severity before the gate ("rule.over", 0 where it finds none) and their
+    flat (low contrast) severity before the flat model ("rule.flat")."""
     import torch
 
     from spc_cli.colour import linear_to_srgb, srgb_to_linear
@@ -89,6 +111,8 @@ def measurements(lin: np.ndarray) -> dict[str, float]:
     m = AnalyticCritic().measure(Photo(pixels=t, meta=meta))
     found = [f.severity for f in J._exposure(m, None, [], gated=False) if f.direction == "over"]
     m["rule.over"] = found[0] if found else 0.0
+    flat = J._contrast(m, None, J._exposure(m, None, []), modelled=False)
+    m["rule.flat"] = flat[0].severity if flat else 0.0
     return m
 
 
@@ -108,19 +132,15 @@ def photo_samples(job: tuple[int, str, str, int]) -> list[tuple[list[float], int
     lo, hi = THRESHOLDS["exposure"]
     out = []
     for k in range(GOOD + OVER):
-        x = DF.crop_and_size(photo, rng, SIZES)
-        x = x * np.float32(2.0 ** float(np.clip(rng.normal(0, 0.1), -0.25, 0.25)))
-        lg = np.array([rng.normal(0, 0.02), rng.normal(0, 0.015), rng.normal(0, 0.02)])  # a good photo's
-        lg -= lg.mean()  # trace of cast
-        x = x * np.exp(lg - DF.LUMA @ lg).astype(np.float32)
+        x = good_crop(photo, rng)
         if k < GOOD:
             label = 0
             if rng.random() < 0.5:
-                x = _other(x, rng)
+                x = other_defect(x, rng)
         else:
             ev = DF._logu(rng, 0.1, 2.5)
             if rng.random() < 0.4:  # a veil or a cast meets the light before the camera renders it
-                x = _other(x, rng)
+                x = other_defect(x, rng)
             x, _ = DF.apply_exposure(np.clip(x, 0.0, 1.0), rng, ev)
             label = 1 if ev >= hi else (0 if ev <= lo else -1)
         m = measurements(np.clip(x, 0.0, 1.0))

@@ -476,3 +476,33 @@ def test_a_finding_held_at_its_ceiling_is_judged_by_how_far_the_frame_moved():
     # a brightening of less than a tenth of a stop is no progress
     chosen, notes = refine(photo(0.01), exposure_plan(0.05), HeldCritic(), PipelineArtist())
     assert chosen.edits[0].strength == 0.0 and "score did not rise" in notes[0]
+
+
+class FadedOnceDarkCritic:
+    """Over-exposed above a mean of 0.3; below it, a low contrast as severe (the flat model's reading of a
+    darkened frame whose white fell) with the thresholds' own reading ``rule``."""
+
+    name, version = "fake", "0"
+
+    def __init__(self, rule: float):
+        self.rule = rule
+
+    def critique(self, photos):
+        from spc_cli.critic.advise import score_for
+
+        out = []
+        for p in photos:
+            m = float(p.pixels.mean())
+            fs = [Finding("exposure", "over", 1.0, 1.0, {"key_ev": m}, "bright")] if m > 0.3 else [
+                Finding("contrast", "low", 1.0, 0.8, {"rule_severity": self.rule}, "faded")]
+            out.append(Critique(score=score_for(fs), summary="", findings=fs))
+        return out
+
+
+@pytest.mark.parametrize("rule, accepted", [(0.1, True), (1.0, False)])
+def test_a_new_low_contrast_vetoes_by_the_thresholds_reading_not_the_flat_models(rule, accepted):
+    chosen, notes = refine(photo(0.5), exposure_plan(-1.0), FadedOnceDarkCritic(rule), PipelineArtist())
+    if accepted:  # the darkening lowered the white, as it must: it left a black, so the fix stands
+        assert chosen.edits[0].strength == 1.0 and notes[0].endswith("accepted; reveals milder contrast (low)")
+    else:  # the thresholds see neither a black nor a white left: washed out by the edit, refused
+        assert "rejected: new contrast (low)" in notes[0]

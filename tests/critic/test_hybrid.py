@@ -87,10 +87,29 @@ def test_the_exposure_reading_asks_the_networks_white_balance(critics, scene, ma
 
     seen, judge = [], H.judge
 
-    def spy(m, meta=None, cast=None):
+    def spy(m, meta=None, cast=None, veil=None):
         seen.append(cast)
-        return judge(m, meta, cast=cast)
+        return judge(m, meta, cast=cast, veil=veil)
 
     monkeypatch.setattr(H, "judge", spy)
     c, got = findings(critics[0], make(scene))
     assert seen == [found] and (("white_balance", "warm") in {f[:2] for f in got}) == bool(found)
+
+
+def test_the_contrast_reading_asks_the_networks_haze(critics, scene, monkeypatch):
+    """A veil the network finds lifts the black as a fade does: the flat model is then not consulted
+    (``veil`` True), where no veil is found the analytic haze reading decides (None)."""
+    from spc_cli.critic import hybrid as H
+
+    seen, judge = [], H.judge
+
+    def spy(m, meta=None, cast=None, veil=None):
+        seen.append(veil)
+        return judge(m, meta, cast=cast, veil=veil)
+
+    monkeypatch.setattr(H, "judge", spy)
+    for lin, veiled in ((scene, False), (0.3 * scene + 0.7 * 0.8, True)):
+        seen.clear()
+        c, got = findings(critics[0], lin)
+        assert (("haze", "present") in {f[:2] for f in got}) == veiled
+        assert seen == [True if veiled else None]

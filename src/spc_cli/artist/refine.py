@@ -46,6 +46,7 @@ import math
 from collections.abc import Sequence
 
 from ..critic.base import Critic, Critique
+from ..critic.thresholds import PRESENT
 from ..photo import Photo
 from ..plan import Edit, EditPlan, instruction_for
 from ..pooling import PROXY_EDGE  # the critic's proxy: the loop judges on the one it measured, cached once
@@ -111,9 +112,11 @@ def _split_new(after: Critique, new: list[tuple[str, str]], before: Critique, fi
     white-balance finding toward which ``plan`` moves no grey (``casts_toward``: every edit keeps
     greys grey, or its white balance pushes the other way or along the other axis) is the photo's
     own light, which the edits made readable and cannot have cast, however severe: ``light``,
-    tolerated too."""
+    tolerated too. A new low contrast is weighed by the thresholds' own reading (``rule_severity``:
+    neither a black nor a white left), not by the flat model's certainty."""
     worst = max((f.severity for f in before.findings if f.attribute in fixes), default=0.0)
     sev = {(f.attribute, f.direction): f.severity for f in after.findings}
+    flat = _washed_out(after)
     had = {(f.attribute, f.direction) for f in before.findings}
     veto, tolerated, light = [], [], []
     for a, d in new:
@@ -122,9 +125,23 @@ def _split_new(after: Critique, new: list[tuple[str, str]], before: Critique, fi
             veto.append((a, d))
         elif a == "white_balance" and plan is not None and casts_toward(plan, d) <= CAST_PUSH:
             light.append((a, d))
+        elif (a, d) == ("contrast", "low"):
+            # how washed out the edits left the frame is the thresholds' reading (neither a black nor a
+            # white left), not the flat model's certainty that the photo is a faded rendering: a
+            # darkened over-exposure has lowered its white by design, which the model was not shown
+            (veto if flat >= worst else tolerated).append((a, d))
         else:
             (veto if sev[(a, d)] >= worst else tolerated).append((a, d))
     return veto, tolerated, light
+
+
+def _washed_out(critique: Critique) -> float:
+    """The severity of a low-contrast finding by the thresholds' own reading (``rule_severity``: neither
+    a black nor a white left), not by the flat model's certainty that a photo is a faded rendering; 0
+    without one. What an edit left is weighed by it: a darkened over-exposure has lowered its white and
+    a dehazed frame keeps a trace of its veil, which the model was not shown."""
+    return next((f.measured.get("rule_severity", f.severity) for f in critique.findings
+                 if (f.attribute, f.direction) == ("contrast", "low")), 0.0)
 
 
 def _score(critique: Critique, skip: frozenset[str], drop: frozenset[tuple[str, str]] = frozenset(),
@@ -324,7 +341,8 @@ def _loop(photo: Photo, plan: EditPlan, critic: Critic, artist: Artist, strength
 
     def attempt(candidate: EditPlan, label: str) -> tuple[EditPlan | None, float]:
         """Render and judge one try; (the plan when accepted, else None; newly clipped share)."""
-        # a try that dehazes and whose only new finding is low contrast gets a black point: what
+        # a try that dehazes and whose only new finding is low contrast (washed out by the thresholds'
+        # reading, ``_washed_out``) gets a black point: what
         # the veil still lifts (dehaze keeps 5% of it and a transmission floor) once other edits
         # have moved white (darkening an over-exposed, hazy photo); a light-toned photo without
         # a veil has no black point to restore
@@ -336,7 +354,7 @@ def _loop(photo: Photo, plan: EditPlan, critic: Critic, artist: Artist, strength
             rendered = _render(artist, small, full_plan)
             after = critique(rendered)
             new = _new(after, had, skip)
-            if new != [("contrast", "low")]:
+            if new != [("contrast", "low")] or _washed_out(after) < PRESENT:
                 break  # only a washed-out result is worth a second try with levels
         veto, tolerated, light = _split_new(after, new, before, fixes, full_plan)
         drop = frozenset(tolerated + light)

@@ -45,7 +45,10 @@ class HybridCritic(LearnedCritic):
         # leans the network leaves; with the network's call alone, 3 more and 1 fewer false
         # over-exposures on the validation set)
         cast = any(f.attribute == "white_balance" and f.severity >= PRESENT for f in network) or None
-        analytic = judge(m, photo.meta, cast=cast)
+        # a veil the network finds lifts the black as a fade does: the contrast reading is then the
+        # thresholds' (judge._contrast), as where the analytic haze reading finds one
+        veil = any(f.attribute == "haze" and f.severity >= PRESENT for f in network) or None
+        analytic = judge(m, photo.meta, cast=cast, veil=veil)
         # haze over part of the frame (the distance veiled, the nearest ground clear): the
         # network, taught veils over the whole frame, finds 2 in 49 such photos, the analytic
         # critic's regional reading 23 (docs/critic.md, "Haze over part of the frame"); it

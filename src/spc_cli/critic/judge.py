@@ -23,6 +23,7 @@ from ..colour import linear_to_srgb, srgb_level_to_linear
 from ..photo import Metadata
 from .base import Finding
 from .cast_model import CAST_RAMP, cast_confidence, cast_probability, cast_score
+from .contrast_model import FADE_BLACK, FLAT_RAMP, flat_confidence, flat_probability, flat_score
 from .exposure_model import over_gate, over_score
 from .judge_detail import high_gain, noise_findings, sharpness_findings
 from .thresholds import (DARKEST_KEEP, FLAT_LEVEL, MONOCHROME, PRESENT, REGION_SHIFT, WB_CENTRE, above_white,
@@ -58,13 +59,16 @@ def _pct(x: float) -> str:
     return f"{100 * x:.0f}%" if x >= 0.01 else f"{100 * x:.1f}%"
 
 
-def judge(m: dict[str, float], meta: Metadata | None = None, cast: bool | None = None) -> list[Finding]:
+def judge(m: dict[str, float], meta: Metadata | None = None, cast: bool | None = None,
+          veil: bool | None = None) -> list[Finding]:
     """All findings with severity > 0 (present or minor), each citing its numbers. ``cast``: whether
     a colour cast was found, where another reader judges white balance (the hybrid critic's
-    network); None, the white-balance reading here decides (the exposure reading asks)."""
+    network); None, the white-balance reading here decides (the exposure reading asks). ``veil``:
+    the same for haze (the contrast reading asks)."""
     out: list[Finding] = []
     exposure = _exposure if cast is None else (lambda m_, meta_, found: _exposure(m_, meta_, found, cast))
-    for fn in (exposure, _white_balance, _haze, _contrast, _saturation, noise_findings, sharpness_findings,
+    contrast = _contrast if veil is None else (lambda m_, meta_, found: _contrast(m_, meta_, found, veil=veil))
+    for fn in (exposure, _white_balance, _haze, contrast, _saturation, noise_findings, sharpness_findings,
                clipping_findings):
         out += [f for f in fn(m, meta, out) if f.severity > 0.0]
     return out
@@ -527,12 +531,46 @@ def _reads_dark(m: dict[str, float]) -> bool:
 
 
 # ----------------------------------------------------------------------------- contrast
-def _contrast(m, meta, found):
+def _blurred(m: dict[str, float], meta: Metadata | None) -> bool:
+    """Whether the sharpness reading finds the frame blurred (where the measurements hold it)."""
+    return "sharpness.scale_gain" in m and any(f.severity >= PRESENT for f in sharpness_findings(m, meta, []))
+
+
+def _contrast(m, meta, found, modelled: bool = True, veil: bool | None = None):
+    """A faded rendering: read by the flat model (``contrast_model.flat_score``) unless ``modelled`` is
+    False (the thresholds' reading alone, ``min(black, 1 - white)``, which calibrate_contrast.py compares
+    the model with). What the thresholds see that the model does not take for a fade stays below an
+    edit (``LEAN_SEVERITY``). The model reads colour photos with a lifted black (``FADE_BLACK``), what
+    it was fitted on; a nearly colourless one (``MONOCHROME``: a grey wall, a black-and-white print) is
+    the thresholds', and so is a veiled one (a haze finding, or ``veil`` where another reader judges
+    haze) and a blurred one (a blur averages the darkest and brightest pixels inward, as a fade lifts
+    them)."""
     black, white = m["contrast.black"], m["contrast.white"]
     rng = m["contrast.range"]
     # washed out: neither a true black nor a true white anywhere in the frame
     lift = min(black, 1.0 - white)
-    sev = ramp(lift, "flat")
+    sev = rule = ramp(lift, "flat")
+    measured = {"range": rng, "black": black, "white": white, "lift": lift, "rule_severity": rule,
+                "black_min": m.get("contrast.black_min", black), "white_max": m.get("contrast.white_max", white)}
+    reason = (f"nothing in the frame is black or white: the darkest channel stays above {black:.2f} and the "
+              f"brightest below {white:.2f} (sRGB levels), so the tones span only {rng:.2f} of the lightness scale")
+    if modelled:
+        score = flat_score(m)
+        measured["flat_score"] = round(score, 3)
+        if veil is None:
+            veil = any(f.attribute == "haze" and f.severity >= PRESENT for f in found)
+        if m.get("saturation.grey_share", 0.0) > MONOCHROME or veil or _blurred(m, meta):
+            # a nearly colourless photo or a veiled one, which the model was not fitted on (a veil lifts
+            # the black as a fade does, and the haze reading names it), or a blurred one, whose darkest
+            # and brightest pixels the blur averaged inward as a fade would lift them: the thresholds'
+            pass
+        elif score >= FLAT_RAMP[0] and black >= FADE_BLACK:
+            sev = max(rule, PRESENT + (1.0 - PRESENT) * flat_confidence(score))
+            reason = (f"the tones span only {rng:.2f} of the lightness scale: the darkest channel stays above "
+                      f"{black:.2f} and the brightest below {white:.2f} (sRGB levels), as a faded rendering leaves "
+                      f"them (the flat model gives it {flat_probability(score):.0%})")
+        else:
+            sev = min(rule, LEAN_SEVERITY)
     if not sev:
         return []
     conf = 0.8
@@ -540,14 +578,11 @@ def _contrast(m, meta, found):
     # to be missing (a photo both hazy and flat has both findings)
     explained = [f.attribute for f in found if f.attribute == "exposure" and f.severity >= PRESENT]
     if explained or _reads_dark(m):
-        sev *= 0.3  # an exposure error explains the short range; fix that first
+        # an exposure error explains the short range; fix that first (with the flat model, below an
+        # edit: its certainty would otherwise keep a third of it present)
+        sev = min(sev * 0.3, LEAN_SEVERITY) if modelled else sev * 0.3
         conf *= 0.5
-    reason = (f"nothing in the frame is black or white: the darkest channel stays above {black:.2f} and the "
-              f"brightest below {white:.2f} (sRGB levels), so the tones span only {rng:.2f} of the lightness scale")
-    return [Finding("contrast", "low", sev, conf, {"range": rng, "black": black, "white": white, "lift": lift,
-                                                    "black_min": m.get("contrast.black_min", black),
-                                                    "white_max": m.get("contrast.white_max", white)},
-                    reason)]
+    return [Finding("contrast", "low", sev, conf, measured, reason)]
 
 
 # --------------------------------------------------------------------------- saturation
