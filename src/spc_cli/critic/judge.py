@@ -256,7 +256,7 @@ def _exposure(m, meta, _, cast: bool | None = None, gated: bool = True):
             score = over_score(m)
             gate = over_gate(score)
             reason = f.reason if gate >= 1.0 else (
-                f"{f.reason}; but photos measured like this are {'more often' if gate > 0 else 'nearly always'} "
+                f"{f.reason}; but photos measured like this are {'often' if gate > 0 else 'nearly always'} "
                 "bright scenes well exposed")
             f = Finding(f.attribute, f.direction, f.severity * gate, f.confidence,
                         {**f.measured, "over_score": score}, reason)
@@ -578,8 +578,9 @@ def _contrast(m, meta, found, modelled: bool = True, veil: bool | None = None):
     # to be missing (a photo both hazy and flat has both findings)
     explained = [f.attribute for f in found if f.attribute == "exposure" and f.severity >= PRESENT]
     if explained or _reads_dark(m):
-        # an exposure error explains the short range; fix that first (with the flat model, below an
-        # edit: its certainty would otherwise keep a third of it present)
+        # an exposure error explains the short range; fix that first: below an edit (a third of a sure
+        # fade would still be planned beside the exposure's fix; the thresholds-alone reading that
+        # calibrate_contrast.py compares with keeps its third)
         sev = min(sev * 0.3, LEAN_SEVERITY) if modelled else sev * 0.3
         conf *= 0.5
     return [Finding("contrast", "low", sev, conf, measured, reason)]
