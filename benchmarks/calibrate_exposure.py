@@ -50,10 +50,8 @@ SIZES = (256, 768)
 # of the good samples the thresholds flag, the share whose score stays under the ramp's start
 GOOD_KEPT = 0.3
 RAMP = 1.0  # log-odds from the ramp's start to its end
-CACHE = Path(__file__).resolve().parent / "_work" / "exposure.npz"  # git-ignored
-
-
 OTHER = ("cast", "saturation", "tone", "haze", "noise")  # the other defects a sample may carry
+CACHE = Path(__file__).resolve().parent / "_work" / "exposure.npz"  # git-ignored
 
 
 def other_defect(x: np.ndarray, rng: np.random.Generator, kinds: tuple[str, ...] = OTHER) -> np.ndarray:

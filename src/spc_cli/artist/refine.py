@@ -342,10 +342,9 @@ def _loop(photo: Photo, plan: EditPlan, critic: Critic, artist: Artist, strength
     def attempt(candidate: EditPlan, label: str) -> tuple[EditPlan | None, float]:
         """Render and judge one try; (the plan when accepted, else None; newly clipped share)."""
         # a try that dehazes and whose only new finding is low contrast (washed out by the thresholds'
-        # reading, ``_washed_out``) gets a black point: what
-        # the veil still lifts (dehaze keeps 5% of it and a transmission floor) once other edits
-        # have moved white (darkening an over-exposed, hazy photo); a light-toned photo without
-        # a veil has no black point to restore
+        # reading, ``_washed_out``) gets a black point: what the veil still lifts (dehaze keeps 5% of
+        # it and a transmission floor) once other edits have moved white (darkening an over-exposed,
+        # hazy photo); a light-toned photo without a veil has no black point to restore
         dehazes = any(e.op == "dehaze" for e in candidate.edits)
         tries = [levels] if levels is not None else ([None, "added"] if dehazes else [None])
         for lv in tries:
