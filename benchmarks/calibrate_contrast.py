@@ -33,7 +33,6 @@ Reads ../shared/data/train; exits 0 when it is absent.
 from __future__ import annotations
 
 import sys
-from multiprocessing import Pool
 from pathlib import Path
 
 import numpy as np
@@ -42,9 +41,9 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import report  # noqa: E402
-from benchmarks.calibrate_exposure import good_crop, measurements, other_defect  # noqa: E402
-from benchmarks.calibrate_mixed_light import fit, print_constants  # noqa: E402
-from benchmarks.data import split_photos, training_photo_args  # noqa: E402
+from benchmarks.calibrate_exposure import fitted_samples, good_crop, measurements, other_defect  # noqa: E402
+from benchmarks.calibrate_mixed_light import print_constants  # noqa: E402
+from benchmarks.data import training_photo_args  # noqa: E402
 
 GOOD, FADED = 4, 3  # samples per photo
 FALSE_ALARMS = 0.02  # share of good samples where the ramp starts
@@ -91,19 +90,8 @@ def main() -> int:
         return 0
     from spc_cli.critic.contrast_model import FADE_BLACK, FLAT_FEATURES
 
-    jobs = [(i, path, split, args.seed) for i, path, split in split_photos(root, args.limit)]
-    with Pool(2) as pool:
-        rows = [r for rs in pool.imap(photo_samples, jobs, chunksize=4) for r in rs]
-    x = np.array([r[0] for r in rows], dtype=np.float64)
-    label = np.array([r[1] for r in rows])
-    rule = np.array([r[2] for r in rows])
-    split = np.array([r[3] for r in rows])
-    good = np.array([r[4] for r in rows])
-    CACHE.parent.mkdir(exist_ok=True)  # for a look at other fits
-    np.savez(CACHE, x=x, label=label, rule=rule, split=split, good=good, names=np.array(FLAT_FEATURES))
-    fitted = (split == "train") & (label >= 0)
-    mean, scale, weights, bias = fit(x[fitted], label[fitted].astype(np.float64))
-    score = ((x - mean) / scale) @ weights + bias
+    x, label, rule, split, good, model, score = fitted_samples(photo_samples, root, args.limit, args.seed,
+                                                               FLAT_FEATURES, CACHE)
     start = float(np.quantile(score[(split == "train") & good], 1 - FALSE_ALARMS))
     lifted = x[:, FLAT_FEATURES.index("contrast.black")] >= FADE_BLACK  # where judge._contrast consults it
     table = []
@@ -117,7 +105,7 @@ def main() -> int:
                        ["samples of", "reader", "good", "good flagged", "faded", "found"], table,
                        "good: the photos as they are (half with another defect); faded: from 18 % of the range.")
     print("\n# constants for spc_cli/critic/contrast_model.py:")
-    print_constants("FLAT", mean, scale, weights, bias, (start, start + RAMP))
+    print_constants("FLAT", *model, (start, start + RAMP))
     return 0
 
 

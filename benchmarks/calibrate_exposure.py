@@ -146,25 +146,32 @@ def photo_samples(job: tuple[int, str, str, int]) -> list[tuple[list[float], int
     return out
 
 
+def fitted_samples(samples, root: Path, limit: int, seed: int, names: tuple[str, ...], cache: Path):
+    """``samples`` (a ``photo_samples``: (features, label, the thresholds' severity, split, good) per sample)
+    over the train and tune split photos, in two worker processes, as arrays (x, label, rule, split,
+    good), saved to ``cache`` for a look at other fits; the logistic model fitted on the train split's
+    labelled samples ((mean, scale, weights, bias), ``fit``) and every sample's score."""
+    jobs = [(i, path, split, seed) for i, path, split in split_photos(root, limit)]
+    with Pool(2) as pool:
+        rows = [r for rs in pool.imap(samples, jobs, chunksize=4) for r in rs]
+    x = np.array([r[0] for r in rows], dtype=np.float64)
+    label, rule, split, good = (np.array([r[k] for r in rows]) for k in (1, 2, 3, 4))
+    cache.parent.mkdir(exist_ok=True)
+    np.savez(cache, x=x, label=label, rule=rule, split=split, good=good, names=np.array(names))
+    fitted = (split == "train") & (label >= 0)
+    model = fit(x[fitted], label[fitted].astype(np.float64))
+    mean, scale, weights, bias = model
+    return x, label, rule, split, good, model, ((x - mean) / scale) @ weights + bias
+
+
 def main() -> int:
     args, root = training_photo_args(__doc__, seed=29)
     if root is None:
         return 0
     from spc_cli.critic.exposure_model import OVER_FEATURES
 
-    jobs = [(i, path, split, args.seed) for i, path, split in split_photos(root, args.limit)]
-    with Pool(2) as pool:
-        rows = [r for rs in pool.imap(photo_samples, jobs, chunksize=4) for r in rs]
-    x = np.array([r[0] for r in rows], dtype=np.float64)
-    label = np.array([r[1] for r in rows])
-    rule = np.array([r[2] for r in rows])
-    split = np.array([r[3] for r in rows])
-    good = np.array([r[4] for r in rows])
-    CACHE.parent.mkdir(exist_ok=True)  # for a look at other fits
-    np.savez(CACHE, x=x, label=label, rule=rule, split=split, good=good, names=np.array(OVER_FEATURES))
-    fitted = (split == "train") & (label >= 0)
-    mean, scale, weights, bias = fit(x[fitted], label[fitted].astype(np.float64))
-    score = ((x - mean) / scale) @ weights + bias
+    x, label, rule, split, good, model, score = fitted_samples(photo_samples, root, args.limit, args.seed,
+                                                               OVER_FEATURES, CACHE)
     start = float(np.quantile(score[(split == "train") & good & (rule >= 0.3)], GOOD_KEPT))
     gate = np.clip((score - start) / RAMP, 0.0, 1.0)
     table = []
@@ -179,7 +186,7 @@ def main() -> int:
                        ["samples of", "reader", "good", "good flagged", "over-exposed", "found"], table,
                        "good: the photos as they are (half with another defect); over-exposed: from half a stop.")
     print("\n# constants for spc_cli/critic/exposure_model.py:")
-    print_constants("OVER", mean, scale, weights, bias, (start, start + RAMP))
+    print_constants("OVER", *model, (start, start + RAMP))
     return 0
 
 
