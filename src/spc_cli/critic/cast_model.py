@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 
-from .thresholds import WB_CENTRE
+from .thresholds import WB_CENTRE, linear_ramp, logistic_score
 
 # each estimator's offset from where good photos sit (WB_CENTRE), one side of one axis at a time
 # ("warm grey_edge": how much warmer than WB_CENTRE the grey-edge estimate is, 0 where it is
@@ -85,16 +85,12 @@ def cast_features(m: dict[str, float], names: tuple[str, ...] | None = None) -> 
 
 def cast_score(m: dict[str, float]) -> float:
     """Log-odds that the photo measured as ``m`` carries a cast (its light's colour is not the scene's)."""
-    z = CAST_BIAS
-    for v, mu, sd, w in zip(cast_features(m), CAST_MEAN, CAST_SCALE, CAST_WEIGHTS):
-        z += w * (v - mu) / sd
-    return z
+    return logistic_score(cast_features(m), CAST_MEAN, CAST_SCALE, CAST_WEIGHTS, CAST_BIAS)
 
 
 def cast_confidence(score: float) -> float:
     """Of a ``cast_score``: 0 below ``CAST_RAMP``'s start (no cast read), rising to 1 at its end (a sure cast)."""
-    lo, hi = CAST_RAMP
-    return min(1.0, max(0.0, (score - lo) / (hi - lo)))
+    return linear_ramp(score, *CAST_RAMP)
 
 
 def cast_probability(score: float) -> float:

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import math
 
+from .thresholds import linear_ramp, logistic_score
+
 # the measurements the model reads, as ``flat_features`` computes them from a critic's measurements
 FLAT_FEATURES = ("contrast.black", "contrast.white", "contrast.black_min", "contrast.white_max", "contrast.range",
                  "haze.dark_p10", "haze.veil", "key_ev", "median_ev", "floor_ev", "exposure.headroom_ev",
@@ -65,16 +67,12 @@ def flat_features(m: dict[str, float]) -> list[float]:
 
 def flat_score(m: dict[str, float]) -> float:
     """Log-odds that the photo measured as ``m`` is a faded rendering rather than its scene's own tones."""
-    z = FLAT_BIAS
-    for v, mu, sd, w in zip(flat_features(m), FLAT_MEAN, FLAT_SCALE, FLAT_WEIGHTS):
-        z += w * (v - mu) / sd
-    return z
+    return logistic_score(flat_features(m), FLAT_MEAN, FLAT_SCALE, FLAT_WEIGHTS, FLAT_BIAS)
 
 
 def flat_confidence(score: float) -> float:
     """Of a ``flat_score``: 0 below ``FLAT_RAMP``'s start (no fade read), rising to 1 at its end (a sure one)."""
-    lo, hi = FLAT_RAMP
-    return min(1.0, max(0.0, (score - lo) / (hi - lo)))
+    return linear_ramp(score, *FLAT_RAMP)
 
 
 def flat_probability(score: float) -> float:

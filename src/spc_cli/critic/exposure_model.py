@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import math
 
+from .thresholds import linear_ramp, logistic_score
+
 # the measurements the model reads, as ``over_features`` computes them from a critic's measurements
 OVER_FEATURES = ("key_ev", "median_ev", "floor_ev", "headroom_ev", "top_ev", "p5_ev", "clipped_any_ev", "clipped_ev",
                  "under", "over", "lights", "contrast.white", "contrast.black")
@@ -64,14 +66,10 @@ def over_features(m: dict[str, float]) -> list[float]:
 
 def over_score(m: dict[str, float]) -> float:
     """Log-odds that the photo measured as ``m`` is over-exposed rather than a bright scene well exposed."""
-    z = OVER_BIAS
-    for v, mu, sd, w in zip(over_features(m), OVER_MEAN, OVER_SCALE, OVER_WEIGHTS):
-        z += w * (v - mu) / sd
-    return z
+    return logistic_score(over_features(m), OVER_MEAN, OVER_SCALE, OVER_WEIGHTS, OVER_BIAS)
 
 
 def over_gate(score: float) -> float:
     """Of an ``over_score``: 0 below ``OVER_RAMP``'s start (a bright good photo's reading), rising to 1 at its
     end; the thresholds' over-exposure severity is scaled by it."""
-    lo, hi = OVER_RAMP
-    return min(1.0, max(0.0, (score - lo) / (hi - lo)))
+    return linear_ramp(score, *OVER_RAMP)

@@ -105,6 +105,13 @@ def linear_ramp(x: float, lo: float, hi: float) -> float:
     return min(1.0, max(0.0, (x - lo) / (hi - lo)))
 
 
+def logistic_score(values: list[float], mean: tuple[float, ...], scale: tuple[float, ...],
+                   weights: tuple[float, ...], bias: float) -> float:
+    """The log-odds of a fitted logistic model (``cast_model``, ``exposure_model``, ``contrast_model``):
+    ``bias`` plus each standardised value times its weight."""
+    return bias + sum(w * (v - mu) / sd for v, mu, sd, w in zip(values, mean, scale, weights))
+
+
 def ramp(x: float, key: str) -> float:
     """The severity of deficit ``x`` on ``T[key]``'s scale."""
     return linear_ramp(x, *T[key])
