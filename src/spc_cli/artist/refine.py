@@ -103,6 +103,12 @@ def casts_toward(plan: EditPlan, direction: str) -> float:
     return push
 
 
+def _worst_answered(before: Critique, fixes: set[str]) -> float:
+    """The severity of the worst finding of ``before`` that the plan answers (0 where it answers none):
+    what a new or growing finding is weighed against."""
+    return max((f.severity for f in before.findings if f.attribute in fixes), default=0.0)
+
+
 def _split_new(after: Critique, new: list[tuple[str, str]], before: Critique, fixes: set[str],
                plan: EditPlan | None = None) -> tuple[list[tuple[str, str]], list[tuple[str, str]],
                                                        list[tuple[str, str]]]:
@@ -114,7 +120,7 @@ def _split_new(after: Critique, new: list[tuple[str, str]], before: Critique, fi
     own light, which the edits made readable and cannot have cast, however severe: ``light``,
     tolerated too. A new low contrast is weighed by the thresholds' own reading (``rule_severity``:
     neither a black nor a white left), not by the flat model's certainty."""
-    worst = max((f.severity for f in before.findings if f.attribute in fixes), default=0.0)
+    worst = _worst_answered(before, fixes)
     sev = {(f.attribute, f.direction): f.severity for f in after.findings}
     flat = _washed_out(after)
     had = {(f.attribute, f.direction) for f in before.findings}
@@ -194,7 +200,7 @@ def saturated_progress(before: Critique, after: Critique, fixes: set[str]) -> st
 def _worse_elsewhere(before: Critique, after: Critique, fixes: set[str]) -> bool:
     """Whether a reported finding the plan does not answer grew as severe as the worst one it
     answers (a try whose score fell is then not taken for progress: what fell was not milder)."""
-    worst = max((f.severity for f in before.findings if f.attribute in fixes), default=0.0)
+    worst = _worst_answered(before, fixes)
     was = {(f.attribute, f.direction): f.severity for f in before.findings}
     return any(g.attribute not in fixes and g.severity > was.get((g.attribute, g.direction), 0.0)
                and g.severity >= worst for g in after.findings)

@@ -21,9 +21,7 @@ and ends two units of log-odds above it. ``judge._white_balance`` makes the find
 
 from __future__ import annotations
 
-import math
-
-from .thresholds import WB_CENTRE, linear_ramp, logistic_score
+from .thresholds import WB_CENTRE, linear_ramp, logistic_probability, logistic_score
 
 # each estimator's offset from where good photos sit (WB_CENTRE), one side of one axis at a time
 # ("warm grey_edge": how much warmer than WB_CENTRE the grey-edge estimate is, 0 where it is
@@ -95,4 +93,4 @@ def cast_confidence(score: float) -> float:
 
 def cast_probability(score: float) -> float:
     """Of a ``cast_score``: the model's probability of a cast (for the reason's wording)."""
-    return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, score))))
+    return logistic_probability(score)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 
-from .thresholds import linear_ramp, logistic_score
+from .thresholds import linear_ramp, logistic_probability, logistic_score
 
 # the measurements the model reads, as ``flat_features`` computes them from a critic's measurements
 FLAT_FEATURES = ("contrast.black", "contrast.white", "contrast.black_min", "contrast.white_max", "contrast.range",
@@ -77,4 +77,4 @@ def flat_confidence(score: float) -> float:
 
 def flat_probability(score: float) -> float:
     """Of a ``flat_score``: the model's probability of a fade (for the reason's wording)."""
-    return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, score))))
+    return logistic_probability(score)

@@ -482,7 +482,7 @@ def _white_balance(m, meta, _):
     reason = (f"the neutral-looking areas lean {{}} (illuminant estimate R/B {math.exp(w):.2f}, "
               f"G/sqrt(R*B) {math.exp(t):.2f}")
     odds = (f"the cast model gives it {cast_probability(model):.0%} and reports a cast from "
-            f"{1 / (1 + math.exp(-CAST_RAMP[0])):.0%}")
+            f"{cast_probability(CAST_RAMP[0]):.0%}")
     why = f"the estimators and what the frame holds read a light of that colour, not the scene's own ({odds})"
     if m["white_balance.spread"] < CAST_AGREE and rule_sev >= PRESENT:
         # every estimator reads the same light (a frame filled by a grey card): the estimate is the

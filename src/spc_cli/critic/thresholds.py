@@ -7,6 +7,8 @@ finding is *present* at severity >= ``PRESENT``. How each was calibrated: docs/c
 
 from __future__ import annotations
 
+import math
+
 PRESENT = 0.3
 
 # Where untouched photos' illuminant estimates sit (median of four estimators; log R/B, log
@@ -110,6 +112,11 @@ def logistic_score(values: list[float], mean: tuple[float, ...], scale: tuple[fl
     """The log-odds of a fitted logistic model (``cast_model``, ``exposure_model``, ``contrast_model``):
     ``bias`` plus each standardised value times its weight."""
     return bias + sum(w * (v - mu) / sd for v, mu, sd, w in zip(values, mean, scale, weights))
+
+
+def logistic_probability(score: float) -> float:
+    """The probability a log-odds ``score`` stands for (a fitted model's, for a reason's wording)."""
+    return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, score))))
 
 
 def ramp(x: float, key: str) -> float:
