@@ -1,19 +1,13 @@
 """benchmarks/calibrate_casts.py's samples and the shipped cast model's shape (no data needed)."""
 
 import numpy as np
-from PIL import Image
 
 from benchmarks.calibrate_casts import CAST, GOOD, photo_samples
 from spc_cli.critic import cast_model as CM
 
 
-def test_each_photo_gives_good_samples_and_labelled_casts(tmp_path):
-    rng = np.random.default_rng(0)
-    yy, xx = np.mgrid[0:96, 0:128]
-    img = np.stack([0.3 + 0.4 * xx / 128, 0.4 + 0.2 * yy / 96, 0.5 - 0.3 * xx / 128], -1)
-    img = np.clip(img + rng.normal(0, 0.03, img.shape), 0, 1)
-    path = tmp_path / "photo.png"
-    Image.fromarray((img * 255).astype(np.uint8)).save(path)
+def test_each_photo_gives_good_samples_and_labelled_casts(gradient_photo):
+    path = gradient_photo()
     rows = photo_samples((0, str(path), "train", 23))
     assert len(rows) == GOOD + CAST
     for k, (features, label, direction, rule, split, good) in enumerate(rows):

@@ -1,19 +1,13 @@
 """benchmarks/calibrate_exposure.py's samples (no data needed)."""
 
 import numpy as np
-from PIL import Image
 
 from benchmarks.calibrate_exposure import GOOD, OVER, photo_samples
 from spc_cli.critic import exposure_model as EM
 
 
-def test_each_photo_gives_good_samples_and_labelled_over_exposures(tmp_path):
-    rng = np.random.default_rng(0)
-    yy, xx = np.mgrid[0:96, 0:128]
-    img = np.stack([0.3 + 0.4 * xx / 128, 0.4 + 0.2 * yy / 96, 0.5 - 0.3 * xx / 128], -1)
-    img = np.clip(img + rng.normal(0, 0.03, img.shape), 0, 1)
-    path = tmp_path / "photo.png"
-    Image.fromarray((img * 255).astype(np.uint8)).save(path)
+def test_each_photo_gives_good_samples_and_labelled_over_exposures(gradient_photo):
+    path = gradient_photo()
     rows = photo_samples((0, str(path), "train", 29))
     assert len(rows) == GOOD + OVER
     for k, (features, label, rule, split, good) in enumerate(rows):
