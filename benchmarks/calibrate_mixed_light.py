@@ -2,10 +2,11 @@
 """Fit the gate of the local white balance: when do two regions differ by their light, not their colour?
 
 ``ops.local_white_balance.separation_weight`` decides whether "neutral colours" corrects region
-by region. It reads eleven numbers of the photo (``GATE_FEATURES``: the separations of the
+by region. It reads twelve numbers of the photo (``GATE_FEATURES``: the separations of the
 coolest and warmest regions' lights by their grey worlds and by their achromatic modes, and
 ``gate_features``: where those regions sit in the frame, how bright, how varied in colour and
-how textured they are, and how much of the photo's spread in warmth is large-scale) and
+how textured they are, how much of the photo's spread in warmth is large-scale, and how far
+apart across the frame the two regions lie) and
 weighs them by a logistic model fitted here.
 
 Scenes: the colour photos of the train split of ../shared/data/train (never the development
@@ -79,7 +80,7 @@ def scenes(lin: np.ndarray, rng: np.random.Generator):
 
 
 def features(split: str, root: Path, limit: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(features (n, 11), case names (n,), the mean light's warmth (n,)) over the colour photos of ``split``."""
+    """(features (n, 12), case names (n,), the mean light's warmth (n,)) over the colour photos of ``split``."""
     from spc_cli.colour import area_downscale
     from spc_cli.learn.data import list_photos, load_srgb8, srgb_to_linear
     from spc_cli.ops.local_white_balance import gate_inputs, prepare_local_white_balance

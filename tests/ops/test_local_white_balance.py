@@ -145,7 +145,7 @@ def _srgb8(x: torch.Tensor) -> np.ndarray:
 
 
 def test_neutral_colours_says_when_the_light_read_close_to_two():
-    # 3400 K and 5600 K: the gate's score comes within NEAR_MISS of two lights without reaching
+    # 3600 K and 5400 K: the gate's score comes within NEAR_MISS of two lights without reaching
     # them, so the light is read as one; the record says so and names the hint that takes the
     # regional path in full. Under one light, or two far apart, nothing is added.
     from spc_cli.api import photo_from_array
@@ -153,7 +153,7 @@ def test_neutral_colours_says_when_the_light_read_close_to_two():
     from spc_cli.hints.assemble import NEAR_MISS
     from spc_cli.ops.local_white_balance import GATE_RAMP
 
-    plan = parse_hint("neutral colours", photo_from_array(_srgb8(two_lights(neutral_scene(), 3400.0, 5600.0))))
+    plan = parse_hint("neutral colours", photo_from_array(_srgb8(two_lights(neutral_scene(), 3600.0, 5400.0))))
     rec = plan.records[0]
     assert rec["mode"] == "global" and rec["light"]["weight"] == 0.0
     assert GATE_RAMP[0] - NEAR_MISS < rec["light"]["score"] <= GATE_RAMP[0]
@@ -170,7 +170,7 @@ def test_neutral_colours_says_when_the_regional_share_is_partial():
     from spc_cli.api import photo_from_array
     from spc_cli.hints import parse_hint
 
-    srgb = _srgb8(two_lights(neutral_scene(), 3200.0, 5600.0))
+    srgb = _srgb8(two_lights(neutral_scene(), 3400.0, 5600.0))
     rec = parse_hint("neutral colours", photo_from_array(srgb)).records[0]
     assert rec["mode"] == "local" and 0.0 < rec["light"]["weight"] < 0.95
     assert rec["note"].startswith("the regional correction in part (") and "'fix the mixed light'" in rec["note"]

@@ -25,10 +25,10 @@ region and removed per pixel:
   (``benchmarks/calibrate_mixed_light.py``) reads two lights: how far apart the coolest and the
   warmest large regions' lights are as lights differ (mostly in warmth, along the black-body
   locus), by their grey worlds and by their achromatic modes, and what tells that apart from
-  scene colour (where those regions sit, how bright, varied and textured they are, how much of
-  the colour varies over large areas): a photo read as under one light gets exactly the global
-  white balance, whatever ``local`` says. ``local = 0`` is the global white balance too (the
-  gains of ``critic.advise.wb_gains``).
+  scene colour (where those regions sit and how far apart across the frame, how bright, varied
+  and textured they are, how much of the colour varies over large areas): a photo read as
+  under one light gets exactly the global white balance, whatever ``local`` says. ``local = 0``
+  is the global white balance too (the gains of ``critic.advise.wb_gains``).
 """
 
 from __future__ import annotations
@@ -68,17 +68,19 @@ NEAR = 0.15  # log-chromaticity distance from a window's mode at which a pixel's
 # grey worlds and by their achromatic modes) overlap between one light and two: scene colour
 # fools each in its own way (a blue sky over orange rock moves the grey world; a big orange or
 # blue surface can be a region's mode). What else tells them apart: where the regions sit (a
-# cool region at the top is often sky), how bright, how varied in colour and how textured they
-# are, and how much of the photo's spread in warmth is large-scale (a light changes colour over
-# large areas, surfaces at their edges). The weight ramps in from the score of the 98th
+# cool region at the top is often sky), how far apart across the frame they lie (a sky lies above
+# the ground it lights; a window and a lamp light a room from its sides as often as from above),
+# how bright, how varied in colour and how textured they are, and how much of the photo's spread
+# in warmth is large-scale (a light changes colour over large areas, surfaces at their edges).
+# The weight ramps in from the score of the 98th
 # percentile of one-light scenes (GATE_RAMP).
 GATE_FEATURES = ("separation", "mode_separation", "cool_height", "cool_luminance", "cool_spread", "cool_texture",
-                 "warm_height", "warm_luminance", "warm_spread", "warm_texture", "large_scale")
-GATE_MEAN = (0.9779, 1.123, 0.4154, 0.03927, 0.5017, 0.2248, 0.5854, -0.1738, 0.5708, 0.2782, 0.5152)
-GATE_SCALE = (1.035, 0.7958, 0.2565, 0.7041, 0.4143, 0.1594, 0.2383, 0.6605, 0.4497, 0.1524, 0.1954)
-GATE_WEIGHTS = (0.1653, 2.291, 0.3814, -0.3664, 0.1042, 0.4299, -0.1005, -0.166, 0.4694, -0.1307, 1.201)
-GATE_BIAS = 1.667
-GATE_RAMP = (2.265, 3.265)
+                 "warm_height", "warm_luminance", "warm_spread", "warm_texture", "large_scale", "apart")
+GATE_MEAN = (0.9779, 1.123, 0.4154, 0.03927, 0.5017, 0.2248, 0.5854, -0.1738, 0.5708, 0.2782, 0.5152, 0.5067)
+GATE_SCALE = (1.035, 0.7958, 0.2565, 0.7041, 0.4143, 0.1594, 0.2383, 0.6605, 0.4497, 0.1524, 0.1954, 0.2517)
+GATE_WEIGHTS = (0.1415, 2.162, 0.3606, -0.3646, 0.07386, 0.3773, -0.06886, -0.162, 0.4869, -0.1138, 1.082, 0.5788)
+GATE_BIAS = 1.801
+GATE_RAMP = (2.106, 3.106)
 # the gate fades out where the photo's mean light (log R/B) is beyond what the two-light scenes
 # it was fitted on show (their 0.5th and 99.5th percentiles), over WARMTH_PAD
 GATE_WARMTH = (-0.5997, 2.476)
@@ -197,8 +199,11 @@ def gate_features(g: torch.Tensor, s: torch.Tensor, warmth: torch.Tensor, usable
     by their regions' grey worlds (radius ``rc``), each: its height in the frame (0 top, 1
     bottom; a blue sky above warm ground is one light), its log2 luminance against the photo's,
     the spread of its pixels' warmth (a vivid surface varies; a light tints everything alike)
-    and its fine luminance texture; and how much of the pixels' spread in warmth the regions
-    keep (a light changes colour over large areas, surfaces change it at their edges)."""
+    and its fine luminance texture; how much of the pixels' spread in warmth the regions
+    keep (a light changes colour over large areas, surfaces change it at their edges); and how
+    far apart across the frame the two parts lie (their mean columns, 0 to 1: a blue sky above
+    warm ground under one light lies straight above it; a window and a lamp often light a room
+    from either side)."""
     warmth, lg = warmth[0, 0], g[0, 0]
     coarse = log_chroma(box_mean(w1 * s, rc) / box_mean(w1, rc).clamp(min=1e-8))[0, 0]
     u = usable[0, 0] > 0
@@ -208,13 +213,16 @@ def gate_features(g: torch.Tensor, s: torch.Tensor, warmth: torch.Tensor, usable
                        torch.tensor([PART, 1 - PART], device=g.device))
     tex = (lg - F.avg_pool2d(lg[None, None], 5, 1, 2, count_include_pad=False)[0, 0]).abs()
     rows = torch.linspace(0, 1, lg.shape[0], device=g.device).view(-1, 1).expand_as(lg)
-    out = []
+    cols = torch.linspace(0, 1, lg.shape[1], device=g.device).view(1, -1).expand_as(lg)
+    out, across = [], []
     for side in (coarse <= q[0], coarse >= q[1]):
         m = u & side
         if not bool(m.any()):
             m = u
         out += [rows[m].mean(), lg[m].mean() - lg[u].mean(), warmth[m].std(correction=0), tex[m].mean()]
+        across.append(cols[m].mean())
     out.append(coarse[u].std(correction=0) / warmth[u].std(correction=0).clamp(min=1e-6))
+    out.append((across[1] - across[0]).abs())
     return torch.stack(out).view(1, -1, 1, 1)
 
 
