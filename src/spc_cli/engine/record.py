@@ -10,7 +10,6 @@ from typing import Any
 
 from .. import sidecar
 from ..errors import OutputError
-from ..hints import hint_record
 from ..plan import EditPlan
 from .jobs import Job
 from .settings import Settings
@@ -69,6 +68,8 @@ def document(photo, critique, plan: EditPlan, rendered, timings: dict[str, float
              hint_plan: EditPlan | None, settings: Settings, backends: dict[str, Any],
              result: dict[str, Any] | None = None, series: dict[str, Any] | None = None) -> dict[str, Any]:
     """The sidecar record of one photo, before its output is written (``write_record`` adds it)."""
+    if hint_plan is not None:
+        from ..hints import hint_record  # the hint grammar's tables: built only for a run with a hint
     return sidecar.build(
         photo_info=_input_info(photo), output_info=None, critique=critique.to_dict(), plan=plan.to_list(),
         applied=[a.to_dict() for a in rendered.applied], backends=backends,
