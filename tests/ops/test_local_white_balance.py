@@ -295,3 +295,19 @@ def test_the_gate_reads_half_precision_photos_as_float_ones():
             ctx = prepare_local_white_balance(x.to(dtype))
             assert gate_inputs(ctx).dtype == torch.float32
             assert float(separation_weight(ctx)) == pytest.approx(float(separation_weight(ref)), abs=0.05)
+
+
+def test_the_gate_reads_how_far_apart_across_the_frame_the_two_lights_lie():
+    # the same two lights split left | right and cool above warm: 'apart' (the coolest and warmest
+    # parts' distance across the frame, 0 to 1) is far larger for the first (the second's is the
+    # scene's own colours: which side of each half is coolest), and the side-by-side split scores
+    # higher (a cool light above a warm one is what a sky above warm ground under one light
+    # looks like)
+    from spc_cli.ops.local_white_balance import GATE_FEATURES, gate_inputs, gate_score
+
+    side = two_lights(neutral_scene())
+    stacked = two_lights(neutral_scene(288, 192).transpose(-1, -2), 6500.0, 3000.0).transpose(-1, -2)
+    k = GATE_FEATURES.index("apart")
+    a, b = (prepare_local_white_balance(x) for x in (side, stacked))
+    assert float(gate_inputs(a)[0, k]) > float(gate_inputs(b)[0, k]) + 0.3
+    assert float(gate_score(a)) > float(gate_score(b))
