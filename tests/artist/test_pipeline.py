@@ -262,3 +262,21 @@ def test_tables_render_into_the_codes_when_in_place_is_allowed():
     frozen = _coded()
     frozen.codes.flags.writeable = False  # Pillow's arrays: rendered into a new buffer
     assert np.array_equal(PipelineArtist(inplace=True).render([frozen], [plan])[0].photo.codes, kept)
+
+
+def test_replay_of_an_older_local_white_balance_step_renders_only_what_it_still_renders_exactly():
+    # version 3's gate reads one more feature: a regional share the gate weighs (gate 1) is
+    # refused from versions 1 and 2; a global white balance (local 0) and a version-2 step with
+    # gate 0 (the regional share in full) render as version 3 renders them
+    from spc_cli.errors import ParamError
+
+    x = scene(1, 32, 40)[0]
+    glob = {"warmth": 0.4, "tint": 0.05, "local": 0.0, "region": 0.08}
+    assert torch.equal(replay(x, [{"op": "local_white_balance", "version": 1, "params": glob}]),
+                       replay(x, [{"op": "local_white_balance", "version": 3, "params": {**glob, "gate": 1.0}}]))
+    full = {**glob, "local": 1.0, "gate": 0.0}
+    assert torch.equal(replay(x, [{"op": "local_white_balance", "version": 2, "params": full}]),
+                       replay(x, [{"op": "local_white_balance", "version": 3, "params": full}]))
+    for version, params in ((1, {**glob, "local": 1.0}), (2, {**glob, "local": 1.0, "gate": 1.0})):
+        with pytest.raises(ParamError, match=f"local_white_balance version {version} cannot be replayed"):
+            replay(x, [{"op": "local_white_balance", "version": version, "params": params}])

@@ -334,7 +334,7 @@ def steps_from_applied(applied: list[dict]) -> list[Edit]:
         if version > spec.params.version:
             raise ParamError(f"{step['op']} version {step['version']} is newer than this spc "
                              f"(knows {spec.params.version})")
-        if version < spec.params.version and version not in spec.params.replays:
+        if version < spec.params.version and not spec.params.replays_step(version, step["params"]):
             raise ParamError(f"{step['op']} version {version} cannot be replayed: this spc renders {step['op']} "
                              f"version {spec.params.version}, whose pixels differ (see docs/artist.md); "
                              f"enhance the input again instead")

@@ -14,8 +14,10 @@ measurements say, so neutrality is decided by the strengths alone.
 
 ``version`` is the version of the op's rendering; ``replays`` lists the older versions
 whose recorded parameters this code renders exactly as they were rendered (a new field
-with a neutral default keeps them); a sidecar step of any other older version is refused
-on replay with a message saying why (``artist.pipeline.steps_from_applied``).
+with a neutral default keeps them), and ``replays_step`` may name the steps of other older
+versions it still renders exactly (an op whose change touched only some of its parameter
+values); a sidecar step of any other older version is refused on replay with a message
+saying why (``artist.pipeline.steps_from_applied``).
 """
 
 from __future__ import annotations
@@ -58,6 +60,12 @@ class Params:
         if unknown:
             raise ParamError(f"{cls.op}: unknown parameter(s) {sorted(unknown)}; known: {sorted(names)}")
         return cls(**data)
+
+    @classmethod
+    def replays_step(cls, version: int, data: dict[str, Any]) -> bool:
+        """Whether this code renders a step of an older ``version`` with parameters ``data``
+        exactly as it was rendered: ``version`` in ``replays``, unless an op says more."""
+        return version in cls.replays
 
     @classmethod
     def neutral(cls) -> "Params":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from .base import Params, param
 
@@ -55,8 +56,10 @@ class WhiteBalanceParams(Params):
 @dataclass(frozen=True)
 class LocalWhiteBalanceParams(Params):
     op = "local_white_balance"
-    version = 2  # 2: adds gate (neutral 1); version 1 steps render exactly as they did
-    replays = (1,)
+    # 2: adds gate (neutral 1); 3: the gate also reads how far apart across the frame the two lights
+    # lie. A step of 1 or 2 renders exactly as it did where the gate plays no part (replays_step)
+    version = 3
+    replays = ()
     warmth: float = param(0.0, -3.0, 3.0, "cast removed everywhere: log R/B of the light (> 0 orange, < 0 blue)")
     tint: float = param(0.0, -1.0, 1.0, "cast removed everywhere: log G/sqrt(RB) of the light (> 0 green)")
     local: float = param(0.0, 0.0, 1.0, "share of each region's departure from the photo's mean light removed "
@@ -66,6 +69,14 @@ class LocalWhiteBalanceParams(Params):
     gate: float = param(1.0, 0.0, 1.0, "how far the regional share waits on the two lights being measured apart: "
                                        "1, only as far as they are (one light: a global white balance); 0, in full "
                                        "whatever they measure (the user said the light is mixed)", neutral=1.0)
+
+    @classmethod
+    def replays_step(cls, version: int, data: dict[str, Any]) -> bool:
+        """A global white balance (``local`` 0) renders as it always did, and a version-2 step
+        with ``gate`` 0 (the regional share in full, as "fix the mixed light" asks) does too: the
+        light field is the one version 2 had. A regional share the gate weighs is not: the gate
+        was refitted within version 2 and reads one more feature in version 3."""
+        return float(data.get("local", 0.0)) == 0.0 or (version == 2 and float(data.get("gate", 1.0)) == 0.0)
 
 
 @dataclass(frozen=True)
