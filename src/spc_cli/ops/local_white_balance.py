@@ -72,8 +72,7 @@ NEAR = 0.15  # log-chromaticity distance from a window's mode at which a pixel's
 # the ground it lights; a window and a lamp light a room from its sides as often as from above),
 # how bright, how varied in colour and how textured they are, and how much of the photo's spread
 # in warmth is large-scale (a light changes colour over large areas, surfaces at their edges).
-# The weight ramps in from the score of the 98th
-# percentile of one-light scenes (GATE_RAMP).
+# The weight ramps in from the score of the 98th percentile of one-light scenes (GATE_RAMP).
 GATE_FEATURES = ("separation", "mode_separation", "cool_height", "cool_luminance", "cool_spread", "cool_texture",
                  "warm_height", "warm_luminance", "warm_spread", "warm_texture", "large_scale", "apart")
 GATE_MEAN = (0.9779, 1.123, 0.4154, 0.03927, 0.5017, 0.2248, 0.5854, -0.1738, 0.5708, 0.2782, 0.5152, 0.5067)
@@ -201,9 +200,9 @@ def gate_features(g: torch.Tensor, s: torch.Tensor, warmth: torch.Tensor, usable
     the spread of its pixels' warmth (a vivid surface varies; a light tints everything alike)
     and its fine luminance texture; how much of the pixels' spread in warmth the regions
     keep (a light changes colour over large areas, surfaces change it at their edges); and how
-    far apart across the frame the two parts lie (their mean columns, 0 to 1: a blue sky above
-    warm ground under one light lies straight above it; a window and a lamp often light a room
-    from either side)."""
+    far apart across the frame the two parts lie (their mean columns, 0 to 1: under one light a
+    blue sky lies straight above the warm ground it lights; a window and a lamp often light a
+    room from either side)."""
     warmth, lg = warmth[0, 0], g[0, 0]
     coarse = log_chroma(box_mean(w1 * s, rc) / box_mean(w1, rc).clamp(min=1e-8))[0, 0]
     u = usable[0, 0] > 0
