@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from spc_cli.engine.series_pool import OWN_SHARE, Link, medoid, pool, split
+from spc_cli.engine.series_pool import AGREE, ASKED, OWN_SHARE, Link, medoid, pool, rendering_casts, split
 
 
 def _links(offsets, pairs, noise=0.0, seed=0):
@@ -45,6 +45,39 @@ def test_the_frames_critics_agreeing_decide_the_correction():
     own = [-(truth[k] - truth[0]) + 0.2 for k in range(3)]
     p = pool(own, _links(truth, [(0, 1), (1, 2)]))
     assert np.allclose(truth + p.corrections, truth[0] + 0.2, atol=1e-6)
+
+
+def test_two_frames_whose_camera_put_in_the_cast_their_critics_read_decide_the_colour():
+    # eight frames of a warm-lit scene rendered alike, their critics silent (a warm room reads as
+    # the scene's colour); two more rendered far bluer by a preset, whose critics read a blue cast
+    # and ask to undo part of it: their votes agree, and the camera moved those frames further
+    # than they ask, so the series follows them rather than the silent majority
+    blue = np.array([-0.45, 0.0, 0.45])
+    truth = np.zeros((10, 3))
+    truth[8:] = blue
+    own = [np.zeros(3)] * 8 + [-0.5 * blue, -0.45 * blue]
+    p = pool(own, _links(truth, [(k, k + 1) for k in range(9)]), own_share=0.0)
+    rendered = truth + p.corrections
+    assert np.allclose(rendered, rendered[0], atol=1e-6)
+    assert rendered[0] @ blue > 0.15  # the whole series moved the way the two critics asked
+    # the same two critics on frames the camera rendered like the others (what they ask is what
+    # their framing holds, not a rendering error): one vote each among all, and silence wins
+    p = pool(own, _links(np.zeros((10, 3)), [(k, k + 1) for k in range(9)]), own_share=0.0)
+    assert np.allclose(p.corrections[:8], 0.0, atol=1e-9)
+
+
+def test_rendering_casts_needs_two_agreeing_critics_the_camera_explains():
+    asked = np.array([[0.1, 0.0, -0.1], [0.12, 0.0, -0.1], [0.0, 0.0, 0.0]])
+    explained = -2 * asked  # the camera moved each frame twice as far the other way
+    votes = asked + explained
+    assert rendering_casts(asked, explained, votes).tolist() == [0, 1]
+    assert rendering_casts(asked[[0, 2]], explained[[0, 2]], votes[[0, 2]]).size == 0  # one alone
+    assert rendering_casts(asked, 0.4 * explained, votes).size == 0  # the camera explains 80 % of it
+    assert rendering_casts(asked, -explained, votes).size == 0  # moved the same way: the framing
+    far = votes.copy()
+    far[1] += AGREE
+    assert rendering_casts(asked, explained, far).size == 0  # they disagree
+    assert rendering_casts(np.full((3, 3), ASKED / 2), -np.full((3, 3), ASKED), np.zeros((3, 3))).size == 0
 
 
 def test_frames_nothing_ties_keep_their_own_correction():

@@ -49,7 +49,7 @@ from .series_union import View, grid_of, place, reaction
 
 MODES = ("auto", "off", "folder")
 SHARED_OPS = ("white_balance", "exposure")  # what a series decides; everything else is per frame
-VERSION = 3  # of the series estimate: part of every series key
+VERSION = 4  # of the series estimate: part of every series key (4: critics reading a rendering error, series_pool)
 MAX_GAP = 300.0  # seconds between two linked photos (auto)
 MAX_SPAN = 1800.0  # seconds from a series' first photo to its last (auto)
 WINDOW = 3  # each photo is compared with this many photos before it

@@ -29,6 +29,16 @@ whose critic asked least for itself), and frame i renders ``T - r_i``: every fra
 rendered as the union would have been, or where the framing explains nothing, as the typical
 frame corrected by the correction one of the frames' critics chose.
 
+Silence is not a vote against a cast the camera put in: a camera's white balance preset or
+exposure can move a few frames far from the rest (a tungsten preset on two frames of a daylit
+scene), and their critics read that error while the frames rendered closer to the scene's warm
+or dim look stay silent, though they share it. So where at least two frames' critics asked for
+a correction that their camera's rendering explains (it moved each frame at least as far the
+other way) and their votes agree, the medoid is taken over those votes alone
+(``rendering_casts``). A critic misled by what its framing holds asks the other way: the camera
+had already moved that frame against the framing's colour or brightness (a red wall filling the
+frame renders cooler, and its critic asks for cooler still), so its vote stays one among all.
+
 Each frame then keeps ``OWN_SHARE`` of its own rendering (the camera's, with its own critic's
 correction): it renders ``(1 - OWN_SHARE) (T - r_i) + OWN_SHARE a_i``. Nothing in the pixels says
 for certain whether the pooled rendering or a frame's own is nearer the scene; keeping a share of
@@ -56,6 +66,9 @@ HUBER = 0.05  # log units (5%): residuals beyond this count linearly, not square
 # share, within the third a matching series may keep (the spread of the series' mean CIELAB). Chosen
 # on series made from training photos (benchmarks/series.py --train 24): see benchmarks/README.md
 OWN_SHARE = 0.2
+# a critic's correction of more than ASKED (log units) asks; votes within AGREE of each other agree
+ASKED = 0.02
+AGREE = 0.15
 
 
 @dataclass
@@ -164,6 +177,19 @@ def medoid(votes: np.ndarray, own_size: np.ndarray) -> np.ndarray:
     return votes[near[np.argmin(own_size[near])]]
 
 
+def rendering_casts(asked: np.ndarray, offsets: np.ndarray, votes: np.ndarray) -> np.ndarray:
+    """Indices of the voters whose critics read one error of the camera's rendering: each asked
+    for more than ASKED, the camera moved its frame at least that far the other way (the offset's
+    part against the correction is at least as long as the correction), and at least two such
+    votes agree within AGREE. Empty otherwise. ``asked``, ``offsets``, ``votes``: (n, 3) log gains
+    of one part (exposure or colour)."""
+    size = np.linalg.norm(asked, axis=1)
+    k = np.flatnonzero((size > ASKED) & (-(asked * offsets).sum(axis=1) >= size ** 2))
+    if len(k) < 2 or np.linalg.norm(votes[k][:, None] - votes[k][None], axis=2).max() >= AGREE:
+        return np.zeros(0, dtype=int)
+    return k
+
+
 def pool(own: list[np.ndarray | None], links: list[Link], own_share: float = OWN_SHARE,
          framing: Callable[[np.ndarray], np.ndarray] | None = None) -> Pooled:
     """Offsets, pooled correction and each frame's correction for one series of ``len(own)``
@@ -205,7 +231,9 @@ def pool(own: list[np.ndarray | None], links: list[Link], own_share: float = OWN
                 continue
             votes = np.stack([part(mine[k]) + offs[k]
                               - (part(bias[k]) if np.linalg.norm(part(mine[k])) < 1e-9 else 0.0) for k in voters])
-            targets[members] += medoid(votes, np.array([np.linalg.norm(part(mine[k])) for k in voters]))
+            sizes = np.array([np.linalg.norm(part(mine[k])) for k in voters])
+            rendered = rendering_casts(np.stack([part(mine[k]) for k in voters]), offs[voters], votes)
+            targets[members] += medoid(votes[rendered], sizes[rendered]) if rendered.size else medoid(votes, sizes)
     target = np.median(targets, axis=0)
     shared = targets - offsets
     return Pooled(offsets, how, target, (1.0 - own_share) * shared + own_share * np.stack(mine))
