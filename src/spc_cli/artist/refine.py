@@ -122,7 +122,8 @@ def _split_new(after: Critique, new: list[tuple[str, str]], before: Critique, fi
     neither a black nor a white left), not by the flat model's certainty."""
     worst = _worst_answered(before, fixes)
     sev = {(f.attribute, f.direction): f.severity for f in after.findings}
-    flat = _washed_out(after)
+    if ("contrast", "low") in sev:
+        sev[("contrast", "low")] = _washed_out(after)
     had = {(f.attribute, f.direction) for f in before.findings}
     veto, tolerated, light = [], [], []
     for a, d in new:
@@ -131,11 +132,6 @@ def _split_new(after: Critique, new: list[tuple[str, str]], before: Critique, fi
             veto.append((a, d))
         elif a == "white_balance" and plan is not None and casts_toward(plan, d) <= CAST_PUSH:
             light.append((a, d))
-        elif (a, d) == ("contrast", "low"):
-            # how washed out the edits left the frame is the thresholds' reading (neither a black nor a
-            # white left), not the flat model's certainty that the photo is a faded rendering: a
-            # darkened over-exposure has lowered its white by design, which the model was not shown
-            (veto if flat >= worst else tolerated).append((a, d))
         else:
             (veto if sev[(a, d)] >= worst else tolerated).append((a, d))
     return veto, tolerated, light

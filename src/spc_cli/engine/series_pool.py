@@ -229,10 +229,11 @@ def pool(own: list[np.ndarray | None], links: list[Link], own_share: float = OWN
             voters = [k for k in members if own[k] is not None]
             if not voters:
                 continue
-            votes = np.stack([part(mine[k]) + offs[k]
-                              - (part(bias[k]) if np.linalg.norm(part(mine[k])) < 1e-9 else 0.0) for k in voters])
-            sizes = np.array([np.linalg.norm(part(mine[k])) for k in voters])
-            rendered = rendering_casts(np.stack([part(mine[k]) for k in voters]), offs[voters], votes)
+            asked = np.stack([part(mine[k]) for k in voters])
+            sizes = np.linalg.norm(asked, axis=1)
+            votes = np.stack([asked[i] + offs[k] - (part(bias[k]) if sizes[i] < 1e-9 else 0.0)
+                              for i, k in enumerate(voters)])
+            rendered = rendering_casts(asked, offs[voters], votes)
             targets[members] += medoid(votes[rendered], sizes[rendered]) if rendered.size else medoid(votes, sizes)
     target = np.median(targets, axis=0)
     shared = targets - offsets
