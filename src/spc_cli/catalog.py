@@ -29,6 +29,10 @@ PACKAGES = {
 ENV = {"vlm": "SPC_VLM_MODEL", "diffusion": "SPC_DIFFUSION_MODEL", "smartphotocrafter": "SPC_SMARTPHOTOCRAFTER_MODEL"}
 NON_COMMERCIAL = ("non-commercial licence: research and personal use only; outputs may not be used "
                   "commercially")
+# the built-in critic's code is spc's; its fitted constants (the cast, exposure and flat models, the
+# calibrated thresholds, the mixed-light gate of local_white_balance: benchmarks/calibrate_*.py) were
+# fitted on ../shared/data/train, whose terms are mostly research use, as the learned network was
+ANALYTIC_LICENCE = "MIT (spc); fitted on research-use photos"
 
 
 @dataclass
@@ -175,7 +179,7 @@ def _crafter_status(entry: dict[str, Any]) -> Status:
 def statuses() -> list[Status]:
     """Every backend, the default model of each first."""
     out = [Status("analytic", "built in", "critic", package_versions(PACKAGES["analytic"]), gpu="none (CPU)",
-                  licence="MIT (spc)")]
+                  licence=ANALYTIC_LICENCE)]
     for e in manifest.entries("learned"):
         out.append(_entry_status(e, None))
         # the hybrid critic runs the same shipped network (white balance, haze) beside the thresholds

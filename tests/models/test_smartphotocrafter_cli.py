@@ -115,6 +115,9 @@ def test_models_lists_every_backend_and_checks_one(env, monkeypatch, tmp_path):
     rows = [json.loads(x) for x in r.stdout.strip().splitlines()]
     assert [x["backend"] for x in rows if x["default"]][:1] == ["analytic"]
     assert {"analytic", "vlm", "diffusion", "smartphotocrafter"} <= {x["backend"] for x in rows}
+    # the built-in critic's code is spc's, but its constants were fitted on the training photos: it says so
+    analytic = next(x for x in rows if x["backend"] == "analytic")
+    assert "MIT" in analytic["licence"] and "research-use photos" in analytic["licence"]
     crafter = next(x for x in rows if x["backend"] == "smartphotocrafter")
     assert crafter["ready"] and crafter["weights"][0]["path"] == str(env) and crafter["licence"] == "CC-BY-NC-SA-4.0"
     assert "non-commercial" in crafter["warning"] and crafter["packages"]["peft"]
