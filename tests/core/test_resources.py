@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import cv2
 import pytest
 import torch
@@ -94,3 +98,21 @@ def test_numpy_is_told_not_to_ask_for_huge_pages(monkeypatch):
         assert multiarray._set_madvise_hugepage(True) is True
     finally:
         multiarray._set_madvise_hugepage(before)
+
+
+def test_the_command_gives_numpy_one_blas_thread_unless_the_user_chose(tmp_path):
+    """numpy's OpenBLAS reads its thread count when it loads: ``spc`` sets one first, and keeps a
+    count the user set (OPENBLAS_NUM_THREADS or OMP_NUM_THREADS)."""
+    code = ("import os; from spc_cli import cli; cli._one_blas_thread(); import numpy; "
+            "print(os.environ.get('OPENBLAS_NUM_THREADS'), len(os.listdir('/proc/self/task')) "
+            "if os.path.isdir('/proc/self/task') else -1)")
+    base = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
+
+    def run(**extra: str) -> list[str]:
+        return subprocess.run([sys.executable, "-c", code], env={**base, **extra}, capture_output=True, text=True,
+                              check=True).stdout.split()
+
+    setting, tasks = run()
+    assert setting == "1" and int(tasks) in (1, -1)  # no BLAS worker thread was started
+    assert run(OPENBLAS_NUM_THREADS="2")[0] == "2"
+    assert run(OMP_NUM_THREADS="3")[0] == "None"
