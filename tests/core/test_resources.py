@@ -100,7 +100,7 @@ def test_numpy_is_told_not_to_ask_for_huge_pages(monkeypatch):
         multiarray._set_madvise_hugepage(before)
 
 
-def test_the_command_gives_numpy_one_blas_thread_unless_the_user_chose(tmp_path):
+def test_the_command_gives_numpy_one_blas_thread_unless_the_user_chose():
     """numpy's OpenBLAS reads its thread count when it loads: ``spc`` sets one first, and keeps a
     count the user set (OPENBLAS_NUM_THREADS or OMP_NUM_THREADS)."""
     code = ("import os; from spc_cli import cli; cli._one_blas_thread(); import numpy; "
