@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from spc_cli.engine import what_was_done
-from spc_cli.engine.planning import accepted_score, refusal
+from spc_cli.engine.planning import accepted_score, eased_to, own_light, refusal
 
 EXPOSURE = {"op": "exposure", "instruction": "strongly increase exposure"}
 CONTRAST = {"op": "contrast", "instruction": "slightly increase contrast"}
@@ -13,6 +13,8 @@ FINDING = {"attribute": "exposure", "direction": "under"}
 
 
 DEBLUR = {"op": "deblur", "instruction": "increase sharpness"}
+OWN_LIGHT = ("strength 1.0, exposure capped, shadows lifted: score 66 -> 100, accepted; reads white_balance (cool): "
+             "the photo's own light, which edits that move no grey that way cannot have cast")
 SHAKE_NOT = "camera shake not corrected: the kernels estimated on two parts of the photo disagree"
 
 
@@ -53,6 +55,14 @@ def doc(plan=(), applied=(), refine=(), before=43.0, after=None, findings=(FINDI
     (doc([DEBLUR], [], before=62, notes=[SHAKE_NOT]), "score 62; left as it was"),  # notes are not read for it
     (doc([DEBLUR], ["deblur"], after=75, notes=["camera shake corrected with a kernel estimated from the photo"]),
      "score 43 -> 75; increase sharpness"),
+    # a try accepted with a milder finding it reveals is still an eased try
+    (doc([EXPOSURE], ["exposure"], ["strength 1.0: score 43 -> 40, rejected: new highlights (clipped)",
+                                    "strength 0.7: score 43 -> 81, accepted; reveals milder noise (present)"],
+         after=81),
+     "score 43 -> 81; strongly increase exposure (eased to strength 0.7)"),
+    # a colour the brightening made readable, taken by the loop for the photo's own light, is named
+    (doc([EXPOSURE], ["exposure"], [OWN_LIGHT], after=100),
+     "score 43 -> 100; strongly increase exposure; shows a cool light once edited, kept as the photo's own"),
 ])
 def test_what_was_done(d, line):
     assert what_was_done(d) == line
@@ -75,6 +85,10 @@ def test_a_colour_lean_left_as_the_scenes_own_is_named_on_the_line():
     edited["critique"]["summary"] = "The photo is under-exposed: ... " + lean.split("Nothing needs fixing. ")[1]
     assert what_was_done(edited) == "score 43 -> 88; strongly increase exposure; colours lean blue, taken for the " \
                                     "scene's own"
+    # a lean named already is not named twice where the brightening also shows the light
+    shown = doc([EXPOSURE], ["exposure"], [OWN_LIGHT], after=100)
+    shown["critique"]["summary"] = edited["critique"]["summary"]
+    assert what_was_done(shown).endswith("strongly increase exposure; colours lean blue, taken for the scene's own")
     plain = doc([], [], findings=[], before=99, after=99)
     plain["critique"]["summary"] = "The photo looks well exposed and balanced, with clean, sharp detail."
     assert what_was_done(plain) == "score 99 -> 99; left as it was: nothing needs fixing"
@@ -121,3 +135,20 @@ def test_the_closed_loops_notes_are_read_in_order():
     assert accepted_score(notes[:2]) is None and refusal(notes[2:]) is None
     assert refusal(["strength 1.0: score 5 -> 4, rejected"]) == "the score did not rise"
     assert refusal([]) is None and accepted_score(["a note that is not a try"]) is None
+
+
+def test_the_score_of_a_try_whose_colour_the_loop_took_for_the_photos_own_light_is_read():
+    """The engine reports the score the closed loop accepted, as the loop judged it; a note that ends
+    with the colour read as the photo's own light was once not read at all, and the output was scored
+    again with that colour counted (a brightened aquarium, 62 -> 60 where the loop saw 66 -> 100)."""
+    rejected = "strength 1.0: score 66 -> 100, rejected: 18% of the frame pushed from below white to white"
+    assert accepted_score([rejected, OWN_LIGHT]) == 100 and own_light([rejected, OWN_LIGHT]) == ["cool"]
+    assert refusal([rejected, OWN_LIGHT]) == "18% of the frame pushed from below white to white"
+    assert eased_to([rejected, OWN_LIGHT]) is None  # a capped brightening at full strength
+    both = ("strength 0.7: score 50 -> 70, accepted; reveals milder noise (present); reads white_balance (warm), "
+            "white_balance (green): the photo's own light, which edits that move no grey that way cannot have cast")
+    assert accepted_score([both]) == 70 and own_light([both]) == ["warm", "green"]
+    assert eased_to([both]) == "strength 0.7"
+    vetoed = ("strength 1.0: score 60 -> 58, rejected: new contrast (low); reads white_balance (cool): the photo's own "
+              "light, which edits that move no grey that way cannot have cast")
+    assert refusal([vetoed]) == "new contrast (low)" and accepted_score([vetoed]) is None and own_light([vetoed]) == []

@@ -163,7 +163,7 @@ def what_was_done(doc: dict[str, Any]) -> str:
     """One line from a sidecar: the score before -> after, and the edits rendered in words, or
     why the photo was left as it was ("nothing needs fixing", the closed loop's refusal, or an
     op's own reason for leaving it alone, which is also added after the edits that were made)."""
-    from .planning import refusal
+    from .planning import eased_to, own_light, refusal
 
     # the planned edits the artist did not render after all (an op's own statistics said it could
     # not do them reliably: ops/deblur.prepare_deblur), each with the op's reason
@@ -212,6 +212,12 @@ def what_was_done(doc: dict[str, Any]) -> str:
         if seen and not planned:
             return head + f"left as it was: reads {' and '.join(seen[:2])}, with no edit planned for it{tail}"
         return head + "left as it was" + tail
-    eased = [n.split(":")[0] for n in doc.get("refine", []) if n.endswith("accepted") and not n.startswith("strength 1.0")]
-    return (head + "; ".join(words) + (f" (eased to {eased[0]})" if eased else "") + "".join(f"; {n}" for n in alone)
+    eased = eased_to(doc.get("refine", []))
+    # a colour the edits made readable and the closed loop took for the photo's own light (the score
+    # after is the loop's, without it): named, so that a photo left blue is not passed over in silence,
+    # unless its lean is named already
+    light = own_light(doc.get("refine", []))
+    if light and not rebalanced and not lean:
+        tail += f"; shows a {' and '.join(light)} light once edited, kept as the photo's own"
+    return (head + "; ".join(words) + (f" (eased to {eased})" if eased else "") + "".join(f"; {n}" for n in alone)
             + tail)
