@@ -398,6 +398,10 @@ def test_a_cast_read_after_edits_that_keep_greys_grey_never_refuses_them():
     assert chosen.edits[0].strength == 1.0
     assert notes[0].endswith("accepted; reads white_balance (cool): the photo's own light, which edits that move "
                              "no grey that way cannot have cast")
+    # the engine reads that try's score, and the light, from the note as the loop wrote it
+    from spc_cli.engine.planning import accepted_score, own_light
+
+    assert accepted_score(notes) == float(notes[0].split(" -> ")[1].split(",")[0]) and own_light(notes) == ["cool"]
     # a white balance in the plan that cools may have cast the blue itself: it vetoes as before
     def wb(red: float, green: float, blue: float) -> Edit:
         return Edit("white_balance", OPS["white_balance"].params(red=red, green=green, blue=blue), "x", "x",
