@@ -60,6 +60,11 @@ def doc(plan=(), applied=(), refine=(), before=43.0, after=None, findings=(FINDI
                                     "strength 0.7: score 43 -> 81, accepted; reveals milder noise (present)"],
          after=81),
      "score 43 -> 81; strongly increase exposure (eased to strength 0.7)"),
+    # a try kept although its score did not rise says why
+    (doc([EXPOSURE], ["exposure"], ["strength 1.0: score 64 -> 63 (exposure (under) held at severity 0.57, average "
+                                    "brightness -4.3 -> -3.6 stops), accepted"], after=63),
+     "score 43 -> 63; strongly increase exposure; kept for what the score cannot show: exposure (under) held at "
+     "severity 0.57, average brightness -4.3 -> -3.6 stops"),
     # a colour the brightening made readable, taken by the loop for the photo's own light, is named
     (doc([EXPOSURE], ["exposure"], [OWN_LIGHT], after=100),
      "score 43 -> 100; strongly increase exposure; shows a cool light once edited, kept as the photo's own"),

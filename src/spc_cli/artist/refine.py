@@ -50,6 +50,7 @@ from ..critic.thresholds import PRESENT
 from ..photo import Photo
 from ..plan import Edit, EditPlan, instruction_for
 from ..pooling import PROXY_EDGE  # the critic's proxy: the loop judges on the one it measured, cached once
+from ..tries import Try
 from .base import Artist
 
 STRENGTHS: tuple[float, ...] = (1.0, 0.7, 0.4, 0.0)
@@ -361,8 +362,7 @@ def _loop(photo: Photo, plan: EditPlan, critic: Critic, artist: Artist, strength
         drop = frozenset(tolerated + light)
         s0, s1 = _score(before, skip, reported=bool(drop)), _score(after, skip, drop)
         clipped = _clipped_by_brightening(artist, small, full_plan)
-        head = f"{label}: score {s0:.0f} -> {s1:.0f}" + (" with levels" if lv == "added" else "")
-        why = []
+        why, progress = [], None
         if veto:
             why.append("new " + ", ".join(f"{a} ({d})" for a, d in veto))
         if clipped > CLIP_SHARE:
@@ -375,17 +375,10 @@ def _loop(photo: Photo, plan: EditPlan, critic: Critic, artist: Artist, strength
                 progress = None
             if progress is None:
                 why.append("score did not rise")
-            else:
-                head += f" ({progress})"
-        reveals = ("; reveals milder " + ", ".join(f"{a} ({d})" for a, d in tolerated)) if tolerated else ""
-        if light:
-            reveals += ("; reads " + ", ".join(f"{a} ({d})" for a, d in light)
-                        + ": the photo's own light, which edits that move no grey that way cannot have cast")
-        if why:
-            notes.append(f"{head}, rejected: " + "; ".join(why) + reveals)
-            return None, clipped
-        notes.append(f"{head}, accepted" + reveals)
-        return full_plan, clipped
+        notes.append(Try(label, s0, s1, not why, levels=lv == "added", progress=progress or "", why=tuple(why),
+                         milder=tuple(f"{a} ({d})" for a, d in tolerated),
+                         light=tuple(f"{a} ({d})" for a, d in light)).note())
+        return (None if why else full_plan), clipped
 
     for s in strengths:
         if s <= 0.0:

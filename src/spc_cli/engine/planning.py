@@ -5,17 +5,9 @@ from __future__ import annotations
 
 import re
 
+from .. import tries
 from ..plan import Edit, EditPlan
 
-# how the closed loop (artist/refine.py) records a try: "strength 0.7: score 43 -> 88, accepted",
-# "strength 1.0: score 60 -> 58, rejected: new contrast (low)", "strength 1.0, exposure capped, shadows
-# lifted: score 20 -> 70, accepted; reveals milder noise (present)", "strength 1.0: score 66 -> 100,
-# accepted; reads white_balance (cool): the photo's own light, which edits that move no grey that way
-# cannot have cast"
-_TRY = re.compile(r"^(?P<label>strength [0-9.]+(?:, [a-z ,]+)?): score (?P<before>-?[0-9.]+) -> "
-                  r"(?P<after>-?[0-9.]+)(?: with levels)?, (?P<verdict>accepted|rejected)(?:: (?P<why>.*?))?"
-                  r"(?:; reveals milder .*?)?(?:; reads (?P<light>.*?): the photo's own light.*)?$")
-_LIGHT = re.compile(r"white_balance \((?P<direction>[a-z]+)\)")
 _SERIES = re.compile(r"^series: score (?P<before>-?[0-9.]+) -> (?P<after>-?[0-9.]+) with")
 
 
@@ -104,33 +96,32 @@ def after_shared(photo, critique, critic, artist, shared: EditPlan):
     return _proxy_critic(photo, critic, PROXY_EDGE, critique)(_render(artist, small, shared))
 
 
-def _accepted(notes: list[str]) -> re.Match | None:
-    for n in notes:
-        m = _TRY.match(n)
-        if m and m["verdict"] == "accepted":
-            return m
-    return None
-
-
 def accepted_score(notes: list[str]) -> float | None:
     """The critic's score of the try the closed loop accepted (on the proxy), if it accepted one: as
     the loop judged it, without a colour it read as the photo's own light (``own_light``)."""
-    m = _accepted(notes)
-    return None if m is None else float(m["after"])
+    t = tries.accepted(notes)
+    return None if t is None else t.after
 
 
 def eased_to(notes: list[str]) -> str | None:
     """The strength the closed loop eased the plan to, where the try it accepted was weaker than the
     full plan ("strength 0.7"; a capped brightening at full strength says so in its own edits)."""
-    m = _accepted(notes)
-    return None if m is None or m["label"].startswith("strength 1.0") else m["label"]
+    t = tries.accepted(notes)
+    return None if t is None or t.label.startswith("strength 1.0") else t.label
+
+
+def progress(notes: list[str]) -> str:
+    """Why the closed loop kept the try it accepted although its score did not rise (a finding held
+    at its reading's ceiling moved toward its fix), or ""."""
+    t = tries.accepted(notes)
+    return "" if t is None else t.progress
 
 
 def own_light(notes: list[str]) -> list[str]:
     """The directions of the white balance the accepted try showed and the loop took for the photo's
     own light (edits that keep greys grey made it readable; they cannot have cast it): ["cool"]."""
-    m = _accepted(notes)
-    return [] if m is None or not m["light"] else [x["direction"] for x in _LIGHT.finditer(m["light"])]
+    t = tries.accepted(notes)
+    return [] if t is None else [x.split(" (")[1].rstrip(")") for x in t.light]
 
 
 def series_score(notes: list[str]) -> float | None:
@@ -144,8 +135,5 @@ def series_score(notes: list[str]) -> float | None:
 
 def refusal(notes: list[str]) -> str | None:
     """Why the closed loop refused the plan at full strength, in one short phrase, if it did."""
-    for n in notes:
-        m = _TRY.match(n)
-        if m and m["verdict"] == "rejected":
-            return m["why"] or "the score did not rise"
-    return None
+    t = tries.first_refusal(notes)
+    return None if t is None else ("; ".join(t.why) or "the score did not rise")

@@ -163,7 +163,7 @@ def what_was_done(doc: dict[str, Any]) -> str:
     """One line from a sidecar: the score before -> after, and the edits rendered in words, or
     why the photo was left as it was ("nothing needs fixing", the closed loop's refusal, or an
     op's own reason for leaving it alone, which is also added after the edits that were made)."""
-    from .planning import eased_to, own_light, refusal
+    from .planning import eased_to, own_light, progress, refusal
 
     # the planned edits the artist did not render after all (an op's own statistics said it could
     # not do them reliably: ops/deblur.prepare_deblur), each with the op's reason
@@ -219,5 +219,10 @@ def what_was_done(doc: dict[str, Any]) -> str:
     light = own_light(doc.get("refine", []))
     if light and not rebalanced and not lean:
         tail += f"; shows a {' and '.join(light)} light once edited, kept as the photo's own"
+    # a try kept although its score did not rise (a finding held at its reading's ceiling moved
+    # toward its fix): why, so that "64 -> 63" beside an edit is not read as a loss
+    kept = progress(doc.get("refine", []))
+    if kept:
+        tail += f"; kept for what the score cannot show: {kept}"
     return (head + "; ".join(words) + (f" (eased to {eased})" if eased else "") + "".join(f"; {n}" for n in alone)
             + tail)
