@@ -27,22 +27,27 @@ class Try:
     levels: bool = False  # judged again with a black point added
     progress: str = ""  # why an accepted try whose score did not rise still helps (a pinned finding)
     why: tuple[str, ...] = ()  # why a rejected one was: "new highlights (clipped)", "score did not rise"
-    milder: tuple[str, ...] = ()  # milder findings it reveals and tolerates: "noise (present)"
-    light: tuple[str, ...] = ()  # white balances it reads as the photo's own light: "white_balance (cool)"
+    milder: tuple[tuple[str, str], ...] = ()  # milder findings it reveals and tolerates: ("noise", "present")
+    light: tuple[tuple[str, str], ...] = ()  # white balances it reads as the photo's own light
 
     def note(self) -> str:
         head = f"{self.label}: score {self.before:.0f} -> {self.after:.0f}" + (" with levels" if self.levels else "")
         if self.progress:
             head += f" ({self.progress})"
-        tail = ("; reveals milder " + ", ".join(self.milder)) if self.milder else ""
+        tail = ("; reveals milder " + _findings(self.milder)) if self.milder else ""
         if self.light:
-            tail += "; reads " + ", ".join(self.light) + ": " + OWN_LIGHT
+            tail += "; reads " + _findings(self.light) + ": " + OWN_LIGHT
         if not self.accepted:
             return f"{head}, rejected" + (": " + "; ".join(self.why) if self.why else "") + tail
         return f"{head}, accepted" + tail
 
 
-_FINDINGS = r"[a-z_]+ \([a-z]+\)(?:, [a-z_]+ \([a-z]+\))*"
+def _findings(pairs: tuple[tuple[str, str], ...]) -> str:
+    return ", ".join(f"{a} ({d})" for a, d in pairs)
+
+
+_FINDING = r"([a-z_]+) \(([a-z]+)\)"  # "noise (present)": attribute, direction
+_FINDINGS = r"[a-z_]+ \([a-z]+\)(?:, [a-z_]+ \([a-z]+\))*"  # a list of them
 _NOTE = re.compile(r"^(?P<label>strength [0-9.]+(?:, [a-z ,]+)?): score (?P<before>-?[0-9.]+) -> "
                    r"(?P<after>-?[0-9.]+)(?P<levels> with levels)?(?: \((?P<progress>.*)\))?, "
                    r"(?P<verdict>accepted|rejected)(?:: (?P<why>.*?))?"
@@ -59,8 +64,8 @@ def parse(note: str) -> Try | None:
     return Try(m["label"], float(m["before"]), float(m["after"]), m["verdict"] == "accepted",
                levels=bool(m["levels"]), progress=m["progress"] or "",
                why=tuple(m["why"].split("; ")) if m["why"] else (),
-               milder=tuple(m["milder"].split(", ")) if m["milder"] else (),
-               light=tuple(re.findall(r"[a-z_]+ \([a-z]+\)", m["light"])) if m["light"] else ())
+               milder=tuple(re.findall(_FINDING, m["milder"] or "")),
+               light=tuple(re.findall(_FINDING, m["light"] or "")))
 
 
 def accepted(notes: list[str]) -> Try | None:

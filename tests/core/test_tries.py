@@ -14,8 +14,8 @@ PROGRESS = ("", "exposure (under) at full severity, asking +3.0 -> +2.7 EV",
             "noise (present) at full severity, asking +0.0 -> +0.0 EV")
 WHY = ((), ("score did not rise",), ("new highlights (clipped), exposure (over)",
                                      "18% of the frame pushed from below white to white"))
-MILDER = ((), ("noise (present)",), ("noise (present)", "contrast (low)"))
-LIGHT = ((), ("white_balance (cool)",), ("white_balance (warm)", "white_balance (green)"))
+MILDER = ((), (("noise", "present"),), (("noise", "present"), ("contrast", "low")))
+LIGHT = ((), (("white_balance", "cool"),), (("white_balance", "warm"), ("white_balance", "green")))
 
 
 def tries():
@@ -39,10 +39,10 @@ def test_the_notes_as_the_loop_has_always_written_them_are_read():
     assert parse("strength 1.0: score 5 -> 4, rejected") == Try("strength 1.0", 5, 4, False)
     t = parse("strength 1.0, exposure capped, shadows lifted: score 72 -> 78, accepted; reads white_balance (cool): "
               + OWN_LIGHT)
-    assert t.accepted and t.after == 78 and t.light == ("white_balance (cool)",)
+    assert t.accepted and t.after == 78 and t.light == (("white_balance", "cool"),)
     t = parse("strength 1.0: score 43 -> 43 (exposure (under) at full severity, asking +3.0 -> +2.7 EV), accepted; "
               "reveals milder noise (present)")
-    assert t.accepted and t.progress.startswith("exposure (under)") and t.milder == ("noise (present)",)
+    assert t.accepted and t.progress.startswith("exposure (under)") and t.milder == (("noise", "present"),)
     for other in ("strength 0.0: no strength improved the photo; left untouched", "no strength was accepted; left "
                   "untouched", "deblur: pixel-scale, kept as planned (not judged on the proxy)"):
         assert parse(other) is None

@@ -376,8 +376,7 @@ def _loop(photo: Photo, plan: EditPlan, critic: Critic, artist: Artist, strength
             if progress is None:
                 why.append("score did not rise")
         notes.append(Try(label, s0, s1, not why, levels=lv == "added", progress=progress or "", why=tuple(why),
-                         milder=tuple(f"{a} ({d})" for a, d in tolerated),
-                         light=tuple(f"{a} ({d})" for a, d in light)).note())
+                         milder=tuple(tolerated), light=tuple(light)).note())
         return (None if why else full_plan), clipped
 
     for s in strengths:

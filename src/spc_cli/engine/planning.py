@@ -121,7 +121,7 @@ def own_light(notes: list[str]) -> list[str]:
     """The directions of the white balance the accepted try showed and the loop took for the photo's
     own light (edits that keep greys grey made it readable; they cannot have cast it): ["cool"]."""
     t = tries.accepted(notes)
-    return [] if t is None else [x.split(" (")[1].rstrip(")") for x in t.light]
+    return [] if t is None else [d for _, d in t.light]
 
 
 def series_score(notes: list[str]) -> float | None:
