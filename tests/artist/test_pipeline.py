@@ -171,6 +171,19 @@ def test_per_channel_plans_on_8_bit_codes_render_as_tables_matching_the_float_pa
                           atol=1e-6)
 
 
+def test_a_darkening_that_keeps_white_renders_from_codes_as_the_exact_chain():
+    from spc_cli.io.encode import encode_pixels
+
+    coded = _coded()
+    plan = EditPlan([edit("exposure", ev=-1.2, shoulder=1.0, keep_white=1.0)])
+    fast = PipelineArtist().render([coded], [plan])[0]
+    assert fast.photo.codes is not None
+    a = encode_pixels(fast.photo, 8, False).astype(int)
+    exact = whole(coded.pixels[None].double(), plan.edits)[0]
+    assert np.array_equal(a, np.round(np.clip(linear_to_srgb(exact).numpy(), 0, 1) * 255).transpose(1, 2, 0))
+    assert (a[coded.codes == 255] == 255).all()  # white stays white
+
+
 @pytest.mark.parametrize("steps", [["sharpen"], ["denoise", "exposure", "saturation", "sharpen"], ["saturation"],
                                    ["deblur"], ["denoise", "deblur", "white_balance"]])
 def test_other_plans_on_8_bit_codes_render_band_by_band_like_the_whole_image(steps):

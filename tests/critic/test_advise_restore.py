@@ -107,3 +107,18 @@ def test_a_deconvolution_is_regularised_for_the_noise_read_at_half_resolution():
     assert advise._deblur_edit(shake, m).params.noise == round(advise.CAMERA_LUMA * 0.0242, 4)
     clean = {"noise.luma_sigma": 0.001, "noise.flat_sigma_half": 0.001}  # a clean photo: the floor, as before
     assert advise._deblur_edit(shake, clean).params.noise == round(advise.DEBLUR_NOISE_FLOOR, 4)
+
+
+def test_a_darkening_of_a_display_referred_file_keeps_its_white():
+    # scaled down, a camera JPEG's blown sky or white wall turns a flat grey; a raw file's clipped
+    # highlights are rebuilt instead (unclip), and a brightening has its own shoulder
+    over = Finding("exposure", "over", 0.8, 0.9, {"correction_ev": -1.0}, "r")
+    under = Finding("exposure", "under", 0.8, 0.9, {"correction_ev": 1.0}, "r")
+
+    def exposure(f, linear):
+        plan = advise.plan_for([f], {"exposure.p_top": 1.0, "exposure.scene_linear": linear})
+        return next(e for e in plan.edits if e.op == "exposure").params
+
+    assert exposure(over, 0.0).keep_white == 1.0 and exposure(over, 0.0).ev == -1.0
+    assert exposure(over, 1.0).keep_white == 0.0
+    assert exposure(under, 0.0).keep_white == 0.0

@@ -124,6 +124,42 @@ def test_exposure_one_stop_and_smooth_shoulder():
     assert (y < 1.0).all() and (y[..., 1:] > y[..., :-1]).all()  # rolled off, still monotone
 
 
+def test_a_darkening_that_keeps_white_moves_mid_grey_by_ev_and_leaves_white_white():
+    levels = torch.tensor([0.0, 0.02, 0.18, 0.5, 0.8, 0.95, 1.0])
+    x = levels.view(1, 1, 1, -1).expand(1, 3, 1, levels.numel()).contiguous()
+    for ev in (-0.3, -1.0, -2.5):
+        plain = OPS["exposure"].fn(x, ev=ev, shoulder=1.0)
+        kept = OPS["exposure"].fn(x, ev=ev, shoulder=1.0, keep_white=1.0)
+        assert torch.allclose(plain, x * 2.0 ** ev)  # keep_white 0 (version 1): every level scales
+        assert kept[0, 0, 0, 2] == pytest.approx(0.18 * 2.0 ** ev, rel=1e-5)  # mid-grey: exactly ev
+        assert kept[0, 0, 0, -1] == pytest.approx(1.0, abs=1e-6) and kept[0, 0, 0, 0] == 0.0
+        assert (kept[..., 1:] > kept[..., :-1]).all()  # monotone
+        assert (kept <= x + 1e-7).all()  # a darkening everywhere; from mid-grey up, less than the scaling's
+        assert (kept[..., 2:] >= plain[..., 2:] - 1e-7).all()
+        assert (kept[..., 1] / x[..., 1]).log2().max() > ev - 0.3  # the shadows: a little more than ev
+        top = kept[0, 0, 0, -2:]  # the levels just under white spread out (the roll-off undone)
+        assert float(top[1] - top[0]) > float(levels[-1] - levels[-2])
+    # a brightening ignores it; half of it keeps white half-way
+    assert torch.equal(OPS["exposure"].fn(x, ev=0.5, keep_white=1.0), OPS["exposure"].fn(x, ev=0.5))
+    half = OPS["exposure"].fn(x, ev=-1.0, shoulder=1.0, keep_white=0.5)[0, 0, 0]
+    assert 0.5 < float(half[-1]) < 1.0 and half[2] == pytest.approx(0.09, rel=1e-5)
+    # above white (a channel an earlier gain took there) it carries on as the plain scaling does
+    over = OPS["exposure"].fn(torch.full((1, 3, 1, 1), 1.2), ev=-1.0, keep_white=1.0)
+    assert float(over.max()) == pytest.approx(1.1)
+
+
+def test_keep_white_per_image_and_with_a_gradient():
+    x = scene(b=2)
+    ev, keep = torch.tensor([-0.8, -0.8]), torch.tensor([0.0, 1.0])
+    both = OPS["exposure"].fn(x, ev=ev, shoulder=1.0, keep_white=keep)
+    assert torch.allclose(both[0], OPS["exposure"].fn(x[:1], ev=-0.8, shoulder=1.0)[0])
+    assert torch.allclose(both[1], OPS["exposure"].fn(x[1:], ev=-0.8, shoulder=1.0, keep_white=1.0)[0])
+    e = torch.tensor([-0.8], requires_grad=True)
+    xg = x[:1].clone().requires_grad_(True)
+    OPS["exposure"].fn(xg, ev=e, shoulder=1.0, keep_white=torch.tensor([1.0])).sum().backward()
+    assert torch.isfinite(e.grad).all() and torch.isfinite(xg.grad).all() and float(e.grad) > 0
+
+
 def test_contrast_keeps_mid_grey_and_sets_black_point():
     x = torch.tensor([0.214, 0.02]).view(1, 1, 1, 2).expand(1, 3, 1, 2).contiguous()
     y = OPS["contrast"].fn(x, amount=0.6)

@@ -294,3 +294,8 @@ def test_stacking_multiplies_gains_and_adds_stops():
     ex = stack(Edit("exposure", ExposureParams(ev=0.7, shoulder=1.0), strength=0.5),
                Edit("exposure", ExposureParams(ev=0.3, shoulder=0.9)))
     assert ex.params.ev == pytest.approx(0.65) and ex.params.shoulder == 0.9
+    # a darkening keeps white where either edit would (a display-referred file); a brightening never
+    dark = stack(Edit("exposure", ExposureParams(ev=-0.4, keep_white=1.0)), Edit("exposure", ExposureParams(ev=-0.2)))
+    assert dark.params.ev == pytest.approx(-0.6) and dark.params.keep_white == 1.0
+    up = stack(Edit("exposure", ExposureParams(ev=-0.2, keep_white=1.0)), Edit("exposure", ExposureParams(ev=0.5)))
+    assert up.params.ev == pytest.approx(0.3) and up.params.keep_white == 0.0

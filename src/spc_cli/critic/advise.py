@@ -109,7 +109,10 @@ def _edit_for(f: Finding, m: dict[str, float], noisy: bool) -> Edit | None:
         # (restoration_edits), where a per-pixel shoulder would flatten whole lit areas
         top = m.get("exposure.p_top", 1.0) * 2.0 ** ev
         shoulder = 1.0 if ev <= 0 or top <= 0.95 or top > COMPRESS_TOP else 0.9
-        return Edit("exposure", ExposureParams(ev=round(ev, 3), shoulder=shoulder), f.reason,
+        # a darkening of a display-referred file keeps its white (ops.exposure): scaled down, what the
+        # camera rolled off to white turns a flat grey; a scene-linear file's is rebuilt (unclip)
+        return Edit("exposure", ExposureParams(ev=round(ev, 3), shoulder=shoulder, keep_white=keep_white(ev, m)),
+                    f.reason,
                     instruction_for(ev / 2.0, "increase", "decrease", "exposure"), a, _strength(f))
     if a == "white_balance":
         gains = wb_gains(v.get("correct_warmth", 0.0), v.get("correct_tint", 0.0))
@@ -253,6 +256,13 @@ def scene_linear(m: dict[str, float]) -> bool:
     on a white window, white islands in grey fur) on each of three real over-exposed photos, and
     on the synthetic sets the unclip was worth no more than its absence (docs/artist.md)."""
     return m.get("exposure.scene_linear", 0.0) >= 0.5
+
+
+def keep_white(ev: float, m: dict[str, float]) -> float:
+    """The exposure op's ``keep_white`` for a change of ``ev`` stops: 1 for a darkening of a
+    display-referred file (its white stays white: ``ops.exposure``), else 0 (every level scales;
+    a scene-linear file's clipped highlights are rebuilt instead: ``restoration_edits``)."""
+    return 1.0 if ev < 0 and not scene_linear(m) else 0.0
 
 
 def restoration_edits(edits: list[Edit], m: dict[str, float]) -> list[Edit]:

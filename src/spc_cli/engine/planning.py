@@ -81,7 +81,9 @@ def stack(first: Edit, then: Edit) -> Edit:
         params = type(a)(**{k: min(4.0, max(0.25, round(getattr(a, k) * getattr(b, k), 5)))
                             for k in ("red", "green", "blue")})
     else:
-        params = type(a)(ev=max(-4.0, min(4.0, round(a.ev + b.ev, 4))), shoulder=min(a.shoulder, b.shoulder))
+        ev = max(-4.0, min(4.0, round(a.ev + b.ev, 4)))
+        params = type(a)(ev=ev, shoulder=min(a.shoulder, b.shoulder),
+                         keep_white=max(a.keep_white, b.keep_white) if ev < 0 else 0.0)
     return Edit(then.op, params, f"{first.reason} {then.reason}".strip(),
                 f"{first.instruction}, then {then.instruction}", then.attribute or first.attribute, 1.0)
 

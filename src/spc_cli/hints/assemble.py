@@ -33,8 +33,9 @@ def op_of(c: Clause) -> str:
 
 
 def make_params(op: str, knobs: dict[str, float], remove: tuple[float, float] = (0.0, 0.0),
-                sigma: float = DEFAULT_SIGMA) -> Params:
-    """The op's parameters for its knob values (``remove``: a cast the white balance removes)."""
+                sigma: float = DEFAULT_SIGMA, m: dict | None = None) -> Params:
+    """The op's parameters for its knob values (``remove``: a cast the white balance removes;
+    ``m``: the photo's measurements, which say whether a darkening keeps its white)."""
     if op == "white_balance":
         from ..critic.advise import wb_gains
 
@@ -43,7 +44,10 @@ def make_params(op: str, knobs: dict[str, float], remove: tuple[float, float] = 
         return WhiteBalanceParams(red=r, green=g, blue=b)
     v = {k: round(float(x), 4) for k, x in knobs.items()}
     if op == "exposure":
-        return ExposureParams(ev=v.get("ev", 0.0))
+        from ..critic.advise import keep_white
+
+        ev = v.get("ev", 0.0)
+        return ExposureParams(ev=ev, keep_white=keep_white(ev, m or {}))
     if op == "contrast":
         return ContrastParams(amount=v.get("amount", 0.0))
     if op == "saturation":
@@ -139,7 +143,7 @@ def _solve_op(op: str, group: list[Clause], x, photo, m: dict) -> tuple[list[Edi
         d = DIALS_BY_NAME[c.dial]
 
         def make(v: float, knob=d.knob) -> Params:
-            return make_params(op, {**knobs, knob: v}, remove, sigma)
+            return make_params(op, {**knobs, knob: v}, remove, sigma, m)
 
         solved, note = None, ""
         if x is None:
@@ -163,9 +167,11 @@ def _solve_op(op: str, group: list[Clause], x, photo, m: dict) -> tuple[list[Edi
         knobs[d.knob] = value
         records.append(record(c, op, d.knob, value, solved, note))
         words.append(_words(c, d.words[0] if c.sign > 0 else d.words[1]))
-    params = make_params(op, knobs, remove, sigma)
+    params = make_params(op, knobs, remove, sigma, m)
     if measured is not None:  # the critic's own exposure edit (its highlight shoulder too), k of it
-        params = replace(measured, ev=knobs["ev"])
+        from ..critic.advise import keep_white
+
+        params = replace(measured, ev=knobs["ev"], keep_white=keep_white(knobs["ev"], m))
     if not params.is_neutral() or not edits:
         edits.append(Edit(op, params, reason="asked for: " + ", ".join(repr(c.text) for c in group),
                           instruction=" and ".join(words) or "leave the white balance", attribute=_attribute(group)))

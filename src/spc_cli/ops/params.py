@@ -82,8 +82,14 @@ class LocalWhiteBalanceParams(Params):
 @dataclass(frozen=True)
 class ExposureParams(Params):
     op = "exposure"
+    version = 2  # 2: adds keep_white (0 renders as version 1 did); version 1 steps render exactly as they did
+    replays = (1,)
     ev: float = param(0.0, -4.0, 4.0, "exposure change in stops, in linear light")
     shoulder: float = param(0.9, 0.5, 1.0, "linear level where highlight roll-off starts (1 = hard clip)", neutral=0.9)
+    keep_white: float = param(0.0, 0.0, 1.0, "a darkening through a highlight roll-off that keeps white at white, "
+                                             "mid-grey still moving by ev (1: a display-referred file, whose white "
+                                             "holds no more light than it shows); 0: every level scales, as "
+                                             "version 1", measured=True)
 
 
 @dataclass(frozen=True)
