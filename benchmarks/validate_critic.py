@@ -18,8 +18,8 @@ Parts (each prints a markdown table; all figures go to benchmarks/results/valida
 - ``warm``: photos of warm scenes with no cast (sunsets, fire, warm wood, sand and dry grass in low
   sun, a ginger cat), picked by eye from the validation photos: what spc's output adds in CIEDE2000.
 - ``real``: the real sets of ../shared/data: wb_real_uncorrected_flickr (a white-balance finding with
-  the direction seen by eye), fivek_ev_shifted (exposure direction), PolyU (denoised crops against
-  their input's PSNR).
+  the direction seen by eye), fivek_ev_shifted (exposure direction), PolyU (crops against their
+  input's PSNR: spc's output, and the denoise it applied rendered alone).
 """
 
 from __future__ import annotations
@@ -63,11 +63,24 @@ def _critique(critic: str, srgb_u8: np.ndarray) -> dict[str, Any]:
                           "confidence": float(f.confidence)} for f in c.findings], "score": float(c.score)}
 
 
-def _enhance(critic: str, srgb: np.ndarray) -> tuple[np.ndarray, list[str]]:
+def _enhance(critic: str, srgb: np.ndarray) -> tuple[np.ndarray, list[str], np.ndarray | None]:
+    """spc's output, the ops it applied, and the denoise it applied rendered alone (None without one)."""
+    import torch
+
     from spc_cli import api
+    from spc_cli.ops import OPS
+    from spc_cli.plan import Edit, EditPlan
+    from spc_cli.registry import make_artist
 
     out, c, applied = api.enhance_pixels(np.ascontiguousarray(srgb, dtype=np.float32), critic=critic)
-    return np.asarray(out, np.float32), [a["op"] for a in applied]
+    denoise = next((a for a in applied if a["op"] == "denoise"), None)
+    alone = None
+    if denoise is not None:
+        plan = EditPlan([Edit("denoise", OPS["denoise"].params.from_dict(denoise["params"]))])
+        with torch.inference_mode():
+            r = make_artist("pipeline").render([api.photo_from_array(np.asarray(srgb, np.float32))], [plan])[0]
+        alone = api.photo_to_array(r.photo)
+    return np.asarray(out, np.float32), [a["op"] for a in applied], alone
 
 
 # -------------------------------------------------------------------------------- diagnosis
@@ -167,8 +180,9 @@ def _real(root: Path, critics: list[str], quick: bool) -> dict[str, Any]:
         img, ref = data.load_srgb(pair.input), data.load_srgb(pair.reference)
         rec = {"name": pair.name, "input": metrics.psnr(img, ref), "critics": {}}
         for c in critics:
-            o, ops = _enhance(c, img)
-            rec["critics"][c] = {"psnr": metrics.psnr(o, ref), "denoised": "denoise" in ops}
+            o, ops, alone = _enhance(c, img)
+            rec["critics"][c] = {"psnr": metrics.psnr(o, ref), "denoised": "denoise" in ops, "ops": ops,
+                                 "denoise_alone_psnr": None if alone is None else metrics.psnr(alone, ref)}
         out["polyu"].append(rec)
     return out
 
@@ -281,12 +295,16 @@ def main(argv: list[str] | None = None) -> int:
                              f"{sum(r['critics'][c] == r['want'] for r in fv)}/{len(fv)}",
                              f"{sum(r['critics'][c]['denoised'] for r in pu)}/{len(pu)}",
                              f"{sum(r['critics'][c]['psnr'] < r['input'] - 0.005 for r in pu)}",
+                             f"{sum((r['critics'][c]['denoise_alone_psnr'] or 99.0) < r['input'] - 0.005 for r in pu)}",
                              f"{np.mean([r['input'] for r in pu]):.2f} -> "
                              f"{np.mean([r['critics'][c]['psnr'] for r in pu]):.2f}"])
             texts.append(report.print_table("Real sets", ["critic", "flickr casts: WB right direction",
                                                           "flickr: any WB finding", "fivek_ev direction right",
                                                           "PolyU denoised", "PolyU below input PSNR",
-                                                          "PolyU PSNR in -> out"], rows))
+                                                          "PolyU below input, the denoise alone",
+                                                          "PolyU PSNR in -> out"], rows,
+                                            "PolyU below input: spc's output (every edit it made) under its input's "
+                                            "PSNR; the denoise alone: the denoise spc applied, rendered by itself"))
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
