@@ -179,3 +179,23 @@ def test_capture_facts_from_exif_tags():
                       "EXIF ExposureTime": "0", "EXIF FNumber": "2.8", "EXIF ISOSpeedRatings": "100",
                       "EXIF WhiteBalance": "?"})
     assert odd == Capture()  # no usable time, no exposure, white balance mode unknown
+
+
+def test_an_over_exposed_series_darkens_keeping_white_and_a_matching_shift_scales():
+    from spc_cli.critic.advise import white_kept
+
+    def exposure(target_ev: float, frame_ev: float) -> ExposureParams:
+        share = _share(correction=_log_gains(frame_ev, (1.0, 1.0, 1.0)))
+        share.series.target = _log_gains(target_ev, (1.0, 1.0, 1.0))
+        return next(e for e in share.plan().edits if e.op == "exposure").params
+
+    # the series' typical rendering is over-exposed: every frame it darkens keeps a camera file's white
+    assert exposure(-0.8, -0.6).keep_white == 1.0 and exposure(-0.8, -1.1).keep_white == 1.0
+    assert exposure(-0.8, 0.2).keep_white == 0.0  # a frame it brightens scales
+    # a series matched by small shifts (its typical rendering about right) scales every frame, so the
+    # frames' means move as the pooled estimate assumes
+    assert exposure(-0.1, -0.3).keep_white == 0.0 and exposure(0.4, -0.3).keep_white == 0.0
+    plan = EditPlan([Edit("exposure", exposure(-0.8, -0.6))])
+    assert white_kept(plan, {"exposure.scene_linear": 0.0}) == plan
+    raw = white_kept(plan, {"exposure.scene_linear": 1.0}).edits[0].params  # a raw file's darkening scales
+    assert raw.keep_white == 0.0 and raw.ev == pytest.approx(-0.6, abs=1e-3)

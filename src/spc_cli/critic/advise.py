@@ -258,6 +258,15 @@ def scene_linear(m: dict[str, float]) -> bool:
     return m.get("exposure.scene_linear", 0.0) >= 0.5
 
 
+def white_kept(plan: EditPlan, m: dict[str, float]) -> EditPlan:
+    """``plan`` (a series' shared edits, made without the photo at hand) with its exposure edits'
+    ``keep_white`` cleared on a scene-linear file, whose darkening scales (``keep_white``)."""
+    if not scene_linear(m):
+        return plan
+    return EditPlan([replace(e, params=replace(e.params, keep_white=0.0)) if e.op == "exposure" else e
+                     for e in plan.edits])
+
+
 def keep_white(ev: float, m: dict[str, float]) -> float:
     """The exposure op's ``keep_white`` for a change of ``ev`` stops: 1 for a darkening of a
     display-referred file (its white stays white: ``ops.exposure``), else 0 (every level scales;

@@ -56,6 +56,7 @@ WINDOW = 3  # each photo is compared with this many photos before it
 PREVIEW_EDGE = 512
 MIN_GAIN = 0.01  # a white balance closer than this to no change is left out (1%)
 MIN_EV = 0.03
+DARKENED = 0.25  # stops a series' typical rendering is darkened by, from which its darkenings keep white
 
 ProgressFn = Callable[[int, int], None]
 
@@ -102,7 +103,11 @@ class Share:
         if abs(ev) >= MIN_EV:
             from ..ops.params import ExposureParams
 
-            p = ExposureParams(ev=round(float(min(max(ev, -4.0), 4.0)), 3), shoulder=self.shoulder)
+            # an over-exposed series (its typical rendering darkened by DARKENED or more): its frames'
+            # darkenings keep a display-referred file's white (ops.exposure; planning clears it on a
+            # raw file), all of them alike; a series darkened less, or a frame brightened, scales
+            keep = 1.0 if ev < 0 and split(self.series.target)[0] <= -DARKENED else 0.0
+            p = ExposureParams(ev=round(float(min(max(ev, -4.0), 4.0)), 3), shoulder=self.shoulder, keep_white=keep)
             edits.append(Edit("exposure", p, why, instruction_for(ev / 2.0, "increase", "decrease", "exposure")
                               + " to match its series", "exposure"))
         return EditPlan(edits)
