@@ -14,10 +14,9 @@ White stays white, the levels just under it spread out (the gradation the roll-o
 pressed together shows again, and the deepest blue of a pale sky comes back), and ``g'`` is
 chosen so that mid-grey (0.18) moves by exactly ``ev``, as it does without it: the levels above
 it darken less than the plain scaling, the deepest shadows a little more (0.06 stops more at
--0.3 EV, 0.15 at -1, 0.24 at -2.5). A curve that
-scaled everything up to a knee and rolled only the band above it back up to white was tried
-and not kept: stretched that steeply, the 8-bit levels near white showed as bands of colour
-across a pale sky.
+-0.3 EV, 0.15 at -1, 0.24 at -2.5). A curve that scaled everything up to a knee and rolled only
+the band above it back up to white was tried and not kept: stretched that steeply, the 8-bit
+levels near white showed as bands of colour across a pale sky.
 """
 
 from __future__ import annotations
