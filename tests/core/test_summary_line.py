@@ -157,3 +157,21 @@ def test_the_score_of_a_try_whose_colour_the_loop_took_for_the_photos_own_light_
     vetoed = ("strength 1.0: score 60 -> 58, rejected: new contrast (low); reads white_balance (cool): the photo's own "
               "light, which edits that move no grey that way cannot have cast")
     assert refusal([vetoed]) == "new contrast (low)" and accepted_score([vetoed]) is None and own_light([vetoed]) == []
+
+
+def test_a_darkening_that_kept_a_blown_area_white_says_so():
+    darker = {"op": "exposure", "instruction": "moderately decrease exposure"}
+
+    def line(clipped: float, keep: float, ev: float = -0.9) -> str:
+        d = doc([darker], ["exposure"], ["strength 1.0: score 36 -> 44, accepted"], before=36, after=44,
+                findings=({"attribute": "exposure", "direction": "over"},))
+        d["applied"] = [{"op": "exposure", "params": {"ev": ev, "shoulder": 1.0, "keep_white": keep}}]
+        d["critique"]["measurements"] = {"exposure.clipped": clipped}
+        return what_was_done(d)
+
+    assert line(0.24, 1.0) == ("score 36 -> 44; moderately decrease exposure; the blown 24% of the frame is kept "
+                               "white: nothing is left in it to darken")
+    # a plain darkening (a raw file's, version 1), a frame with next to nothing blown, or a brightening: not said
+    assert line(0.24, 0.0).endswith("moderately decrease exposure")
+    assert line(0.004, 1.0).endswith("moderately decrease exposure")
+    assert line(0.24, 1.0, ev=0.5).endswith("moderately decrease exposure")

@@ -14,6 +14,8 @@ from ..plan import EditPlan
 from .jobs import Job
 from .settings import Settings
 
+BLOWN_SAID = 0.01  # share of the frame clipped white in every channel from which the summary line names it
+
 
 @dataclass
 class Outcome:
@@ -224,5 +226,11 @@ def what_was_done(doc: dict[str, Any]) -> str:
     kept = progress(doc.get("refine", []))
     if kept:
         tail += f"; kept for what the score cannot show: {kept}"
+    # a darkening that kept the file's white (ops.exposure): what was blown stays blown, and the critic
+    # still reads it on the output; said, so that a score that barely rose is not read as a failure
+    blown = float((critique.get("measurements") or {}).get("exposure.clipped", 0.0))
+    if blown >= BLOWN_SAID and any(a["op"] == "exposure" and (a.get("params") or {}).get("keep_white", 0.0) > 0
+                                   and (a.get("params") or {}).get("ev", 0.0) < 0 for a in doc.get("applied", [])):
+        tail += f"; the blown {blown:.0%} of the frame is kept white: nothing is left in it to darken"
     return (head + "; ".join(words) + (f" (eased to {eased})" if eased else "") + "".join(f"; {n}" for n in alone)
             + tail)
