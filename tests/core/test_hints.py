@@ -30,10 +30,11 @@ def test_degrees_scale_the_edit():
 def test_darker_keeps_a_display_referred_files_white():
     from spc_cli.hints.assemble import make_params
 
-    assert parse_hint("darker").edits[0].params.keep_white == 1.0  # no photo: a display-referred file
-    assert parse_hint("brighter").edits[0].params.keep_white == 0.0
-    assert make_params("exposure", {"ev": -0.5}, m={"exposure.scene_linear": 1.0}).keep_white == 0.0  # a raw file
-    assert make_params("exposure", {"ev": -0.5}, m={"exposure.scene_linear": 0.0}).keep_white == 1.0
+    assert parse_hint("darker").edits[0].params.keep_white == 0.0  # no photo: nothing known to be blown
+    blown = {"exposure.scene_linear": 0.0, "exposure.clipped": 0.25}
+    assert make_params("exposure", {"ev": -0.5}, m=blown).keep_white == 1.0
+    assert make_params("exposure", {"ev": 0.5}, m=blown).keep_white == 0.0
+    assert make_params("exposure", {"ev": -0.5}, m={**blown, "exposure.scene_linear": 1.0}).keep_white == 0.0  # raw
 
 
 def test_several_clauses():

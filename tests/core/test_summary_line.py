@@ -173,5 +173,6 @@ def test_a_darkening_that_kept_a_blown_area_white_says_so():
                                "white: nothing is left in it to darken")
     # a plain darkening (a raw file's, version 1), a frame with next to nothing blown, or a brightening: not said
     assert line(0.24, 0.0).endswith("moderately decrease exposure")
+    assert line(0.24, 0.3).endswith("moderately decrease exposure")  # kept only a little of the way
     assert line(0.004, 1.0).endswith("moderately decrease exposure")
     assert line(0.24, 1.0, ev=0.5).endswith("moderately decrease exposure")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from spc_cli.critic import advise
 from spc_cli.critic.base import Finding
 from spc_cli.ops.params import ExposureParams
@@ -115,10 +117,14 @@ def test_a_darkening_of_a_display_referred_file_keeps_its_white():
     over = Finding("exposure", "over", 0.8, 0.9, {"correction_ev": -1.0}, "r")
     under = Finding("exposure", "under", 0.8, 0.9, {"correction_ev": 1.0}, "r")
 
-    def exposure(f, linear):
-        plan = advise.plan_for([f], {"exposure.p_top": 1.0, "exposure.scene_linear": linear})
+    def exposure(f, linear, blown=0.2):
+        plan = advise.plan_for([f], {"exposure.p_top": 1.0, "exposure.scene_linear": linear, "exposure.clipped": blown})
         return next(e for e in plan.edits if e.op == "exposure").params
 
     assert exposure(over, 0.0).keep_white == 1.0 and exposure(over, 0.0).ev == -1.0
     assert exposure(over, 1.0).keep_white == 0.0
     assert exposure(under, 0.0).keep_white == 0.0
+    # in proportion to how much of the frame is blown, in full from BLOWN_FULL (10 %): a glint going a
+    # little grey matters less than darkening the bright subject the whole way
+    assert exposure(over, 0.0, blown=0.03).keep_white == pytest.approx(0.3)
+    assert exposure(over, 0.0, blown=0.0).keep_white == 0.0

@@ -195,7 +195,11 @@ def test_an_over_exposed_series_darkens_keeping_white_and_a_matching_shift_scale
     # a series matched by small shifts (its typical rendering about right) scales every frame, so the
     # frames' means move as the pooled estimate assumes
     assert exposure(-0.1, -0.3).keep_white == 0.0 and exposure(0.4, -0.3).keep_white == 0.0
+    # how far each frame keeps it is its own measurements' (advise.keep_white): as much of it blown
     plan = EditPlan([Edit("exposure", exposure(-0.8, -0.6))])
-    assert white_kept(plan, {"exposure.scene_linear": 0.0}) == plan
-    raw = white_kept(plan, {"exposure.scene_linear": 1.0}).edits[0].params  # a raw file's darkening scales
-    assert raw.keep_white == 0.0 and raw.ev == pytest.approx(-0.6, abs=1e-3)
+    assert white_kept(plan, {"exposure.scene_linear": 0.0, "exposure.clipped": 0.3}) == plan
+    assert white_kept(plan, {"exposure.scene_linear": 0.0, "exposure.clipped": 0.02}).edits[0].params.keep_white == 0.2
+    raw = white_kept(plan, {"exposure.scene_linear": 1.0, "exposure.clipped": 0.3}).edits[0].params
+    assert raw.keep_white == 0.0 and raw.ev == pytest.approx(-0.6, abs=1e-3)  # a raw file's darkening scales
+    scaled = EditPlan([Edit("exposure", exposure(-0.1, -0.3))])
+    assert white_kept(scaled, {"exposure.clipped": 0.3}) == scaled  # a matching shift asks none

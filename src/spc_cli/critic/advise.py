@@ -64,6 +64,7 @@ LUMA_DENOISE = (REVEALED_VISIBLE[0] / 2, REVEALED_VISIBLE[0])
 # softer still. There luminance noise is taken off from where it shows (REVEALED_VISIBLE) to twice
 # that, not from half of it; colour noise, never detail, in full.
 SOFT_LUMA_DENOISE = (REVEALED_VISIBLE[0], 2 * REVEALED_VISIBLE[0])
+BLOWN_FULL = 0.1  # share of the frame blown (clipped in every channel) from which a darkening keeps white in full
 COMPRESS_TOP = 1.4  # a brightening that pushes the brightest pixels past this (linear) is tone-mapped
 # locally (tone.compress); below it the exposure's own per-pixel shoulder rolls them off, as one
 # table lookup (a plain 1-2 EV correction of a photo whose whites were white)
@@ -259,19 +260,22 @@ def scene_linear(m: dict[str, float]) -> bool:
 
 
 def white_kept(plan: EditPlan, m: dict[str, float]) -> EditPlan:
-    """``plan`` (a series' shared edits, made without the photo at hand) with its exposure edits'
-    ``keep_white`` cleared on a scene-linear file, whose darkening scales (``keep_white``)."""
-    if not scene_linear(m):
-        return plan
-    return EditPlan([replace(e, params=replace(e.params, keep_white=0.0)) if e.op == "exposure" else e
-                     for e in plan.edits])
+    """``plan`` (a series' shared edits, made without the photo at hand) with the ``keep_white`` of
+    each exposure edit that asks for it set as the photo's measurements ``m`` say (``keep_white``)."""
+    return EditPlan([replace(e, params=replace(e.params, keep_white=keep_white(e.params.ev, m)))
+                     if e.op == "exposure" and e.params.keep_white > 0 else e for e in plan.edits])
 
 
 def keep_white(ev: float, m: dict[str, float]) -> float:
-    """The exposure op's ``keep_white`` for a change of ``ev`` stops: 1 for a darkening of a
-    display-referred file (its white stays white: ``ops.exposure``), else 0 (every level scales;
-    a scene-linear file's clipped highlights are rebuilt instead: ``restoration_edits``)."""
-    return 1.0 if ev < 0 and not scene_linear(m) else 0.0
+    """The exposure op's ``keep_white`` for a change of ``ev`` stops: for a darkening of a
+    display-referred file, in proportion to how much of the frame is blown (clipped in every
+    channel), in full from BLOWN_FULL: a blown sky or wall that a darkening turns grey is a fog
+    over the frame, a glint is not, and the roll-off that keeps white darkens the bright subject
+    less than the plain scaling (``ops.exposure``); else 0 (every level scales; a scene-linear
+    file's clipped highlights are rebuilt instead: ``restoration_edits``)."""
+    if ev >= 0 or scene_linear(m):
+        return 0.0
+    return round(min(1.0, max(0.0, m.get("exposure.clipped", 0.0)) / BLOWN_FULL), 3)
 
 
 def restoration_edits(edits: list[Edit], m: dict[str, float]) -> list[Edit]:

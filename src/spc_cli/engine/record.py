@@ -15,6 +15,7 @@ from .jobs import Job
 from .settings import Settings
 
 BLOWN_SAID = 0.01  # share of the frame clipped white in every channel from which the summary line names it
+# (where the darkening kept white at least half-way: ops.exposure's keep_white)
 
 
 @dataclass
@@ -229,7 +230,7 @@ def what_was_done(doc: dict[str, Any]) -> str:
     # a darkening that kept the file's white (ops.exposure): what was blown stays blown, and the critic
     # still reads it on the output; said, so that a score that barely rose is not read as a failure
     blown = float((critique.get("measurements") or {}).get("exposure.clipped", 0.0))
-    if blown >= BLOWN_SAID and any(a["op"] == "exposure" and (a.get("params") or {}).get("keep_white", 0.0) > 0
+    if blown >= BLOWN_SAID and any(a["op"] == "exposure" and (a.get("params") or {}).get("keep_white", 0.0) >= 0.5
                                    and (a.get("params") or {}).get("ev", 0.0) < 0 for a in doc.get("applied", [])):
         tail += f"; the blown {blown:.0%} of the frame is kept white: nothing is left in it to darken"
     return (head + "; ".join(words) + (f" (eased to {eased})" if eased else "") + "".join(f"; {n}" for n in alone)

@@ -104,8 +104,9 @@ class Share:
             from ..ops.params import ExposureParams
 
             # an over-exposed series (its typical rendering darkened by DARKENED or more): its frames'
-            # darkenings keep a display-referred file's white (ops.exposure; planning clears it on a
-            # raw file), all of them alike; a series darkened less, or a frame brightened, scales
+            # darkenings may keep a display-referred file's white (ops.exposure; planning sets how far
+            # from each frame's measurements: advise.white_kept); a series darkened less, or a frame
+            # brightened, scales
             keep = 1.0 if ev < 0 and split(self.series.target)[0] <= -DARKENED else 0.0
             p = ExposureParams(ev=round(float(min(max(ev, -4.0), 4.0)), 3), shoulder=self.shoulder, keep_white=keep)
             edits.append(Edit("exposure", p, why, instruction_for(ev / 2.0, "increase", "decrease", "exposure")
