@@ -148,6 +148,18 @@ def test_a_darkening_that_keeps_white_moves_mid_grey_by_ev_and_leaves_white_whit
     assert float(over.max()) == pytest.approx(1.1)
 
 
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_keep_white_in_half_precision_agrees_with_fp32(dtype):
+    # the CUDA path renders in half precision: the roll-off's gain and denominator hold there too
+    x = scene()
+    ref = OPS["exposure"].fn(x, ev=-1.3, shoulder=1.0, keep_white=1.0)
+    out = OPS["exposure"].fn(x.to(dtype), ev=-1.3, shoulder=1.0, keep_white=1.0)
+    assert out.dtype == dtype
+    err = (linear_to_srgb(out.float()).clamp(0, 1) - linear_to_srgb(ref).clamp(0, 1)).abs().max()
+    assert err < HALF_TOL, float(err)
+    assert float(out[..., -1, -1].float().min()) > 0.99  # the clipped white corner stays white
+
+
 def test_keep_white_per_image_and_with_a_gradient():
     x = scene(b=2)
     ev, keep = torch.tensor([-0.8, -0.8]), torch.tensor([0.0, 1.0])
