@@ -182,12 +182,12 @@ def test_capture_facts_from_exif_tags():
 
 
 def test_an_over_exposed_series_darkens_keeping_white_and_a_matching_shift_scales():
-    from spc_cli.critic.advise import white_kept
+    blown = {"exposure.scene_linear": 0.0, "exposure.clipped": 0.3}  # a camera JPEG, 30 % of it blown
 
-    def exposure(target_ev: float, frame_ev: float) -> ExposureParams:
+    def exposure(target_ev: float, frame_ev: float, m=blown) -> ExposureParams:
         share = _share(correction=_log_gains(frame_ev, (1.0, 1.0, 1.0)))
         share.series.target = _log_gains(target_ev, (1.0, 1.0, 1.0))
-        return next(e for e in share.plan().edits if e.op == "exposure").params
+        return next(e for e in share.plan(m).edits if e.op == "exposure").params
 
     # the series' typical rendering is over-exposed: every frame it darkens keeps a camera file's white
     assert exposure(-0.8, -0.6).keep_white == 1.0 and exposure(-0.8, -1.1).keep_white == 1.0
@@ -196,10 +196,11 @@ def test_an_over_exposed_series_darkens_keeping_white_and_a_matching_shift_scale
     # frames' means move as the pooled estimate assumes
     assert exposure(-0.1, -0.3).keep_white == 0.0 and exposure(0.4, -0.3).keep_white == 0.0
     # how far each frame keeps it is its own measurements' (advise.keep_white): as much of it blown
-    plan = EditPlan([Edit("exposure", exposure(-0.8, -0.6))])
-    assert white_kept(plan, {"exposure.scene_linear": 0.0, "exposure.clipped": 0.3}) == plan
-    assert white_kept(plan, {"exposure.scene_linear": 0.0, "exposure.clipped": 0.02}).edits[0].params.keep_white == 0.2
-    raw = white_kept(plan, {"exposure.scene_linear": 1.0, "exposure.clipped": 0.3}).edits[0].params
+    assert exposure(-0.8, -0.6, {**blown, "exposure.clipped": 0.02}).keep_white == 0.2
+    raw = exposure(-0.8, -0.6, {**blown, "exposure.scene_linear": 1.0})
     assert raw.keep_white == 0.0 and raw.ev == pytest.approx(-0.6, abs=1e-3)  # a raw file's darkening scales
-    scaled = EditPlan([Edit("exposure", exposure(-0.1, -0.3))])
-    assert white_kept(scaled, {"exposure.clipped": 0.3}) == scaled  # a matching shift asks none
+    assert exposure(-0.8, -0.6, None).keep_white == 0.0  # no measurements: nothing known blown
+    # the sidecar records what the frame renders
+    share = _share(correction=_log_gains(-0.6, (1.0, 1.0, 1.0)))
+    share.series.target = _log_gains(-0.8, (1.0, 1.0, 1.0))
+    assert share.record(None, blown)["edits"] == share.plan(blown).to_list()

@@ -110,8 +110,8 @@ def _edit_for(f: Finding, m: dict[str, float], noisy: bool) -> Edit | None:
         # (restoration_edits), where a per-pixel shoulder would flatten whole lit areas
         top = m.get("exposure.p_top", 1.0) * 2.0 ** ev
         shoulder = 1.0 if ev <= 0 or top <= 0.95 or top > COMPRESS_TOP else 0.9
-        # a darkening of a display-referred file keeps its white (ops.exposure): scaled down, what the
-        # camera rolled off to white turns a flat grey; a scene-linear file's is rebuilt (unclip)
+        # a darkening of a display-referred file keeps its white as far as the frame is blown
+        # (ops.exposure): scaled down, it turns a flat grey; a scene-linear file's is rebuilt (unclip)
         return Edit("exposure", ExposureParams(ev=round(ev, 3), shoulder=shoulder, keep_white=keep_white(ev, m)),
                     f.reason,
                     instruction_for(ev / 2.0, "increase", "decrease", "exposure"), a, _strength(f))
@@ -257,13 +257,6 @@ def scene_linear(m: dict[str, float]) -> bool:
     on a white window, white islands in grey fur) on each of three real over-exposed photos, and
     on the synthetic sets the unclip was worth no more than its absence (docs/artist.md)."""
     return m.get("exposure.scene_linear", 0.0) >= 0.5
-
-
-def white_kept(plan: EditPlan, m: dict[str, float]) -> EditPlan:
-    """``plan`` (a series' shared edits, made without the photo at hand) with the ``keep_white`` of
-    each exposure edit that asks for it set as the photo's measurements ``m`` say (``keep_white``)."""
-    return EditPlan([replace(e, params=replace(e.params, keep_white=keep_white(e.params.ev, m)))
-                     if e.op == "exposure" and e.params.keep_white > 0 else e for e in plan.edits])
 
 
 def keep_white(ev: float, m: dict[str, float]) -> float:

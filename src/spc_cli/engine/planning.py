@@ -32,11 +32,9 @@ def choose_plan(photo, critique, critic, artist, strength: float = 1.0, hint_pla
         shared = None  # the hint alone: neither the critic's nor the series' edits
     plan, notes = critique.plan, []
     if shared is not None:
-        from ..critic.advise import white_kept
         from .series import SHARED_OPS
 
-        # an over-exposed series' darkening keeps a display-referred file's white, not a raw file's
-        shared = white_kept(shared, getattr(critique, "measurements", None) or {}).scaled(strength)
+        shared = shared.scaled(strength)
         seen = after_shared(photo, critique, critic, artist, shared) if shared else critique
         asked = {e.op for e in critique.plan.edits}
         plan = EditPlan([e for e in seen.plan.edits if e.op not in SHARED_OPS and e.op in asked])

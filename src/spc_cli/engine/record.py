@@ -230,8 +230,8 @@ def what_was_done(doc: dict[str, Any]) -> str:
     # a darkening that kept the file's white (ops.exposure): what was blown stays blown, and the critic
     # still reads it on the output; said, so that a score that barely rose is not read as a failure
     blown = float((critique.get("measurements") or {}).get("exposure.clipped", 0.0))
-    if blown >= BLOWN_SAID and any(a["op"] == "exposure" and (a.get("params") or {}).get("keep_white", 0.0) >= 0.5
-                                   and (a.get("params") or {}).get("ev", 0.0) < 0 for a in doc.get("applied", [])):
+    kept_white = [a.get("params") or {} for a in doc.get("applied", []) if a["op"] == "exposure"]
+    if blown >= BLOWN_SAID and any(p.get("keep_white", 0.0) >= 0.5 and p.get("ev", 0.0) < 0 for p in kept_white):
         tail += f"; the blown {blown:.0%} of the frame is kept white: nothing is left in it to darken"
     return (head + "; ".join(words) + (f" (eased to {eased})" if eased else "") + "".join(f"; {n}" for n in alone)
             + tail)

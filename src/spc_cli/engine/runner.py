@@ -75,7 +75,7 @@ class Engine:
 
         base = None if self.settings.hint_only else critique.plan  # solved on the photo as it will stand
         pre = None
-        shared = job.series.plan() if job is not None and job.series is not None else None
+        shared = job.series.plan(critique.measurements) if job is not None and job.series is not None else None
         if shared and not self.settings.hint_only:
             # in a series the photo will stand as the series leaves it: its white balance and
             # exposure are the series' (``planning.choose_plan``), and a hint that turns one of
@@ -91,7 +91,7 @@ class Engine:
 
     def _plan_for(self, photo, critique, hint_plan: EditPlan | None,
                   job: Job | None = None) -> tuple[EditPlan, list[str]]:
-        shared = job.series.plan() if job is not None and job.series is not None else None
+        shared = job.series.plan(critique.measurements) if job is not None and job.series is not None else None
         return choose_plan(photo, critique, self.critic, self.artist, strength=self.settings.strength,
                            hint_plan=hint_plan, refine=self.settings.refine, shared=shared,
                            hint_only=self.settings.hint_only)
@@ -292,7 +292,8 @@ class Engine:
             each(lambda i: (encode if i else score)(), 2, self.spare)
         else:
             encode()
-        series = job.series.record(work.critique.plan) if job.series is not None else None
+        series = (job.series.record(work.critique.plan, work.critique.measurements)
+                  if job.series is not None else None)
         doc = document(work.photo, work.critique, work.plan, work.rendered, work.timings,
                        work.notes, work.hint, self.settings, self._backends(), work.result, series)
         if self.on_rendered is not None:

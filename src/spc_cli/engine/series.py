@@ -84,9 +84,10 @@ class Share:
     mode: str = "auto"
     sources: list[Path] = field(default_factory=list)
 
-    def plan(self) -> EditPlan | None:
+    def plan(self, measurements: dict[str, float] | None = None) -> EditPlan | None:
         """The series' white balance and exposure edits for this photo (an empty plan when the
-        series leaves it as it is), or None when the photo is in no series."""
+        series leaves it as it is), or None when the photo is in no series. ``measurements``: the
+        photo's critique's, which say how far a darkening keeps its white (none: it scales)."""
         if self.series is None or self.correction is None:
             return None
         ev, gains = split(self.correction)
@@ -101,21 +102,23 @@ class Share:
             edits.append(Edit("white_balance", p, why, instruction_for(warm / 0.5, "increase", "reduce", "warmth")
                               + " to match its series", "white_balance"))
         if abs(ev) >= MIN_EV:
+            from ..critic.advise import keep_white
             from ..ops.params import ExposureParams
 
             # an over-exposed series (its typical rendering darkened by DARKENED or more): its frames'
-            # darkenings may keep a display-referred file's white (ops.exposure; planning sets how far
-            # from each frame's measurements: advise.white_kept); a series darkened less, or a frame
-            # brightened, scales
-            keep = 1.0 if ev < 0 and split(self.series.target)[0] <= -DARKENED else 0.0
+            # darkenings keep a display-referred file's white as far as the frame is blown
+            # (ops.exposure, advise.keep_white); a series darkened less, or a frame brightened, scales
+            over = split(self.series.target)[0] <= -DARKENED
+            keep = keep_white(ev, measurements or {}) if over else 0.0
             p = ExposureParams(ev=round(float(min(max(ev, -4.0), 4.0)), 3), shoulder=self.shoulder, keep_white=keep)
             edits.append(Edit("exposure", p, why, instruction_for(ev / 2.0, "increase", "decrease", "exposure")
                               + " to match its series", "exposure"))
         return EditPlan(edits)
 
-    def record(self, own_plan: EditPlan | None = None) -> dict[str, Any]:
-        """The sidecar's ``series`` field: the series, what was shared and how this photo was placed
-        in it; ``frame`` is the first pass's record (a rerun reads it instead of the photo)."""
+    def record(self, own_plan: EditPlan | None = None, measurements: dict[str, float] | None = None) -> dict[str, Any]:
+        """The sidecar's ``series`` field: the series, what was shared (``plan(measurements)``) and how
+        this photo was placed in it; ``frame`` is the first pass's record (a rerun reads it instead of
+        the photo)."""
         frame = {**self.frame.to_dict(), "version": VERSION}
         doc: dict[str, Any] = {"key": self.key, "mode": self.mode, "frame": frame}
         if self.series is None:
@@ -123,7 +126,7 @@ class Share:
         s = self.series
         ev, gains = split(self.correction) if self.correction is not None else (0.0, np.ones(3))
         oev, ogains = split(self.offset) if self.offset is not None else (0.0, np.ones(3))
-        plan = self.plan()
+        plan = self.plan(measurements)
         doc.update({
             "id": s.id, "label": s.label, "size": len(s.members),
             "members": [str(p) for p in self.sources],
