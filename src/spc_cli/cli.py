@@ -36,7 +36,8 @@ Precision = Annotated[str, typer.Option(help="auto (fp16 on CUDA, fp32 on CPU), 
 BatchSize = Annotated[int, typer.Option("--batch-size", min=0, help="Photos per batch on the compute device "
                                         "(0 = auto: 8 on CUDA, 1 on the CPU).")]
 Workers = Annotated[int, typer.Option(min=1, help="Threads decoding and encoding beside the compute.")]
-Force = Annotated[bool, typer.Option("--force", help="Redo photos whose output is already up to date.")]
+Force = Annotated[bool, typer.Option("--force", help="Redo photos whose output is already up to date, and "
+                                                        "enhance again photos spc wrote itself.")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="List what would be done; write nothing.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or tables; only errors (for cron).")]
 MaxMP = Annotated[float, typer.Option("--max-megapixels", min=0.01,

@@ -193,6 +193,13 @@ def what_was_done(doc: dict[str, Any]) -> str:
     tail = (f"; colours lean {lean}, taken for the scene's own" if lean
             else "; one tone throughout (a toned print), kept"
             if toned_in(summary) and not rebalanced and "saturation" not in applied else "")
+    from .own_output import noted
+
+    own = noted(doc.get("notes") or [])
+    if own and not words:
+        return head + "left as it was: spc's own output (its sidecar is beside it), not enhanced again" + tail
+    if own:
+        tail += "; spc's own output: the hint alone"
     if not words:
         planned = [e.get("instruction") or e["op"] for e in doc.get("plan", [])]
         why = refusal(doc.get("refine", []))

@@ -23,6 +23,8 @@ from ..errors import SpcError, UsageError
 from ..plan import EditPlan
 from ..sharing import Spare, each
 from .jobs import EarlyReads, Job, read_job
+from .own_output import note as own_note
+from .own_output import own_record
 from .planning import accepted_score, choose_plan, series_score
 from .record import Outcome, Summary, document, what_was_done, write_failure, write_image, write_record
 from .resources import configure_threads, keep_freed_memory
@@ -67,16 +69,18 @@ class Engine:
         self.spare: Spare | None = None
 
     # -- per-photo stages -------------------------------------------------
-    def _hint_for(self, photo, critique, job: Job | None = None) -> EditPlan | None:
-        """The hint's edits for this photo (built from the photo where the hint depends on it)."""
+    def _hint_for(self, photo, critique, job: Job | None = None, alone: bool = False) -> EditPlan | None:
+        """The hint's edits for this photo (built from the photo where the hint depends on it);
+        ``alone``: the hint is applied by itself (``--hint-only``, or spc's own output)."""
         if not self.hint_from_photo:  # set only for a given hint that names a photo-dependent edit
             return self.hint_plan
         from ..hints import composable_ops, parse_hint
 
-        base = None if self.settings.hint_only else critique.plan  # solved on the photo as it will stand
+        alone = alone or self.settings.hint_only
+        base = None if alone else critique.plan  # solved on the photo as it will stand
         pre = None
         shared = job.series.plan(critique.measurements) if job is not None and job.series is not None else None
-        if shared and not self.settings.hint_only:
+        if shared and not alone:
             # in a series the photo will stand as the series leaves it: its white balance and
             # exposure are the series' (``planning.choose_plan``), and a hint that turns one of
             # them by a dial goes on top of the series' edit (``pre``) instead of replacing it
@@ -90,11 +94,15 @@ class Engine:
         return parse_hint(self.settings.hint, photo, critique.measurements, base, pre)
 
     def _plan_for(self, photo, critique, hint_plan: EditPlan | None,
-                  job: Job | None = None) -> tuple[EditPlan, list[str]]:
+                  job: Job | None = None, alone: bool = False) -> tuple[EditPlan, list[str]]:
+        """The plan to render and the closed loop's notes; ``alone``: the hint by itself, and no
+        edit at all without one (spc's own output, ``engine.own_output``)."""
+        if alone and hint_plan is None:
+            return EditPlan(), []
         shared = job.series.plan(critique.measurements) if job is not None and job.series is not None else None
         return choose_plan(photo, critique, self.critic, self.artist, strength=self.settings.strength,
                            hint_plan=hint_plan, refine=self.settings.refine, shared=shared,
-                           hint_only=self.settings.hint_only)
+                           hint_only=self.settings.hint_only or alone)
 
     def _backends(self) -> dict[str, Any]:
         return {"critic": {"name": self.critic.name, "version": self.critic.version},
@@ -226,8 +234,12 @@ class Engine:
             stage = "planning"
             work = []
             for (j, p, t_dec), c in zip(batch, critiques):
-                hint = self._hint_for(p, c, j)
-                plan, notes = self._plan_for(p, c, hint, j)
+                # an output spc wrote itself is not enhanced again (engine.own_output)
+                own = None if self.settings.force else own_record(j.source)
+                hint = self._hint_for(p, c, j, alone=own is not None)
+                plan, notes = self._plan_for(p, c, hint, j, alone=own is not None)
+                if own is not None:
+                    notes = [own_note(own, j.source, hinted=hint is not None)] + notes
                 w = Work(p, c, plan, notes, hint, {"decode": t_dec, "critique": t_crit})
                 if all(e.effective().is_neutral() for e in plan.edits):
                     w.result = {"score": c.score, "measured_on": "input"}  # nothing will change

@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from ..plan import Edit, EditPlan, instruction_for
+from .own_output import own_record
 from .series_frames import Frame, Look, capture_of, look_of, own_correction, p_top_of, read_capture, relate
 from .series_pool import CAMERA_WEIGHT, Link, pool, split
 from .series_union import View, grid_of, place, reaction
@@ -199,12 +200,15 @@ def plan_series(jobs: list, settings, critic, on_progress: ProgressFn | None = N
                              "words, so the photos of a series would not come out matching)")
         return []
     captures = [read_capture(j.source) for j in jobs]
+    # spc's own outputs take no part: they are not enhanced again (engine.own_output), so they
+    # neither take a series' edits nor vote for them
+    own = set() if settings.force else {k for k, j in enumerate(jobs) if own_record(j.source) is not None}
     if mode == "auto":
-        order = sorted((k for k, c in enumerate(captures) if c.time is not None),
+        order = sorted((k for k, c in enumerate(captures) if c.time is not None and k not in own),
                        key=lambda k: (captures[k].body or "", captures[k].time))
     else:
-        order = sorted(range(len(jobs)), key=lambda k: (str(jobs[k].source.parent),
-                                                        captures[k].time or 0.0, str(jobs[k].source)))
+        order = sorted((k for k in range(len(jobs)) if k not in own),
+                       key=lambda k: (str(jobs[k].source.parent), captures[k].time or 0.0, str(jobs[k].source)))
     frames = _first_pass(jobs, order, captures, settings, critic, mode, on_progress)
     groups = _groups(jobs, order, frames, mode)
     found: list[Series] = []
