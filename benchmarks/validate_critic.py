@@ -149,7 +149,7 @@ def _cast_photo(i: int, name: str, path: Path, critics: list[str]) -> dict:
     cast = np.round(V.d_cast(clean8, None, **p) * 255) / 255
     rec = {"name": name, "kind": kind, "untouched": metrics.delta_e(cast, clean8), "critics": {}}
     for c in critics:
-        out, ops = _enhance(c, cast)
+        out, ops, _ = _enhance(c, cast)
         rec["critics"][c] = {"delta_e": metrics.delta_e(out, clean8), "ops": ops}
     return rec
 
@@ -158,7 +158,7 @@ def _warm_photo(name: str, path: Path, critics: list[str]) -> dict:
     img = np.round(data.load_srgb(path, LONG_EDGE) * 255) / 255
     rec = {"name": name, "critics": {}}
     for c in critics:
-        out, ops = _enhance(c, img)
+        out, ops, _ = _enhance(c, img)
         rec["critics"][c] = {"delta_e": metrics.delta_e(out, img), "ops": ops}
     return rec
 
