@@ -124,7 +124,9 @@ def test_a_darkening_of_a_display_referred_file_keeps_its_white():
     assert exposure(over, 0.0).keep_white == 1.0 and exposure(over, 0.0).ev == -1.0
     assert exposure(over, 1.0).keep_white == 0.0
     assert exposure(under, 0.0).keep_white == 0.0
-    # in proportion to how much of the frame is blown, in full from BLOWN_FULL (10 %): a glint going a
-    # little grey matters less than darkening the bright subject the whole way
-    assert exposure(over, 0.0, blown=0.03).keep_white == pytest.approx(0.3)
-    assert exposure(over, 0.0, blown=0.0).keep_white == 0.0
+    # a camera's highlight roll-off taken back (CAMERA_KEEP) on any darkening of a display-referred
+    # file, more as more of the frame is blown, in full from BLOWN_FULL (10 %)
+    assert exposure(over, 0.0, blown=0.0).keep_white == advise.CAMERA_KEEP
+    assert exposure(over, 0.0, blown=0.03).keep_white == advise.CAMERA_KEEP  # 0.3 of the way: the floor
+    assert exposure(over, 0.0, blown=0.08).keep_white == pytest.approx(0.8)
+    assert 0.0 < advise.CAMERA_KEEP < 1.0

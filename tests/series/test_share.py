@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from spc_cli.critic import advise
 from spc_cli.engine.series import SHARED_OPS, VERSION, Series, Share
 from spc_cli.engine.series_frames import Capture, Frame
 from spc_cli.colour import LUMA
@@ -195,8 +196,10 @@ def test_an_over_exposed_series_darkens_keeping_white_and_a_matching_shift_scale
     # a series matched by small shifts (its typical rendering about right) scales every frame, so the
     # frames' means move as the pooled estimate assumes
     assert exposure(-0.1, -0.3).keep_white == 0.0 and exposure(0.4, -0.3).keep_white == 0.0
-    # how far each frame keeps it is its own measurements' (advise.keep_white): as much of it blown
-    assert exposure(-0.8, -0.6, {**blown, "exposure.clipped": 0.02}).keep_white == 0.2
+    # how far each frame keeps it is its own measurements' (advise.keep_white): a camera's roll-off
+    # at the least, more as more of it is blown
+    assert exposure(-0.8, -0.6, {**blown, "exposure.clipped": 0.02}).keep_white == advise.CAMERA_KEEP
+    assert exposure(-0.8, -0.6, {**blown, "exposure.clipped": 0.08}).keep_white == pytest.approx(0.8)
     raw = exposure(-0.8, -0.6, {**blown, "exposure.scene_linear": 1.0})
     assert raw.keep_white == 0.0 and raw.ev == pytest.approx(-0.6, abs=1e-3)  # a raw file's darkening scales
     assert exposure(-0.8, -0.6, None).keep_white == 0.0  # no measurements: nothing known blown

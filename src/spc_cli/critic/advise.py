@@ -65,6 +65,13 @@ LUMA_DENOISE = (REVEALED_VISIBLE[0] / 2, REVEALED_VISIBLE[0])
 # that, not from half of it; colour noise, never detail, in full.
 SOFT_LUMA_DENOISE = (REVEALED_VISIBLE[0], 2 * REVEALED_VISIBLE[0])
 BLOWN_FULL = 0.1  # share of the frame blown (clipped in every channel) from which a darkening keeps white in full
+# a darkening of a display-referred photo takes back this much of a camera's highlight roll-off
+# (``keep_white`` below it): chosen on over-exposures made from train-split photos three ways (a
+# camera's tone curve, scene light scaled and rendered again, its white 0.6-2.6 stops above the
+# display's; a gain with a sensor clip; a gain with a soft shoulder), undone by the true EV: the
+# least worst loss against each way's own best keep (docs/artist.md, "Darkening a
+# display-referred photo")
+CAMERA_KEEP = 0.6
 COMPRESS_TOP = 1.4  # a brightening that pushes the brightest pixels past this (linear) is tone-mapped
 # locally (tone.compress); below it the exposure's own per-pixel shoulder rolls them off, as one
 # table lookup (a plain 1-2 EV correction of a photo whose whites were white)
@@ -260,15 +267,19 @@ def scene_linear(m: dict[str, float]) -> bool:
 
 
 def keep_white(ev: float, m: dict[str, float]) -> float:
-    """The exposure op's ``keep_white`` for a change of ``ev`` stops: for a darkening of a
-    display-referred file, in proportion to how much of the frame is blown (clipped in every
-    channel), in full from BLOWN_FULL: a blown sky or wall that a darkening turns grey is a fog
-    over the frame, a glint is not, and the roll-off that keeps white darkens the bright subject
-    less than the plain scaling (``ops.exposure``); else 0 (every level scales; a scene-linear
-    file's clipped highlights are rebuilt instead: ``restoration_edits``)."""
-    if ev >= 0 or scene_linear(m):
+    """The exposure op's ``keep_white`` for a change of ``ev`` stops. For a darkening of a
+    display-referred file, CAMERA_KEEP: a camera's tone curve rolled its highlights off toward
+    white, and a plain scaling would turn them grey (an over-exposed portrait's window, a pale
+    background: a fog over the frame); more as more of the frame is blown (clipped in every
+    channel), in full from BLOWN_FULL: a blown sky or wall holds nothing a darkening could show,
+    so it stays white. The roll-off darkens the bright subject a little less than the plain
+    scaling (``ops.exposure``). Else 0: a brightening scales every level, a scene-linear file's
+    clipped highlights are rebuilt instead (``restoration_edits``), and a file nothing was
+    measured of (``m`` without ``exposure.scene_linear``: a hint in stops, parsed once for every
+    photo) is scaled as it is asked."""
+    if ev >= 0 or "exposure.scene_linear" not in m or scene_linear(m):
         return 0.0
-    return round(min(1.0, max(0.0, m.get("exposure.clipped", 0.0)) / BLOWN_FULL), 3)
+    return round(min(1.0, max(CAMERA_KEEP, max(0.0, m.get("exposure.clipped", 0.0)) / BLOWN_FULL)), 3)
 
 
 def restoration_edits(edits: list[Edit], m: dict[str, float]) -> list[Edit]:
