@@ -132,3 +132,13 @@ def test_the_summary_line_names_spc_s_own_output():
                      "--force enhances it again"]}
     line = what_was_done(doc)
     assert line.startswith("score 52 -> 52; left as it was: spc's own output"), line
+
+
+def test_critique_says_a_photo_is_spc_s_own_output(dark):
+    photo = dark / "dark.png"
+    r = runner.invoke(app, ["critique", str(photo), *ANALYTIC])
+    assert r.exit_code == 0 and "spc's own output" not in r.output
+    _claim(photo)
+    r = runner.invoke(app, ["critique", str(photo), *ANALYTIC])
+    assert r.exit_code == 0 and "spc's own output" in r.output, r.output
+    assert "under" in r.output  # the critique itself is as before
