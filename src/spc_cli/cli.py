@@ -518,12 +518,12 @@ def _print_critique(console, path, c) -> None:
         console.print(t)
     else:
         console.print("no edits suggested: the photo is left as it is")
-    from .engine.own_output import own_record
-    from .sidecar import sidecar_path
+    from .engine.own_output import own_sidecar
 
-    if own_record(Path(path)) is not None:  # what enhance does with it (engine.own_output)
-        console.print(f"spc's own output ({sidecar_path(Path(path)).name} beside it): `spc enhance` leaves it as it "
-                      "is (--force enhances it again)", markup=False)
+    own = own_sidecar(Path(path))
+    if own is not None:  # what enhance does with it (engine.own_output)
+        console.print(f"spc's own output ({own[0].name} beside it): `spc enhance` leaves it as it is "
+                      "(--force enhances it again)", markup=False)
 
 
 def _print_critique_table(console, rows) -> None:

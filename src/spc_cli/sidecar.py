@@ -33,6 +33,34 @@ def sidecar_path(output: Path) -> Path:
     return output.with_name(fit_name(stem, SUFFIX, output.name))
 
 
+def full_name_path(output: Path) -> Path:
+    """``<name>.spc.json`` beside the output (``x.spc.jpg.spc.json``): its sidecar where
+    ``sidecar_path`` is taken (two outputs of one run would share it, or it records another file:
+    ``records_another``)."""
+    return output.with_name(fit_name(output.name, SUFFIX, output.name))
+
+
+def paths_of(output: Path) -> list[Path]:
+    """Where the sidecar of ``output`` may be: ``sidecar_path``, then ``full_name_path``."""
+    return [sidecar_path(output), full_name_path(output)]
+
+
+def records_another(side: Path, output: Path) -> bool:
+    """Whether the sidecar ``side`` is the record of a file other than ``output`` that is still
+    there beside it (so writing ``output``'s record there would lose it)."""
+    try:
+        if not side.is_file():
+            return False
+        doc = load(side)
+        out = doc.get("output")
+        if not isinstance(out, dict) or not out.get("path"):
+            return False
+        other = side.with_name(Path(str(out["path"])).name)
+        return other.name != output.name and other.is_file()
+    except (OSError, ValueError, TypeError):
+        return False
+
+
 def fit_name(stem: str, suffix: str, whole: str) -> str:
     """``stem + suffix``, or, where that is longer than NAME_MAX bytes (a photo whose name already
     nears the limit gains ".spc.json"), the stem cut to fit with ``~`` and 8 hex digits of the

@@ -142,3 +142,32 @@ def test_critique_says_a_photo_is_spc_s_own_output(dark):
     r = runner.invoke(app, ["critique", str(photo), *ANALYTIC])
     assert r.exit_code == 0 and "spc's own output" in r.output, r.output
     assert "under" in r.output  # the critique itself is as before
+
+
+def test_a_retouch_beside_spc_s_output_keeps_that_output_s_record(dark, tmp_path):
+    out = tmp_path / "out"
+    _enhance(dark, out)
+    photo, side = out / "dark.png", out / "dark.spc.json"
+    record = side.read_text()
+    r = runner.invoke(app, ["retouch", str(photo), "--hint", "warmer", *ANALYTIC])
+    assert r.exit_code == 0, r.output
+    retouched = out / "dark.spc.png"
+    assert retouched.is_file()
+    # dark.spc.json is dark.png's record and stays so; the retouch's own is named in full
+    assert side.read_text() == record
+    own = out / "dark.spc.png.spc.json"
+    assert json.loads(own.read_text())["output"]["path"].endswith("dark.spc.png")
+    assert own_record(photo) is not None and own_record(retouched) is not None
+    # a second retouch is up to date, and still leaves dark.png's record alone
+    r = runner.invoke(app, ["retouch", str(photo), "--hint", "warmer", *ANALYTIC])
+    assert r.exit_code == 0 and "skipped 1" in r.output, r.output
+    assert side.read_text() == record
+
+
+def test_an_output_in_another_format_keeps_the_earlier_output_s_record(dark, tmp_path):
+    out = tmp_path / "out"
+    _enhance(dark, out, "--format", "jpeg")
+    record = (out / "dark.spc.json").read_text()
+    _enhance(dark, out)  # dark.png now, beside the earlier dark.jpg
+    assert (out / "dark.spc.json").read_text() == record
+    assert json.loads((out / "dark.png.spc.json").read_text())["output"]["path"].endswith("dark.png")

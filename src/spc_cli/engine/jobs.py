@@ -90,7 +90,13 @@ def plan_run(inputs: list[Path], settings: Settings) -> tuple[list[Job], list]:
     for group in by_side.values():
         if len(group) > 1:
             for j in group:
-                j.side = j.output.with_name(sidecar.fit_name(j.output.name, sidecar.SUFFIX, j.output.name))
+                j.side = sidecar.full_name_path(j.output)
+    # <stem>.spc.json already there as the record of another file that is still there (a retouch
+    # beside an output spc wrote, x.spc.jpg beside x.jpg; an earlier run into --out in another
+    # format): that record is kept, and this output's is named in full
+    for j in jobs:
+        if j.side is None and sidecar.records_another(sidecar.sidecar_path(j.output), j.output):
+            j.side = sidecar.full_name_path(j.output)
     sides = [j.sidecar for j in jobs]
     if len(set(sides)) != len(sides):
         raise UsageError("two outputs would share a sidecar file; rename one or use separate runs")

@@ -27,24 +27,32 @@ from .. import sidecar
 NOTE = "spc's own output"
 
 
+def own_sidecar(source: Path) -> tuple[Path, dict[str, Any]] | None:
+    """``(path, record)`` of the sidecar that says ``source`` is an output spc wrote, or None: the
+    ``<stem>.spc.json`` (or ``<name>.spc.json``, ``sidecar.paths_of``) beside it, readable, whose
+    ``output`` has ``source``'s name and size. A sidecar of a photo that failed (no output), of
+    another file (the input a ``retouch`` output sits beside) or of an earlier version of the file
+    (its size since changed) is not one."""
+    for side in sidecar.paths_of(source):
+        try:
+            if not side.is_file():
+                continue
+            doc = sidecar.load(side)
+            out = doc.get("output") or {}
+            if not isinstance(out, dict) or Path(str(out.get("path", ""))).name != source.name:
+                continue
+            if out.get("bytes") != source.stat().st_size:
+                continue
+        except (OSError, ValueError, TypeError):
+            continue
+        return side, doc
+    return None
+
+
 def own_record(source: Path) -> dict[str, Any] | None:
-    """The sidecar that says ``source`` is an output spc wrote, or None: the ``<stem>.spc.json``
-    beside it, readable, whose ``output`` has ``source``'s name and size. A sidecar of a photo
-    that failed (no output), of another file (the input a ``retouch`` output sits beside) or of an
-    earlier version of the file (its size since changed) is not one."""
-    side = sidecar.sidecar_path(source)
-    try:
-        if not side.is_file():
-            return None
-        doc = sidecar.load(side)
-        out = doc.get("output") or {}
-        if not isinstance(out, dict) or Path(str(out.get("path", ""))).name != source.name:
-            return None
-        if out.get("bytes") != source.stat().st_size:
-            return None
-    except (OSError, ValueError, TypeError):
-        return None
-    return doc
+    """The record of ``own_sidecar``, or None."""
+    found = own_sidecar(source)
+    return None if found is None else found[1]
 
 
 def note(doc: dict[str, Any], source: Path, hinted: bool) -> str:
@@ -53,7 +61,9 @@ def note(doc: dict[str, Any], source: Path, hinted: bool) -> str:
     made = [e.get("instruction") or e.get("op") for e in doc.get("plan") or [] if e.get("op") in applied]
     how = "; ".join(m for m in made if m) or "copied unchanged"
     what = "only the hint is applied" if hinted else "not enhanced again"
-    return (f"{NOTE} ({sidecar.sidecar_path(source).name} records it: {how}): {what}; "
+    found = own_sidecar(source)
+    side = found[0] if found is not None else sidecar.sidecar_path(source)
+    return (f"{NOTE} ({side.name} records it: {how}): {what}; "
             "--force enhances it again")
 
 
