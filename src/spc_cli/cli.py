@@ -209,7 +209,8 @@ def _print_summary(summary, quiet: bool, console, explain: bool = False) -> None
     if planned:
         for o in summary.outcomes:
             if o.status == "planned":
-                console.print(f"would write {o.output}  <-  {o.source}", markup=False, soft_wrap=True)
+                console.print(f"would write {o.output}  <-  {o.source}" + (f"  ({o.did})" if o.did else ""),
+                              markup=False, soft_wrap=True)
         for o in failed:
             console.print(f"  [red]x[/] {escape(o.reason)}", soft_wrap=True, highlight=False)
         _print_unread(console, unread)

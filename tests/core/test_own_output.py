@@ -171,3 +171,11 @@ def test_an_output_in_another_format_keeps_the_earlier_output_s_record(dark, tmp
     _enhance(dark, out)  # dark.png now, beside the earlier dark.jpg
     assert (out / "dark.spc.json").read_text() == record
     assert json.loads((out / "dark.png.spc.json").read_text())["output"]["path"].endswith("dark.png")
+
+
+def test_a_dry_run_says_which_photos_are_spc_s_own_outputs(dark, tmp_path):
+    _claim(dark / "dark.png")
+    text = _enhance(dark, tmp_path / "out", "--dry-run")
+    assert "would write" in text and "spc's own output" in text and "copied as it is" in text
+    assert "spc's own output" not in _enhance(dark, tmp_path / "out", "--dry-run", "--force")
+    assert not (tmp_path / "out").exists()

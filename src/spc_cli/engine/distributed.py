@@ -77,7 +77,7 @@ class RayEngine:
         summary = Summary()
         finish = summary.recorder(on_outcome)
         if self.settings.dry_run:
-            summary.add_planned(jobs, finish)
+            summary.add_planned(jobs, finish, self.settings.force)
         else:
             # Series planning (``engine.series.plan_series``, called by api._run_jobs before this
             # run) has set each job's ``series`` on the driver; the pickled Job carries it to its

@@ -55,10 +55,15 @@ class Summary:
 
         return finish
 
-    def add_planned(self, jobs, finish: Callable[[Outcome], None]) -> None:
-        """A dry run: every job is reported as planned, nothing is read or written."""
+    def add_planned(self, jobs, finish: Callable[[Outcome], None], force: bool = False) -> None:
+        """A dry run: every job is reported as planned, nothing is read or written (``did`` says
+        when the photo is spc's own output, which is copied as it is unless ``force``)."""
+        from .own_output import own_sidecar
+
         for j in jobs:
-            finish(Outcome(j.source, "planned", j.output))
+            own = None if force else own_sidecar(j.source)
+            did = f"spc's own output ({own[0].name} beside it): copied as it is" if own is not None else ""
+            finish(Outcome(j.source, "planned", j.output, did=did))
 
     def add_not_read(self, not_read) -> None:
         """Record the files found and not read (``io.discover.NotRead``): a file given by name

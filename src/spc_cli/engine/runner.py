@@ -117,7 +117,7 @@ class Engine:
         summary = Summary()
         finish = summary.recorder(on_outcome)
         if self.settings.dry_run:
-            summary.add_planned(jobs, finish)
+            summary.add_planned(jobs, finish, self.settings.force)
             summary.seconds = time.perf_counter() - t_start
             return summary
 
