@@ -174,5 +174,7 @@ def test_a_darkening_that_kept_a_blown_area_white_says_so():
     # a plain darkening (a raw file's, version 1), a frame with next to nothing blown, or a brightening: not said
     assert line(0.24, 0.0).endswith("moderately decrease exposure")
     assert line(0.24, 0.3).endswith("moderately decrease exposure")  # kept only a little of the way
+    # part of the way (a camera's roll-off, advise.CAMERA_KEEP, with a few percent blown): near white
+    assert line(0.03, 0.6).endswith("the blown 3% of the frame is kept near white: nothing is left in it to darken")
     assert line(0.004, 1.0).endswith("moderately decrease exposure")
     assert line(0.24, 1.0, ev=0.5).endswith("moderately decrease exposure")

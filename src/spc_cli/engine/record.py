@@ -16,6 +16,7 @@ from .settings import Settings
 
 BLOWN_SAID = 0.01  # share of the frame clipped white in every channel from which the summary line names it
 # (where the darkening kept white at least half-way: ops.exposure's keep_white)
+WHITE_SAID = 0.9  # keep_white from which the line says the blown area stays "white" (below it, "near white")
 
 
 @dataclass
@@ -243,7 +244,9 @@ def what_was_done(doc: dict[str, Any]) -> str:
     # still reads it on the output; said, so that a score that barely rose is not read as a failure
     blown = float((critique.get("measurements") or {}).get("exposure.clipped", 0.0))
     kept_white = [a.get("params") or {} for a in doc.get("applied", []) if a["op"] == "exposure"]
-    if blown >= BLOWN_SAID and any(p.get("keep_white", 0.0) >= 0.5 and p.get("ev", 0.0) < 0 for p in kept_white):
-        tail += f"; the blown {blown:.0%} of the frame is kept white: nothing is left in it to darken"
+    keep = max((p.get("keep_white", 0.0) for p in kept_white if p.get("ev", 0.0) < 0), default=0.0)
+    if blown >= BLOWN_SAID and keep >= 0.5:  # in full it stays white; part of the way, near white (L* 90 or so)
+        how = "white" if keep >= WHITE_SAID else "near white"
+        tail += f"; the blown {blown:.0%} of the frame is kept {how}: nothing is left in it to darken"
     return (head + "; ".join(words) + (f" (eased to {eased})" if eased else "") + "".join(f"; {n}" for n in alone)
             + tail)
