@@ -37,6 +37,18 @@ def test_darker_keeps_a_display_referred_files_white():
     assert make_params("exposure", {"ev": -0.5}, m={**blown, "exposure.scene_linear": 1.0}).keep_white == 0.0  # raw
 
 
+def test_a_darkening_in_stops_is_made_on_the_photo():
+    from spc_cli.critic.advise import CAMERA_KEEP
+    from spc_cli.hints import needs_photo
+
+    # "-1 EV" keeps a camera JPEG's highlights bright as "darker" does; "+1 EV" is the same everywhere
+    assert needs_photo("-1 EV") and needs_photo("a third of a stop darker") and not needs_photo("+0.7 EV")
+    jpeg = {"exposure.scene_linear": 0.0, "exposure.clipped": 0.0}
+    p = parse_hint("-1 EV", None, jpeg).edits[0].params
+    assert p.ev == -1.0 and p.keep_white == CAMERA_KEEP  # mid-grey still moves by exactly -1 EV
+    assert parse_hint("-1 EV", None, {**jpeg, "exposure.scene_linear": 1.0}).edits[0].params.keep_white == 0.0
+
+
 def test_several_clauses():
     ops = [e.op for e in parse_hint("a bit darker, more contrast and less saturated").edits]
     assert ops == ["exposure", "contrast", "saturation"]

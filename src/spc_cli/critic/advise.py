@@ -275,8 +275,8 @@ def keep_white(ev: float, m: dict[str, float]) -> float:
     so it stays white. The roll-off darkens the bright subject a little less than the plain
     scaling (``ops.exposure``). Else 0: a brightening scales every level, a scene-linear file's
     clipped highlights are rebuilt instead (``restoration_edits``), and a file nothing was
-    measured of (``m`` without ``exposure.scene_linear``: a hint in stops, parsed once for every
-    photo) is scaled as it is asked."""
+    measured of (``m`` without ``exposure.scene_linear``: a hint parsed with no photo, a critic
+    that does not measure it) is scaled as it is asked."""
     if ev >= 0 or "exposure.scene_linear" not in m or scene_linear(m):
         return 0.0
     return round(min(1.0, max(CAMERA_KEEP, max(0.0, m.get("exposure.clipped", 0.0)) / BLOWN_FULL)), 3)

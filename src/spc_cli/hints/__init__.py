@@ -36,9 +36,12 @@ class HintPlan(EditPlan):
 
 def needs_photo(text: str) -> bool:
     """Whether the hint's edits depend on the photo: a degree is a visible change, measured on
-    the photo; only numbers that are op parameters themselves (EV, N/100) do not."""
+    the photo; only numbers that are op parameters themselves (EV, N/100) do not, but for a
+    darkening in stops, whose roll-off keeps a camera JPEG's highlights bright as far as the photo
+    calls for (``critic.advise.keep_white``)."""
     return any(c.kind in ("neutral", "kelvin", "protect", "auto_exposure")
-               or (c.kind == "dial" and c.unit not in ("ev", "range")) for c in read(text))
+               or (c.kind == "dial" and c.unit not in ("ev", "range"))
+               or (c.kind == "dial" and c.unit == "ev" and (c.value or 0.0) < 0) for c in read(text))
 
 
 COMPOSABLE = ("white_balance", "exposure")  # ops whose edits compose exactly: gains multiply, stops add
