@@ -45,6 +45,17 @@ def paths_of(output: Path) -> list[Path]:
     return [sidecar_path(output), full_name_path(output)]
 
 
+def records(side: Path, output: Path) -> bool:
+    """Whether the sidecar ``side`` exists and is the record of ``output`` (by name)."""
+    try:
+        if not side.is_file():
+            return False
+        out = load(side).get("output")
+        return isinstance(out, dict) and Path(str(out.get("path") or "")).name == output.name
+    except (OSError, ValueError, TypeError):
+        return False
+
+
 def records_another(side: Path, output: Path) -> bool:
     """Whether the sidecar ``side`` is the record of a file other than ``output`` that is still
     there beside it (so writing ``output``'s record there would lose it)."""

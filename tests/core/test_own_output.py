@@ -171,6 +171,10 @@ def test_an_output_in_another_format_keeps_the_earlier_output_s_record(dark, tmp
     _enhance(dark, out)  # dark.png now, beside the earlier dark.jpg
     assert (out / "dark.spc.json").read_text() == record
     assert json.loads((out / "dark.png.spc.json").read_text())["output"]["path"].endswith("dark.png")
+    # the earlier output removed, dark.png keeps its record where it is: up to date, nothing doubled
+    (out / "dark.jpg").unlink()
+    assert "skipped 1" in _enhance(dark, out)
+    assert json.loads((out / "dark.png.spc.json").read_text())["output"]["path"].endswith("dark.png")
 
 
 def test_a_dry_run_says_which_photos_are_spc_s_own_outputs(dark, tmp_path):

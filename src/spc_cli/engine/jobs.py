@@ -94,8 +94,10 @@ def plan_run(inputs: list[Path], settings: Settings) -> tuple[list[Job], list]:
     # <stem>.spc.json already there as the record of another file that is still there (a retouch
     # beside an output spc wrote, x.spc.jpg beside x.jpg; an earlier run into --out in another
     # format): that record is kept, and this output's is named in full
+    # (and one named in full by an earlier run stays this output's, once the other file is gone)
     for j in jobs:
-        if j.side is None and sidecar.records_another(sidecar.sidecar_path(j.output), j.output):
+        if j.side is None and (sidecar.records_another(sidecar.sidecar_path(j.output), j.output)
+                               or sidecar.records(sidecar.full_name_path(j.output), j.output)):
             j.side = sidecar.full_name_path(j.output)
     sides = [j.sidecar for j in jobs]
     if len(set(sides)) != len(sides):
