@@ -40,7 +40,7 @@ import numpy as np
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import report  # noqa: E402
+from benchmarks import degrade, report  # noqa: E402
 from benchmarks.data import split_photos, training_photo_args  # noqa: E402
 
 KEEPS = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0)
@@ -64,11 +64,8 @@ def over_exposed(x: np.ndarray, model: str, ev: float, rng: np.random.Generator)
 
 
 def _srgb8(lin: np.ndarray) -> np.ndarray:
-    import torch
-
-    from spc_cli.colour import linear_to_srgb
-
-    return np.round(np.asarray(linear_to_srgb(torch.from_numpy(np.clip(lin, 0, 1)).float())) * 255) / 255
+    """The linear image stored as 8-bit sRGB, as float sRGB."""
+    return degrade.quantise8(degrade.linear_to_srgb(lin)) / np.float32(255.0)
 
 
 def scores(x: np.ndarray, rng: np.random.Generator) -> dict[str, list[tuple[float, float]]]:

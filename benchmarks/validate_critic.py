@@ -63,8 +63,10 @@ def _critique(critic: str, srgb_u8: np.ndarray) -> dict[str, Any]:
                           "confidence": float(f.confidence)} for f in c.findings], "score": float(c.score)}
 
 
-def _enhance(critic: str, srgb: np.ndarray) -> tuple[np.ndarray, list[str], np.ndarray | None]:
-    """spc's output, the ops it applied, and the denoise it applied rendered alone (None without one)."""
+def _enhance(critic: str, srgb: np.ndarray,
+             denoise_alone: bool = False) -> tuple[np.ndarray, list[str], np.ndarray | None]:
+    """spc's output, the ops it applied, and (``denoise_alone``: the real part's PolyU crops) the
+    denoise it applied rendered alone (None without one, or when not asked)."""
     import torch
 
     from spc_cli import api
@@ -73,7 +75,7 @@ def _enhance(critic: str, srgb: np.ndarray) -> tuple[np.ndarray, list[str], np.n
     from spc_cli.registry import make_artist
 
     out, c, applied = api.enhance_pixels(np.ascontiguousarray(srgb, dtype=np.float32), critic=critic)
-    denoise = next((a for a in applied if a["op"] == "denoise"), None)
+    denoise = next((a for a in applied if a["op"] == "denoise"), None) if denoise_alone else None
     alone = None
     if denoise is not None:
         plan = EditPlan([Edit("denoise", OPS["denoise"].params.from_dict(denoise["params"]))])
@@ -180,7 +182,7 @@ def _real(root: Path, critics: list[str], quick: bool) -> dict[str, Any]:
         img, ref = data.load_srgb(pair.input), data.load_srgb(pair.reference)
         rec = {"name": pair.name, "input": metrics.psnr(img, ref), "critics": {}}
         for c in critics:
-            o, ops, alone = _enhance(c, img)
+            o, ops, alone = _enhance(c, img, denoise_alone=True)
             rec["critics"][c] = {"psnr": metrics.psnr(o, ref), "denoised": "denoise" in ops, "ops": ops,
                                  "denoise_alone_psnr": None if alone is None else metrics.psnr(alone, ref)}
         out["polyu"].append(rec)

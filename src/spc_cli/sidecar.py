@@ -45,31 +45,32 @@ def paths_of(output: Path) -> list[Path]:
     return [sidecar_path(output), full_name_path(output)]
 
 
+def read_quietly(side: Path) -> dict[str, Any] | None:
+    """The sidecar at ``side`` (``load``), or None where there is none or it cannot be read."""
+    try:
+        return load(side) if side.is_file() else None
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def output_name(doc: dict[str, Any]) -> str | None:
+    """The file name of the output a sidecar records, or None (a photo that failed has none)."""
+    out = doc.get("output")
+    return Path(str(out["path"])).name if isinstance(out, dict) and out.get("path") else None
+
+
 def records(side: Path, output: Path) -> bool:
     """Whether the sidecar ``side`` exists and is the record of ``output`` (by name)."""
-    try:
-        if not side.is_file():
-            return False
-        out = load(side).get("output")
-        return isinstance(out, dict) and Path(str(out.get("path") or "")).name == output.name
-    except (OSError, ValueError, TypeError):
-        return False
+    doc = read_quietly(side)
+    return doc is not None and output_name(doc) == output.name
 
 
 def records_another(side: Path, output: Path) -> bool:
     """Whether the sidecar ``side`` is the record of a file other than ``output`` that is still
     there beside it (so writing ``output``'s record there would lose it)."""
-    try:
-        if not side.is_file():
-            return False
-        doc = load(side)
-        out = doc.get("output")
-        if not isinstance(out, dict) or not out.get("path"):
-            return False
-        other = side.with_name(Path(str(out["path"])).name)
-        return other.name != output.name and other.is_file()
-    except (OSError, ValueError, TypeError):
-        return False
+    doc = read_quietly(side)
+    name = None if doc is None else output_name(doc)
+    return name is not None and name != output.name and side.with_name(name).is_file()
 
 
 def fit_name(stem: str, suffix: str, whole: str) -> str:

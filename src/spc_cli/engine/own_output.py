@@ -34,18 +34,14 @@ def own_sidecar(source: Path) -> tuple[Path, dict[str, Any]] | None:
     another file (the input a ``retouch`` output sits beside) or of an earlier version of the file
     (its size since changed) is not one."""
     for side in sidecar.paths_of(source):
-        try:
-            if not side.is_file():
-                continue
-            doc = sidecar.load(side)
-            out = doc.get("output") or {}
-            if not isinstance(out, dict) or Path(str(out.get("path", ""))).name != source.name:
-                continue
-            if out.get("bytes") != source.stat().st_size:
-                continue
-        except (OSError, ValueError, TypeError):
+        doc = sidecar.read_quietly(side)
+        if doc is None or sidecar.output_name(doc) != source.name:
             continue
-        return side, doc
+        try:
+            if doc["output"].get("bytes") == source.stat().st_size:
+                return side, doc
+        except OSError:
+            return None
     return None
 
 
@@ -55,14 +51,13 @@ def own_record(source: Path) -> dict[str, Any] | None:
     return None if found is None else found[1]
 
 
-def note(doc: dict[str, Any], source: Path, hinted: bool) -> str:
-    """The sidecar note of a photo recognised as spc's output (``doc``: its earlier sidecar)."""
+def note(found: tuple[Path, dict[str, Any]], hinted: bool) -> str:
+    """The sidecar note of a photo recognised as spc's output (``found``: ``own_sidecar``'s)."""
+    side, doc = found
     applied = {a.get("op") for a in doc.get("applied") or []}
     made = [e.get("instruction") or e.get("op") for e in doc.get("plan") or [] if e.get("op") in applied]
     how = "; ".join(m for m in made if m) or "copied unchanged"
     what = "only the hint is applied" if hinted else "not enhanced again"
-    found = own_sidecar(source)
-    side = found[0] if found is not None else sidecar.sidecar_path(source)
     return (f"{NOTE} ({side.name} records it: {how}): {what}; "
             "--force enhances it again")
 

@@ -24,7 +24,7 @@ from ..plan import EditPlan
 from ..sharing import Spare, each
 from .jobs import EarlyReads, Job, read_job
 from .own_output import note as own_note
-from .own_output import own_record
+from .own_output import own_sidecar
 from .planning import accepted_score, choose_plan, series_score
 from .record import Outcome, Summary, document, what_was_done, write_failure, write_image, write_record
 from .resources import configure_threads, keep_freed_memory
@@ -235,11 +235,11 @@ class Engine:
             work = []
             for (j, p, t_dec), c in zip(batch, critiques):
                 # an output spc wrote itself is not enhanced again (engine.own_output)
-                own = None if self.settings.force else own_record(j.source)
+                own = None if self.settings.force else own_sidecar(j.source)
                 hint = self._hint_for(p, c, j, alone=own is not None)
                 plan, notes = self._plan_for(p, c, hint, j, alone=own is not None)
                 if own is not None:
-                    notes = [own_note(own, j.source, hinted=hint is not None)] + notes
+                    notes = [own_note(own, hinted=hint is not None)] + notes
                 w = Work(p, c, plan, notes, hint, {"decode": t_dec, "critique": t_crit})
                 if all(e.effective().is_neutral() for e in plan.edits):
                     w.result = {"score": c.score, "measured_on": "input"}  # nothing will change
